@@ -1,0 +1,133 @@
+using Autodiff.Kernels;
+
+namespace Autodiff;
+
+/// <summary>The bridge between tensors and span kernels: picks the float32 or float64 instantiation of a kernel and
+/// hands it the tensors' buffers. Nothing here is recorded on the tape; ops call these for their forward and backward.</summary>
+/// <remarks>Functions returning a tensor allocate a fresh, unrecorded one; functions taking a destination accumulate into it.</remarks>
+internal static class Compute
+{
+    internal delegate void Unary<T>(ReadOnlySpan<T> x, Span<T> destination);
+    internal delegate void Binary<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination);
+    internal delegate void Accumulate<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx);
+
+    // ---- allocation ---------------------------------------------------------------------------------------------
+
+    public static Tensor Empty(Shape shape, DType dtype) => dtype == DType.Float32
+        ? new(shape, GC.AllocateUninitializedArray<float>(shape.Numel), null)
+        : new(shape, null, GC.AllocateUninitializedArray<double>(shape.Numel));
+
+    public static Tensor Zeros(Shape shape, DType dtype) => dtype == DType.Float32
+        ? new(shape, new float[shape.Numel], null)
+        : new(shape, null, new double[shape.Numel]);
+
+    public static Tensor Full(Shape shape, DType dtype, double value)
+    {
+        var t = Empty(shape, dtype);
+        if (dtype == DType.Float32) t.F32.Fill((float)value); else t.F64.Fill(value);
+        return t;
+    }
+
+    /// <summary>A one-element tensor of shape [] holding <paramref name="value"/>.</summary>
+    public static Tensor Scalar(double value, DType dtype) => Full(Shape.Scalar, dtype, value);
+
+    // ---- drivers --------------------------------------------------------------------------------------------------
+
+    public static Tensor Map(Tensor x, Unary<float> f32, Unary<double> f64)
+    {
+        var y = Empty(x.Shape, x.DType);
+        if (x.DType == DType.Float32) f32(x.F32, y.F32); else f64(x.F64, y.F64);
+        return y;
+    }
+
+    public static Tensor Map(Tensor x, Tensor y, Binary<float> f32, Binary<double> f64)
+    {
+        var z = Empty(x.Shape, x.DType);
+        if (x.DType == DType.Float32) f32(x.F32, y.F32, z.F32); else f64(x.F64, y.F64, z.F64);
+        return z;
+    }
+
+    /// <summary>Runs a backward kernel <c>dx += f(x, dy)</c> into <paramref name="input"/>'s gradient buffer.</summary>
+    public static void AccumulateInto(Tensor input, Tensor x, Tensor dy, Accumulate<float> f32, Accumulate<double> f64)
+    {
+        var dx = input.GradBuffer();
+        if (x.DType == DType.Float32) f32(x.F32, dy.F32, dx.F32); else f64(x.F64, dy.F64, dx.F64);
+    }
+
+    // ---- element-wise, same shape -----------------------------------------------------------------------------------
+
+    public static Tensor Add(Tensor x, Tensor y) => Map(x, y, Elementwise.Add, Elementwise.Add);
+    public static Tensor Subtract(Tensor x, Tensor y) => Map(x, y, Elementwise.Subtract, Elementwise.Subtract);
+    public static Tensor Multiply(Tensor x, Tensor y) => Map(x, y, Elementwise.Multiply, Elementwise.Multiply);
+    public static Tensor Divide(Tensor x, Tensor y) => Map(x, y, Elementwise.Divide, Elementwise.Divide);
+    public static Tensor Negate(Tensor x) => Map(x, Elementwise.Negate, Elementwise.Negate);
+
+    public static Tensor Multiply(Tensor x, double y) => Map(x, (s, d) => Elementwise.Multiply(s, (float)y, d), (s, d) => Elementwise.Multiply(s, y, d));
+
+    /// <summary><c>destination += source</c>, same shape.</summary>
+    public static void AddInPlace(Tensor destination, Tensor source)
+    {
+        if (destination.DType == DType.Float32) Elementwise.Add(destination.F32, source.F32, destination.F32);
+        else Elementwise.Add(destination.F64, source.F64, destination.F64);
+    }
+
+    /// <summary><c>destination += source · scale</c>, same shape.</summary>
+    public static void MultiplyAddInPlace(Tensor destination, Tensor source, double scale)
+    {
+        if (destination.DType == DType.Float32) Elementwise.MultiplyAdd(source.F32, (float)scale, destination.F32, destination.F32);
+        else Elementwise.MultiplyAdd(source.F64, scale, destination.F64, destination.F64);
+    }
+
+    /// <summary><c>destination *= scale</c>.</summary>
+    public static void MultiplyInPlace(Tensor destination, double scale)
+    {
+        if (destination.DType == DType.Float32) Elementwise.Multiply(destination.F32, (float)scale, destination.F32);
+        else Elementwise.Multiply(destination.F64, scale, destination.F64);
+    }
+
+    // ---- layout ------------------------------------------------------------------------------------------------------
+
+    /// <summary>Reads <paramref name="source"/> through strides into a new contiguous tensor of <paramref name="shape"/>.</summary>
+    public static Tensor Gather(Tensor source, int offset, int[] strides, Shape shape)
+    {
+        var y = Empty(shape, source.DType);
+        if (y.Numel == 0) return y;
+        if (y.DType == DType.Float32) Layout.Gather<float>(source.F32, offset, strides, shape.Dims, y.F32, accumulate: false);
+        else Layout.Gather<double>(source.F64, offset, strides, shape.Dims, y.F64, accumulate: false);
+        return y;
+    }
+
+    /// <summary>Adds contiguous <paramref name="source"/> into <paramref name="destination"/> through strides (the adjoint of Gather).</summary>
+    public static void ScatterAdd(Tensor source, Tensor destination, int offset, int[] strides)
+    {
+        if (source.Numel == 0) return;
+        if (source.DType == DType.Float32) Layout.ScatterAdd<float>(source.F32, source.Shape.Dims, destination.F32, offset, strides);
+        else Layout.ScatterAdd<double>(source.F64, source.Shape.Dims, destination.F64, offset, strides);
+    }
+
+    /// <summary>Materializes <paramref name="x"/> broadcast to <paramref name="shape"/> (a copy; stride-0 reads repeat values).</summary>
+    public static Tensor Expand(Tensor x, Shape shape) =>
+        x.Shape == shape ? x : Gather(x, 0, x.Shape.BroadcastStrides(shape), shape);
+
+    /// <summary>Sums a gradient of a broadcast result back to the shape of the input that was broadcast: the shared
+    /// <c>SumTo</c> step of every broadcasting op.</summary>
+    public static Tensor SumTo(Tensor gradient, Shape shape)
+    {
+        if (gradient.Shape == shape) return gradient;
+        var result = Zeros(shape, gradient.DType);
+        ScatterAdd(gradient, result, 0, shape.BroadcastStrides(gradient.Shape));
+        return result;
+    }
+
+    // ---- matrix multiply ---------------------------------------------------------------------------------------------
+
+    /// <summary><c>c[cOffset..] (+)= op(a[aOffset..]) · op(b[bOffset..])</c> for one [m, k] x [k, n] product.</summary>
+    public static void Gemm(Tensor a, int aOffset, bool transA, Tensor b, int bOffset, bool transB, Tensor c, int cOffset,
+        int m, int k, int n, bool accumulate)
+    {
+        if (c.DType == DType.Float32)
+            Kernels.MatMul.Gemm<float>(a.F32.Slice(aOffset, m * k), transA, b.F32.Slice(bOffset, k * n), transB, c.F32.Slice(cOffset, m * n), m, k, n, accumulate);
+        else
+            Kernels.MatMul.Gemm<double>(a.F64.Slice(aOffset, m * k), transA, b.F64.Slice(bOffset, k * n), transB, c.F64.Slice(cOffset, m * n), m, k, n, accumulate);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Autodiff;
+
+/// <summary>Argument checks for ops and modules, and the one place where their exception messages are written.</summary>
+/// <remarks>Every message starts with the op or module name and quotes the shapes and values involved, e.g.
+/// <c>MatMul: shapes [3, 4] and [5, 2] are not compatible (inner dims 4 != 5).</c> Shapes and values are checked
+/// before any buffer is touched, so a kernel never indexes out of range.</remarks>
+public static class Check
+{
+    /// <summary>Throws an <see cref="ArgumentException"/> whose message is <c>"{op}: {message}"</c>.</summary>
+    /// <exception cref="ArgumentException">Always.</exception>
+    [DoesNotReturn]
+    public static void Fail(string op, string message, string? paramName = null) =>
+        throw new ArgumentException($"{op}: {message}", paramName);
+
+    /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> (a dim or an index) whose message starts with the op.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Always.</exception>
+    [DoesNotReturn]
+    public static void FailRange(string op, string message, string? paramName = null) =>
+        throw new ArgumentOutOfRangeException(paramName, $"{op}: {message}");
+
+    /// <summary>Throws an <see cref="InvalidOperationException"/> (bad state, not a bad argument) whose message starts with the op.</summary>
+    /// <exception cref="InvalidOperationException">Always.</exception>
+    [DoesNotReturn]
+    public static void FailState(string op, string message) =>
+        throw new InvalidOperationException($"{op}: {message}");
+
+    /// <summary>Checks that a tensor argument is not null.</summary>
+    /// <exception cref="ArgumentNullException">The tensor is null.</exception>
+    public static void NotNull(string op, [NotNull] Tensor? t, string paramName)
+    {
+        if (t is null) throw new ArgumentNullException(paramName, $"{op}: {paramName} must not be null.");
+    }
+
+    /// <summary>Checks that two tensors have the same element type.</summary>
+    /// <exception cref="ArgumentException">The dtypes differ.</exception>
+    public static void SameDType(string op, Tensor a, Tensor b)
+    {
+        if (a.DType != b.DType)
+            Fail(op, $"dtypes {a.DType} {a.Shape} and {b.DType} {b.Shape} must match; convert one with To(DType).");
+    }
+
+    /// <summary>Checks that two tensors have the same shape and dtype.</summary>
+    /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
+    public static void SameShape(string op, Tensor a, Tensor b)
+    {
+        SameDType(op, a, b);
+        if (a.Shape != b.Shape) Fail(op, $"shapes {a.Shape} and {b.Shape} must match.");
+    }
+
+    /// <summary>Returns the NumPy broadcast of two tensors' shapes after checking that their dtypes match.</summary>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together, or the dtypes differ.</exception>
+    public static Shape Broadcast(string op, Tensor a, Tensor b)
+    {
+        SameDType(op, a, b);
+        return Shape.TryBroadcast(a.Shape, b.Shape)
+            ?? throw new ArgumentException($"{op}: shapes {a.Shape} and {b.Shape} cannot be broadcast together.");
+    }
+
+    /// <summary>Normalizes a possibly negative dim (<c>-1</c> is the last) and checks it is in range for <paramref name="shape"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The dim is outside <c>[-rank, rank)</c>.</exception>
+    public static int Dim(string op, int dim, Shape shape) => Dim(op, dim, shape, shape.Rank);
+
+    /// <summary>Normalizes a dim against a rank that may differ from the shape's (e.g. Unsqueeze allows rank + 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The dim is outside <c>[-rank, rank)</c>.</exception>
+    public static int Dim(string op, int dim, Shape shape, int rank)
+    {
+        int d = dim < 0 ? dim + rank : dim;
+        if (d < 0 || d >= rank || rank == 0)
+            FailRange(op, $"dim {dim} is out of range for shape {shape} (rank {shape.Rank}).", nameof(dim));
+        return d;
+    }
+
+    /// <summary>Checks that a tensor holds exactly one element.</summary>
+    /// <exception cref="ArgumentException">The tensor has more or fewer elements.</exception>
+    public static void OneElement(string op, Tensor t)
+    {
+        if (t.Numel != 1) Fail(op, $"expects a tensor with one element, got shape {t.Shape} ({t.Numel} elements).");
+    }
+
+    /// <summary>Checks that a tensor has the given rank.</summary>
+    /// <exception cref="ArgumentException">The rank differs.</exception>
+    public static void Rank(string op, Tensor t, int rank, string what)
+    {
+        if (t.Rank != rank) Fail(op, $"{what} must have rank {rank}, got shape {t.Shape}.");
+    }
+
+    /// <summary>Checks that a scalar argument is a finite number or, where allowed, positive infinity.</summary>
+    /// <exception cref="ArgumentException">The value is NaN.</exception>
+    public static void NotNaN(string op, double value, string paramName)
+    {
+        if (double.IsNaN(value)) Fail(op, $"{paramName} must not be NaN.", paramName);
+    }
+
+    /// <summary>Checks that a tensor list is not empty and that its tensors share a dtype.</summary>
+    /// <exception cref="ArgumentException">The list is empty, holds a null, or mixes dtypes.</exception>
+    public static void NonEmptyList(string op, IReadOnlyList<Tensor> tensors, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(tensors, paramName);
+        if (tensors.Count == 0) Fail(op, $"{paramName} must hold at least one tensor.", paramName);
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            NotNull(op, tensors[i], $"{paramName}[{i}]");
+            SameDType(op, tensors[0], tensors[i]);
+        }
+    }
+}

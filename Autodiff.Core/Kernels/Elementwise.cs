@@ -1,0 +1,160 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Autodiff.Kernels;
+
+/// <summary>Element-wise loops over spans: inputs first, destination last. They know nothing of tensors or the tape.</summary>
+/// <remarks>Generic over the element type, so the float64 gradient checks run the very code that trains in float32.
+/// Where <see cref="TensorPrimitives"/> has the operation it does the work (SIMD); the rest are plain loops.</remarks>
+internal static class Elementwise
+{
+    // ---- binary, same length ----------------------------------------------------------------------------------
+
+    public static void Add<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Add(x, y, destination);
+
+    public static void Subtract<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Subtract(x, y, destination);
+
+    public static void Multiply<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Multiply(x, y, destination);
+
+    public static void Divide<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Divide(x, y, destination);
+
+    /// <summary><c>destination[i] = max(x[i], y[i])</c>, NaN if either is NaN.</summary>
+    public static void Maximum<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Max(x, y, destination);
+
+    /// <summary><c>destination[i] = min(x[i], y[i])</c>, NaN if either is NaN.</summary>
+    public static void Minimum<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Min(x, y, destination);
+
+    // ---- binary with a scalar ----------------------------------------------------------------------------------
+
+    public static void Add<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Add(x, y, destination);
+
+    public static void Subtract<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Subtract(x, y, destination);
+
+    public static void Subtract<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Subtract(x, y, destination);
+
+    public static void Multiply<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Multiply(x, y, destination);
+
+    public static void Divide<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Divide(x, y, destination);
+
+    public static void Divide<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Divide(x, y, destination);
+
+    /// <summary><c>destination[i] = x[i] * y[i] + z[i]</c>.</summary>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> z, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.MultiplyAdd(x, y, z, destination);
+
+    /// <summary><c>destination[i] = x[i] * y + z[i]</c>.</summary>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> x, T y, ReadOnlySpan<T> z, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.MultiplyAdd(x, y, z, destination);
+
+    // ---- unary ---------------------------------------------------------------------------------------------
+
+    public static void Negate<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Negate(x, destination);
+
+    public static void Exp<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Exp(x, destination);
+
+    public static void Log<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Log(x, destination);
+
+    public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Tanh(x, destination);
+
+    public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Sigmoid(x, destination);
+
+    public static void Sqrt<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Sqrt(x, destination);
+
+    public static void Abs<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Abs(x, destination);
+
+    public static void Pow<T>(ReadOnlySpan<T> x, T exponent, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Pow(x, exponent, destination);
+
+    /// <summary><c>destination[i] = max(x[i], 0)</c>; NaN stays NaN.</summary>
+    public static void Relu<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Max(x, T.Zero, destination);
+
+    /// <summary><c>destination[i] = x[i] if x[i] &gt; 0 else slope · x[i]</c>.</summary>
+    public static void LeakyRelu<T>(ReadOnlySpan<T> x, T slope, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) destination[i] = x[i] > T.Zero ? x[i] : slope * x[i];
+    }
+
+    /// <summary><c>destination[i] = log(1 + x[i])</c>, accurate for tiny x (the <c>u = 1 + x</c> correction trick).</summary>
+    public static void Log1p<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            double u = 1.0 + v;
+            double r = u == 1.0 ? v : Math.Log(u) * v / (u - 1.0);
+            destination[i] = T.CreateTruncating(double.IsPositiveInfinity(v) ? v : r);
+        }
+    }
+
+    /// <summary><c>destination[i] = clamp(x[i], min, max)</c>; NaN stays NaN.</summary>
+    public static void Clamp<T>(ReadOnlySpan<T> x, T min, T max, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            T v = x[i];
+            destination[i] = T.IsNaN(v) ? v : v < min ? min : v > max ? max : v;
+        }
+    }
+
+    /// <summary><c>destination[i] = condition[i] != 0 ? x[i] : y[i]</c>.</summary>
+    public static void Where<T>(ReadOnlySpan<T> condition, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) destination[i] = condition[i] != T.Zero ? x[i] : y[i];
+    }
+
+    /// <summary>Softplus <c>log(1 + exp(βx)) / β</c>, and plain <c>x</c> where <c>βx &gt; threshold</c> (as PyTorch).</summary>
+    public static void Softplus<T>(ReadOnlySpan<T> x, T beta, T threshold, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            T bx = beta * x[i];
+            destination[i] = bx > threshold ? x[i] : LogOnePlusExp(bx) / beta;
+        }
+    }
+
+    /// <summary><c>log(1 + eᶻ)</c> without overflow: <c>max(z, 0) + log(1 + e^-|z|)</c>.</summary>
+    private static T LogOnePlusExp<T>(T z) where T : struct, IFloatingPointIeee754<T>
+    {
+        double v = double.CreateTruncating(z);
+        double e = Math.Exp(-Math.Abs(v));
+        double u = 1.0 + e;
+        double log1p = u == 1.0 ? e : Math.Log(u) * e / (u - 1.0);
+        return T.CreateTruncating(Math.Max(v, 0.0) + log1p);
+    }
+
+    /// <summary>GELU, exactly <c>x·Φ(x)</c> with the normal CDF, or with the tanh approximation when <paramref name="tanh"/>.</summary>
+    public static void Gelu<T>(ReadOnlySpan<T> x, bool tanh, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            double y = tanh ? 0.5 * v * (1.0 + Math.Tanh(SpecialFunctions.GeluTanhInner(v))) : v * SpecialFunctions.NormalCdf(v);
+            destination[i] = T.CreateTruncating(y);
+        }
+    }
+
+    /// <summary><c>destination[i] = (TTo) x[i]</c>, rounding to nearest when narrowing.</summary>
+    public static void Convert<TFrom, TTo>(ReadOnlySpan<TFrom> x, Span<TTo> destination)
+        where TFrom : struct, IFloatingPointIeee754<TFrom> where TTo : struct, IFloatingPointIeee754<TTo> =>
+        TensorPrimitives.ConvertTruncating(x, destination);
+}

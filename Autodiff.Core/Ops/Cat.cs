@@ -1,0 +1,55 @@
+namespace Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>Joins tensors along an existing dimension. Same as <c>torch.cat</c>.</summary>
+    /// <remarks>Forward <c>y = [x₀ | x₁ | ...]</c> along dim. Backward: each input receives its own slice of <c>g</c>.</remarks>
+    /// <exception cref="ArgumentException">The list is empty, the ranks or dtypes differ, or sizes differ outside dim.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
+    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0)
+    {
+        Check.NonEmptyList("Cat", tensors, nameof(tensors));
+        var first = tensors[0];
+        int d = Check.Dim("Cat", dim, first.Shape);
+        int total = 0;
+        foreach (var t in tensors)
+        {
+            bool match = t.Rank == first.Rank;
+            for (int i = 0; match && i < t.Rank; i++) match = i == d || t.Shape[i] == first.Shape[i];
+            if (!match)
+                Check.Fail("Cat", $"shapes {string.Join(", ", tensors.Select(x => x.Shape))} must match except in dim {dim}.", nameof(tensors));
+            total += t.Shape[d];
+        }
+        var outDims = first.Shape.ToArray();
+        outDims[d] = total;
+        var y = Compute.Zeros(new Shape(outDims), first.DType);
+        var strides = y.Shape.Strides();
+        var offsets = new int[tensors.Count];
+        for (int i = 0, at = 0; i < tensors.Count; at += tensors[i].Shape[d], i++)
+        {
+            offsets[i] = at * strides[d];
+            Compute.ScatterAdd(tensors[i], y, offsets[i], strides);                     // y[.., at:at+size, ..] = xᵢ
+        }
+        var inputs = tensors.ToArray();
+
+        return Tape.Record("Cat", y, inputs, "dxᵢ += g[slice i]", dy =>
+        {
+            for (int i = 0; i < inputs.Length; i++)                                      // dxᵢ += g[.., at:at+size, ..]
+                if (inputs[i].RequiresGrad) inputs[i].AccumulateGrad(Compute.Gather(dy, offsets[i], strides, inputs[i].Shape), owned: true);
+        });
+    }
+
+    /// <summary>Joins same-shaped tensors along a new dimension. Same as <c>torch.stack</c>.</summary>
+    /// <remarks>Composite: <c>Cat</c> of each tensor unsqueezed at dim.</remarks>
+    /// <exception cref="ArgumentException">The list is empty, or the shapes or dtypes differ.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
+    public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim = 0)
+    {
+        Check.NonEmptyList("Stack", tensors, nameof(tensors));
+        foreach (var t in tensors)
+            if (t.Shape != tensors[0].Shape)
+                Check.Fail("Stack", $"shapes {string.Join(", ", tensors.Select(x => x.Shape))} must all be equal.", nameof(tensors));
+        int d = Check.Dim("Stack", dim, tensors[0].Shape, tensors[0].Rank + 1);
+        return Cat(tensors.Select(t => Unsqueeze(t, d)).ToArray(), d);
+    }
+}

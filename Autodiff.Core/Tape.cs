@@ -1,0 +1,136 @@
+using System.Text;
+
+namespace Autodiff;
+
+/// <summary>The recording of a forward pass: a list of <see cref="TapeEntry"/> in execution order, one tape per thread.</summary>
+/// <remarks>
+/// <para><b>Which tape an op lands on.</b> An op whose inputs include a recorded tensor is appended to that tensor's
+/// tape; an op on leaves only is appended to <see cref="Current"/>, the calling thread's tape ([ThreadStatic]). So a
+/// forward pass that awaits and resumes on another thread keeps extending the tape it started on, while two threads
+/// training two models never share one. Mixing tensors recorded on two tapes in one op is an error.</para>
+/// <para><b>Backward.</b> The list is already in topological order, so <c>Backward</c> is a reverse <c>for</c> loop:
+/// from the loss's entry down to the first, each entry whose output received a gradient sends it on to its inputs.
+/// The entries it replayed are then released (their closures and saved tensors dropped) unless
+/// <c>retainGraph</c> is set, so memory does not grow across training steps. Entries the pass did not reach
+/// (another loss's graph) stay for their own Backward.</para>
+/// <para><b>NoGrad.</b> Inside <c>using (Tensor.NoGrad())</c> nothing is recorded. That scope flows with
+/// async calls (AsyncLocal), so an awaited evaluation stays unrecorded.</para>
+/// <para>A tape belongs to one thread at a time: do not run ops on tensors of one graph from two threads at once.</para>
+/// </remarks>
+public sealed class Tape
+{
+    [ThreadStatic] private static Tape? t_current;
+    private static readonly AsyncLocal<int> s_noGradDepth = new();
+
+    private readonly List<TapeEntry> _entries = [];
+    private long _nextSequence;
+
+    /// <summary>The calling thread's tape, created on first use.</summary>
+    public static Tape Current => t_current ??= new Tape();
+
+    /// <summary>False inside a <see cref="NoGrad"/> scope.</summary>
+    public static bool IsRecording => s_noGradDepth.Value == 0;
+
+    /// <summary>Starts a scope in which no op is recorded; dispose it to resume. Same as <c>torch.no_grad()</c>.</summary>
+    /// <example><code>using (Tape.NoGrad()) { var logits = model.Forward(x); }</code></example>
+    public static NoGradScope NoGrad()
+    {
+        s_noGradDepth.Value++;
+        return new NoGradScope();
+    }
+
+    internal static void EndNoGrad() => s_noGradDepth.Value--;
+
+    /// <summary>The recorded entries, oldest first.</summary>
+    public IReadOnlyList<TapeEntry> Entries => _entries;
+
+    /// <summary>The number of entries waiting for a Backward.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Releases every entry: tensors recorded so far can no longer be backpropagated.</summary>
+    public void Clear()
+    {
+        foreach (var e in _entries) e.Release();
+        _entries.Clear();
+    }
+
+    /// <summary>Records an op: when recording is on and some input requires grad, appends an entry whose closure
+    /// <paramref name="backward"/> receives the gradient of <paramref name="output"/> and accumulates into the inputs.</summary>
+    /// <param name="op">The op's name, as the tape and error messages print it.</param>
+    /// <param name="output">The op's result, already computed.</param>
+    /// <param name="inputs">The tensors the op read.</param>
+    /// <param name="formula">The local derivatives in terms of the incoming gradient <c>g</c>, for printing.</param>
+    /// <param name="backward">Accumulates into each input that requires grad, given the output's gradient.</param>
+    /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
+    /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
+    public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward)
+    {
+        if (s_noGradDepth.Value != 0) return output;
+        Tape? tape = null;
+        bool any = false;
+        foreach (var input in inputs)
+        {
+            if (!input.RequiresGrad) continue;
+            any = true;
+            if (input.Creator is null) continue;
+            if (tape is null) tape = input.Creator.Tape;
+            else if (tape != input.Creator.Tape)
+                Check.FailState(op, $"inputs {Describe(inputs)} were recorded on different tapes (threads); " +
+                    "run one forward pass on one thread, or Detach() the tensor that crossed over.");
+        }
+        if (!any) return output;
+        tape ??= Current;
+        var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, backward);
+        tape._entries.Add(entry);
+        output.Creator = entry;
+        output.RequiresGrad = true;
+        return output;
+    }
+
+    private static string Describe(Tensor[] inputs) => string.Join(", ", inputs.Select(t => t.Label));
+
+    /// <summary>The reverse loop behind <see cref="Tensor.Backward()"/>.</summary>
+    internal void Backpropagate(Tensor root, Tensor seed, bool retainGraph)
+    {
+        var rootEntry = root.Creator!;
+        if (rootEntry.Released)
+            Check.FailState("Backward", $"the graph of {root.Label} (produced by {rootEntry.Op}) was already freed by an earlier " +
+                "Backward; pass retainGraph: true to the first Backward to go through it twice.");
+        int start = _entries.LastIndexOf(rootEntry);
+        if (start < 0)
+            Check.FailState("Backward", $"{root.Label} (produced by {rootEntry.Op}) is no longer on its tape; was the tape cleared?");
+
+        root.AccumulateGrad(seed);
+        bool releasedAny = false;
+        for (int i = start; i >= 0; i--)
+        {
+            var entry = _entries[i];
+            var output = entry.Output;
+            var gradient = output.Grad;
+            if (gradient is null) continue;          // not on the path from root
+            output.Grad = null;                      // a non-leaf keeps no gradient (PyTorch semantics)
+            entry.RunBackward(gradient);
+            if (!retainGraph)
+            {
+                entry.Release();
+                releasedAny = true;
+            }
+        }
+        if (releasedAny) _entries.RemoveAll(e => e.Released);
+    }
+
+    /// <summary>The entries one per line, as the forward pass ran, e.g. <c>#0   MatMul      t3[64, 10] &lt;- t1[64, 784], t2[784, 10]   ...</c>.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        foreach (var e in _entries) sb.AppendLine(e.ToString());
+        return sb.ToString();
+    }
+}
+
+/// <summary>The scope returned by <see cref="Tape.NoGrad"/>; recording resumes when it is disposed.</summary>
+public readonly struct NoGradScope : IDisposable
+{
+    /// <summary>Ends the scope.</summary>
+    public void Dispose() => Tape.EndNoGrad();
+}

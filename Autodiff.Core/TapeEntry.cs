@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace Autodiff;
+
+/// <summary>One recorded op: its name, inputs, output, the local-derivative formula, and the closure that applies it.</summary>
+/// <remarks>Plain data, so a learner can print the graph the forward pass built. Same role as a <c>grad_fn</c> node in PyTorch.</remarks>
+public sealed class TapeEntry
+{
+    private Action<Tensor>? _backward;
+
+    internal TapeEntry(Tape tape, long sequence, string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward)
+    {
+        Tape = tape;
+        Sequence = sequence;
+        Op = op;
+        Output = output;
+        Inputs = inputs;
+        Formula = formula;
+        _backward = backward;
+    }
+
+    /// <summary>The tape this entry was recorded on.</summary>
+    public Tape Tape { get; }
+
+    /// <summary>The entry's position in recording order on its tape (0 is the first op recorded).</summary>
+    public long Sequence { get; }
+
+    /// <summary>The op's name, e.g. <c>MatMul</c>.</summary>
+    public string Op { get; }
+
+    /// <summary>The tensor the op produced.</summary>
+    public Tensor Output { get; }
+
+    /// <summary>The tensors the op read; empty once the entry is released.</summary>
+    public IReadOnlyList<Tensor> Inputs { get; private set; }
+
+    /// <summary>The local derivatives, in terms of the incoming gradient <c>g</c>, e.g. <c>da += g·b, db += g·a</c>.</summary>
+    public string Formula { get; }
+
+    /// <summary>True once a Backward replayed this entry without retaining the graph: its closure and inputs are gone.</summary>
+    public bool Released { get; private set; }
+
+    /// <summary>Sends <paramref name="gradient"/> (the gradient of <see cref="Output"/>) back to the inputs.</summary>
+    internal void RunBackward(Tensor gradient)
+    {
+        var backward = _backward ?? throw new InvalidOperationException($"{Op}: this tape entry was already released.");
+        backward(gradient);
+    }
+
+    internal void Release()
+    {
+        Released = true;
+        _backward = null;
+        Inputs = [];
+    }
+
+    /// <summary>One line: <c>#0   Mul         t3[2, 3] &lt;- t1[2, 3], t2[2, 3]   da += g·b, db += g·a</c>.</summary>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"#{Sequence,-3} {Op,-11} {Output.Label} <- {string.Join(", ", Inputs.Select(t => t.Label))}   {Formula}");
+}

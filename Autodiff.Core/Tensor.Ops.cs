@@ -1,0 +1,127 @@
+namespace Autodiff;
+
+// Shortcuts so that code reads like PyTorch: x.MatMul(w) + b, y.Relu().Sum(). Each forwards to Ops; no math here.
+public sealed partial class Tensor
+{
+    /// <summary>Element-wise sum with broadcasting; see <see cref="Ops.Add"/>.</summary>
+    public static Tensor operator +(Tensor a, Tensor b) => Ops.Add(a, b);
+    /// <summary>Element-wise difference with broadcasting; see <see cref="Ops.Sub"/>.</summary>
+    public static Tensor operator -(Tensor a, Tensor b) => Ops.Sub(a, b);
+    /// <summary>Element-wise product with broadcasting; see <see cref="Ops.Mul"/>.</summary>
+    public static Tensor operator *(Tensor a, Tensor b) => Ops.Mul(a, b);
+    /// <summary>Element-wise quotient with broadcasting; see <see cref="Ops.Div"/>.</summary>
+    public static Tensor operator /(Tensor a, Tensor b) => Ops.Div(a, b);
+    /// <summary>Negation; see <see cref="Ops.Neg"/>.</summary>
+    public static Tensor operator -(Tensor x) => Ops.Neg(x);
+
+    /// <summary>Adds a constant to every element.</summary>
+    public static Tensor operator +(Tensor a, double b) => Ops.Add(a, Scalar(b, a.DType));
+    /// <summary>Adds a constant to every element.</summary>
+    public static Tensor operator +(double a, Tensor b) => Ops.Add(Scalar(a, b.DType), b);
+    /// <summary>Subtracts a constant from every element.</summary>
+    public static Tensor operator -(Tensor a, double b) => Ops.Sub(a, Scalar(b, a.DType));
+    /// <summary>Subtracts every element from a constant.</summary>
+    public static Tensor operator -(double a, Tensor b) => Ops.Sub(Scalar(a, b.DType), b);
+    /// <summary>Multiplies every element by a constant.</summary>
+    public static Tensor operator *(Tensor a, double b) => Ops.Mul(a, Scalar(b, a.DType));
+    /// <summary>Multiplies every element by a constant.</summary>
+    public static Tensor operator *(double a, Tensor b) => Ops.Mul(Scalar(a, b.DType), b);
+    /// <summary>Divides every element by a constant.</summary>
+    public static Tensor operator /(Tensor a, double b) => Ops.Div(a, Scalar(b, a.DType));
+    /// <summary>Divides a constant by every element.</summary>
+    public static Tensor operator /(double a, Tensor b) => Ops.Div(Scalar(a, b.DType), b);
+
+    /// <summary>Starts a scope in which no op is recorded. Same as <c>torch.no_grad()</c>; see <see cref="Tape.NoGrad"/>.</summary>
+    public static NoGradScope NoGrad() => Tape.NoGrad();
+
+    /// <summary>See <see cref="Ops.Add"/>.</summary>
+    public Tensor Add(Tensor other) => Ops.Add(this, other);
+    /// <summary>See <see cref="Ops.Sub"/>.</summary>
+    public Tensor Sub(Tensor other) => Ops.Sub(this, other);
+    /// <summary>See <see cref="Ops.Mul"/>.</summary>
+    public Tensor Mul(Tensor other) => Ops.Mul(this, other);
+    /// <summary>See <see cref="Ops.Div"/>.</summary>
+    public Tensor Div(Tensor other) => Ops.Div(this, other);
+    /// <summary>See <see cref="Ops.Neg"/>.</summary>
+    public Tensor Neg() => Ops.Neg(this);
+    /// <summary>See <see cref="Ops.Exp"/>.</summary>
+    public Tensor Exp() => Ops.Exp(this);
+    /// <summary>See <see cref="Ops.Log"/>.</summary>
+    public Tensor Log() => Ops.Log(this);
+    /// <summary>See <see cref="Ops.Log1p"/>.</summary>
+    public Tensor Log1p() => Ops.Log1p(this);
+    /// <summary>See <see cref="Ops.Tanh"/>.</summary>
+    public Tensor Tanh() => Ops.Tanh(this);
+    /// <summary>See <see cref="Ops.Sigmoid"/>.</summary>
+    public Tensor Sigmoid() => Ops.Sigmoid(this);
+    /// <summary>See <see cref="Ops.Relu"/>.</summary>
+    public Tensor Relu() => Ops.Relu(this);
+    /// <summary>See <see cref="Ops.LeakyRelu"/>.</summary>
+    public Tensor LeakyRelu(double negativeSlope = 0.01) => Ops.LeakyRelu(this, negativeSlope);
+    /// <summary>See <see cref="Ops.Gelu"/>.</summary>
+    public Tensor Gelu(bool approximateTanh = false) => Ops.Gelu(this, approximateTanh);
+    /// <summary>See <see cref="Ops.Softplus"/>.</summary>
+    public Tensor Softplus(double beta = 1, double threshold = 20) => Ops.Softplus(this, beta, threshold);
+    /// <summary>See <see cref="Ops.Sqrt"/>.</summary>
+    public Tensor Sqrt() => Ops.Sqrt(this);
+    /// <summary>See <see cref="Ops.Abs"/>.</summary>
+    public Tensor Abs() => Ops.Abs(this);
+    /// <summary>See <see cref="Ops.Pow"/>.</summary>
+    public Tensor Pow(float exponent) => Ops.Pow(this, exponent);
+    /// <summary>See <see cref="Ops.Pow"/>.</summary>
+    public Tensor Pow(double exponent) => Ops.Pow(this, exponent);
+    /// <summary>See <see cref="Ops.Clamp"/>.</summary>
+    public Tensor Clamp(double min = double.NegativeInfinity, double max = double.PositiveInfinity) => Ops.Clamp(this, min, max);
+    /// <summary>See <see cref="Ops.Maximum"/>.</summary>
+    public Tensor Maximum(Tensor other) => Ops.Maximum(this, other);
+    /// <summary>See <see cref="Ops.Minimum"/>.</summary>
+    public Tensor Minimum(Tensor other) => Ops.Minimum(this, other);
+    /// <summary>See <see cref="Ops.MatMul"/>.</summary>
+    public Tensor MatMul(Tensor other) => Ops.MatMul(this, other);
+    /// <summary>See <see cref="Ops.Sum(Tensor)"/>.</summary>
+    public Tensor Sum() => Ops.Sum(this);
+    /// <summary>See <see cref="Ops.Sum(Tensor, int, bool)"/>.</summary>
+    public Tensor Sum(int dim, bool keepDim = false) => Ops.Sum(this, dim, keepDim);
+    /// <summary>See <see cref="Ops.Mean(Tensor)"/>.</summary>
+    public Tensor Mean() => Ops.Mean(this);
+    /// <summary>See <see cref="Ops.Mean(Tensor, int, bool)"/>.</summary>
+    public Tensor Mean(int dim, bool keepDim = false) => Ops.Mean(this, dim, keepDim);
+    /// <summary>See <see cref="Ops.Max(Tensor)"/>.</summary>
+    public Tensor Max() => Ops.Max(this);
+    /// <summary>See <see cref="Ops.Max(Tensor, int, bool)"/>.</summary>
+    public Tensor Max(int dim, bool keepDim = false) => Ops.Max(this, dim, keepDim);
+    /// <summary>See <see cref="Ops.Min(Tensor)"/>.</summary>
+    public Tensor Min() => Ops.Min(this);
+    /// <summary>See <see cref="Ops.Min(Tensor, int, bool)"/>.</summary>
+    public Tensor Min(int dim, bool keepDim = false) => Ops.Min(this, dim, keepDim);
+    /// <summary>See <see cref="Ops.Argmax"/>.</summary>
+    public Tensor Argmax(int dim, bool keepDim = false) => Ops.Argmax(this, dim, keepDim);
+    /// <summary>See <see cref="Ops.Softmax"/>.</summary>
+    public Tensor Softmax(int dim) => Ops.Softmax(this, dim);
+    /// <summary>See <see cref="Ops.LogSoftmax"/>.</summary>
+    public Tensor LogSoftmax(int dim) => Ops.LogSoftmax(this, dim);
+    /// <summary>See <see cref="Ops.Reshape"/>.</summary>
+    public Tensor Reshape(params int[] shape) => Ops.Reshape(this, shape);
+    /// <summary>See <see cref="Ops.Flatten"/>.</summary>
+    public Tensor Flatten(int startDim = 0, int endDim = -1) => Ops.Flatten(this, startDim, endDim);
+    /// <summary>See <see cref="Ops.Transpose"/>.</summary>
+    public Tensor Transpose(int dim0, int dim1) => Ops.Transpose(this, dim0, dim1);
+    /// <summary>See <see cref="Ops.Permute"/>.</summary>
+    public Tensor Permute(params int[] dims) => Ops.Permute(this, dims);
+    /// <summary>See <see cref="Ops.Unsqueeze"/>.</summary>
+    public Tensor Unsqueeze(int dim) => Ops.Unsqueeze(this, dim);
+    /// <summary>See <see cref="Ops.Squeeze(Tensor, int)"/>.</summary>
+    public Tensor Squeeze(int dim) => Ops.Squeeze(this, dim);
+    /// <summary>See <see cref="Ops.Squeeze(Tensor)"/>.</summary>
+    public Tensor Squeeze() => Ops.Squeeze(this);
+    /// <summary>See <see cref="Ops.Expand"/>.</summary>
+    public Tensor Expand(params int[] shape) => Ops.Expand(this, shape);
+    /// <summary>See <see cref="Ops.Slice"/>.</summary>
+    public Tensor Slice(int dim, int start, int end, int step = 1) => Ops.Slice(this, dim, start, end, step);
+    /// <summary>See <see cref="Ops.Select"/>.</summary>
+    public Tensor Select(int dim, int index) => Ops.Select(this, dim, index);
+    /// <summary>See <see cref="Ops.IndexSelect"/>.</summary>
+    public Tensor IndexSelect(int dim, int[] indices) => Ops.IndexSelect(this, dim, indices);
+    /// <summary>See <see cref="Ops.To"/>.</summary>
+    public Tensor To(DType dtype) => Ops.To(this, dtype);
+}

@@ -1,0 +1,279 @@
+using System.Globalization;
+using System.Text;
+
+namespace Autodiff;
+
+/// <summary>An n-dimensional, row-major array of float32 or float64 values that records the ops applied to it, so
+/// that <see cref="Backward()"/> can send gradients back by the chain rule. Same idea as <c>torch.Tensor</c>.</summary>
+/// <remarks>
+/// <para>A tensor you create (<see cref="FromArray(float[], int[])"/>, <see cref="Zeros(int[])"/>, ...) is a <em>leaf</em>.
+/// Set <see cref="RequiresGrad"/> on a leaf and every op applied to it is recorded on the tape (see <see cref="Tape"/>);
+/// the op's result is not a leaf, and <see cref="Backward()"/> on a scalar result accumulates
+/// <c>∂result/∂leaf</c> into each leaf's <see cref="Grad"/>.</para>
+/// <para>This file holds storage, gradients and <see cref="Backward()"/>; the factories are in Tensor.Factories.cs,
+/// the operator and method shortcuts in Tensor.Ops.cs, and every op's math in <c>Ops/</c>.</para>
+/// </remarks>
+public sealed partial class Tensor
+{
+    private static long s_nextId;
+
+    private readonly float[]? _f32;
+    private readonly double[]? _f64;
+    private bool _requiresGrad;
+    private Tensor? _grad;
+
+    /// <summary>Wraps a buffer (not copied) as a tensor of the given shape. The buffer must hold at least <c>shape.Numel</c> values.</summary>
+    internal Tensor(Shape shape, float[]? f32, double[]? f64)
+    {
+        Shape = shape;
+        _f32 = f32;
+        _f64 = f64;
+        DType = f32 is not null ? DType.Float32 : DType.Float64;
+        Id = Interlocked.Increment(ref s_nextId);
+    }
+
+    /// <summary>The dimensions, e.g. <c>[64, 10]</c>.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>The number of dimensions.</summary>
+    public int Rank => Shape.Rank;
+
+    /// <summary>The number of elements.</summary>
+    public int Numel => Shape.Numel;
+
+    /// <summary>The element type.</summary>
+    public DType DType { get; }
+
+    /// <summary>A number unique to this tensor in the process; the tape prints it as <c>t17</c>.</summary>
+    public long Id { get; }
+
+    /// <summary>An optional name shown by the tape and <see cref="ToString"/> instead of <c>t17</c>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>How the tape prints this tensor: its name or <c>t17</c>, followed by its shape.</summary>
+    public string Label => $"{Name ?? "t" + Id.ToString(CultureInfo.InvariantCulture)}{Shape}";
+
+    /// <summary>The tape entry of the op that produced this tensor, or null for a leaf.</summary>
+    public TapeEntry? Creator { get; internal set; }
+
+    /// <summary>True for a tensor not produced by a recorded op: one you created, a <see cref="Detach"/>ed tensor, or a
+    /// result computed under <see cref="NoGrad"/>. Only leaves keep a <see cref="Grad"/> after <see cref="Backward()"/>.</summary>
+    public bool IsLeaf => Creator is null;
+
+    /// <summary>Whether ops on this tensor are recorded so gradients can flow back to it. Same as <c>requires_grad</c>.</summary>
+    /// <remarks>Set it on leaves (parameters, inputs you want gradients for). The result of a recorded op always requires grad.</remarks>
+    /// <exception cref="InvalidOperationException">Set to false on a non-leaf: detach it instead.</exception>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (!value && Creator is not null)
+                Check.FailState("RequiresGrad", $"{Label} is the result of {Creator.Op}, not a leaf; use Detach() to cut it from the tape.");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>The accumulated gradient <c>∂loss/∂this</c>, the same shape and dtype as this tensor, or null before any
+    /// <see cref="Backward()"/> reached it. Gradients add up across backward passes until set to null (PyTorch semantics).</summary>
+    /// <exception cref="ArgumentException">Set to a tensor of another shape or dtype.</exception>
+    public Tensor? Grad
+    {
+        get => _grad;
+        set
+        {
+            if (value is not null && (value.Shape != Shape || value.DType != DType))
+                Check.Fail("Grad", $"gradient {value.DType} {value.Shape} does not match tensor {DType} {Shape}.", nameof(value));
+            _grad = value;
+        }
+    }
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, for one-line parameter creation.</summary>
+    public Tensor RequireGrad(bool requiresGrad = true)
+    {
+        RequiresGrad = requiresGrad;
+        return this;
+    }
+
+    // ---- element access ---------------------------------------------------------------------------------------
+
+    internal Span<float> F32 => _f32 is null ? throw WrongType(DType.Float32) : _f32.AsSpan(0, Numel);
+
+    internal Span<double> F64 => _f64 is null ? throw WrongType(DType.Float64) : _f64.AsSpan(0, Numel);
+
+    private InvalidOperationException WrongType(DType wanted) => new($"Tensor: {Label} is {DType}, not {wanted}.");
+
+    /// <summary>The single value of a one-element tensor, as float. Same as <c>item()</c>.</summary>
+    /// <exception cref="ArgumentException">The tensor does not have exactly one element.</exception>
+    public float Item()
+    {
+        Check.OneElement("Item", this);
+        return DType == DType.Float32 ? _f32![0] : (float)_f64![0];
+    }
+
+    /// <summary>The single value of a one-element tensor, as double.</summary>
+    /// <exception cref="ArgumentException">The tensor does not have exactly one element.</exception>
+    public double ItemDouble()
+    {
+        Check.OneElement("ItemDouble", this);
+        return DType == DType.Float32 ? _f32![0] : _f64![0];
+    }
+
+    /// <summary>A copy of the values in row-major order, as float (float64 values are rounded).</summary>
+    public float[] ToArray()
+    {
+        if (DType == DType.Float32) return F32.ToArray();
+        var result = new float[Numel];
+        var src = F64;
+        for (int i = 0; i < result.Length; i++) result[i] = (float)src[i];
+        return result;
+    }
+
+    /// <summary>A copy of the values in row-major order, as double.</summary>
+    public double[] ToDoubleArray()
+    {
+        if (DType == DType.Float64) return F64.ToArray();
+        var result = new double[Numel];
+        var src = F32;
+        for (int i = 0; i < result.Length; i++) result[i] = src[i];
+        return result;
+    }
+
+    /// <summary>The value at a multi-index, as double (for inspection and tests; not for loops).</summary>
+    /// <exception cref="ArgumentException">The index has the wrong number of components.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A component is out of range.</exception>
+    [System.Runtime.CompilerServices.IndexerName("At")]
+    public double this[params int[] index]
+    {
+        get
+        {
+            if (index.Length != Rank) Check.Fail("Tensor[]", $"index has {index.Length} components but the tensor is {Shape} (rank {Rank}).", nameof(index));
+            int flat = 0;
+            for (int d = 0; d < Rank; d++)
+            {
+                if (index[d] < 0 || index[d] >= Shape[d])
+                    Check.FailRange("Tensor[]", $"index {index[d]} is out of range for dim {d} of {Shape}.", nameof(index));
+                flat = flat * Shape[d] + index[d];
+            }
+            return DType == DType.Float32 ? _f32![flat] : _f64![flat];
+        }
+    }
+
+    /// <summary>A tensor sharing this one's values but cut from the tape: a leaf that does not require grad.</summary>
+    public Tensor Detach() => new(Shape, _f32, _f64);
+
+    /// <summary>A tensor of another shape over the same buffer (no copy): the forward of Reshape.</summary>
+    internal Tensor View(Shape shape) => new(shape, _f32, _f64);
+
+    /// <summary>A new, unrecorded tensor of the same shape and dtype with copied values.</summary>
+    internal Tensor CloneData() =>
+        DType == DType.Float32 ? new(Shape, F32.ToArray(), null) : new(Shape, null, F64.ToArray());
+
+    // ---- gradients ----------------------------------------------------------------------------------------------
+
+    /// <summary>Adds <paramref name="gradient"/> into <see cref="Grad"/>, reducing it first when it has the shape of a
+    /// broadcast result (the shared <c>SumTo</c> step of every broadcasting op).</summary>
+    /// <param name="gradient">The contribution, of this tensor's shape or a shape it broadcasts to.</param>
+    /// <param name="owned">True when <paramref name="gradient"/> is a fresh buffer nobody else holds, so it can become
+    /// <see cref="Grad"/> without a copy.</param>
+    internal void AccumulateGrad(Tensor gradient, bool owned = false)
+    {
+        if (Creator is { Released: true })
+            Check.FailState("Backward", $"{Label} was produced by {Creator.Op}, whose tape entry an earlier Backward already freed; " +
+                "pass retainGraph: true to the first Backward to go through the graph twice.");
+        if (gradient.Shape != Shape)
+        {
+            gradient = Compute.SumTo(gradient, Shape);
+            owned = true;
+        }
+        if (_grad is null) _grad = owned ? gradient : gradient.CloneData();
+        else Compute.AddInPlace(_grad, gradient);
+    }
+
+    /// <summary>The gradient buffer, created as zeros if absent, for ops whose backward scatters into part of it.</summary>
+    internal Tensor GradBuffer()
+    {
+        if (Creator is { Released: true }) AccumulateGrad(this); // throws the freed-graph error
+        return _grad ??= Compute.Zeros(Shape, DType);
+    }
+
+    /// <summary>Computes the gradient of this scalar with respect to every leaf that requires grad, accumulating into
+    /// their <see cref="Grad"/>, then frees the recorded entries. Same as <c>loss.backward()</c>.</summary>
+    /// <exception cref="ArgumentException">This tensor does not require grad, or has more than one element.</exception>
+    /// <exception cref="InvalidOperationException">The graph was already freed by an earlier Backward.</exception>
+    public void Backward() => Backward(null, retainGraph: false);
+
+    /// <summary>Backward with an explicit gradient <c>∂loss/∂this</c> (needed when this tensor is not a scalar) and the
+    /// option to keep the recorded entries for another Backward.</summary>
+    /// <param name="gradient">Seed gradient of this tensor's shape; null means 1 and requires a one-element tensor.</param>
+    /// <param name="retainGraph">Keep the replayed entries on the tape so the graph can be backpropagated again.</param>
+    /// <exception cref="ArgumentException">This tensor does not require grad, it is not a scalar and no gradient was given,
+    /// or the gradient's shape or dtype differs.</exception>
+    /// <exception cref="InvalidOperationException">The graph was already freed by an earlier Backward.</exception>
+    public void Backward(Tensor? gradient, bool retainGraph = false)
+    {
+        if (!RequiresGrad)
+            Check.Fail("Backward", $"{Label} does not require grad and no recorded op produced it; set RequiresGrad on the leaves first.");
+        if (gradient is null)
+        {
+            if (Numel != 1)
+                Check.Fail("Backward", $"{Label} is not a scalar ({Numel} elements); pass a gradient of shape {Shape}, or reduce it with Sum() or Mean().");
+            gradient = Compute.Full(Shape, DType, 1.0);
+        }
+        else if (gradient.Shape != Shape || gradient.DType != DType)
+        {
+            Check.Fail("Backward", $"gradient {gradient.DType} {gradient.Shape} does not match {DType} {Label}.", nameof(gradient));
+        }
+
+        if (Creator is null)
+        {
+            AccumulateGrad(gradient);
+            return;
+        }
+        Creator.Tape.Backpropagate(this, gradient, retainGraph);
+    }
+
+    // ---- printing -----------------------------------------------------------------------------------------------
+
+    /// <summary>Shape, dtype, grad status and values, like PyTorch's repr; long dimensions are elided with "...".</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder("tensor(");
+        AppendValues(sb, 0, 0);
+        sb.Append(", shape=").Append(Shape);
+        if (DType == DType.Float64) sb.Append(", dtype=Float64");
+        if (Creator is not null) sb.Append(", op=").Append(Creator.Op);
+        else if (RequiresGrad) sb.Append(", requiresGrad=true");
+        return sb.Append(')').ToString();
+    }
+
+    private void AppendValues(StringBuilder sb, int dim, int offset)
+    {
+        if (Rank == 0)
+        {
+            sb.Append(FormatValue(0));
+            return;
+        }
+        const int edge = 3;
+        int size = Shape[dim];
+        int stride = 1;
+        for (int d = dim + 1; d < Rank; d++) stride *= Shape[d];
+        sb.Append('[');
+        for (int i = 0; i < size; i++)
+        {
+            if (size > 2 * edge && i == edge)
+            {
+                sb.Append("..., ");
+                i = size - edge - 1;
+                continue;
+            }
+            if (dim == Rank - 1) sb.Append(FormatValue(offset + i));
+            else AppendValues(sb, dim + 1, offset + i * stride);
+            if (i < size - 1) sb.Append(", ");
+        }
+        sb.Append(']');
+    }
+
+    private string FormatValue(int flat) =>
+        DType == DType.Float32 ? _f32![flat].ToString("G6", CultureInfo.InvariantCulture) : _f64![flat].ToString("G8", CultureInfo.InvariantCulture);
+}

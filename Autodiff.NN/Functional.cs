@@ -1,0 +1,27 @@
+namespace Autodiff.NN;
+
+/// <summary>Stateless neural-network functions built from <see cref="Ops"/>. Same idea as <c>torch.nn.functional</c>.</summary>
+public static class Functional
+{
+    /// <summary>Mean cross-entropy of logits against class indices: the notes' fused softmax-with-loss.
+    /// Same as <c>torch.nn.functional.cross_entropy(logits, targets)</c>.</summary>
+    /// <remarks>Forward <c>L = (1/N) Σₙ (logsumexp(x[n]) - x[n, t[n]])</c>. Backward <c>dx = (softmax(x) - onehot(t)) / N</c>,
+    /// through <see cref="Ops.SoftmaxCrossEntropy"/> and the mean.</remarks>
+    /// <param name="logits">Unnormalized scores, shape [N, C].</param>
+    /// <param name="targets">The class of each row, N values in <c>[0, C)</c>.</param>
+    /// <returns>A scalar tensor.</returns>
+    /// <exception cref="ArgumentException">Logits are not 2-D, the target count is not N, or a target is outside [0, C).</exception>
+    /// <example><code>var loss = Functional.CrossEntropy(model.Forward(x), labels); loss.Backward();</code></example>
+    public static Tensor CrossEntropy(Tensor logits, int[] targets) => Ops.Mean(Ops.SoftmaxCrossEntropy(logits, targets));
+
+    /// <summary>Mean squared error between two tensors of the same shape. Same as <c>torch.nn.functional.mse_loss</c>.</summary>
+    /// <remarks>Forward <c>L = mean((input - target)²)</c>. Backward <c>d input = 2(input - target)/n</c>, <c>d target = -2(input - target)/n</c>.</remarks>
+    /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
+    public static Tensor MseLoss(Tensor input, Tensor target)
+    {
+        Check.NotNull("MseLoss", input, nameof(input));
+        Check.NotNull("MseLoss", target, nameof(target));
+        Check.SameShape("MseLoss", input, target);
+        return Ops.Mean(Ops.Pow(Ops.Sub(input, target), 2));
+    }
+}

@@ -1,0 +1,74 @@
+namespace Autodiff.Optim;
+
+/// <summary>Stochastic gradient descent, optionally with momentum, dampening, weight decay and Nesterov momentum.
+/// Same as <c>torch.optim.SGD</c>.</summary>
+/// <remarks>With <c>g = ∇θ + λθ</c> (λ the weight decay): without momentum <c>θ ← θ - lr·g</c>; with momentum μ,
+/// <c>b ← g</c> on the first step and <c>b ← μb + (1 - dampening)g</c> after, then <c>θ ← θ - lr·b</c>, or
+/// <c>θ ← θ - lr·(g + μb)</c> with Nesterov.</remarks>
+/// <example><code>
+/// var optimizer = new SGD(model.Parameters(), lr: 0.1f);
+/// optimizer.ZeroGrad(); loss.Backward(); optimizer.Step();
+/// </code></example>
+public sealed class SGD : Optimizer
+{
+    private readonly Tensor?[] _momentumBuffers;
+
+    /// <summary>Creates the optimizer.</summary>
+    /// <exception cref="ArgumentException">The parameter list is empty, lr or momentum or weight decay is negative or
+    /// NaN, or Nesterov is asked for without momentum or with dampening.</exception>
+    public SGD(IEnumerable<Tensor> parameters, float lr, float momentum = 0, float dampening = 0, float weightDecay = 0, bool nesterov = false)
+        : base("SGD", parameters)
+    {
+        if (!(lr >= 0)) Check.Fail("SGD", $"lr must be non-negative, got {lr}.", nameof(lr));
+        if (!(momentum >= 0)) Check.Fail("SGD", $"momentum must be non-negative, got {momentum}.", nameof(momentum));
+        if (!(weightDecay >= 0)) Check.Fail("SGD", $"weightDecay must be non-negative, got {weightDecay}.", nameof(weightDecay));
+        if (float.IsNaN(dampening)) Check.Fail("SGD", "dampening must not be NaN.", nameof(dampening));
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            Check.Fail("SGD", $"nesterov needs momentum > 0 and dampening 0, got momentum {momentum}, dampening {dampening}.", nameof(nesterov));
+        (Lr, Momentum, Dampening, WeightDecay, Nesterov) = (lr, momentum, dampening, weightDecay, nesterov);
+        _momentumBuffers = new Tensor?[Parameters.Count];
+    }
+
+    /// <summary>The learning rate; schedulers change it between steps.</summary>
+    public float Lr { get; set; }
+
+    /// <summary>The momentum factor μ.</summary>
+    public float Momentum { get; }
+
+    /// <summary>The dampening of the momentum.</summary>
+    public float Dampening { get; }
+
+    /// <summary>The L2 penalty λ.</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>Whether Nesterov momentum is used.</summary>
+    public bool Nesterov { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Tensor parameter, Tensor grad)
+    {
+        var g = grad;
+        if (WeightDecay != 0)
+        {
+            g = grad.CloneData();
+            Compute.MultiplyAddInPlace(g, parameter, WeightDecay);                    // g = ∇θ + λθ
+        }
+        if (Momentum != 0)
+        {
+            var buffer = _momentumBuffers[index];
+            if (buffer is null) buffer = _momentumBuffers[index] = g.CloneData();      // b = g
+            else
+            {
+                Compute.MultiplyInPlace(buffer, Momentum);                             // b = μb + (1 - dampening)g
+                Compute.MultiplyAddInPlace(buffer, g, 1 - Dampening);
+            }
+            if (Nesterov)
+            {
+                g = g.CloneData();
+                Compute.MultiplyAddInPlace(g, buffer, Momentum);                       // g = g + μb
+            }
+            else g = buffer;
+        }
+        Compute.MultiplyAddInPlace(parameter, g, -Lr);                                 // θ = θ - lr·g
+    }
+}
