@@ -35,7 +35,16 @@ public sealed class Shape : IReadOnlyList<int>, IEquatable<Shape>
     public int Numel { get; }
 
     /// <summary>The size of dimension <paramref name="index"/>; negative indices count from the end.</summary>
-    public int this[int index] => _dims[index < 0 ? index + _dims.Length : index];
+    /// <exception cref="ArgumentOutOfRangeException">The index is outside <c>[-rank, rank)</c>.</exception>
+    public int this[int index]
+    {
+        get
+        {
+            int i = index < 0 ? index + _dims.Length : index;
+            if ((uint)i >= (uint)_dims.Length) Check.FailRange("Shape", $"dim {index} is out of range for shape {this} (rank {Rank}).", nameof(index));
+            return _dims[i];
+        }
+    }
 
     int IReadOnlyCollection<int>.Count => _dims.Length;
 

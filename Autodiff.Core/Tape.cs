@@ -52,6 +52,7 @@ public sealed class Tape
     {
         foreach (var e in _entries) e.Release();
         _entries.Clear();
+        _nextSequence = 0;
     }
 
     /// <summary>Records an op: when recording is on and some input requires grad, appends an entry whose closure
@@ -117,6 +118,7 @@ public sealed class Tape
             }
         }
         if (releasedAny) _entries.RemoveAll(e => e.Released);
+        if (_entries.Count == 0) _nextSequence = 0;          // each training step prints from #0
     }
 
     /// <summary>The entries one per line, as the forward pass ran, e.g. <c>#0   MatMul      t3[64, 10] &lt;- t1[64, 784], t2[784, 10]   ...</c>.</summary>

@@ -22,7 +22,7 @@ public sealed class TapeEntry
     /// <summary>The tape this entry was recorded on.</summary>
     public Tape Tape { get; }
 
-    /// <summary>The entry's position in recording order on its tape (0 is the first op recorded).</summary>
+    /// <summary>The entry's number in recording order, counted from 0 since the tape was last empty.</summary>
     public long Sequence { get; }
 
     /// <summary>The op's name, e.g. <c>MatMul</c>.</summary>
