@@ -57,5 +57,5 @@ public sealed class TapeEntry
     /// <summary>One line: <c>#0   Mul         t3[2, 3] &lt;- t1[2, 3], t2[2, 3]   da += g·b, db += g·a</c>.</summary>
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture,
-            $"#{Sequence,-3} {Op,-11} {Output.Label} <- {string.Join(", ", Inputs.Select(t => t.Label))}   {Formula}");
+            $"#{Sequence,-3} {Op,-11} {$"{Output.Label} <- {string.Join(", ", Inputs.Select(t => t.Label))}",-44} {Formula}");
 }
