@@ -85,6 +85,12 @@ internal static class Compute
         else Elementwise.Multiply(destination.F64, scale, destination.F64);
     }
 
+    /// <summary>Copies the values of <paramref name="source"/> into <paramref name="destination"/> (same shape and dtype).</summary>
+    public static void Copy(Tensor source, Tensor destination)
+    {
+        if (source.DType == DType.Float32) source.F32.CopyTo(destination.F32); else source.F64.CopyTo(destination.F64);
+    }
+
     // ---- layout ------------------------------------------------------------------------------------------------------
 
     /// <summary>Reads <paramref name="source"/> through strides into a new contiguous tensor of <paramref name="shape"/>.</summary>
@@ -117,6 +123,18 @@ internal static class Compute
         var result = Zeros(shape, gradient.DType);
         ScatterAdd(gradient, result, 0, shape.BroadcastStrides(gradient.Shape));
         return result;
+    }
+
+    // ---- optimizers ------------------------------------------------------------------------------------------------
+
+    /// <summary>One Adam step on <paramref name="theta"/> with state <paramref name="m"/>, <paramref name="v"/> (same shape and dtype).</summary>
+    public static void AdamStep(Tensor theta, Tensor grad, Tensor m, Tensor v,
+        double lr, double beta1, double beta2, double eps, double weightDecay, double correction1, double correction2)
+    {
+        if (theta.DType == DType.Float32)
+            Kernels.Optimizers.Adam<float>(theta.F32, grad.F32, m.F32, v.F32, lr, beta1, beta2, eps, weightDecay, correction1, correction2);
+        else
+            Kernels.Optimizers.Adam<double>(theta.F64, grad.F64, m.F64, v.F64, lr, beta1, beta2, eps, weightDecay, correction1, correction2);
     }
 
     // ---- matrix multiply ---------------------------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Autodiff.NN;
+
+/// <summary>Reads and writes named tensors (a state dict) as one binary file, atomically and with a checksum.</summary>
+/// <remarks>Format, little-endian: magic <c>ADCK</c>, int32 version (1), int32 count, then per tensor: name
+/// (int32 byte length + UTF-8), dtype byte (0 = Float32, 1 = Float64), int32 rank, int32 dims, raw values; last, the
+/// SHA-256 of everything before it. Writing goes to a temporary file that is flushed and renamed over the target, so
+/// a crash mid-write leaves the previous file intact. Reading checks magic, version, lengths and checksum and
+/// reports the first problem with the file name.</remarks>
+public static class Checkpoint
+{
+    private static readonly byte[] Magic = "ADCK"u8.ToArray();
+    private const int Version = 1;
+
+    /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/>, replacing it atomically.</summary>
+    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        using var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            var items = tensors.ToArray();
+            w.Write(Magic);
+            w.Write(Version);
+            w.Write(items.Length);
+            foreach (var (name, t) in items)
+            {
+                var nameBytes = Encoding.UTF8.GetBytes(name);
+                w.Write(nameBytes.Length);
+                w.Write(nameBytes);
+                w.Write((byte)(t.DType == DType.Float32 ? 0 : 1));
+                w.Write(t.Rank);
+                foreach (int d in t.Shape) w.Write(d);
+                if (t.DType == DType.Float32) foreach (float v in t.F32) w.Write(v);
+                else foreach (double v in t.F64) w.Write(v);
+            }
+        }
+        var hash = SHA256.HashData(payload.GetBuffer().AsSpan(0, (int)payload.Length));
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(payload.GetBuffer(), 0, (int)payload.Length);
+            file.Write(hash);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Reads the named tensors in <paramref name="path"/>, in file order.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is truncated, corrupt, or of another format or version.</exception>
+    public static List<KeyValuePair<string, Tensor>> Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint: file '{path}' does not exist.", path);
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length + 8 + 32 || !bytes.AsSpan(0, 4).SequenceEqual(Magic))
+            throw new InvalidDataException($"Checkpoint: '{path}' is not an Autodiff checkpoint (bad magic or too short).");
+        var body = bytes.AsSpan(0, bytes.Length - 32);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+            throw new InvalidDataException($"Checkpoint: '{path}' is corrupt or truncated (checksum mismatch).");
+        var result = new List<KeyValuePair<string, Tensor>>();
+        using var r = new BinaryReader(new MemoryStream(bytes, 0, body.Length));
+        r.ReadBytes(4);
+        int version = r.ReadInt32();
+        if (version != Version) throw new InvalidDataException($"Checkpoint: '{path}' has format version {version}; this library reads {Version}.");
+        int count = r.ReadInt32();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                string name = Encoding.UTF8.GetString(r.ReadBytes(r.ReadInt32()));
+                byte dtype = r.ReadByte();
+                var dims = new int[r.ReadInt32()];
+                for (int d = 0; d < dims.Length; d++) dims[d] = r.ReadInt32();
+                var shape = new Shape(dims);
+                Tensor t;
+                if (dtype == 0) { var v = new float[shape.Numel]; for (int j = 0; j < v.Length; j++) v[j] = r.ReadSingle(); t = Tensor.FromArray(v, dims); }
+                else if (dtype == 1) { var v = new double[shape.Numel]; for (int j = 0; j < v.Length; j++) v[j] = r.ReadDouble(); t = Tensor.FromArray(v, dims); }
+                else throw new InvalidDataException($"Checkpoint: '{path}' entry '{name}' has unknown dtype {dtype}.");
+                result.Add(new(name, t));
+            }
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"Checkpoint: '{path}' ends inside entry {result.Count} of {count}.", e);
+        }
+        return result;
+    }
+}
