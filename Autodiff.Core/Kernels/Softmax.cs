@@ -23,7 +23,8 @@ internal static class Softmax
                 TensorPrimitives.Subtract(xr, max, yr);              // y = x - max
                 TensorPrimitives.Exp(yr, yr);                        // y = exp(x - max)   (reused as scratch)
                 T logSum = T.Log(TensorPrimitives.Sum(yr));
-                TensorPrimitives.Subtract(xr, max + logSum, yr);     // y = x - max - log Σ exp(x - max)
+                TensorPrimitives.Subtract(xr, max, yr);              // y = (x - max) - log Σ exp(x - max): subtracting
+                TensorPrimitives.Subtract(yr, logSum, yr);           // max + log Σ in one step rounds at the logits' scale
             }
             return;
         }
@@ -37,8 +38,8 @@ internal static class Softmax
                 if (T.IsInfinity(max)) max = T.Zero;
                 T sum = T.Zero;
                 for (int k = 0; k < size; k++) sum += T.Exp(x[b + k * inner] - max);
-                T shift = max + T.Log(sum);
-                for (int k = 0; k < size; k++) y[b + k * inner] = x[b + k * inner] - shift;
+                T logSum = T.Log(sum);
+                for (int k = 0; k < size; k++) y[b + k * inner] = (x[b + k * inner] - max) - logSum;
             }
         }
     }
@@ -74,7 +75,7 @@ internal static class Softmax
             TensorPrimitives.Exp(pr, pr);                           // p = exp(x - max)
             T sum = TensorPrimitives.Sum(pr);
             TensorPrimitives.Divide(pr, sum, pr);                   // p = softmax(x)
-            losses[r] = max + T.Log(sum) - xr[targets[r]];          // -log p[t] = logsumexp(x) - x[t]
+            losses[r] = (max - xr[targets[r]]) + T.Log(sum);        // -log p[t] = logsumexp(x) - x[t], max taken off first
         }
     }
 

@@ -1,0 +1,123 @@
+using Autodiff;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>Ops.Permute and Ops.Transpose (Ops/Permute.cs).</summary>
+public class PermuteTests
+{
+    private static Tensor Seq(params int[] shape) => Tensor.Arange(shape.Aggregate(1, (p, d) => p * d), DType.Float64).Reshape(shape);
+
+    private static Tensor Leaf(long seed, params int[] shape) => Tensor.Randn(shape, seed, DType.Float64).RequireGrad();
+
+    private static void AssertThrows<T>(TestDelegate code, params string[] parts) where T : Exception
+    {
+        var ex = Assert.Throws<T>(code)!;
+        Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
+        foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
+    }
+
+    [Test]
+    public void Forward_Permute_TransposesMatrix()
+    {
+        var y = Ops.Permute(Seq(2, 3), 1, 0);                       // [[0, 1, 2], [3, 4, 5]]ᵀ
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 3, 2 }));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 3, 1, 4, 2, 5 }));
+    }
+
+    [TestCase(new[] { 2, 0, 1 })]
+    [TestCase(new[] { -1, 0, 1 })]
+    [TestCase(new[] { -1, -3, -2 })]
+    public void Forward_Permute_OutputDimIReadsInputDimP(int[] dims)
+    {
+        // y[a, b, c] = x[b, c, a] for the permutation (2, 0, 1), however it is spelled
+        var x = Seq(2, 3, 4);
+        var y = Ops.Permute(x, dims);
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 4, 2, 3 }));
+        for (int a = 0; a < 4; a++)
+            for (int b = 0; b < 2; b++)
+                for (int c = 0; c < 3; c++)
+                    Assert.That(y[a, b, c], Is.EqualTo(x[b, c, a]));
+    }
+
+    [Test]
+    public void Forward_Permute_IdentityKeepsValues()
+    {
+        var y = Ops.Permute(Seq(2, 3, 4), 0, 1, 2);
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(Seq(2, 3, 4).ToDoubleArray()));
+    }
+
+    [TestCase(new[] { 1, 0 }, new[] { 2, 3 })]
+    [TestCase(new[] { 2, 0, 1 }, new[] { 2, 3, 4 })]
+    [TestCase(new[] { 1, 2, 0 }, new[] { 2, 3, 4 })]
+    [TestCase(new[] { -1, -2, -3 }, new[] { 2, 3, 4 })]
+    [TestCase(new[] { 3, 1, 0, 2 }, new[] { 2, 1, 3, 2 })]
+    public void Backward_Permute_MatchesCentralDifferences_Float64(int[] dims, int[] shape) =>
+        GradCheck.Assert(xs => Ops.Permute(xs[0], dims), new[] { Leaf(1, shape) }, "Permute");
+
+    [Test]
+    public void Throws_WhenPermuteDimsHaveWrongCount() =>
+        AssertThrows<ArgumentException>(() => Ops.Permute(Seq(2, 3), 0), "Permute", "[2, 3]", "[0]");
+
+    [Test]
+    public void Throws_WhenPermuteRepeatsADim()
+    {
+        AssertThrows<ArgumentException>(() => Ops.Permute(Seq(2, 3), 0, 0), "Permute", "[2, 3]", "[0, 0]");
+        AssertThrows<ArgumentException>(() => Ops.Permute(Seq(2, 3), 1, -1), "Permute", "[2, 3]", "[1, -1]");
+    }
+
+    [TestCase(0, 2)]
+    [TestCase(-3, 0)]
+    public void Throws_WhenPermuteDimOutOfRange(int d0, int d1) =>
+        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Permute(Seq(2, 3), d0, d1), "Permute", "[2, 3]");
+
+    // ---- Transpose ----------------------------------------------------------------------------------------------
+
+    [TestCase(0, 1)]
+    [TestCase(1, 0)]
+    [TestCase(-1, -2)]
+    [TestCase(-2, 1)]
+    public void Forward_Transpose_SwapsDims(int d0, int d1)
+    {
+        var y = Ops.Transpose(Seq(2, 3), d0, d1);                   // torch.arange(6.).reshape(2, 3).transpose(d0, d1)
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 3, 2 }));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 3, 1, 4, 2, 5 }));
+    }
+
+    [Test]
+    public void Forward_Transpose_NegativeDimsOf3D()
+    {
+        var x = Seq(2, 3, 4);
+        var y = Ops.Transpose(x, -1, -3);                           // y[a, b, c] = x[c, b, a]
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 4, 3, 2 }));
+        for (int a = 0; a < 4; a++)
+            for (int b = 0; b < 3; b++)
+                for (int c = 0; c < 2; c++)
+                    Assert.That(y[a, b, c], Is.EqualTo(x[c, b, a]));
+    }
+
+    [Test]
+    public void Forward_Transpose_SameDimIsIdentity() =>
+        Assert.That(Ops.Transpose(Seq(2, 3), 1, -1).ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 2, 3, 4, 5 }));
+
+    [TestCase(0, 1)]
+    [TestCase(-1, 0)]
+    [TestCase(-1, -2)]
+    [TestCase(1, 1)]
+    public void Backward_Transpose_MatchesCentralDifferences_Float64(int d0, int d1) =>
+        GradCheck.Assert(xs => Ops.Transpose(xs[0], d0, d1), new[] { Leaf(2, 2, 3, 4) }, "Transpose");
+
+    [Test]
+    public void Backward_Transpose_SendsGradientBackTransposed()
+    {
+        var x = Seq(2, 3).RequireGrad();
+        x.Transpose(0, 1).Backward(Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6 }, 3, 2));
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 3, 5, 2, 4, 6 }));
+    }
+
+    [TestCase(0, 2)]
+    [TestCase(-3, 1)]
+    public void Throws_WhenTransposeDimOutOfRange(int d0, int d1) =>
+        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Transpose(Seq(2, 3), d0, d1), "Transpose", "[2, 3]");
+}

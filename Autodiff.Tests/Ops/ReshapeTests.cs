@@ -1,0 +1,170 @@
+using Autodiff;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>The reshape family of Ops/Reshape.cs: Reshape, Flatten, Unsqueeze, Squeeze.</summary>
+public class ReshapeTests
+{
+    private static Tensor Seq(params int[] shape) => Tensor.Arange(shape.Aggregate(1, (p, d) => p * d), DType.Float64).Reshape(shape);
+
+    private static Tensor Leaf(long seed, params int[] shape) => Tensor.Randn(shape, seed, DType.Float64).RequireGrad();
+
+    private static void AssertThrows<T>(TestDelegate code, params string[] parts) where T : Exception
+    {
+        var ex = Assert.Throws<T>(code)!;
+        Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
+        foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
+    }
+
+    // ---- Reshape ------------------------------------------------------------------------------------------------
+
+    [Test]
+    public void Forward_Reshape_KeepsRowMajorOrder()
+    {
+        var y = Ops.Reshape(Seq(2, 3), 3, 2);                       // torch.arange(6.).reshape(2, 3).reshape(3, 2)
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 3, 2 }));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 2, 3, 4, 5 }));
+        Assert.That(y[1, 0], Is.EqualTo(2.0));
+        Assert.That(y[2, 1], Is.EqualTo(5.0));
+    }
+
+    [TestCase(new[] { -1, 4 }, new[] { 6, 4 })]
+    [TestCase(new[] { 4, -1 }, new[] { 4, 6 })]
+    [TestCase(new[] { -1 }, new[] { 24 })]
+    [TestCase(new[] { 2, -1, 3 }, new[] { 2, 4, 3 })]
+    [TestCase(new[] { 1, 24, -1 }, new[] { 1, 24, 1 })]
+    public void Forward_Reshape_InfersMinusOne(int[] shape, int[] expected)
+    {
+        var y = Ops.Reshape(Seq(2, 3, 4), shape);
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(expected));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(Enumerable.Range(0, 24).Select(i => (double)i)));
+    }
+
+    [Test]
+    public void Forward_Reshape_ScalarToOneElement()
+    {
+        var y = Ops.Reshape(Tensor.Scalar(3.5, DType.Float64), 1, 1);
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 1, 1 }));
+        Assert.That(Ops.Reshape(y).Shape.ToArray(), Is.Empty);         // torch.ones(1, 1).reshape(())
+    }
+
+    [TestCase(new[] { 3, 8 })]
+    [TestCase(new[] { -1, 2 })]
+    [TestCase(new[] { 4, 1, 3, -1 })]
+    public void Backward_Reshape_MatchesCentralDifferences_Float64(int[] shape) =>
+        GradCheck.Assert(xs => Ops.Reshape(xs[0], shape) * Tensor.Arange(24, DType.Float64).Reshape(shape),
+            new[] { Leaf(1, 2, 3, 4) }, "Reshape");
+
+    [Test]
+    public void Backward_Reshape_ReadsGradientBackInInputShape()
+    {
+        var x = Seq(2, 3).RequireGrad();
+        x.Reshape(3, 2).Backward(Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6 }, 3, 2));
+        Assert.That(x.Grad!.Shape.ToArray(), Is.EqualTo(new[] { 2, 3 }));
+        Assert.That(x.Grad.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 2, 3, 4, 5, 6 }));
+    }
+
+    [TestCase(new[] { 4, 2 }, "[4, 2]")]
+    [TestCase(new[] { 7 }, "[7]")]
+    [TestCase(new[] { -1, 4 }, "[-1, 4]")]
+    [TestCase(new[] { -1, -1 }, "[-1, -1]")]
+    [TestCase(new[] { 3, -2 }, "[3, -2]")]
+    [TestCase(new[] { 0, -1 }, "[0, -1]")]
+    public void Throws_WhenReshapeIsInvalid(int[] shape, string formatted) =>
+        AssertThrows<ArgumentException>(() => Ops.Reshape(Seq(2, 3), shape), "Reshape", formatted);
+
+    [Test]
+    public void Throws_WhenElementCountsDiffer_NamesBothShapes() =>
+        AssertThrows<ArgumentException>(() => Ops.Reshape(Seq(2, 3), 4, 2), "Reshape", "[2, 3]", "[4, 2]");
+
+    // ---- Flatten ------------------------------------------------------------------------------------------------
+
+    [TestCase(0, -1, new[] { 24 })]
+    [TestCase(1, -1, new[] { 2, 12 })]
+    [TestCase(0, 1, new[] { 6, 4 })]
+    [TestCase(-2, -1, new[] { 2, 12 })]
+    [TestCase(1, 1, new[] { 2, 3, 4 })]
+    public void Forward_Flatten_MergesDims(int start, int end, int[] expected)
+    {
+        var y = Ops.Flatten(Seq(2, 3, 4), start, end);                // torch.flatten(x, start, end)
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(expected));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(Enumerable.Range(0, 24).Select(i => (double)i)));
+    }
+
+    [Test]
+    public void Forward_Flatten_ScalarBecomesOneElementVector()
+    {
+        var y = Ops.Flatten(Tensor.Scalar(2.0, DType.Float64));
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 1 }));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 2.0 }));
+    }
+
+    [TestCase(0, -1)]
+    [TestCase(1, 2)]
+    public void Backward_Flatten_MatchesCentralDifferences_Float64(int start, int end) =>
+        GradCheck.Assert(xs => Ops.Flatten(xs[0], start, end), new[] { Leaf(2, 2, 3, 4) }, "Flatten");
+
+    [TestCase(3, -1)]
+    [TestCase(0, -4)]
+    [TestCase(2, 1)]
+    public void Throws_WhenFlattenDimsOutOfRangeOrReversed(int start, int end) =>
+        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Flatten(Seq(2, 3, 4), start, end), "Flatten", "[2, 3, 4]");
+
+    // ---- Unsqueeze ----------------------------------------------------------------------------------------------
+
+    [TestCase(0, new[] { 1, 2, 3 })]
+    [TestCase(1, new[] { 2, 1, 3 })]
+    [TestCase(2, new[] { 2, 3, 1 })]
+    [TestCase(-1, new[] { 2, 3, 1 })]
+    [TestCase(-2, new[] { 2, 1, 3 })]
+    [TestCase(-3, new[] { 1, 2, 3 })]
+    public void Forward_Unsqueeze_InsertsSizeOneDim(int dim, int[] expected)
+    {
+        var y = Ops.Unsqueeze(Seq(2, 3), dim);                       // torch.arange(6.).reshape(2, 3).unsqueeze(dim)
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(expected));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 2, 3, 4, 5 }));
+    }
+
+    [TestCase(0)]
+    [TestCase(-1)]
+    public void Backward_Unsqueeze_MatchesCentralDifferences_Float64(int dim) =>
+        GradCheck.Assert(xs => Ops.Unsqueeze(xs[0], dim), new[] { Leaf(3, 2, 3) }, "Unsqueeze");
+
+    [TestCase(3)]
+    [TestCase(-4)]
+    public void Throws_WhenUnsqueezeDimOutOfRange(int dim) =>
+        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Unsqueeze(Seq(2, 3), dim), "Unsqueeze", "[2, 3]");
+
+    // ---- Squeeze ------------------------------------------------------------------------------------------------
+
+    [TestCase(1, new[] { 2, 3 })]
+    [TestCase(-2, new[] { 2, 3 })]
+    [TestCase(0, new[] { 2, 1, 3 })]                                 // size 2: unchanged, as torch.squeeze
+    [TestCase(2, new[] { 2, 1, 3 })]
+    public void Forward_Squeeze_RemovesSizeOneDim(int dim, int[] expected)
+    {
+        var y = Ops.Squeeze(Seq(2, 1, 3), dim);
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(expected));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 2, 3, 4, 5 }));
+    }
+
+    [TestCase(new[] { 1, 2, 1, 3, 1 }, new[] { 2, 3 })]
+    [TestCase(new[] { 1, 1 }, new int[0])]
+    [TestCase(new[] { 2, 3 }, new[] { 2, 3 })]
+    public void Forward_SqueezeAll_RemovesEverySizeOneDim(int[] shape, int[] expected) =>
+        Assert.That(Ops.Squeeze(Seq(shape)).Shape.ToArray(), Is.EqualTo(expected));
+
+    [Test]
+    public void Backward_Squeeze_MatchesCentralDifferences_Float64()
+    {
+        GradCheck.Assert(xs => Ops.Squeeze(xs[0], 1), new[] { Leaf(4, 2, 1, 3) }, "Squeeze");
+        GradCheck.Assert(xs => Ops.Squeeze(xs[0]), new[] { Leaf(5, 1, 3, 1, 2) }, "Squeeze");
+    }
+
+    [TestCase(3)]
+    [TestCase(-4)]
+    public void Throws_WhenSqueezeDimOutOfRange(int dim) =>
+        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Squeeze(Seq(2, 1, 3), dim), "Squeeze", "[2, 1, 3]");
+}

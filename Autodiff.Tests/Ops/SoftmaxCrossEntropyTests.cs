@@ -1,0 +1,113 @@
+using Autodiff;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>Ops.SoftmaxCrossEntropy (Ops/SoftmaxCrossEntropy.cs): per-row losses of the fused softmax-with-loss.</summary>
+public class SoftmaxCrossEntropyTests
+{
+    // Row 0: softmax([0, ln 2, 0]) = [1/4, 1/2, 1/4]; row 1: softmax([1, 1, 1]) = [1/3, 1/3, 1/3].
+    private static Tensor Logits() => Tensor.FromArray(new[] { 0.0, Math.Log(2), 0, 1, 1, 1 }, 2, 3);
+
+    private static void AssertThrows<T>(TestDelegate code, params string[] parts) where T : Exception
+    {
+        var ex = Assert.Throws<T>(code)!;
+        Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
+        foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
+    }
+
+    [Test]
+    public void Forward_GivesNegativeLogProbabilityOfTargetPerRow()
+    {
+        var losses = Ops.SoftmaxCrossEntropy(Logits(), new[] { 1, 2 });    // [-ln(1/2), -ln(1/3)]
+        Assert.That(losses.Shape.ToArray(), Is.EqualTo(new[] { 2 }));
+        Assert.That(losses.ToDoubleArray(), Is.EqualTo(new[] { Math.Log(2), Math.Log(3) }).Within(1e-12));
+    }
+
+    [Test]
+    public void Forward_MatchesNegatedLogSoftmaxAtTargets()
+    {
+        var logits = Tensor.Randn(new[] { 4, 5 }, 21, DType.Float64) * 3.0;
+        int[] targets = [4, 0, 2, 2];
+        var losses = Ops.SoftmaxCrossEntropy(logits, targets).ToDoubleArray();
+        var logp = Ops.LogSoftmax(logits, 1);
+        for (int n = 0; n < 4; n++) Assert.That(losses[n], Is.EqualTo(-logp[n, targets[n]]).Within(1e-12));
+    }
+
+    [TestCase(1, 1000.0)]                                            // F.cross_entropy(tensor([[1000., 0]]), tensor([1]))
+    [TestCase(0, 0.0)]
+    public void Forward_LargeLogits_StayFinite(int target, double expected)
+    {
+        var losses = Ops.SoftmaxCrossEntropy(Tensor.FromArray(new[] { 1000.0, 0 }, 1, 2), new[] { target });
+        Assert.That(losses.ItemDouble(), Is.EqualTo(expected).Within(1e-12));
+        var f32 = Ops.SoftmaxCrossEntropy(Tensor.FromArray(new[] { 1000f, 0f }, 1, 2), new[] { target });
+        Assert.That(f32.ItemDouble(), Is.EqualTo(expected).Within(1e-12));
+    }
+
+    [TestCase(1000f)]
+    [TestCase(-1000f)]
+    public void Forward_LargeEqualLogits_KeepFloat32Precision(float logit)
+    {
+        // F.cross_entropy(torch.full((1, 2), 1000.), tensor([0])) = ln 2 = 0.6931472 in float32
+        var losses = Ops.SoftmaxCrossEntropy(Tensor.FromArray(new[] { logit, logit }, 1, 2), new[] { 0 });
+        Assert.That(losses.ItemDouble(), Is.EqualTo(Math.Log(2)).Within(1e-6));
+    }
+
+    [Test]
+    public void Forward_Float32_MatchesFloat64()
+    {
+        var x64 = Tensor.Randn(new[] { 3, 4 }, 22, DType.Float64);
+        int[] targets = [3, 1, 0];
+        var f32 = Ops.SoftmaxCrossEntropy(x64.To(DType.Float32), targets).ToDoubleArray();
+        Assert.That(f32, Is.EqualTo(Ops.SoftmaxCrossEntropy(x64, targets).ToDoubleArray()).Within(1e-5));
+    }
+
+    [Test]
+    public void Backward_GradientIsSoftmaxMinusOneHotTimesG()
+    {
+        var x = Logits().RequireGrad();
+        Ops.SoftmaxCrossEntropy(x, new[] { 1, 2 }).Backward(Tensor.FromArray(new[] { 2.0, -1 }));
+        // row 0: 2·([1/4, 1/2, 1/4] - [0, 1, 0]); row 1: -1·([1/3, 1/3, 1/3] - [0, 0, 1])
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.5, -1, 0.5, -1.0 / 3, -1.0 / 3, 2.0 / 3 }).Within(1e-12));
+    }
+
+    [Test]
+    public void Backward_UsesTargetsAsTheyWereAtForward()
+    {
+        var x = Logits().RequireGrad();
+        var targets = new[] { 1, 2 };
+        var losses = Ops.SoftmaxCrossEntropy(x, targets);
+        targets[0] = 0;
+        targets[1] = 0;
+        losses.Sum().Backward();
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.25, -0.5, 0.25, 1.0 / 3, 1.0 / 3, -2.0 / 3 }).Within(1e-12));
+    }
+
+    [TestCase(3, 4, new[] { 0, 3, 1 })]
+    [TestCase(1, 2, new[] { 1 })]
+    [TestCase(5, 1, new[] { 0, 0, 0, 0, 0 })]
+    [TestCase(2, 6, new[] { 5, 5 })]
+    public void Backward_MatchesCentralDifferences_Float64(int n, int c, int[] targets) =>
+        GradCheck.Assert(xs => Ops.SoftmaxCrossEntropy(xs[0], targets),
+            new[] { Tensor.Randn(new[] { n, c }, 23, DType.Float64).RequireGrad() }, "SoftmaxCrossEntropy");
+
+    [TestCase(new[] { 0, 3 })]
+    [TestCase(new[] { -1, 0 })]
+    [TestCase(new[] { 0, int.MaxValue })]
+    public void Throws_WhenTargetOutOfRange(int[] targets) =>
+        AssertThrows<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Tensor.Zeros(2, 3), targets), "SoftmaxCrossEntropy", "[2, 3]");
+
+    [TestCase(1)]
+    [TestCase(3)]
+    [TestCase(0)]
+    public void Throws_WhenTargetCountDiffersFromRows(int count) =>
+        AssertThrows<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Tensor.Zeros(2, 3), new int[count]), "SoftmaxCrossEntropy", "[2, 3]", $"{count} entries");
+
+    [Test]
+    public void Throws_WhenLogitsAreNot2D()
+    {
+        AssertThrows<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Tensor.Zeros(3), new[] { 0, 1, 2 }), "SoftmaxCrossEntropy", "[3]");
+        AssertThrows<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Tensor.Zeros(1, 2, 3), new[] { 0 }), "SoftmaxCrossEntropy", "[1, 2, 3]");
+    }
+}
