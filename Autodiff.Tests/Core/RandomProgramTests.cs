@@ -76,7 +76,7 @@ public class RandomProgramTests
             ("Mul y", (c, xs) => c * xs[1]),
             ("Div by y²+1", (c, xs) => c / (xs[1] * xs[1] + 1.0)),
             ("Maximum y", (c, xs) => c.Maximum(xs[1])),
-            ("Minimum y", (c, xs) => Ops.Minimum(xs[1], c)),
+            ("Minimum y", (c, xs) => Autodiff.Ops.Minimum(xs[1], c)),
             ("MatMul w", (c, xs) => c.MatMul(xs[2])),
             ("Transpose", (c, _) => c.Transpose(0, -1)),
             ("Permute reversed", (c, _) => c.Permute(Enumerable.Range(0, c.Rank).Reverse().ToArray())),
@@ -87,11 +87,11 @@ public class RandomProgramTests
             ("Max last", (c, _) => c.Max(-1)),
             ("Softmax last", (c, _) => c.Softmax(-1)),
             ("LogSoftmax first", (c, _) => c.LogSoftmax(0)),
-            ("Cat self", (c, _) => Ops.Cat([c, c * 2.0], -1)),
-            ("Stack self", (c, _) => Ops.Stack([c, c.Sigmoid()], 0)),
+            ("Cat self", (c, _) => Autodiff.Ops.Cat([c, c * 2.0], -1)),
+            ("Stack self", (c, _) => Autodiff.Ops.Stack([c, c.Sigmoid()], 0)),
             ("Slice last ::2", (c, _) => c.Slice(-1, 0, c.Shape[-1], 2)),
             ("IndexSelect first", (c, _) => c.IndexSelect(0, [0, 0])),
-            ("Where alternating", (c, _) => Ops.Where(Alternating(c.Shape), c, c * 3.0)),
+            ("Where alternating", (c, _) => Autodiff.Ops.Where(Alternating(c.Shape), c, c * 3.0)),
             ("Expand", (c, _) => c.Unsqueeze(0).Expand([2, .. c.Shape]).Sum(0)),
         };
         var steps = new List<Step>();

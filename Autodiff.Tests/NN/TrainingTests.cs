@@ -25,7 +25,7 @@ public class TrainingTests
             loss = l.Item();
         }
         Assert.That(loss, Is.LessThan(0.05f));
-        using (Tape.NoGrad()) Assert.That(Ops.ArgmaxIndices(net.Forward(x), 1), Is.EqualTo(y));
+        using (Tape.NoGrad()) Assert.That(Autodiff.Ops.ArgmaxIndices(net.Forward(x), 1), Is.EqualTo(y));
     }
 
     [Test]
