@@ -29,16 +29,56 @@ public static class Functional
     /// <returns>A scalar tensor.</returns>
     /// <exception cref="ArgumentException">Logits are not 2-D, the target count is not N, or a target is outside [0, C).</exception>
     /// <example><code>var loss = Functional.CrossEntropy(model.Forward(x), labels); loss.Backward();</code></example>
-    public static Tensor CrossEntropy(Tensor logits, int[] targets) => Ops.Mean(Ops.SoftmaxCrossEntropy(logits, targets));
+    public static Tensor CrossEntropy(Tensor logits, int[] targets) => CrossEntropy(logits, targets, Reduction.Mean);
+
+    /// <summary>Cross-entropy with a chosen reduction: per-sample losses [N] for <see cref="Reduction.None"/>.</summary>
+    /// <exception cref="ArgumentException">Logits are not 2-D, the target count is not N, or a target is outside [0, C).</exception>
+    public static Tensor CrossEntropy(Tensor logits, int[] targets, Reduction reduction) => Reduce(Ops.SoftmaxCrossEntropy(logits, targets), reduction);
+
+    /// <summary>Negative log-likelihood of log-probabilities [N, C] against class indices. Same as <c>torch.nn.functional.nll_loss</c>.</summary>
+    /// <remarks>Forward <c>L = reduce(-x[n, t[n]])</c>; backward <c>dx[n, t[n]] = -g[n]</c>. With <see cref="Ops.LogSoftmax"/>, equals CrossEntropy.</remarks>
+    /// <exception cref="ArgumentException">The input is not 2-D, the target count is not N, or a target is outside [0, C).</exception>
+    public static Tensor NllLoss(Tensor logProbabilities, int[] targets, Reduction reduction = Reduction.Mean) =>
+        Reduce(Ops.NllLoss(logProbabilities, targets), reduction);
 
     /// <summary>Mean squared error between two tensors of the same shape. Same as <c>torch.nn.functional.mse_loss</c>.</summary>
     /// <remarks>Forward <c>L = mean((input - target)²)</c>. Backward <c>d input = 2(input - target)/n</c>, <c>d target = -2(input - target)/n</c>.</remarks>
     /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
-    public static Tensor MseLoss(Tensor input, Tensor target)
+    public static Tensor MseLoss(Tensor input, Tensor target) => MseLoss(input, target, Reduction.Mean);
+
+    /// <summary>Squared error with a chosen reduction.</summary>
+    /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
+    public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction)
     {
         Check.NotNull("MseLoss", input, nameof(input));
         Check.NotNull("MseLoss", target, nameof(target));
         Check.SameShape("MseLoss", input, target);
-        return Ops.Mean(Ops.Pow(Ops.Sub(input, target), 2));
+        return Reduce(Ops.Pow(Ops.Sub(input, target), 2), reduction);
     }
+
+    /// <summary>Mean absolute error. Same as <c>torch.nn.functional.l1_loss</c>.</summary>
+    /// <remarks>Forward <c>L = reduce(|input - target|)</c>; backward <c>sign(input - target)·g</c>, 0 where they are equal (as PyTorch).</remarks>
+    /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
+    public static Tensor L1Loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
+    {
+        Check.NotNull("L1Loss", input, nameof(input));
+        Check.NotNull("L1Loss", target, nameof(target));
+        Check.SameShape("L1Loss", input, target);
+        return Reduce(Ops.Abs(Ops.Sub(input, target)), reduction);
+    }
+
+    /// <summary>Binary cross-entropy of logits against targets in [0, 1], fused with the sigmoid.
+    /// Same as <c>torch.nn.functional.binary_cross_entropy_with_logits</c>.</summary>
+    /// <remarks>Forward <c>L = reduce(max(x, 0) - x·t + log(1 + e^-|x|))</c>; backward <c>dx = (σ(x) - t)·g</c>.</remarks>
+    /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
+    public static Tensor BCEWithLogitsLoss(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean) =>
+        Reduce(Ops.BinaryCrossEntropyWithLogits(logits, targets), reduction);
+
+    private static Tensor Reduce(Tensor losses, Reduction reduction) => reduction switch
+    {
+        Reduction.Mean => Ops.Mean(losses),
+        Reduction.Sum => Ops.Sum(losses),
+        Reduction.None => losses,
+        _ => throw new ArgumentOutOfRangeException(nameof(reduction), $"Loss: unknown reduction {reduction}."),
+    };
 }

@@ -94,16 +94,10 @@ internal static class Elementwise
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] > T.Zero ? x[i] : slope * x[i];
     }
 
-    /// <summary><c>destination[i] = log(1 + x[i])</c>, accurate for tiny x (the <c>u = 1 + x</c> correction trick).</summary>
+    /// <summary><c>destination[i] = log(1 + x[i])</c>, accurate for tiny x.</summary>
     public static void Log1p<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++)
-        {
-            double v = double.CreateTruncating(x[i]);
-            double u = 1.0 + v;
-            double r = u == 1.0 ? v : Math.Log(u) * v / (u - 1.0);
-            destination[i] = T.CreateTruncating(double.IsPositiveInfinity(v) ? v : r);
-        }
+        for (int i = 0; i < x.Length; i++) destination[i] = T.CreateTruncating(SpecialFunctions.Log1p(double.CreateTruncating(x[i])));
     }
 
     /// <summary><c>destination[i] = clamp(x[i], min, max)</c>; NaN stays NaN.</summary>
@@ -136,10 +130,7 @@ internal static class Elementwise
     private static T LogOnePlusExp<T>(T z) where T : struct, IFloatingPointIeee754<T>
     {
         double v = double.CreateTruncating(z);
-        double e = Math.Exp(-Math.Abs(v));
-        double u = 1.0 + e;
-        double log1p = u == 1.0 ? e : Math.Log(u) * e / (u - 1.0);
-        return T.CreateTruncating(Math.Max(v, 0.0) + log1p);
+        return T.CreateTruncating(Math.Max(v, 0.0) + SpecialFunctions.Log1p(Math.Exp(-Math.Abs(v))));
     }
 
     /// <summary>GELU, exactly <c>x·Φ(x)</c> with the normal CDF, or with the tanh approximation when <paramref name="tanh"/>.</summary>

@@ -37,6 +37,14 @@ internal static class SpecialFunctions
         return Math.Sign(x) * (1.0 - erfc);
     }
 
+    /// <summary><c>log(1 + x)</c>, accurate for tiny x: with <c>u = 1 + x</c>, <c>log(u) · x / (u - 1)</c> cancels the rounding of u.</summary>
+    public static double Log1p(double x)
+    {
+        if (double.IsPositiveInfinity(x)) return x;
+        double u = 1.0 + x;
+        return u == 1.0 ? x : Math.Log(u) * x / (u - 1.0);
+    }
+
     /// <summary>The standard normal CDF <c>Φ(x) = (1 + erf(x/√2)) / 2</c>.</summary>
     public static double NormalCdf(double x) => 0.5 * (1.0 + Erf(x * InvSqrt2));
 

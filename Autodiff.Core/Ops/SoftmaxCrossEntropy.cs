@@ -14,15 +14,7 @@ public static partial class Ops
     public static Tensor SoftmaxCrossEntropy(Tensor logits, int[] targets)
     {
         const string op = "SoftmaxCrossEntropy";
-        Check.NotNull(op, logits, nameof(logits));
-        ArgumentNullException.ThrowIfNull(targets);
-        Check.Rank(op, logits, 2, "logits");
-        int n = logits.Shape[0], c = logits.Shape[1];
-        if (targets.Length != n)
-            Check.Fail(op, $"logits {logits.Shape} have {n} rows but targets has {targets.Length} entries.", nameof(targets));
-        for (int i = 0; i < n; i++)
-            if ((uint)targets[i] >= (uint)c)
-                Check.Fail(op, $"target {targets[i]} at position {i} is out of range for {c} classes (logits {logits.Shape}).", nameof(targets));
+        var (n, c) = CheckClassTargets(op, logits, targets);
         var saved = (int[])targets.Clone();
 
         var probabilities = Compute.Empty(logits.Shape, logits.DType);
