@@ -50,9 +50,12 @@ public static class Check
     }
 
     /// <summary>Returns the NumPy broadcast of two tensors' shapes after checking that their dtypes match.</summary>
+    /// <exception cref="ArgumentNullException">A tensor is null.</exception>
     /// <exception cref="ArgumentException">The shapes cannot be broadcast together, or the dtypes differ.</exception>
-    public static Shape Broadcast(string op, Tensor a, Tensor b)
+    public static Shape Broadcast(string op, [NotNull] Tensor? a, [NotNull] Tensor? b)
     {
+        NotNull(op, a, nameof(a));
+        NotNull(op, b, nameof(b));
         SameDType(op, a, b);
         return Shape.TryBroadcast(a.Shape, b.Shape)
             ?? throw new ArgumentException($"{op}: shapes {a.Shape} and {b.Shape} cannot be broadcast together.");

@@ -1,0 +1,100 @@
+using Autodiff;
+using static Autodiff.Tests.Ops.ElementwiseTestData;
+
+namespace Autodiff.Tests.Ops;
+
+public class MinimumTests
+{
+    [Test]
+    public void Forward_TakesSmallerElement()
+    {
+        // torch.minimum(torch.tensor([1., 5., -3.]), torch.tensor([2., 4., -3.])) -> [1, 4, -3]
+        var y = Autodiff.Ops.Minimum(F64(1, 5, -3), F64(2, 4, -3));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 4.0, -3.0 }).Within(1e-12));
+    }
+
+    [TestCase(DType.Float32)]
+    [TestCase(DType.Float64)]
+    public void Forward_PropagatesNaN(DType dtype)
+    {
+        // torch.minimum(torch.tensor([nan, 1.]), torch.tensor([1., nan])) -> [nan, nan]
+        var a = Tensor.FromArray(new[] { double.NaN, 1.0 }).To(dtype);
+        var b = Tensor.FromArray(new[] { 1.0, double.NaN }).To(dtype);
+        Assert.That(Autodiff.Ops.Minimum(a, b).ToDoubleArray(), Is.All.NaN);
+    }
+
+    [Test]
+    public void Forward_BroadcastsColumnAgainstRow()
+    {
+        // torch.minimum([[0], [2]], [[1, 2, 3]]) -> [[0, 0, 0], [1, 2, 2]]
+        var y = Autodiff.Ops.Minimum(F64([0, 2], [2, 1]), F64([1, 2, 3], [1, 3]));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 0, 0, 1, 2, 2 }).Within(1e-12));
+    }
+
+    [TestCase(DType.Float32)]
+    [TestCase(DType.Float64)]
+    public void Backward_GivesGradientToSmallerInput_SplitsTiesInHalf(DType dtype)
+    {
+        // torch: a = [1, 5, -3], b = [2, 4, -3]; torch.minimum(a, b).sum().backward() -> a.grad = [1, 0, 0.5], b.grad = [0, 1, 0.5]
+        var a = F64(1, 5, -3).To(dtype).RequireGrad();
+        var b = F64(2, 4, -3).To(dtype).RequireGrad();
+        BackwardOfSum(Autodiff.Ops.Minimum(a, b));
+        Assert.That(a.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 0, 0.5 }).Within(1e-12));
+        Assert.That(b.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 0.5 }).Within(1e-12));
+    }
+
+    [Test]
+    public void Backward_SumsTieHalvesOverBroadcastDims()
+    {
+        // a = [2] broadcast against b = [2, 3, 1]: a ties, wins, loses -> a.grad = 0.5 + 1 + 0; b.grad = [0.5, 0, 1]
+        var a = F64(2).RequireGrad();
+        var b = F64(2, 3, 1).RequireGrad();
+        BackwardOfSum(Autodiff.Ops.Minimum(a, b));
+        Assert.That(a.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 1.5 }).Within(1e-12));
+        Assert.That(b.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.5, 0, 1 }).Within(1e-12));
+    }
+
+    [Test]
+    public void Backward_GivesOneWhenInputIsComparedWithItself()
+    {
+        var x = F64(1, -2).RequireGrad();
+        BackwardOfSum(Autodiff.Ops.Minimum(x, x));
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 1.0 }).Within(1e-12));
+    }
+
+    [TestCase(new[] { 2, 3 }, new[] { 2, 3 })]
+    [TestCase(new[] { 2, 3 }, new[] { 3 })]
+    [TestCase(new[] { 3 }, new[] { 2, 3 })]
+    [TestCase(new[] { 2, 1 }, new[] { 1, 3 })]
+    [TestCase(new[] { 4, 1, 3 }, new[] { 2, 3 })]
+    [TestCase(new int[0], new[] { 2, 3 })]
+    [TestCase(new[] { 2, 3 }, new int[0])]
+    public void Backward_MatchesCentralDifferences_Float64(int[] aShape, int[] bShape)
+    {
+        var a = Randn(aShape, seed: 191);
+        var b = Randn(bShape, seed: 192);
+        GradCheck.Assert(xs => Autodiff.Ops.Minimum(xs[0], xs[1]), [a, b], "Minimum");
+    }
+
+    [Test]
+    public void Throws_WhenShapesCannotBroadcast()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Autodiff.Ops.Minimum(Tensor.Zeros(2, 3), Tensor.Zeros(4)));
+        Assert.That(ex!.Message, Does.Contain("Minimum").And.Contain("[2, 3]").And.Contain("[4]"));
+    }
+
+    [Test]
+    public void Throws_WhenDTypesDiffer()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            Autodiff.Ops.Minimum(Tensor.Zeros([3], DType.Float64), Tensor.Zeros([3], DType.Float32)));
+        Assert.That(ex!.Message, Does.Contain("Minimum"));
+    }
+
+    [Test]
+    public void Throws_WhenInputIsNull()
+    {
+        Assert.That(() => Autodiff.Ops.Minimum(Tensor.Zeros(2), null!),
+            Throws.InstanceOf<ArgumentException>().With.Message.Contains("Minimum"));
+    }
+}
