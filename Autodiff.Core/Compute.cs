@@ -137,6 +137,18 @@ internal static class Compute
             Kernels.Optimizers.Adam<double>(theta.F64, grad.F64, m.F64, v.F64, lr, beta1, beta2, eps, weightDecay, correction1, correction2);
     }
 
+    /// <summary>One RMSprop step; <paramref name="mean"/> (centered) and <paramref name="buffer"/> (momentum) may be null.</summary>
+    public static void RmsPropStep(Tensor theta, Tensor grad, Tensor v, Tensor? mean, Tensor? buffer,
+        double lr, double alpha, double eps, double weightDecay, double momentum)
+    {
+        if (theta.DType == DType.Float32)
+            Kernels.Optimizers.RmsProp<float>(theta.F32, grad.F32, v.F32, mean is null ? default : mean.F32, buffer is null ? default : buffer.F32,
+                lr, alpha, eps, weightDecay, momentum);
+        else
+            Kernels.Optimizers.RmsProp<double>(theta.F64, grad.F64, v.F64, mean is null ? default : mean.F64, buffer is null ? default : buffer.F64,
+                lr, alpha, eps, weightDecay, momentum);
+    }
+
     // ---- matrix multiply ---------------------------------------------------------------------------------------------
 
     /// <summary><c>c[cOffset..] (+)= op(a[aOffset..]) · op(b[bOffset..])</c> for one [m, k] x [k, n] product.</summary>

@@ -49,6 +49,39 @@ public static class Checkpoint
         File.Move(temporary, path, overwrite: true);
     }
 
+    /// <summary>Saves a model and its optimizer's state in one file, as <c>model.{name}</c> and <c>optimizer.{name}</c>,
+    /// so training can resume exactly with <see cref="LoadTraining"/>.</summary>
+    public static void SaveTraining(string path, Module model, Optim.Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        Save(path, model.StateDict().Select(p => KeyValuePair.Create("model." + p.Key, p.Value))
+            .Concat(optimizer.StateDict().Select(p => KeyValuePair.Create("optimizer." + p.Key, p.Value))));
+    }
+
+    /// <summary>Restores a model and optimizer saved by <see cref="SaveTraining"/>; nothing changes if the file is corrupt.</summary>
+    /// <exception cref="InvalidDataException">The file is corrupt or truncated.</exception>
+    /// <exception cref="ArgumentException">The file does not fit the model or optimizer.</exception>
+    public static void LoadTraining(string path, Module model, Optim.Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var entries = Load(path);
+        var modelState = entries.Where(e => e.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(e => e.Key["model.".Length..], e => e.Value);
+        var optimizerState = entries.Where(e => e.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(e => e.Key["optimizer.".Length..], e => e.Value);
+        var previous = optimizer.StateDict();
+        optimizer.LoadStateDict(optimizerState);                 // checks everything before changing anything
+        try
+        {
+            model.LoadStateDict(modelState);
+        }
+        catch (ArgumentException)
+        {
+            optimizer.LoadStateDict(previous);                   // never leave a half-loaded pair
+            throw;
+        }
+    }
+
     /// <summary>Reads the named tensors in <paramref name="path"/>, in file order.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is truncated, corrupt, or of another format or version.</exception>

@@ -22,4 +22,33 @@ internal static class Optimizers
             theta[i] = T.CreateTruncating(p - lr * (mi / correction1) / (Math.Sqrt(vi / correction2) + eps));
         }
     }
+
+    /// <summary>One RMSprop step (see <c>Autodiff.Optim.RMSprop</c>): <c>g = ∇ + λθ</c>, <c>v = αv + (1-α)g²</c>,
+    /// optionally centered by <c>ḡ = αḡ + (1-α)g</c>, then <c>θ -= lr·g/(√(v - ḡ²) + ε)</c> or through the momentum buffer.</summary>
+    public static void RmsProp<T>(Span<T> theta, ReadOnlySpan<T> grad, Span<T> v, Span<T> mean, Span<T> buffer,
+        double lr, double alpha, double eps, double weightDecay, double momentum)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < theta.Length; i++)
+        {
+            double p = double.CreateTruncating(theta[i]);
+            double g = double.CreateTruncating(grad[i]) + weightDecay * p;
+            double vi = alpha * double.CreateTruncating(v[i]) + (1 - alpha) * g * g;
+            v[i] = T.CreateTruncating(vi);
+            double variance = vi;
+            if (!mean.IsEmpty)
+            {
+                double gi = alpha * double.CreateTruncating(mean[i]) + (1 - alpha) * g;
+                mean[i] = T.CreateTruncating(gi);
+                variance = vi - gi * gi;
+            }
+            double scaled = g / (Math.Sqrt(variance) + eps);
+            if (!buffer.IsEmpty)
+            {
+                scaled = momentum * double.CreateTruncating(buffer[i]) + scaled;
+                buffer[i] = T.CreateTruncating(scaled);
+            }
+            theta[i] = T.CreateTruncating(p - lr * scaled);
+        }
+    }
 }

@@ -7,29 +7,25 @@ namespace Autodiff.Optim;
 /// var optimizer = new Adam(model.Parameters(), lr: 1e-3f);
 /// optimizer.ZeroGrad(); loss.Backward(); optimizer.Step();
 /// </code></example>
-public sealed class Adam : Optimizer
+public class Adam : Optimizer
 {
-    private readonly Tensor?[] _m, _v;
-    private readonly int[] _steps;
-
     /// <summary>Creates the optimizer.</summary>
     /// <exception cref="ArgumentException">lr, eps or weight decay is negative or NaN, or a beta is outside [0, 1).</exception>
     public Adam(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0)
-        : base("Adam", parameters)
+        : this("Adam", parameters, lr, beta1, beta2, eps, weightDecay)
     {
-        if (!(lr >= 0)) Check.Fail("Adam", $"lr must be non-negative, got {lr}.", nameof(lr));
-        if (!(beta1 >= 0 && beta1 < 1)) Check.Fail("Adam", $"beta1 must be in [0, 1), got {beta1}.", nameof(beta1));
-        if (!(beta2 >= 0 && beta2 < 1)) Check.Fail("Adam", $"beta2 must be in [0, 1), got {beta2}.", nameof(beta2));
-        if (!(eps >= 0)) Check.Fail("Adam", $"eps must be non-negative, got {eps}.", nameof(eps));
-        if (!(weightDecay >= 0)) Check.Fail("Adam", $"weightDecay must be non-negative, got {weightDecay}.", nameof(weightDecay));
-        (Lr, Beta1, Beta2, Eps, WeightDecay) = (lr, beta1, beta2, eps, weightDecay);
-        _m = new Tensor?[Parameters.Count];
-        _v = new Tensor?[Parameters.Count];
-        _steps = new int[Parameters.Count];
     }
 
-    /// <summary>The learning rate; schedulers change it between steps.</summary>
-    public float Lr { get; set; }
+    /// <summary>For AdamW: the same checks under another name.</summary>
+    private protected Adam(string name, IEnumerable<Tensor> parameters, float lr, float beta1, float beta2, float eps, float weightDecay)
+        : base(name, parameters, lr)
+    {
+        if (!(beta1 >= 0 && beta1 < 1)) Check.Fail(name, $"beta1 must be in [0, 1), got {beta1}.", nameof(beta1));
+        if (!(beta2 >= 0 && beta2 < 1)) Check.Fail(name, $"beta2 must be in [0, 1), got {beta2}.", nameof(beta2));
+        if (!(eps >= 0)) Check.Fail(name, $"eps must be non-negative, got {eps}.", nameof(eps));
+        if (!(weightDecay >= 0)) Check.Fail(name, $"weightDecay must be non-negative, got {weightDecay}.", nameof(weightDecay));
+        (Beta1, Beta2, Eps, WeightDecay) = (beta1, beta2, eps, weightDecay);
+    }
 
     /// <summary>β₁, the decay of the gradient average.</summary>
     public float Beta1 { get; }
@@ -40,16 +36,36 @@ public sealed class Adam : Optimizer
     /// <summary>ε, added to the denominator.</summary>
     public float Eps { get; }
 
-    /// <summary>λ, the L2 penalty added to the gradient.</summary>
+    /// <summary>λ, the weight decay.</summary>
     public float WeightDecay { get; }
+
+    /// <summary>Whether weight decay is decoupled from the gradient (AdamW) rather than added to it (Adam).</summary>
+    private protected virtual bool Decoupled => false;
 
     /// <inheritdoc/>
     protected override void Update(int index, Tensor parameter, Tensor grad)
     {
-        var m = _m[index] ??= Compute.Zeros(parameter.Shape, parameter.DType);
-        var v = _v[index] ??= Compute.Zeros(parameter.Shape, parameter.DType);
-        int t = ++_steps[index];
-        Compute.AdamStep(parameter, grad, m, v, Lr, Beta1, Beta2, Eps, WeightDecay,
+        var m = State(index, "exp_avg", () => Compute.Zeros(parameter.Shape, parameter.DType));
+        var v = State(index, "exp_avg_sq", () => Compute.Zeros(parameter.Shape, parameter.DType));
+        var step = State(index, "step", () => Tensor.Scalar(0, DType.Float64));
+        double t = step.F64[0] += 1;
+        if (Decoupled) Compute.MultiplyInPlace(parameter, 1 - Lr * WeightDecay);    // θ = θ(1 - lr·λ)
+        Compute.AdamStep(parameter, grad, m, v, Lr, Beta1, Beta2, Eps, Decoupled ? 0 : WeightDecay,
             correction1: 1 - Math.Pow(Beta1, t), correction2: 1 - Math.Pow(Beta2, t));
     }
+}
+
+/// <summary>Adam with decoupled weight decay. Same as <c>torch.optim.AdamW</c>.</summary>
+/// <remarks>First <c>θ ← θ(1 - lr·λ)</c>, then the Adam update with the plain gradient (no λθ added to it).</remarks>
+/// <example><code>var optimizer = new AdamW(model.Parameters(), lr: 1e-3f, weightDecay: 0.01f);</code></example>
+public sealed class AdamW : Adam
+{
+    /// <summary>Creates the optimizer; the default weight decay is PyTorch's 0.01.</summary>
+    /// <exception cref="ArgumentException">lr, eps or weight decay is negative or NaN, or a beta is outside [0, 1).</exception>
+    public AdamW(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0.01f)
+        : base("AdamW", parameters, lr, beta1, beta2, eps, weightDecay)
+    {
+    }
+
+    private protected override bool Decoupled => true;
 }

@@ -1,12 +1,20 @@
+using System.Globalization;
+
 namespace Autodiff.Optim;
 
-/// <summary>The base of every optimizer: holds the parameters, clears their gradients, and updates them in place.
-/// Same idea as <c>torch.optim.Optimizer</c>.</summary>
+/// <summary>The base of every optimizer: holds the parameters, the learning rate and per-parameter state, clears
+/// gradients, and updates parameters in place. Same idea as <c>torch.optim.Optimizer</c>.</summary>
+/// <remarks>State (momentum buffers, running averages, step counts) is kept per parameter by name, so
+/// <see cref="StateDict"/> can save it and training resumes exactly after <see cref="LoadStateDict"/>.
+/// Not thread-safe: one optimizer belongs to one training loop.</remarks>
 public abstract class Optimizer
 {
-    /// <summary>Takes the parameters to optimize, in order.</summary>
-    /// <exception cref="ArgumentException">The list is empty, holds a null, or holds a tensor that does not require grad.</exception>
-    protected Optimizer(string name, IEnumerable<Tensor> parameters)
+    private readonly Dictionary<string, Tensor>[] _state;
+    private float _lr;
+
+    /// <summary>Takes the parameters to optimize, in order, and the learning rate.</summary>
+    /// <exception cref="ArgumentException">The list is empty, holds a null or a tensor that does not require grad, or lr is negative or NaN.</exception>
+    protected Optimizer(string name, IEnumerable<Tensor> parameters, float lr)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         Name = name;
@@ -18,6 +26,8 @@ public abstract class Optimizer
             if (!Parameters[i].RequiresGrad)
                 Check.Fail(name, $"parameter {i} ({Parameters[i].Label}) does not require grad, so it would never be updated.", nameof(parameters));
         }
+        Lr = lr;
+        _state = Parameters.Select(_ => new Dictionary<string, Tensor>()).ToArray();
     }
 
     /// <summary>The optimizer's name, used in messages.</summary>
@@ -25,6 +35,18 @@ public abstract class Optimizer
 
     /// <summary>The parameters being optimized.</summary>
     public IReadOnlyList<Tensor> Parameters { get; }
+
+    /// <summary>The learning rate; schedulers change it between steps.</summary>
+    /// <exception cref="ArgumentException">Set to a negative or NaN value.</exception>
+    public float Lr
+    {
+        get => _lr;
+        set
+        {
+            if (!(value >= 0)) Check.Fail(Name, $"lr must be non-negative, got {value}.", nameof(value));
+            _lr = value;
+        }
+    }
 
     /// <summary>Sets every parameter's gradient to null (PyTorch's default <c>set_to_none=True</c>), before the next Backward.</summary>
     public void ZeroGrad()
@@ -44,4 +66,44 @@ public abstract class Optimizer
 
     /// <summary>Applies the update rule to parameter <paramref name="index"/>.</summary>
     protected abstract void Update(int index, Tensor parameter, Tensor grad);
+
+    /// <summary>The state tensor <paramref name="name"/> of parameter <paramref name="index"/>, created by <paramref name="create"/> on first use.</summary>
+    protected Tensor State(int index, string name, Func<Tensor> create)
+    {
+        if (!_state[index].TryGetValue(name, out var t)) _state[index][name] = t = create();
+        return t;
+    }
+
+    /// <summary>Copies of the learning rate and every state tensor, named <c>lr</c> and <c>{parameter}.{state}</c>
+    /// (e.g. <c>0.exp_avg</c>). Same idea as <c>optimizer.state_dict()</c>.</summary>
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var result = new Dictionary<string, Tensor> { ["lr"] = Tensor.Scalar(Lr, DType.Float64) };
+        for (int i = 0; i < _state.Length; i++)
+            foreach (var (name, t) in _state[i])
+                result[$"{i.ToString(CultureInfo.InvariantCulture)}.{name}"] = t.Detach().To(t.DType);
+        return result;
+    }
+
+    /// <summary>Restores what <see cref="StateDict"/> returned, so training resumes exactly.</summary>
+    /// <exception cref="ArgumentException">A name does not belong to this optimizer's parameters, or a state's shape
+    /// differs from its parameter's; nothing is changed.</exception>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var parsed = new List<(int Index, string Name, Tensor Value)>();
+        foreach (var (key, value) in state)
+        {
+            if (key == "lr") continue;
+            int dot = key.IndexOf('.'), index = -1;
+            if (dot < 0 || !int.TryParse(key[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out index) || index >= Parameters.Count)
+                Check.Fail(Name, $"state '{key}' does not name one of the {Parameters.Count} parameters.", nameof(state));
+            if (value.Numel != 1 && value.Shape != Parameters[index].Shape)
+                Check.Fail(Name, $"state '{key}' has shape {value.Shape} but parameter {index} is {Parameters[index].Shape}.", nameof(state));
+            parsed.Add((index, key[(dot + 1)..], value));
+        }
+        if (state.TryGetValue("lr", out var lr)) Lr = (float)lr.ItemDouble();
+        foreach (var s in _state) s.Clear();
+        foreach (var (index, name, value) in parsed) _state[index][name] = value.Detach().To(value.DType);
+    }
 }

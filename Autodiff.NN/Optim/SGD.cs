@@ -11,26 +11,19 @@ namespace Autodiff.Optim;
 /// </code></example>
 public sealed class SGD : Optimizer
 {
-    private readonly Tensor?[] _momentumBuffers;
-
     /// <summary>Creates the optimizer.</summary>
     /// <exception cref="ArgumentException">The parameter list is empty, lr or momentum or weight decay is negative or
     /// NaN, or Nesterov is asked for without momentum or with dampening.</exception>
     public SGD(IEnumerable<Tensor> parameters, float lr, float momentum = 0, float dampening = 0, float weightDecay = 0, bool nesterov = false)
-        : base("SGD", parameters)
+        : base("SGD", parameters, lr)
     {
-        if (!(lr >= 0)) Check.Fail("SGD", $"lr must be non-negative, got {lr}.", nameof(lr));
         if (!(momentum >= 0)) Check.Fail("SGD", $"momentum must be non-negative, got {momentum}.", nameof(momentum));
         if (!(weightDecay >= 0)) Check.Fail("SGD", $"weightDecay must be non-negative, got {weightDecay}.", nameof(weightDecay));
         if (float.IsNaN(dampening)) Check.Fail("SGD", "dampening must not be NaN.", nameof(dampening));
         if (nesterov && (momentum <= 0 || dampening != 0))
             Check.Fail("SGD", $"nesterov needs momentum > 0 and dampening 0, got momentum {momentum}, dampening {dampening}.", nameof(nesterov));
-        (Lr, Momentum, Dampening, WeightDecay, Nesterov) = (lr, momentum, dampening, weightDecay, nesterov);
-        _momentumBuffers = new Tensor?[Parameters.Count];
+        (Momentum, Dampening, WeightDecay, Nesterov) = (momentum, dampening, weightDecay, nesterov);
     }
-
-    /// <summary>The learning rate; schedulers change it between steps.</summary>
-    public float Lr { get; set; }
 
     /// <summary>The momentum factor μ.</summary>
     public float Momentum { get; }
@@ -55,9 +48,9 @@ public sealed class SGD : Optimizer
         }
         if (Momentum != 0)
         {
-            var buffer = _momentumBuffers[index];
-            if (buffer is null) buffer = _momentumBuffers[index] = g.CloneData();      // b = g
-            else
+            bool first = false;
+            var buffer = State(index, "momentum_buffer", () => { first = true; return g.CloneData(); });   // b = g on the first step
+            if (!first)
             {
                 Compute.MultiplyInPlace(buffer, Momentum);                             // b = μb + (1 - dampening)g
                 Compute.MultiplyAddInPlace(buffer, g, 1 - Dampening);
