@@ -13,7 +13,7 @@ internal static class Curves
         loss.LegendText = "train loss";
         var accuracy = plot.Add.Scatter(epochs, accuracies.ToArray());
         accuracy.LegendText = "test accuracy";
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.MiddleRight);
         plot.SavePng(path, 800, 500);
     }
 }

@@ -87,7 +87,7 @@ internal static class TrainCommand
 
         Directory.CreateDirectory(outputDirectory);
         string checkpoint = Path.Combine(outputDirectory, $"{modelName}.ckpt");
-        net.Save(checkpoint);
+        Checkpoint.SaveTraining(checkpoint, net, optimizer);   // model and optimizer state: training can resume exactly
         string curve = Path.Combine(outputDirectory, $"{modelName}-curve.png");
         Curves.Save(curve, losses, accuracies, $"Fashion-MNIST {modelName}");
         Console.WriteLine($"checkpoint: {checkpoint}");
