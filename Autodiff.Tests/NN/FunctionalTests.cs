@@ -1,4 +1,5 @@
 using Autodiff;
+using static Autodiff.Tests.TestHelpers;
 using Autodiff.NN;
 
 namespace Autodiff.Tests.NN;
@@ -8,15 +9,6 @@ public class FunctionalTests
 {
     // Row 0: softmax([0, ln 2, 0]) = [1/4, 1/2, 1/4]; row 1: softmax([1, 1, 1]) = [1/3, 1/3, 1/3].
     private static Tensor Logits() => Tensor.FromArray(new[] { 0.0, Math.Log(2), 0, 1, 1, 1 }, 2, 3);
-
-    private static Tensor Leaf(long seed, params int[] shape) => Tensor.Randn(shape, seed, DType.Float64).RequireGrad();
-
-    private static void AssertThrows<T>(TestDelegate code, params string[] parts) where T : Exception
-    {
-        var ex = Assert.Throws<T>(code)!;
-        Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
-        foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
-    }
 
     // ---- CrossEntropy -------------------------------------------------------------------------------------------
 

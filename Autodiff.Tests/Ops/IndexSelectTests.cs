@@ -1,4 +1,5 @@
 using Autodiff;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Ops;
 
@@ -9,15 +10,6 @@ public class IndexSelectTests
 {
     // [[1, 2], [3, 4], [5, 6]]
     private static Tensor Small() => Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6 }, 3, 2);
-
-    private static Tensor Leaf(long seed, params int[] shape) => Tensor.Randn(shape, seed, DType.Float64).RequireGrad();
-
-    private static void AssertThrows<T>(TestDelegate code, params string[] parts) where T : Exception
-    {
-        var ex = Assert.Throws<T>(code)!;
-        Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
-        foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
-    }
 
     // expected = torch.index_select(x, dim, torch.tensor(indices))
     [TestCase(0, new[] { 2, 0, 2 }, new[] { 3, 2 }, new[] { 5.0, 6, 1, 2, 5, 6 })]

@@ -1,4 +1,5 @@
 using Autodiff;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Ops;
 
@@ -7,15 +8,6 @@ using Ops = global::Autodiff.Ops;
 /// <summary>Ops.MatMul (Ops/MatMul.cs and the Kernels/MatMul.cs GEMM): torch.matmul's 1-D, 2-D and batched rules.</summary>
 public class MatMulTests
 {
-    private static Tensor Leaf(long seed, params int[] shape) => Tensor.Randn(shape, seed, DType.Float64).RequireGrad();
-
-    private static void AssertThrows<T>(TestDelegate code, params string[] parts) where T : Exception
-    {
-        var ex = Assert.Throws<T>(code)!;
-        Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
-        foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
-    }
-
     /// <summary>c[i, j] = Σₚ a[i, p] · b[p, j] over row-major [m, k] and [k, n] arrays, in the plainest loop order.</summary>
     private static double[] Naive(double[] a, double[] b, int m, int k, int n)
     {

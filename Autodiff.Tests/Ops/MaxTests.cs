@@ -1,4 +1,5 @@
 using Autodiff;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Ops;
 
@@ -19,13 +20,6 @@ public class MaxTests
         for (int i = 1; i < sorted.Length; i++)
             Assert.That(sorted[i] - sorted[i - 1], Is.GreaterThan(1e-4), "test input has a near-tie; pick another seed");
         return x.RequireGrad();
-    }
-
-    private static void AssertThrows<T>(TestDelegate code, params string[] parts) where T : Exception
-    {
-        var ex = Assert.Throws<T>(code)!;
-        Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
-        foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
     }
 
     // ---- all elements -------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 using Autodiff;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Ops;
 
@@ -7,17 +8,6 @@ using Ops = global::Autodiff.Ops;
 /// <summary>Ops.Slice and Ops.Select (Ops/Slice.cs), with Python's slicing rules.</summary>
 public class SliceTests
 {
-    private static Tensor Seq(params int[] shape) => Tensor.Arange(shape.Aggregate(1, (p, d) => p * d), DType.Float64).Reshape(shape);
-
-    private static Tensor Leaf(long seed, params int[] shape) => Tensor.Randn(shape, seed, DType.Float64).RequireGrad();
-
-    private static void AssertThrows<T>(TestDelegate code, params string[] parts) where T : Exception
-    {
-        var ex = Assert.Throws<T>(code)!;
-        Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
-        foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
-    }
-
     // ---- Slice --------------------------------------------------------------------------------------------------
 
     // x = torch.arange(6.); expected = x[start:end:step]

@@ -1,4 +1,5 @@
 using Autodiff;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Ops;
 
@@ -9,15 +10,6 @@ public class SumTests
 {
     // [[1, 2, 3], [4, 5, 6]]
     private static Tensor Small() => Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6 }, 2, 3);
-
-    private static Tensor Leaf(long seed, params int[] shape) => Tensor.Randn(shape, seed, DType.Float64).RequireGrad();
-
-    private static void AssertThrows<T>(TestDelegate code, params string[] parts) where T : Exception
-    {
-        var ex = Assert.Throws<T>(code)!;
-        Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
-        foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
-    }
 
     // ---- Sum, all elements ------------------------------------------------------------------------------------
 
