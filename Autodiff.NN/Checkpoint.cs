@@ -113,6 +113,7 @@ public static class Checkpoint
                 if (dtype == 0) { var v = new float[shape.Numel]; for (int j = 0; j < v.Length; j++) v[j] = r.ReadSingle(); t = Tensor.FromArray(v, dims); }
                 else if (dtype == 1) { var v = new double[shape.Numel]; for (int j = 0; j < v.Length; j++) v[j] = r.ReadDouble(); t = Tensor.FromArray(v, dims); }
                 else throw new InvalidDataException($"Checkpoint: '{path}' entry '{name}' has unknown dtype {dtype}.");
+                if (dims.Length == 0) t = Tensor.Scalar(t.ItemDouble(), t.DType);   // FromArray would make a rank-0 entry [1]
                 result.Add(new(name, t));
             }
         }

@@ -49,7 +49,7 @@ public class Adam : Optimizer
         var v = State(index, "exp_avg_sq", () => Compute.Zeros(parameter.Shape, parameter.DType));
         var step = State(index, "step", () => Tensor.Scalar(0, DType.Float64));
         double t = step.F64[0] += 1;
-        if (Decoupled) Compute.MultiplyInPlace(parameter, 1 - Lr * WeightDecay);    // θ = θ(1 - lr·λ)
+        if (Decoupled) Compute.MultiplyInPlace(parameter, 1 - (double)Lr * WeightDecay);    // θ = θ(1 - lr·λ)
         Compute.AdamStep(parameter, grad, m, v, Lr, Beta1, Beta2, Eps, Decoupled ? 0 : WeightDecay,
             correction1: 1 - Math.Pow(Beta1, t), correction2: 1 - Math.Pow(Beta2, t));
     }

@@ -53,7 +53,7 @@ public sealed class SGD : Optimizer
             if (!first)
             {
                 Compute.MultiplyInPlace(buffer, Momentum);                             // b = μb + (1 - dampening)g
-                Compute.MultiplyAddInPlace(buffer, g, 1 - Dampening);
+                Compute.MultiplyAddInPlace(buffer, g, 1 - (double)Dampening);
             }
             if (Nesterov)
             {

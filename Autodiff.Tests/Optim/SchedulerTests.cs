@@ -1,0 +1,104 @@
+using Autodiff;
+using Autodiff.Optim;
+
+namespace Autodiff.Tests.Optim;
+
+/// <summary>StepLR and CosineAnnealingLR (Autodiff.NN/Optim/LRScheduler.cs) against their closed forms.</summary>
+public class SchedulerTests
+{
+    private static SGD Optimizer(float lr) => new([Tensor.Ones(1).RequireGrad()], lr);
+
+    [Test]
+    public void StepLR_HalvesEveryTwoEpochs()
+    {
+        // torch: StepLR(SGD(params, lr=0.8), step_size=2, gamma=0.5): epochs 1..7 -> 0.8, 0.4, 0.4, 0.2, 0.2, 0.1, 0.1
+        var optimizer = Optimizer(0.8f);
+        var scheduler = new StepLR(optimizer, stepSize: 2, gamma: 0.5);
+        double[] expected = [0.8, 0.4, 0.4, 0.2, 0.2, 0.1, 0.1];
+        for (int e = 1; e <= 7; e++)
+        {
+            scheduler.Step();
+            Assert.That(scheduler.LastEpoch, Is.EqualTo(e));
+            Assert.That(optimizer.Lr, Is.EqualTo(expected[e - 1]).Within(1e-7), $"epoch {e}");
+        }
+    }
+
+    [TestCase(0.1f, 3, 0.1)]
+    [TestCase(0.01f, 1, 0.9)]
+    [TestCase(1f, 5, 0.0)]
+    public void StepLR_MatchesClosedForm(float baseLr, int stepSize, double gamma)
+    {
+        var optimizer = Optimizer(baseLr);
+        var scheduler = new StepLR(optimizer, stepSize, gamma);
+        Assert.That(scheduler.BaseLr, Is.EqualTo(baseLr));
+        for (int e = 1; e <= 12; e++)
+        {
+            scheduler.Step();
+            double closedForm = baseLr * Math.Pow(gamma, Math.Floor((double)e / stepSize));   // base·γ^⌊e/s⌋
+            Assert.That(optimizer.Lr, Is.EqualTo(closedForm).Within(1e-7 * baseLr), $"epoch {e}");
+        }
+    }
+
+    [TestCase(0.1f, 10, 0.0)]
+    [TestCase(0.5f, 4, 0.01)]
+    [TestCase(0.01f, 1, 0.001)]
+    public void CosineAnnealingLR_MatchesClosedForm(float baseLr, int tMax, double etaMin)
+    {
+        var optimizer = Optimizer(baseLr);
+        var scheduler = new CosineAnnealingLR(optimizer, tMax, etaMin);
+        for (int e = 1; e <= 2 * tMax; e++)
+        {
+            scheduler.Step();
+            double closedForm = etaMin + (baseLr - etaMin) * (1 + Math.Cos(Math.PI * e / tMax)) / 2;
+            Assert.That(optimizer.Lr, Is.EqualTo(closedForm).Within(1e-7 * baseLr), $"epoch {e}");
+        }
+    }
+
+    [Test]
+    public void CosineAnnealingLR_HitsMidpointAndMinimumAndReturns()
+    {
+        var optimizer = Optimizer(0.1f);
+        var scheduler = new CosineAnnealingLR(optimizer, tMax: 4, etaMin: 0.02);
+        var rates = new List<double>();
+        for (int e = 1; e <= 8; e++) { scheduler.Step(); rates.Add(optimizer.Lr); }
+        Assert.That(rates[1], Is.EqualTo((0.1 + 0.02) / 2).Within(1e-8));       // epoch tMax/2: halfway
+        Assert.That(rates[3], Is.EqualTo(0.02).Within(1e-8));                    // epoch tMax: ηmin
+        Assert.That(rates[7], Is.EqualTo(0.1).Within(1e-8));                     // epoch 2·tMax: back to base
+        Assert.That(rates.Take(4), Is.Ordered.Descending);
+    }
+
+    [Test]
+    public void Scheduler_ChangesTheRateUsedByTheNextStep()
+    {
+        var w = Tensor.FromArray([1.0], 1).RequireGrad();
+        var sgd = new SGD([w], lr: 1f);
+        var scheduler = new StepLR(sgd, stepSize: 1, gamma: 0.5);
+        scheduler.Step();                                            // lr = 0.5
+        w.Grad = Tensor.FromArray([2.0], 1);
+        sgd.Step();
+        Assert.That(w.ItemDouble(), Is.EqualTo(0.0));               // 1 - 0.5·2
+    }
+
+    [TestCase(0, 0.1)]
+    [TestCase(-3, 0.1)]
+    [TestCase(2, -0.5)]
+    [TestCase(2, double.NaN)]
+    public void StepLR_Throws_ForBadArguments(int stepSize, double gamma)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new StepLR(Optimizer(0.1f), stepSize, gamma))!;
+        Assert.That(ex.Message, Does.StartWith("StepLR:"));
+    }
+
+    [TestCase(0, 0.0)]
+    [TestCase(10, -0.1)]
+    [TestCase(10, double.NaN)]
+    public void CosineAnnealingLR_Throws_ForBadArguments(int tMax, double etaMin)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new CosineAnnealingLR(Optimizer(0.1f), tMax, etaMin))!;
+        Assert.That(ex.Message, Does.StartWith("CosineAnnealingLR:"));
+    }
+
+    [Test]
+    public void Constructor_Throws_ForNullOptimizer() =>
+        Assert.Throws<ArgumentNullException>(() => new StepLR(null!, 1));
+}
