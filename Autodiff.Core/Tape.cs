@@ -121,6 +121,29 @@ public sealed class Tape
         if (_entries.Count == 0) _nextSequence = 0;          // each training step prints from #0
     }
 
+    /// <summary>The recorded graph in Graphviz DOT: a box per tensor (label and shape), an ellipse per op with its local
+    /// derivative, arrows in the direction of the forward pass. Render with <c>dot -Tsvg</c>.</summary>
+    public string ToDot()
+    {
+        var sb = new StringBuilder("digraph tape {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n");
+        var seen = new HashSet<long>();
+        void Node(Tensor t)
+        {
+            if (!seen.Add(t.Id)) return;
+            string value = t.Numel == 1 ? $"\\n= {t.ItemDouble():G6}" : "";
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"  t{t.Id} [shape=box, label=\"{t.Label}{value}\"];\n");
+        }
+        foreach (var e in _entries)
+        {
+            foreach (var input in e.Inputs) Node(input);
+            Node(e.Output);
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"  op{e.Sequence} [shape=ellipse, label=\"{e.Op}\\n{e.Formula}\"];\n");
+            foreach (var input in e.Inputs) sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"  t{input.Id} -> op{e.Sequence};\n");
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"  op{e.Sequence} -> t{e.Output.Id};\n");
+        }
+        return sb.Append("}\n").ToString();
+    }
+
     /// <summary>The entries one per line, as the forward pass ran, e.g. <c>#0   MatMul      t3[64, 10] &lt;- t1[64, 784], t2[784, 10]   ...</c>.</summary>
     public override string ToString()
     {

@@ -103,6 +103,15 @@ public sealed partial class Tensor
 
     private InvalidOperationException WrongType(DType wanted) => new($"Tensor: {Label} is {DType}, not {wanted}.");
 
+    /// <summary>The float32 values as a writable span over the tensor's own buffer (no copy). Writes bypass the tape:
+    /// use them for initialisation, optimizers and numerical experiments, not inside a recorded computation.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is Float64.</exception>
+    public Span<float> AsSpan() => F32;
+
+    /// <summary>The float64 values as a writable span over the tensor's own buffer (no copy); see <see cref="AsSpan"/>.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is Float32.</exception>
+    public Span<double> AsDoubleSpan() => F64;
+
     /// <summary>The single value of a one-element tensor, as float. Same as <c>item()</c>.</summary>
     /// <exception cref="ArgumentException">The tensor does not have exactly one element.</exception>
     public float Item()

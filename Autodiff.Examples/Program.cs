@@ -1,25 +1,51 @@
 // The examples' command line. With no arguments: trains the notes' TwoLayerNet on Fashion-MNIST when the data is
-// installed; otherwise runs the walk-through (the apples graph and a tiny network) and says how to get the data.
+// installed; otherwise runs the walk-throughs of the notes and says how to get the data.
 using System.CommandLine;
 using Autodiff.Examples.FashionMnist;
 using Autodiff.Examples.Walkthrough;
+using Spectre.Console;
 
-var walkthrough = new Command("walkthrough", "The notes' apples graph with its gradients, then a tiny network training");
-walkthrough.SetAction(_ =>
+var output = new Option<string>("--output") { Description = "Folder for the graph files", DefaultValueFactory = _ => "walkthrough-output" };
+var graph = new Command("graph", "Buying apples: the computation graph the tape records, with its gradients (DOT/SVG)") { output };
+graph.SetAction(r => GraphDemo.Run(AnsiConsole.Console, r.GetValue(output)!));
+
+var chainRule = new Command("chain-rule", "z = (x + y)² and the multiply node's backward");
+chainRule.SetAction(_ => ChainRuleDemo.Run(AnsiConsole.Console));
+
+var perceptron = new Command("perceptron", "The notes' perceptron trained with the tape and SGD");
+perceptron.SetAction(_ => PerceptronDemo.Run(AnsiConsole.Console));
+
+var layers = new Command("layers", "Add, Mul, ReLU, Sigmoid, Affine, Softmax-with-loss: by hand vs the tape");
+layers.SetAction(_ => LayersDemo.Run(AnsiConsole.Console));
+
+var simpleNetwork = new Command("simple-network", "The notes' PyTorch example, line for line in C#");
+simpleNetwork.SetAction(_ => SimpleNetworkDemo.Run(AnsiConsole.Console));
+
+var batch = new Option<int>("--batch-size") { Description = "Images in the batch", DefaultValueFactory = _ => 3 };
+var hidden = new Option<int>("--hidden") { Description = "Hidden units", DefaultValueFactory = _ => 50 };
+var numeric = new Command("numeric-vs-backprop", "Every gradient of a 784-50-10 net by central differences and by the tape") { batch, hidden };
+numeric.SetAction(r => NumericVsBackpropDemo.Run(AnsiConsole.Console, r.GetValue(batch), r.GetValue(hidden)));
+
+var walkthrough = new Command("walkthrough", "The apples graph, then a tiny network training");
+walkthrough.SetAction(_ => Walkthroughs());
+
+var root = new RootCommand("Autodiff examples: reverse-mode autodiff and neural networks in C#")
 {
-    ApplesDemo.Run();
-    TinyNetworkDemo.Run();
-    return 0;
-});
-
-var root = new RootCommand("Autodiff examples: reverse-mode autodiff and neural networks in C#") { TrainCommand.Create(), walkthrough };
+    TrainCommand.Create(), graph, chainRule, perceptron, layers, simpleNetwork, numeric, walkthrough,
+};
 root.SetAction(_ =>
 {
     if (Autodiff.NN.Data.FashionMnist.IsAvailable())
         return TrainCommand.Run("twolayer", 5, null, null, 0, Autodiff.NN.Data.FashionMnist.DefaultDirectory, "fashion-mnist-output");
-    ApplesDemo.Run();
-    TinyNetworkDemo.Run();
+    Walkthroughs();
     Console.WriteLine(Autodiff.NN.Data.FashionMnist.HowToGet);
     return 0;
 });
 return root.Parse(args).Invoke();
+
+static int Walkthroughs()
+{
+    GraphDemo.Run(AnsiConsole.Console, "walkthrough-output");
+    TinyNetworkDemo.Run();
+    return 0;
+}
