@@ -66,6 +66,7 @@ public sealed class Tape
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward)
     {
+        if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(op, "forward pass", output, inputs);
         if (s_noGradDepth.Value != 0) return output;
         Tape? tape = null;
         bool any = false;
@@ -111,6 +112,9 @@ public sealed class Tape
             if (gradient is null) continue;          // not on the path from root
             output.Grad = null;                      // a non-leaf keeps no gradient (PyTorch semantics)
             entry.RunBackward(gradient);
+            if (Autograd.IsAnomalyDetectionEnabled)
+                foreach (var input in entry.Inputs)
+                    if (input.Grad is { } g) Autograd.CheckFinite(entry.Op, "backward pass", g, entry.Inputs);
             if (!retainGraph)
             {
                 entry.Release();

@@ -7,6 +7,7 @@ namespace Autodiff;
 public sealed class TapeEntry
 {
     private Action<Tensor>? _backward;
+    private readonly int[] _inputVersions;
 
     internal TapeEntry(Tape tape, long sequence, string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward)
     {
@@ -17,6 +18,7 @@ public sealed class TapeEntry
         Inputs = inputs;
         Formula = formula;
         _backward = backward;
+        _inputVersions = inputs.Select(t => t.Version).ToArray();
     }
 
     /// <summary>The tape this entry was recorded on.</summary>
@@ -44,6 +46,11 @@ public sealed class TapeEntry
     internal void RunBackward(Tensor gradient)
     {
         var backward = _backward ?? throw new InvalidOperationException($"{Op}: this tape entry was already released.");
+        for (int i = 0; i < Inputs.Count; i++)
+            if (Inputs[i].Version != _inputVersions[i])
+                Check.FailState("Backward", $"input {i} of {Op} ({Inputs[i].Label}) was modified in place after {Op} recorded it " +
+                    $"(version {Inputs[i].Version}, recorded {_inputVersions[i]}), so the gradient would be computed from the wrong values. " +
+                    "Do not change tensors (e.g. optimizer.Step(), LoadStateDict, AsSpan writes) between a forward pass and its Backward.");
         backward(gradient);
     }
 

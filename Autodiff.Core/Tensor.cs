@@ -19,13 +19,15 @@ public sealed partial class Tensor
 
     private readonly float[]? _f32;
     private readonly double[]? _f64;
+    private readonly VersionCounter _version;
     private bool _requiresGrad;
     private Tensor? _grad;
 
     /// <summary>Wraps a buffer (not copied) as a tensor of the given shape. The buffer must hold at least <c>shape.Numel</c> values.</summary>
-    internal Tensor(Shape shape, float[]? f32, double[]? f64)
+    internal Tensor(Shape shape, float[]? f32, double[]? f64, VersionCounter? version = null)
     {
         Shape = shape;
+        _version = version ?? new VersionCounter();
         _f32 = f32;
         _f64 = f64;
         DType = f32 is not null ? DType.Float32 : DType.Float64;
@@ -104,13 +106,24 @@ public sealed partial class Tensor
     private InvalidOperationException WrongType(DType wanted) => new($"Tensor: {Label} is {DType}, not {wanted}.");
 
     /// <summary>The float32 values as a writable span over the tensor's own buffer (no copy). Writes bypass the tape:
-    /// use them for initialisation, optimizers and numerical experiments, not inside a recorded computation.</summary>
+    /// use them for initialisation, optimizers and numerical experiments. Taking the span counts as modifying the tensor
+    /// (<see cref="Version"/>), so a recorded op that read it refuses to backpropagate afterwards.</summary>
     /// <exception cref="InvalidOperationException">The tensor is Float64.</exception>
-    public Span<float> AsSpan() => F32;
+    public Span<float> AsSpan()
+    {
+        var span = F32;
+        MarkModified();
+        return span;
+    }
 
     /// <summary>The float64 values as a writable span over the tensor's own buffer (no copy); see <see cref="AsSpan"/>.</summary>
     /// <exception cref="InvalidOperationException">The tensor is Float32.</exception>
-    public Span<double> AsDoubleSpan() => F64;
+    public Span<double> AsDoubleSpan()
+    {
+        var span = F64;
+        MarkModified();
+        return span;
+    }
 
     /// <summary>The single value of a one-element tensor, as float. Same as <c>item()</c>.</summary>
     /// <exception cref="ArgumentException">The tensor does not have exactly one element.</exception>
@@ -169,10 +182,17 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor sharing this one's values but cut from the tape: a leaf that does not require grad.</summary>
-    public Tensor Detach() => new(Shape, _f32, _f64);
+    public Tensor Detach() => new(Shape, _f32, _f64, _version);
 
     /// <summary>A tensor of another shape over the same buffer (no copy): the forward of Reshape.</summary>
-    internal Tensor View(Shape shape) => new(shape, _f32, _f64);
+    internal Tensor View(Shape shape) => new(shape, _f32, _f64, _version);
+
+    /// <summary>How many times the buffer was modified in place (shared by every view of it). The tape records it
+    /// for each input and Backward refuses to use an input whose buffer changed since: PyTorch's version counter.</summary>
+    public int Version => _version.Value;
+
+    /// <summary>Records an in-place modification of the buffer (optimizer steps, loading weights, span access).</summary>
+    internal void MarkModified() => _version.Value++;
 
     /// <summary>A new, unrecorded tensor of the same shape and dtype with copied values.</summary>
     internal Tensor CloneData() =>
@@ -285,4 +305,10 @@ public sealed partial class Tensor
 
     private string FormatValue(int flat) =>
         DType == DType.Float32 ? _f32![flat].ToString("G6", CultureInfo.InvariantCulture) : _f64![flat].ToString("G8", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The modification count of one buffer, shared by the tensors that view it.</summary>
+internal sealed class VersionCounter
+{
+    public int Value;
 }

@@ -113,7 +113,11 @@ public abstract class Module
         }
         foreach (var name in state.Keys)
             if (!own.Any(p => p.Name == name)) Check.Fail("LoadStateDict", $"unexpected parameter '{name}' {state[name].Shape}.", nameof(state));
-        foreach (var (name, p) in own) Compute.Copy(state[name], p);
+        foreach (var (name, p) in own)
+        {
+            Compute.Copy(state[name], p);
+            p.MarkModified();
+        }
     }
 
     /// <summary>Writes the state dict to <paramref name="path"/> (atomically, with a checksum; see <see cref="Checkpoint"/>).</summary>

@@ -60,7 +60,11 @@ public abstract class Optimizer
         using (Tape.NoGrad())
         {
             for (int i = 0; i < Parameters.Count; i++)
-                if (Parameters[i].Grad is { } grad) Update(i, Parameters[i], grad);
+                if (Parameters[i].Grad is { } grad)
+                {
+                    Update(i, Parameters[i], grad);
+                    Parameters[i].MarkModified();
+                }
         }
     }
 
