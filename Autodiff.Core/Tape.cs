@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Autodiff;
@@ -13,6 +14,8 @@ namespace Autodiff;
 /// The entries it replayed are then released (their closures and saved tensors dropped) unless
 /// <c>retainGraph</c> is set, so memory does not grow across training steps. Entries the pass did not reach
 /// (another loss's graph) stay for their own Backward.</para>
+/// <para><b>Abandoned graphs.</b> A forward pass that is never backpropagated costs nothing once its tensors are
+/// dropped: the tape refers to entries weakly, so the GC collects such a graph and the tape prunes its slots.</para>
 /// <para><b>NoGrad.</b> Inside <c>using (Tensor.NoGrad())</c> nothing is recorded. That scope flows with
 /// async calls (AsyncLocal), so an awaited evaluation stays unrecorded.</para>
 /// <para>A tape belongs to one thread at a time: do not run ops on tensors of one graph from two threads at once.</para>
@@ -22,7 +25,12 @@ public sealed class Tape
     [ThreadStatic] private static Tape? t_current;
     private static readonly AsyncLocal<int> s_noGradDepth = new();
 
-    private readonly List<TapeEntry> _entries = [];
+    // Weak references: a graph nobody holds a tensor of any more (a forward pass never backpropagated) is collected
+    // by the GC like any other garbage, and its slots are pruned here. A graph that can still be backpropagated is
+    // alive, because its root tensor holds its entry, which holds its inputs, which hold their entries.
+    private readonly List<GCHandle> _entries = [];          // weak handles, freed when pruned (no finalizer cost)
+    private int _pruneAt = MinimumPrune;
+    private const int MinimumPrune = 1024;
     private long _nextSequence;
 
     /// <summary>The calling thread's tape, created on first use.</summary>
@@ -41,17 +49,25 @@ public sealed class Tape
 
     internal static void EndNoGrad() => s_noGradDepth.Value--;
 
-    /// <summary>The recorded entries, oldest first.</summary>
-    public IReadOnlyList<TapeEntry> Entries => _entries;
+    /// <summary>The recorded entries still waiting for a Backward, oldest first.</summary>
+    public IReadOnlyList<TapeEntry> Entries => Live().ToList();
 
     /// <summary>The number of entries waiting for a Backward.</summary>
-    public int Count => _entries.Count;
+    public int Count => Live().Count();
+
+    private IEnumerable<TapeEntry> Live()
+    {
+        foreach (var handle in _entries)
+            if (handle.Target is TapeEntry entry && !entry.Released) yield return entry;
+    }
 
     /// <summary>Releases every entry: tensors recorded so far can no longer be backpropagated.</summary>
     public void Clear()
     {
-        foreach (var e in _entries) e.Release();
+        foreach (var e in Live()) e.Release();
+        foreach (var handle in _entries) handle.Free();
         _entries.Clear();
+        _pruneAt = MinimumPrune;
         _nextSequence = 0;
     }
 
@@ -83,7 +99,8 @@ public sealed class Tape
         if (!any) return output;
         tape ??= Current;
         var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, backward);
-        tape._entries.Add(entry);
+        if (tape._entries.Count >= tape._pruneAt) tape.Prune();
+        tape._entries.Add(GCHandle.Alloc(entry, GCHandleType.Weak));
         output.Creator = entry;
         output.RequiresGrad = true;
         return output;
@@ -98,7 +115,7 @@ public sealed class Tape
         if (rootEntry.Released)
             Check.FailState("Backward", $"the graph of {root.Label} (produced by {rootEntry.Op}) was already freed by an earlier " +
                 "Backward; pass retainGraph: true to the first Backward to go through it twice.");
-        int start = _entries.LastIndexOf(rootEntry);
+        int start = _entries.FindLastIndex(h => h.Target == rootEntry);
         if (start < 0)
             Check.FailState("Backward", $"{root.Label} (produced by {rootEntry.Op}) is no longer on its tape; was the tape cleared?");
 
@@ -106,7 +123,7 @@ public sealed class Tape
         bool releasedAny = false;
         for (int i = start; i >= 0; i--)
         {
-            var entry = _entries[i];
+            if (_entries[i].Target is not TapeEntry entry) continue;   // collected: not on any live graph
             var output = entry.Output;
             var gradient = output.Grad;
             if (gradient is null) continue;          // not on the path from root
@@ -121,7 +138,7 @@ public sealed class Tape
                 releasedAny = true;
             }
         }
-        if (releasedAny) _entries.RemoveAll(e => e.Released);
+        if (releasedAny) Prune();
         if (_entries.Count == 0) _nextSequence = 0;          // each training step prints from #0
     }
 
@@ -137,7 +154,7 @@ public sealed class Tape
             string value = t.Numel == 1 ? $"\\n= {t.ItemDouble():G6}" : "";
             sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"  t{t.Id} [shape=box, label=\"{t.Label}{value}\"];\n");
         }
-        foreach (var e in _entries)
+        foreach (var e in Live())
         {
             foreach (var input in e.Inputs) Node(input);
             Node(e.Output);
@@ -148,11 +165,23 @@ public sealed class Tape
         return sb.Append("}\n").ToString();
     }
 
+    /// <summary>Drops released entries and those the GC collected; amortized O(1) per recorded op.</summary>
+    private void Prune()
+    {
+        _entries.RemoveAll(handle =>
+        {
+            if (handle.Target is TapeEntry { Released: false }) return false;
+            handle.Free();
+            return true;
+        });
+        _pruneAt = Math.Max(MinimumPrune, 2 * _entries.Count);
+    }
+
     /// <summary>The entries one per line, as the forward pass ran, e.g. <c>#0   MatMul      t3[64, 10] &lt;- t1[64, 784], t2[784, 10]   ...</c>.</summary>
     public override string ToString()
     {
         var sb = new StringBuilder();
-        foreach (var e in _entries) sb.AppendLine(e.ToString());
+        foreach (var e in Live()) sb.AppendLine(e.ToString());
         return sb.ToString();
     }
 }

@@ -78,3 +78,45 @@ public class ThreadAndLongRunTests
         Assert.That(Tape.Current.Count, Is.Zero);
     }
 }
+
+public class AbandonedGraphTests
+{
+    [Test]
+    public void ForwardPassesNeverBackpropagated_AreCollected_AndMemoryStaysBounded()
+    {
+        Tape.Current.Clear();
+        long baseline = RunAbandonedForwardPasses();
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        Assert.That(after - baseline, Is.LessThan(1024 * 1024), $"managed memory grew from {baseline:N0} to {after:N0} bytes");
+        Assert.That(Tape.Current.Count, Is.Zero);
+    }
+
+    /// <summary>In its own frame, so no local of the loop keeps the last graph alive (Debug builds extend lifetimes).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static long RunAbandonedForwardPasses()
+    {
+        var w = Tensor.Randn([64, 64], seed: 1).RequireGrad();
+        var x = Tensor.Randn([32, 64], seed: 2);
+        long baseline = 0;
+        for (int i = 0; i < 5_000; i++)
+        {
+            _ = x.MatMul(w).Relu().Sum();                      // recorded, then dropped without Backward
+            if (i == 500) baseline = GC.GetTotalMemory(forceFullCollection: true);
+        }
+        return baseline;
+    }
+
+    [Test]
+    public void AGraphStillHeld_SurvivesCollection_AndBackpropagates()
+    {
+        Tape.Current.Clear();
+        var w = Tensor.FromArray([2.0]).RequireGrad();
+        var held = (w * w).Sum();
+        for (int i = 0; i < 3_000; i++) _ = (w * 3.0).Sum();     // garbage graphs force pruning
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        _ = (w * 3.0).Sum();
+        held.Backward();
+        Assert.That(w.Grad!.ItemDouble(), Is.EqualTo(4.0));
+    }
+}
