@@ -42,15 +42,7 @@ public class DivTests
         Assert.That(b.Grad!.ToDoubleArray(), Is.EqualTo(new[] { -6.0 / 9, -1.0 / 16 }).Within(1e-12));
     }
 
-    [TestCase(new[] { 2, 3 }, new[] { 2, 3 })]
-    [TestCase(new[] { 2, 3 }, new[] { 3 })]
-    [TestCase(new[] { 3 }, new[] { 2, 3 })]
-    [TestCase(new[] { 2, 1 }, new[] { 1, 3 })]
-    [TestCase(new[] { 4, 1, 3 }, new[] { 2, 3 })]
-    [TestCase(new[] { 2, 3 }, new[] { 4, 1, 3 })]
-    [TestCase(new int[0], new[] { 2, 3 })]
-    [TestCase(new[] { 2, 3 }, new int[0])]
-    [TestCase(new[] { 4, 5 }, new[] { 4, 5 })]
+    [TestCaseSource(typeof(ElementwiseTestData), nameof(ElementwiseTestData.BroadcastShapes))]
     public void Backward_MatchesCentralDifferences_Float64(int[] aShape, int[] bShape)
     {
         var a = Randn(aShape, seed: 31);

@@ -5,6 +5,20 @@ namespace Autodiff.Tests.Ops;
 /// <summary>Float64 inputs with fixed seeds for the element-wise op tests.</summary>
 internal static class ElementwiseTestData
 {
+    /// <summary>Pairs of shapes a binary op must broadcast, in both directions, including scalars ([]).</summary>
+    public static readonly object[] BroadcastShapes =
+    [
+        new object[] { new[] { 2, 3 }, new[] { 2, 3 } },
+        new object[] { new[] { 2, 3 }, new[] { 3 } },
+        new object[] { new[] { 3 }, new[] { 2, 3 } },
+        new object[] { new[] { 2, 1 }, new[] { 1, 3 } },
+        new object[] { new[] { 4, 1, 3 }, new[] { 2, 3 } },
+        new object[] { new[] { 2, 3 }, new[] { 4, 1, 3 } },
+        new object[] { new int[0], new[] { 2, 3 } },
+        new object[] { new[] { 2, 3 }, new int[0] },
+        new object[] { new[] { 4, 5 }, new[] { 4, 5 } },
+    ];
+
     /// <summary>Standard normals of <paramref name="shape"/> that require grad.</summary>
     public static Tensor Randn(int[] shape, long seed) => Tensor.Randn(shape, seed: seed, DType.Float64).RequireGrad();
 

@@ -38,15 +38,7 @@ public class MulTests
         Assert.That((2.0 * x).ToDoubleArray(), Is.EqualTo(new[] { 3.0, -4.0 }).Within(1e-12));
     }
 
-    [TestCase(new[] { 2, 3 }, new[] { 2, 3 })]
-    [TestCase(new[] { 2, 3 }, new[] { 3 })]
-    [TestCase(new[] { 3 }, new[] { 2, 3 })]
-    [TestCase(new[] { 2, 1 }, new[] { 1, 3 })]
-    [TestCase(new[] { 4, 1, 3 }, new[] { 2, 3 })]
-    [TestCase(new[] { 2, 3 }, new[] { 4, 1, 3 })]
-    [TestCase(new int[0], new[] { 2, 3 })]
-    [TestCase(new[] { 2, 3 }, new int[0])]
-    [TestCase(new[] { 4, 5 }, new[] { 4, 5 })]
+    [TestCaseSource(typeof(ElementwiseTestData), nameof(ElementwiseTestData.BroadcastShapes))]
     public void Backward_MatchesCentralDifferences_Float64(int[] aShape, int[] bShape)
     {
         var a = Randn(aShape, seed: 21);
