@@ -33,6 +33,12 @@ public sealed class Tape
     private const int MinimumPrune = 1024;
     private long _nextSequence;
 
+    /// <summary>Frees the weak handles of a tape whose thread is gone.</summary>
+    ~Tape()
+    {
+        foreach (var handle in _entries) if (handle.IsAllocated) handle.Free();
+    }
+
     /// <summary>The calling thread's tape, created on first use.</summary>
     public static Tape Current => t_current ??= new Tape();
 
