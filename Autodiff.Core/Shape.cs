@@ -18,14 +18,24 @@ public sealed class Shape : IReadOnlyList<int>, IEquatable<Shape>
     {
         ArgumentNullException.ThrowIfNull(dims);
         _dims = (int[])dims.Clone();
+        Numel = CountElements("Shape", _dims, nameof(dims));
+    }
+
+    /// <summary>The element count of <paramref name="dims"/>; a 0 anywhere makes it 0 even after a huge dim (as PyTorch).</summary>
+    /// <exception cref="ArgumentException">A dimension is negative, or the count exceeds the largest array.</exception>
+    internal static int CountElements(string op, int[] dims, string paramName)
+    {
         long numel = 1;
-        foreach (int d in _dims)
+        bool tooMany = false;
+        foreach (int d in dims)
         {
-            if (d < 0) Check.Fail("Shape", $"dimensions must not be negative, got {Format(_dims)}.", nameof(dims));
+            if (d < 0) Check.Fail(op, $"dimensions must not be negative, got {Format(dims)}.", paramName);
+            if (tooMany) continue;
             numel *= d;
-            if (numel > Array.MaxLength) Check.Fail("Shape", $"{Format(_dims)} has more elements than an array can hold.", nameof(dims));
+            tooMany = numel > Array.MaxLength;
         }
-        Numel = (int)numel;
+        if (tooMany && !dims.Contains(0)) Check.Fail(op, $"shape {Format(dims)} has more elements than an array can hold.", paramName);
+        return tooMany ? 0 : (int)numel;
     }
 
     /// <summary>The number of dimensions (0 for a scalar).</summary>

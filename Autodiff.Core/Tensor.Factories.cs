@@ -8,7 +8,7 @@ public sealed partial class Tensor
     /// <exception cref="ArgumentException">The data length does not match the shape, or a dimension is negative.</exception>
     public static Tensor FromArray(float[] data, params int[] shape)
     {
-        ArgumentNullException.ThrowIfNull(data);
+        Check.NotNullArg("FromArray", data, nameof(data));
         var s = ShapeFor("FromArray", data.Length, shape);
         return new Tensor(s, (float[])data.Clone(), null);
     }
@@ -17,7 +17,7 @@ public sealed partial class Tensor
     /// <exception cref="ArgumentException">The data length does not match the shape, or a dimension is negative.</exception>
     public static Tensor FromArray(double[] data, params int[] shape)
     {
-        ArgumentNullException.ThrowIfNull(data);
+        Check.NotNullArg("FromArray", data, nameof(data));
         var s = ShapeFor("FromArray", data.Length, shape);
         return new Tensor(s, null, (double[])data.Clone());
     }
@@ -25,9 +25,7 @@ public sealed partial class Tensor
     private static Shape ShapeFor(string op, int length, int[] shape)
     {
         if (shape is null || shape.Length == 0) return new Shape(length);
-        foreach (int d in shape)
-            if (d < 0) Check.Fail(op, $"dimensions must not be negative, got {Shape.Format(shape)}.", nameof(shape));
-        var s = new Shape(shape);
+        var s = Check.ShapeArg(op, shape);
         if (s.Numel != length)
             Check.Fail(op, $"data has {length} elements but shape {s} needs {s.Numel}.", "data");
         return s;
@@ -42,7 +40,7 @@ public sealed partial class Tensor
 
     /// <summary>A tensor of zeros of the given dtype.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
-    public static Tensor Zeros(int[] shape, DType dtype) => Compute.Zeros(new Shape(shape), dtype);
+    public static Tensor Zeros(int[] shape, DType dtype) => Compute.Zeros(Check.ShapeArg("Zeros", shape), dtype);
 
     /// <summary>A float32 tensor of ones. Same as <c>torch.ones</c>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
@@ -50,11 +48,11 @@ public sealed partial class Tensor
 
     /// <summary>A tensor of ones of the given dtype.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
-    public static Tensor Ones(int[] shape, DType dtype) => Compute.Full(new Shape(shape), dtype, 1.0);
+    public static Tensor Ones(int[] shape, DType dtype) => Compute.Full(Check.ShapeArg("Ones", shape), dtype, 1.0);
 
     /// <summary>A tensor filled with <paramref name="value"/>. Same as <c>torch.full</c>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
-    public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32) => Compute.Full(new Shape(shape), dtype, value);
+    public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32) => Compute.Full(Check.ShapeArg("Full", shape), dtype, value);
 
     /// <summary>Zeros of the same shape and dtype as <paramref name="other"/>. Same as <c>torch.zeros_like</c>.</summary>
     public static Tensor ZerosLike(Tensor other) => Compute.Zeros(other.Shape, other.DType);
@@ -65,7 +63,7 @@ public sealed partial class Tensor
     /// <summary>Uniform samples in <c>[0, 1)</c> from <paramref name="generator"/>. Same as <c>torch.rand</c>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Rand(int[] shape, Generator generator, DType dtype = DType.Float32) =>
-        Fill(shape, dtype, generator.NextDouble);
+        Fill("Rand", shape, dtype, generator.NextDouble);
 
     /// <summary>Uniform samples in <c>[0, 1)</c> from a new generator seeded with <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
@@ -74,7 +72,7 @@ public sealed partial class Tensor
     /// <summary>Standard normal samples from <paramref name="generator"/>. Same as <c>torch.randn</c>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Randn(int[] shape, Generator generator, DType dtype = DType.Float32) =>
-        Fill(shape, dtype, generator.NextNormal);
+        Fill("Randn", shape, dtype, generator.NextNormal);
 
     /// <summary>Standard normal samples from a new generator seeded with <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
@@ -85,13 +83,12 @@ public sealed partial class Tensor
     public static Tensor Uniform(int[] shape, double low, double high, Generator generator, DType dtype = DType.Float32)
     {
         if (!(low <= high)) Check.Fail("Uniform", $"low {low} must not exceed high {high}.", nameof(low));
-        return Fill(shape, dtype, () => low + (high - low) * generator.NextDouble());
+        return Fill("Uniform", shape, dtype, () => low + (high - low) * generator.NextDouble());
     }
 
-    private static Tensor Fill(int[] shape, DType dtype, Func<double> next)
+    private static Tensor Fill(string op, int[] shape, DType dtype, Func<double> next)
     {
-        ArgumentNullException.ThrowIfNull(shape);
-        var t = Compute.Empty(new Shape(shape), dtype);
+        var t = Compute.Empty(Check.ShapeArg(op, shape), dtype);
         if (dtype == DType.Float32) { var s = t.F32; for (int i = 0; i < s.Length; i++) s[i] = (float)next(); }
         else { var s = t.F64; for (int i = 0; i < s.Length; i++) s[i] = next(); }
         return t;
@@ -102,17 +99,19 @@ public sealed partial class Tensor
     public static Tensor Arange(double end, DType dtype = DType.Float32) => Arange(0, end, 1, dtype);
 
     /// <summary><c>[start, start + step, ...]</c> up to but excluding <paramref name="end"/>. Same as <c>torch.arange(start, end, step)</c>.</summary>
-    /// <exception cref="ArgumentException">The step is zero or NaN, or points away from the end.</exception>
+    /// <exception cref="ArgumentException">The step is zero or not finite, start or end is not finite, or the step points away from the end.</exception>
     public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Float32)
     {
-        if (step == 0 || double.IsNaN(step) || double.IsNaN(start) || double.IsNaN(end))
-            Check.Fail("Arange", $"step must be a non-zero number, got start {start}, end {end}, step {step}.", nameof(step));
+        if (step == 0 || !double.IsFinite(step) || double.IsNaN(start) || double.IsNaN(end))
+            Check.Fail("Arange", $"step must be a finite non-zero number, got start {start}, end {end}, step {step}.", nameof(step));
+        if (!double.IsFinite(start) || !double.IsFinite(end))
+            Check.Fail("Arange", $"start and end must be finite, got start {start}, end {end}.", nameof(end));
         if ((end - start) * step < 0)
             Check.Fail("Arange", $"step {step} points away from end {end} (start {start}).", nameof(step));
         double count = Math.Ceiling((end - start) / step);
         if (count > Array.MaxLength) Check.Fail("Arange", $"{count} elements are more than an array can hold.", nameof(end));
         int n = (int)Math.Max(count, 0);
         double i = 0;
-        return Fill([n], dtype, () => start + step * i++);
+        return Fill("Arange", [n], dtype, () => start + step * i++);
     }
 }

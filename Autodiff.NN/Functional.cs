@@ -33,13 +33,13 @@ public static class Functional
 
     /// <summary>Cross-entropy with a chosen reduction: per-sample losses [N] for <see cref="Reduction.None"/>.</summary>
     /// <exception cref="ArgumentException">Logits are not 2-D, the target count is not N, or a target is outside [0, C).</exception>
-    public static Tensor CrossEntropy(Tensor logits, int[] targets, Reduction reduction) => Reduce(Ops.SoftmaxCrossEntropy(logits, targets), reduction);
+    public static Tensor CrossEntropy(Tensor logits, int[] targets, Reduction reduction) => Reduce("CrossEntropy", Ops.SoftmaxCrossEntropy(logits, targets), reduction);
 
     /// <summary>Negative log-likelihood of log-probabilities [N, C] against class indices. Same as <c>torch.nn.functional.nll_loss</c>.</summary>
     /// <remarks>Forward <c>L = reduce(-x[n, t[n]])</c>; backward <c>dx[n, t[n]] = -g[n]</c>. With <see cref="Ops.LogSoftmax"/>, equals CrossEntropy.</remarks>
     /// <exception cref="ArgumentException">The input is not 2-D, the target count is not N, or a target is outside [0, C).</exception>
     public static Tensor NllLoss(Tensor logProbabilities, int[] targets, Reduction reduction = Reduction.Mean) =>
-        Reduce(Ops.NllLoss(logProbabilities, targets), reduction);
+        Reduce("NllLoss", Ops.NllLoss(logProbabilities, targets), reduction);
 
     /// <summary>Mean squared error between two tensors of the same shape. Same as <c>torch.nn.functional.mse_loss</c>.</summary>
     /// <remarks>Forward <c>L = mean((input - target)²)</c>. Backward <c>d input = 2(input - target)/n</c>, <c>d target = -2(input - target)/n</c>.</remarks>
@@ -53,7 +53,7 @@ public static class Functional
         Check.NotNull("MseLoss", input, nameof(input));
         Check.NotNull("MseLoss", target, nameof(target));
         Check.SameShape("MseLoss", input, target);
-        return Reduce(Ops.Pow(Ops.Sub(input, target), 2), reduction);
+        return Reduce("MseLoss", Ops.Pow(Ops.Sub(input, target), 2), reduction);
     }
 
     /// <summary>Mean absolute error. Same as <c>torch.nn.functional.l1_loss</c>.</summary>
@@ -64,7 +64,7 @@ public static class Functional
         Check.NotNull("L1Loss", input, nameof(input));
         Check.NotNull("L1Loss", target, nameof(target));
         Check.SameShape("L1Loss", input, target);
-        return Reduce(Ops.Abs(Ops.Sub(input, target)), reduction);
+        return Reduce("L1Loss", Ops.Abs(Ops.Sub(input, target)), reduction);
     }
 
     /// <summary>Binary cross-entropy of logits against targets in [0, 1], fused with the sigmoid.
@@ -72,13 +72,13 @@ public static class Functional
     /// <remarks>Forward <c>L = reduce(max(x, 0) - x·t + log(1 + e^-|x|))</c>; backward <c>dx = (σ(x) - t)·g</c>.</remarks>
     /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
     public static Tensor BCEWithLogitsLoss(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean) =>
-        Reduce(Ops.BinaryCrossEntropyWithLogits(logits, targets), reduction);
+        Reduce("BCEWithLogitsLoss", Ops.BinaryCrossEntropyWithLogits(logits, targets), reduction);
 
-    private static Tensor Reduce(Tensor losses, Reduction reduction) => reduction switch
+    private static Tensor Reduce(string op, Tensor losses, Reduction reduction) => reduction switch
     {
         Reduction.Mean => Ops.Mean(losses),
         Reduction.Sum => Ops.Sum(losses),
         Reduction.None => losses,
-        _ => throw new ArgumentOutOfRangeException(nameof(reduction), $"Loss: unknown reduction {reduction}."),
+        _ => throw new ArgumentOutOfRangeException(nameof(reduction), $"{op}: unknown reduction {reduction}; use Mean, Sum or None."),
     };
 }

@@ -33,6 +33,23 @@ public static class Check
         if (t is null) throw new ArgumentNullException(paramName, $"{op}: {paramName} must not be null.");
     }
 
+    /// <summary>Checks that a non-tensor argument (a shape, an index or target array, a list) is not null.</summary>
+    /// <exception cref="ArgumentNullException">The argument is null.</exception>
+    public static void NotNullArg(string op, [NotNull] object? value, string paramName)
+    {
+        if (value is null) throw new ArgumentNullException(paramName, $"{op}: {paramName} must not be null.");
+    }
+
+    /// <summary>Checks a shape argument of a factory or op (not null, no negative dims, not too many elements) and returns it.</summary>
+    /// <exception cref="ArgumentNullException">The shape is null.</exception>
+    /// <exception cref="ArgumentException">A dimension is negative, or the element count overflows.</exception>
+    public static Shape ShapeArg(string op, [NotNull] int[]? dims, string paramName = "shape")
+    {
+        NotNullArg(op, dims, paramName);
+        Shape.CountElements(op, dims, paramName);
+        return new Shape(dims);
+    }
+
     /// <summary>Checks that two tensors have the same element type.</summary>
     /// <exception cref="ArgumentException">The dtypes differ.</exception>
     public static void SameDType(string op, Tensor a, Tensor b)
@@ -100,7 +117,7 @@ public static class Check
     /// <exception cref="ArgumentException">The list is empty, holds a null, or mixes dtypes.</exception>
     public static void NonEmptyList(string op, IReadOnlyList<Tensor> tensors, string paramName)
     {
-        ArgumentNullException.ThrowIfNull(tensors, paramName);
+        NotNullArg(op, tensors, paramName);
         if (tensors.Count == 0) Fail(op, $"{paramName} must hold at least one tensor.", paramName);
         for (int i = 0; i < tensors.Count; i++)
         {

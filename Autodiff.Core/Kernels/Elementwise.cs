@@ -72,8 +72,11 @@ internal static class Elementwise
     public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Tanh(x, destination);
 
-    public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+    public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        if (x.IsEmpty) return;                                  // TensorPrimitives.Sigmoid rejects empty spans
         TensorPrimitives.Sigmoid(x, destination);
+    }
 
     public static void Sqrt<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Sqrt(x, destination);

@@ -9,7 +9,7 @@ public static partial class Ops
     public static Tensor Expand(Tensor x, params int[] shape)
     {
         Check.NotNull("Expand", x, nameof(x));
-        ArgumentNullException.ThrowIfNull(shape);
+        Check.NotNullArg("Expand", shape, nameof(shape));
         if (shape.Length < x.Rank)
             Check.Fail("Expand", $"target {Shape.Format(shape)} has fewer dims than input {x.Shape}.", nameof(shape));
         var dims = (int[])shape.Clone();
@@ -21,7 +21,7 @@ public static partial class Ops
             if (dims[i] < 0 || (own != 1 && own != dims[i]))
                 Check.Fail("Expand", $"cannot expand {x.Shape} to {Shape.Format(shape)} (dim {i}: {own} -> {shape[i]}).", nameof(shape));
         }
-        var y = Compute.Expand(x, new Shape(dims));                                      // y = broadcast(x)
+        var y = Compute.Expand(x, Check.ShapeArg("Expand", dims));                                      // y = broadcast(x)
         if (ReferenceEquals(y, x)) y = x.CloneData();
 
         return Tape.Record("Expand", y, [x], "dx += SumTo(g)", dy =>

@@ -10,7 +10,7 @@ public static partial class Ops
     public static Tensor IndexSelect(Tensor x, int dim, int[] indices)
     {
         Check.NotNull("IndexSelect", x, nameof(x));
-        ArgumentNullException.ThrowIfNull(indices);
+        Check.NotNullArg("IndexSelect", indices, nameof(indices));
         int d = Check.Dim("IndexSelect", dim, x.Shape);
         foreach (int i in indices)
             if ((uint)i >= (uint)x.Shape[d])

@@ -44,7 +44,7 @@ public static partial class Ops
     /// <summary>The indices of the largest value of each row along <paramref name="dim"/>, as integers (first on ties).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
     /// <exception cref="ArgumentException">The dimension has size 0.</exception>
-    public static int[] ArgmaxIndices(Tensor x, int dim = -1) => Extremes("Argmax", x, dim, keepDim: false, max: true).Indices;
+    public static int[] ArgmaxIndices(Tensor x, int dim = -1) => Extremes("ArgmaxIndices", x, dim, keepDim: false, max: true).Indices;
 
     private static Tensor ExtremeAll(string op, Tensor x, bool max)
     {

@@ -30,7 +30,7 @@ public static partial class Ops
     private static (int N, int C) CheckClassTargets(string op, Tensor scores, int[] targets)
     {
         Check.NotNull(op, scores, nameof(scores));
-        ArgumentNullException.ThrowIfNull(targets);
+        Check.NotNullArg(op, targets, nameof(targets));
         Check.Rank(op, scores, 2, "input");
         int n = scores.Shape[0], c = scores.Shape[1];
         if (targets.Length != n)

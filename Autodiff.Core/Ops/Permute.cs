@@ -8,7 +8,7 @@ public static partial class Ops
     public static Tensor Permute(Tensor x, params int[] dims)
     {
         Check.NotNull("Permute", x, nameof(x));
-        ArgumentNullException.ThrowIfNull(dims);
+        Check.NotNullArg("Permute", dims, nameof(dims));
         if (dims.Length != x.Rank)
             Check.Fail("Permute", $"dims {Shape.Format(dims)} must name each of the {x.Rank} dims of {x.Shape} once.", nameof(dims));
         var seen = new bool[x.Rank];

@@ -66,7 +66,7 @@ public static partial class Ops
 
     private static Shape InferShape(string op, Tensor x, int[] shape)
     {
-        ArgumentNullException.ThrowIfNull(shape);
+        Check.NotNullArg(op, shape, nameof(shape));
         int infer = -1;
         long known = 1;
         for (int i = 0; i < shape.Length; i++)
@@ -90,6 +90,6 @@ public static partial class Ops
         {
             Check.Fail(op, $"cannot reshape {x.Shape} ({x.Numel} elements) into {Shape.Format(shape)} ({known} elements).", nameof(shape));
         }
-        return new Shape(dims);
+        return Check.ShapeArg(op, dims);
     }
 }

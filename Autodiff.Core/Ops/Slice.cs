@@ -15,7 +15,7 @@ public static partial class Ops
         int size = x.Shape[d];
         int s = Math.Clamp(start < 0 ? start + size : start, 0, size);
         int e = Math.Clamp(end < 0 ? end + size : end, 0, size);
-        int count = e > s ? (e - s + step - 1) / step : 0;
+        int count = e > s ? (e - s - 1) / step + 1 : 0;                               // no overflow for a huge step
         var dims = x.Shape.ToArray();
         dims[d] = count;
         return StridedView("Slice", x, d, s, step, new Shape(dims));

@@ -156,7 +156,7 @@ public class MaxTests
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.Max(Small(), dim), "Max", "[2, 3]");
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.Min(Small(), dim), "Min", "[2, 3]");
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.Argmax(Small(), dim), "Argmax", "[2, 3]");
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.ArgmaxIndices(Small(), dim), "Argmax", "[2, 3]");
+        AssertThrows<ArgumentOutOfRangeException>(() => Ops.ArgmaxIndices(Small(), dim), "ArgmaxIndices", "[2, 3]");
     }
 
     [Test]
@@ -164,7 +164,7 @@ public class MaxTests
     {
         var x = Tensor.Zeros(new[] { 2, 0 }, DType.Float64);
         AssertThrows<ArgumentException>(() => Ops.Max(x, 1), "Max", "[2, 0]");
-        AssertThrows<ArgumentException>(() => Ops.ArgmaxIndices(x, 1), "Argmax", "[2, 0]");
+        AssertThrows<ArgumentException>(() => Ops.ArgmaxIndices(x, 1), "ArgmaxIndices", "[2, 0]");
     }
 
     // ---- Argmax -------------------------------------------------------------------------------------------------
