@@ -40,13 +40,21 @@ public static class Checkpoint
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            file.Write(payload.GetBuffer(), 0, (int)payload.Length);
-            file.Write(hash);
-            file.Flush(flushToDisk: true);
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                file.Write(payload.GetBuffer(), 0, (int)payload.Length);
+                file.Write(hash);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);      // the old file is replaced only by a complete new one
         }
-        File.Move(temporary, path, overwrite: true);
+        catch
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+            throw;
+        }
     }
 
     /// <summary>Saves a model and its optimizer's state in one file, as <c>model.{name}</c> and <c>optimizer.{name}</c>,

@@ -24,11 +24,24 @@ public sealed class Sequential : Module
     /// <summary>The number of modules.</summary>
     public int Count => _modules.Length;
 
-    /// <inheritdoc/>
+    /// <summary>Runs the modules in order. A module's <see cref="ArgumentException"/> is rethrown naming its position,
+    /// its description and the shape it received, with the original as the inner exception.</summary>
+    /// <exception cref="ArgumentException">A module rejected its input.</exception>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var m in _modules) x = m.Forward(x);
+        for (int i = 0; i < _modules.Length; i++)
+        {
+            try
+            {
+                x = _modules[i].Forward(x);
+            }
+            catch (ArgumentException e)
+            {
+                // Say where in the model tree the shape error happened, e.g. "Sequential: module '2' (Linear(...)) ...".
+                throw new ArgumentException($"Sequential: module '{i}' ({_modules[i].Describe()}) failed on input {x.Shape}: {e.Message}", e);
+            }
+        }
         return x;
     }
 

@@ -65,3 +65,38 @@ public class CheckpointTests
         Assert.That(c.Parameters().First().ToArray(), Is.EqualTo(Net(2).Parameters().First().ToArray()));
     }
 }
+
+public class CheckpointFailureTests
+{
+    [Test]
+    public void AFailedSave_LeavesThePreviousCheckpointIntact_AndNoTemporaryFile()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "autodiff-fail-" + Guid.NewGuid());
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var path = Path.Combine(dir, "model.ckpt");
+            var good = new Linear(3, 2, generator: new Generator(1));
+            good.Save(path);
+            var before = File.ReadAllBytes(path);
+            // Simulate a failure in the middle of writing: the state enumerates partly, then throws.
+            IEnumerable<KeyValuePair<string, Tensor>> Failing()
+            {
+                yield return KeyValuePair.Create("weight", Tensor.Zeros(2, 3));
+                throw new IOException("disk full (simulated)");
+            }
+            Assert.Throws<IOException>(() => Checkpoint.Save(path, Failing()));
+            // And a failure while creating the file: the temporary name is taken by a folder.
+            Directory.CreateDirectory(Path.Combine(dir, $".model.ckpt.{Environment.ProcessId}.tmp"));
+            Assert.Catch<Exception>(() => new Linear(3, 2, generator: new Generator(2)).Save(path));
+            Assert.That(File.ReadAllBytes(path), Is.EqualTo(before));
+            var loaded = new Linear(3, 2, generator: new Generator(9));
+            loaded.Load(path);
+            Assert.That(loaded.Weight.ToArray(), Is.EqualTo(good.Weight.ToArray()));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

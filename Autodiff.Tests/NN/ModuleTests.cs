@@ -102,3 +102,16 @@ public class ModuleTests
         Assert.That(dropout.Describe(), Is.EqualTo("Dropout(p: 0.5)"));
     }
 }
+
+public class SequentialErrorTests
+{
+    [Test]
+    public void ShapeError_NamesTheModulePositionDescriptionAndInputShape()
+    {
+        var net = new Sequential(new Linear(784, 100), new ReLU(), new Linear(50, 10));
+        var ex = Assert.Throws<ArgumentException>(() => net.Forward(Tensor.Zeros(64, 784)));
+        Assert.That(ex!.Message, Does.StartWith("Sequential: module '2' (Linear(inFeatures: 50, outFeatures: 10, bias: True)) failed on input [64, 100]"));
+        Assert.That(ex.Message, Does.Contain("Linear: input's last dimension is 100, expected inFeatures 50"));
+        Assert.That(ex.InnerException, Is.InstanceOf<ArgumentException>());
+    }
+}
