@@ -89,7 +89,11 @@ public sealed class Tape
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward)
     {
         if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(op, "forward pass", output, inputs);
-        if (s_noGradDepth.Value != 0) return output;
+        if (s_noGradDepth.Value != 0)
+        {
+            foreach (var input in inputs) if (input.RequiresGrad) input.LastUnrecordedUse = op;   // for Backward diagnostics
+            return output;
+        }
         Tape? tape = null;
         bool any = false;
         foreach (var input in inputs)

@@ -194,6 +194,15 @@ public sealed partial class Tensor
     /// <summary>Records an in-place modification of the buffer (optimizer steps, loading weights, span access).</summary>
     internal void MarkModified() => _version.Value++;
 
+    /// <summary>True when both tensors view the same buffer (one is a Detach() or Reshape of the other).</summary>
+    internal bool SharesBufferWith(Tensor other) => ReferenceEquals(_version, other._version);
+
+    /// <summary>For diagnostics: the last op that read this tensor while recording was off (NoGrad), if any.</summary>
+    internal string? LastUnrecordedUse { get; set; }
+
+    /// <summary>For diagnostics: the last non-differentiable op (e.g. Argmax) that read this tensor, if any.</summary>
+    internal string? LastNonDifferentiableUse { get; set; }
+
     /// <summary>A new, unrecorded tensor of the same shape and dtype with copied values.</summary>
     internal Tensor CloneData() =>
         DType == DType.Float32 ? new(Shape, F32.ToArray(), null) : new(Shape, null, F64.ToArray());

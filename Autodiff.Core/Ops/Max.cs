@@ -35,6 +35,7 @@ public static partial class Ops
     public static Tensor Argmax(Tensor x, int dim, bool keepDim = false)
     {
         var (_, indices, shape) = Extremes("Argmax", x, dim, keepDim, max: true);
+        if (x.RequiresGrad) x.LastNonDifferentiableUse = "Argmax";                       // no gradient flows through an index
         var y = Compute.Empty(shape, x.DType);
         for (int i = 0; i < indices.Length; i++)
             if (y.DType == DType.Float32) y.F32[i] = indices[i]; else y.F64[i] = indices[i];
@@ -44,7 +45,12 @@ public static partial class Ops
     /// <summary>The indices of the largest value of each row along <paramref name="dim"/>, as integers (first on ties).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
     /// <exception cref="ArgumentException">The dimension has size 0.</exception>
-    public static int[] ArgmaxIndices(Tensor x, int dim = -1) => Extremes("ArgmaxIndices", x, dim, keepDim: false, max: true).Indices;
+    public static int[] ArgmaxIndices(Tensor x, int dim = -1)
+    {
+        var indices = Extremes("ArgmaxIndices", x, dim, keepDim: false, max: true).Indices;
+        if (x.RequiresGrad) x.LastNonDifferentiableUse = "ArgmaxIndices";               // no gradient flows through an index
+        return indices;
+    }
 
     private static Tensor ExtremeAll(string op, Tensor x, bool max)
     {
