@@ -62,7 +62,6 @@ internal static class Compute
     public static Tensor Divide(Tensor x, Tensor y) => Map(x, y, Elementwise.Divide, Elementwise.Divide);
     public static Tensor Negate(Tensor x) => Map(x, Elementwise.Negate, Elementwise.Negate);
 
-    public static Tensor Multiply(Tensor x, double y) => Map(x, (s, d) => Elementwise.Multiply(s, (float)y, d), (s, d) => Elementwise.Multiply(s, y, d));
 
     /// <summary><c>destination += source</c>, same shape.</summary>
     public static void AddInPlace(Tensor destination, Tensor source)
