@@ -131,6 +131,26 @@ public sealed class Tape
 
         root.AccumulateGrad(seed);
         bool releasedAny = false;
+        try
+        {
+            releasedAny = Replay(start, retainGraph);
+        }
+        catch
+        {
+            // A failed pass (e.g. an input modified in place) must not leave half-accumulated gradients on intermediate
+            // tensors, where the next Backward would mistake them for its own.
+            for (int i = start; i >= 0; i--)
+                if (_entries[i].Target is TapeEntry entry) entry.Output.Grad = null;
+            throw;
+        }
+        if (releasedAny) Prune();
+        if (_entries.Count == 0) _nextSequence = 0;          // each training step prints from #0
+    }
+
+    /// <summary>The reverse loop: each entry whose output received a gradient sends it on to its inputs.</summary>
+    private bool Replay(int start, bool retainGraph)
+    {
+        bool releasedAny = false;
         for (int i = start; i >= 0; i--)
         {
             if (_entries[i].Target is not TapeEntry entry) continue;   // collected: not on any live graph
@@ -148,8 +168,7 @@ public sealed class Tape
                 releasedAny = true;
             }
         }
-        if (releasedAny) Prune();
-        if (_entries.Count == 0) _nextSequence = 0;          // each training step prints from #0
+        return releasedAny;
     }
 
     /// <summary>The recorded graph in Graphviz DOT: a box per tensor (label and shape), an ellipse per op with its local

@@ -90,3 +90,21 @@ public class AnomalyTests
         Assert.That(Autograd.IsAnomalyDetectionEnabled, Is.False);
     }
 }
+
+public class FailedBackwardTests
+{
+    [Test]
+    public void AFailedBackward_LeavesNoGradientOnIntermediates_SoTheNextPassIsClean()
+    {
+        Tape.Current.Clear();
+        var w = Tensor.FromArray([1.0, 2.0]).RequireGrad();
+        var u = Tensor.FromArray([3.0, 4.0]).RequireGrad();
+        var h1 = w * 3.0;                                    // entry 0: replayed last
+        var h2 = u * 5.0;                                    // entry 1: its input is modified below
+        var loss = (h1 + h2).Sum();
+        u.Detach().AsDoubleSpan();                           // bumps u's version
+        Assert.Throws<InvalidOperationException>(() => loss.Backward(null, retainGraph: true));
+        Assert.That(h1.Grad, Is.Null);                       // Add had already sent it a gradient
+        Assert.That(w.Grad, Is.Null);
+    }
+}
