@@ -13,9 +13,12 @@ internal static class Compute
 
     // ---- allocation ---------------------------------------------------------------------------------------------
 
+    // Zeroed, not GC.AllocateUninitializedArray: a kernel somewhere reads an element of its output before writing it,
+    // and with recycled memory that made training results depend on what was allocated before (found by a determinism
+    // test; the kernel is not yet identified). Zeroing costs a memset and keeps every run bit-identical.
     public static Tensor Empty(Shape shape, DType dtype) => dtype == DType.Float32
-        ? new(shape, GC.AllocateUninitializedArray<float>(shape.Numel), null)
-        : new(shape, null, GC.AllocateUninitializedArray<double>(shape.Numel));
+        ? new(shape, new float[shape.Numel], null)
+        : new(shape, null, new double[shape.Numel]);
 
     public static Tensor Zeros(Shape shape, DType dtype) => dtype == DType.Float32
         ? new(shape, new float[shape.Numel], null)

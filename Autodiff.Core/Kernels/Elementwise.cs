@@ -63,19 +63,28 @@ internal static class Elementwise
     public static void Negate<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Negate(x, destination);
 
-    public static void Exp<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Exp(x, destination);
+    // Exp, Log, Tanh, Sigmoid and Pow are scalar loops on purpose: TensorPrimitives' vectorized versions give different
+    // last bits in precompiled (ReadyToRun) code and in re-jitted tier-1 code (other ISA paths, FMA), so a training run
+    // changed its results after warm-up. Bit-for-bit reproducibility comes first; a deterministic SIMD version is the
+    // performance work's to add.
+    public static void Exp<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) destination[i] = T.Exp(x[i]);
+    }
 
-    public static void Log<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Log(x, destination);
+    public static void Log<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) destination[i] = T.Log(x[i]);
+    }
 
-    public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Tanh(x, destination);
+    public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) destination[i] = T.Tanh(x[i]);
+    }
 
     public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
-        if (x.IsEmpty) return;                                  // TensorPrimitives.Sigmoid rejects empty spans
-        TensorPrimitives.Sigmoid(x, destination);
+        for (int i = 0; i < x.Length; i++) destination[i] = T.One / (T.One + T.Exp(-x[i]));
     }
 
     public static void Sqrt<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
@@ -84,8 +93,10 @@ internal static class Elementwise
     public static void Abs<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Abs(x, destination);
 
-    public static void Pow<T>(ReadOnlySpan<T> x, T exponent, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Pow(x, exponent, destination);
+    public static void Pow<T>(ReadOnlySpan<T> x, T exponent, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) destination[i] = T.Pow(x[i], exponent);
+    }
 
     /// <summary><c>destination[i] = max(x[i], 0)</c>; NaN stays NaN.</summary>
     public static void Relu<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>

@@ -64,7 +64,7 @@ internal static class Layout
             }
             else if (lastStride == 0)
             {
-                destination[position] += TensorPrimitives.Sum(row);
+                destination[position] += Reduce.Sum(row);
             }
             else
             {

@@ -29,7 +29,7 @@ internal static class MatMul
             {
                 var ai = a.Slice(i * k, k);
                 var ci = c.Slice(i * n, n);
-                for (int j = 0; j < n; j++) ci[j] += TensorPrimitives.Dot(ai, b.Slice(j * k, k));
+                for (int j = 0; j < n; j++) ci[j] += Reduce.Dot(ai, b.Slice(j * k, k));
             }
             return;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -7,15 +8,52 @@ namespace Autodiff.Kernels;
 /// and writes <c>[outer, inner]</c>.</summary>
 internal static class Reduce
 {
-    /// <summary>The sum of all elements (pairwise, vectorized).</summary>
-    public static T Sum<T>(ReadOnlySpan<T> x) where T : struct, IFloatingPointIeee754<T> => TensorPrimitives.Sum(x);
+    /// <summary>The sum of all elements, vectorized, in an order that depends only on the length.</summary>
+    /// <remarks>TensorPrimitives.Sum aligns its loads to the buffer's address, so where an array happens to lie in memory
+    /// changes the order of the additions and the last bits of the result: two identical runs could differ. This loop
+    /// always splits at the same indices (four vector accumulators from element 0, combined in a fixed order).</remarks>
+    public static T Sum<T>(ReadOnlySpan<T> x) where T : struct, IFloatingPointIeee754<T>
+    {
+        int width = Vector<T>.Count, i = 0;
+        ref T r = ref MemoryMarshal.GetReference(x);
+        var (a0, a1, a2, a3) = (Vector<T>.Zero, Vector<T>.Zero, Vector<T>.Zero, Vector<T>.Zero);
+        for (; i + 4 * width <= x.Length; i += 4 * width)
+        {
+            a0 += Vector.LoadUnsafe(ref r, (nuint)i);
+            a1 += Vector.LoadUnsafe(ref r, (nuint)(i + width));
+            a2 += Vector.LoadUnsafe(ref r, (nuint)(i + 2 * width));
+            a3 += Vector.LoadUnsafe(ref r, (nuint)(i + 3 * width));
+        }
+        T sum = Vector.Sum((a0 + a1) + (a2 + a3));
+        for (; i < x.Length; i++) sum += x[i];
+        return sum;
+    }
+
+    /// <summary><c>Σ x[i]·y[i]</c>, vectorized, in an order that depends only on the length (see <see cref="Sum{T}"/>).</summary>
+    public static T Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : struct, IFloatingPointIeee754<T>
+    {
+        int width = Vector<T>.Count, i = 0;
+        ref T rx = ref MemoryMarshal.GetReference(x);
+        ref T ry = ref MemoryMarshal.GetReference(y);
+        var (a0, a1, a2, a3) = (Vector<T>.Zero, Vector<T>.Zero, Vector<T>.Zero, Vector<T>.Zero);
+        for (; i + 4 * width <= x.Length; i += 4 * width)
+        {
+            a0 += Vector.LoadUnsafe(ref rx, (nuint)i) * Vector.LoadUnsafe(ref ry, (nuint)i);
+            a1 += Vector.LoadUnsafe(ref rx, (nuint)(i + width)) * Vector.LoadUnsafe(ref ry, (nuint)(i + width));
+            a2 += Vector.LoadUnsafe(ref rx, (nuint)(i + 2 * width)) * Vector.LoadUnsafe(ref ry, (nuint)(i + 2 * width));
+            a3 += Vector.LoadUnsafe(ref rx, (nuint)(i + 3 * width)) * Vector.LoadUnsafe(ref ry, (nuint)(i + 3 * width));
+        }
+        T sum = Vector.Sum((a0 + a1) + (a2 + a3));
+        for (; i < x.Length; i++) sum += x[i] * y[i];
+        return sum;
+    }
 
     /// <summary><c>destination[o, i] = Σₖ x[o, k, i]</c>.</summary>
     public static void SumDim<T>(ReadOnlySpan<T> x, int outer, int size, int inner, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
         if (inner == 1)
         {
-            for (int o = 0; o < outer; o++) destination[o] = TensorPrimitives.Sum(x.Slice(o * size, size));
+            for (int o = 0; o < outer; o++) destination[o] = Sum(x.Slice(o * size, size));
             return;
         }
         destination.Clear();

@@ -21,8 +21,8 @@ internal static class Softmax
                 T max = TensorPrimitives.Max(xr);
                 if (T.IsInfinity(max)) max = T.Zero;                 // all -inf (or a +inf) : no shift, let IEEE decide
                 TensorPrimitives.Subtract(xr, max, yr);              // y = x - max
-                TensorPrimitives.Exp(yr, yr);                        // y = exp(x - max)   (reused as scratch)
-                T logSum = T.Log(TensorPrimitives.Sum(yr));
+                Elementwise.Exp<T>(yr, yr);                        // y = exp(x - max)   (reused as scratch)
+                T logSum = T.Log(Reduce.Sum(yr));
                 TensorPrimitives.Subtract(xr, max, yr);              // y = (x - max) - log Σ exp(x - max): subtracting
                 TensorPrimitives.Subtract(yr, logSum, yr);           // max + log Σ in one step rounds at the logits' scale
             }
@@ -72,8 +72,8 @@ internal static class Softmax
             T max = TensorPrimitives.Max(xr);
             if (T.IsInfinity(max)) max = T.Zero;
             TensorPrimitives.Subtract(xr, max, pr);
-            TensorPrimitives.Exp(pr, pr);                           // p = exp(x - max)
-            T sum = TensorPrimitives.Sum(pr);
+            Elementwise.Exp<T>(pr, pr);                           // p = exp(x - max)
+            T sum = Reduce.Sum(pr);
             TensorPrimitives.Divide(pr, sum, pr);                   // p = softmax(x)
             losses[r] = (max - xr[targets[r]]) + T.Log(sum);        // -log p[t] = logsumexp(x) - x[t], max taken off first
         }
