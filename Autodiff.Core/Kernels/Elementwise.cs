@@ -51,12 +51,19 @@ internal static class Elementwise
         TensorPrimitives.Divide(x, y, destination);
 
     /// <summary><c>destination[i] = x[i] * y[i] + z[i]</c>.</summary>
-    public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> z, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.MultiplyAdd(x, y, z, destination);
+    /// <remarks>Our own loop rather than TensorPrimitives.MultiplyAdd, whose vector path may fuse the multiply-add while its
+    /// edges do not, so an element's last bit could depend on where the buffer lies in memory.</remarks>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> z, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) destination[i] = x[i] * y[i] + z[i];
+    }
 
     /// <summary><c>destination[i] = x[i] * y + z[i]</c>.</summary>
-    public static void MultiplyAdd<T>(ReadOnlySpan<T> x, T y, ReadOnlySpan<T> z, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.MultiplyAdd(x, y, z, destination);
+    /// <remarks>Our own loop, for the reason given on the span overload.</remarks>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> x, T y, ReadOnlySpan<T> z, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) destination[i] = x[i] * y + z[i];
+    }
 
     // ---- unary ---------------------------------------------------------------------------------------------
 

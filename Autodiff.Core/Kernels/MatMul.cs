@@ -87,7 +87,7 @@ internal static class MatMul
         {
             T ap = A(a, transA, i, p, m, k);
             var bp = b.Slice(p * n + j0, nb);
-            TensorPrimitives.MultiplyAdd(bp, ap, ci, ci);
+            Elementwise.MultiplyAdd<T>(bp, ap, ci, ci);
         }
     }
 

@@ -86,7 +86,7 @@ internal static class Softmax
         for (int r = 0; r < n; r++)
         {
             var dr = dx.Slice(r * c, c);
-            TensorPrimitives.MultiplyAdd(probabilities.Slice(r * c, c), scale[r], dr, dr);
+            Elementwise.MultiplyAdd<T>(probabilities.Slice(r * c, c), scale[r], dr, dr);
             dr[targets[r]] -= scale[r];
         }
     }
