@@ -129,18 +129,22 @@ public sealed class Tape
         if (start < 0)
             Check.FailState("Backward", $"{root.Label} (produced by {rootEntry.Op}) is no longer on its tape; was the tape cleared?");
 
+        // Hold every entry strongly for the whole pass: releasing an entry drops its inputs, and an earlier entry reachable
+        // only through them would otherwise be collected mid-pass and skipped, losing its gradient.
+        var entries = new TapeEntry?[start + 1];
+        for (int i = 0; i <= start; i++) entries[i] = _entries[i].Target as TapeEntry;
+
         root.AccumulateGrad(seed);
         bool releasedAny = false;
         try
         {
-            releasedAny = Replay(start, retainGraph);
+            releasedAny = Replay(entries, retainGraph);
         }
         catch
         {
             // A failed pass (e.g. an input modified in place) must not leave half-accumulated gradients on intermediate
             // tensors, where the next Backward would mistake them for its own.
-            for (int i = start; i >= 0; i--)
-                if (_entries[i].Target is TapeEntry entry) entry.Output.Grad = null;
+            foreach (var entry in entries) if (entry is not null) entry.Output.Grad = null;
             throw;
         }
         if (releasedAny) Prune();
@@ -148,12 +152,12 @@ public sealed class Tape
     }
 
     /// <summary>The reverse loop: each entry whose output received a gradient sends it on to its inputs.</summary>
-    private bool Replay(int start, bool retainGraph)
+    private static bool Replay(TapeEntry?[] entries, bool retainGraph)
     {
         bool releasedAny = false;
-        for (int i = start; i >= 0; i--)
+        for (int i = entries.Length - 1; i >= 0; i--)
         {
-            if (_entries[i].Target is not TapeEntry entry) continue;   // collected: not on any live graph
+            if (entries[i] is not TapeEntry entry) continue;          // collected before the pass: not on any live graph
             var output = entry.Output;
             var gradient = output.Grad;
             if (gradient is null) continue;          // not on the path from root
