@@ -9,16 +9,7 @@ public static class Functional
     /// <param name="bias">Bias of shape [outFeatures], or null.</param>
     /// <returns>Output of shape [..., outFeatures].</returns>
     /// <exception cref="ArgumentException">The input's last dimension is not the weight's inFeatures, or the weight is not 2-D.</exception>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
-    {
-        Check.NotNull("Linear", input, nameof(input));
-        Check.NotNull("Linear", weight, nameof(weight));
-        Check.Rank("Linear", weight, 2, "weight");
-        if (input.Rank == 0 || input.Shape[-1] != weight.Shape[1])
-            Check.Fail("Linear", $"input's last dimension is {(input.Rank == 0 ? "missing" : input.Shape[-1])}, expected inFeatures {weight.Shape[1]} (input {input.Shape}, weight {weight.Shape}).", nameof(input));
-        var y = Ops.MatMul(input, Ops.Transpose(weight, 0, 1));
-        return bias is null ? y : Ops.Add(y, bias);
-    }
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) => Ops.Linear(input, weight, bias);
 
     /// <summary>Mean cross-entropy of logits against class indices: the notes' fused softmax-with-loss.
     /// Same as <c>torch.nn.functional.cross_entropy(logits, targets)</c>.</summary>

@@ -50,6 +50,16 @@ internal static class Elementwise
     public static void Divide<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Divide(x, y, destination);
 
+    /// <summary><c>y[i, j] += b[j]</c> for a row-major <c>[rows, b.Length]</c> y: adds a bias to every row in place.</summary>
+    public static void AddToRows<T>(Span<T> y, ReadOnlySpan<T> b, int rows) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            var row = y.Slice(i * b.Length, b.Length);
+            TensorPrimitives.Add(row, b, row);
+        }
+    }
+
     /// <summary><c>destination[i] = x[i] * y[i] + z[i]</c>.</summary>
     /// <remarks>Our own loop rather than TensorPrimitives.MultiplyAdd, whose vector path may fuse the multiply-add while its
     /// edges do not, so an element's last bit could depend on where the buffer lies in memory.</remarks>
