@@ -13,16 +13,24 @@ internal static class Compute
 
     // ---- allocation ---------------------------------------------------------------------------------------------
 
-    // Zeroed, not GC.AllocateUninitializedArray: a kernel somewhere reads an element of its output before writing it,
-    // and with recycled memory that made training results depend on what was allocated before (found by a determinism
-    // test; the kernel is not yet identified). Zeroing costs a memset and keeps every run bit-identical.
-    public static Tensor Empty(Shape shape, DType dtype) => dtype == DType.Float32
-        ? new(shape, new float[shape.Numel], null)
-        : new(shape, null, new double[shape.Numel]);
+    // Buffers come from the pool (Memory/BufferPool.cs): recycled arrays of disposed tensors, or new ones.
+    // Empty clears them for now: a kernel somewhere reads an element of its output before writing it, and with recycled
+    // memory that made training results depend on what was allocated before (found by a determinism test; the kernel
+    // is not yet identified). Zeroing costs a memset and keeps every run bit-identical.
+    public static Tensor Empty(Shape shape, DType dtype) => Zeros(shape, dtype);
 
-    public static Tensor Zeros(Shape shape, DType dtype) => dtype == DType.Float32
-        ? new(shape, new float[shape.Numel], null)
-        : new(shape, null, new double[shape.Numel]);
+    public static Tensor Zeros(Shape shape, DType dtype)
+    {
+        if (dtype == DType.Float32)
+        {
+            var f32 = Memory.BufferPool.RentFloat(shape.Numel);
+            Array.Clear(f32);
+            return new(shape, f32, null);
+        }
+        var f64 = Memory.BufferPool.RentDouble(shape.Numel);
+        Array.Clear(f64);
+        return new(shape, null, f64);
+    }
 
     public static Tensor Full(Shape shape, DType dtype, double value)
     {

@@ -89,6 +89,7 @@ public sealed class Tape
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward)
     {
         if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(op, "forward pass", output, inputs);
+        if (DisposeScope.Current is not null && Array.IndexOf(inputs, output) < 0) DisposeScope.Adopt(output);
         if (s_noGradDepth.Value != 0)
         {
             foreach (var input in inputs) if (input.RequiresGrad) input.LastUnrecordedUse = op;   // for Backward diagnostics
@@ -166,6 +167,7 @@ public sealed class Tape
             if (Autograd.IsAnomalyDetectionEnabled)
                 foreach (var input in entry.Inputs)
                     if (input.Grad is { } g) Autograd.CheckFinite(entry.Op, "backward pass", g, entry.Inputs);
+            if (!AdoptedByAnInput(gradient, entry.Inputs)) gradient.Dispose();   // spent: its buffer serves the next step
             if (!retainGraph)
             {
                 entry.Release();
@@ -173,6 +175,15 @@ public sealed class Tape
             }
         }
         return releasedAny;
+    }
+
+    /// <summary>True when an input kept <paramref name="gradient"/>'s buffer as its own gradient (a closure may hand its
+    /// incoming gradient on without copying it); only a gradient nobody kept may go back to the pool.</summary>
+    private static bool AdoptedByAnInput(Tensor gradient, IReadOnlyList<Tensor> inputs)
+    {
+        foreach (var input in inputs)
+            if (input.Grad is { } g && g.SharesBufferWith(gradient)) return true;
+        return false;
     }
 
     /// <summary>The recorded graph in Graphviz DOT: a box per tensor (label and shape), an ellipse per op with its local

@@ -17,17 +17,19 @@ public sealed partial class Tensor
 {
     private static long s_nextId;
 
-    private readonly float[]? _f32;
-    private readonly double[]? _f64;
-    private readonly VersionCounter _version;
+    private float[]? _f32;                 // null once disposed (Tensor.Lifetime.cs)
+    private double[]? _f64;
+    private readonly Storage _storage;     // shared by every view of the buffer: version counter and owner count
     private bool _requiresGrad;
     private Tensor? _grad;
+    private bool _gradIsOurs;              // _grad was made by Backward (not assigned by the user), so ZeroGrad may recycle it
 
     /// <summary>Wraps a buffer (not copied) as a tensor of the given shape. The buffer must hold at least <c>shape.Numel</c> values.</summary>
-    internal Tensor(Shape shape, float[]? f32, double[]? f64, VersionCounter? version = null)
+    internal Tensor(Shape shape, float[]? f32, double[]? f64, Storage? storage = null)
     {
         Shape = shape;
-        _version = version ?? new VersionCounter();
+        if (storage is null) _storage = new Storage();
+        else Interlocked.Increment(ref (_storage = storage).Owners);
         _f32 = f32;
         _f64 = f64;
         DType = f32 is not null ? DType.Float32 : DType.Float64;
@@ -87,6 +89,7 @@ public sealed partial class Tensor
             if (value is not null && (value.Shape != Shape || value.DType != DType))
                 Check.Fail("Grad", $"gradient {value.DType} {value.Shape} does not match tensor {DType} {Shape}.", nameof(value));
             _grad = value;
+            _gradIsOurs = false;
         }
     }
 
@@ -99,11 +102,14 @@ public sealed partial class Tensor
 
     // ---- element access ---------------------------------------------------------------------------------------
 
-    internal Span<float> F32 => _f32 is null ? throw WrongType(DType.Float32) : _f32.AsSpan(0, Numel);
+    internal Span<float> F32 => _f32 is null ? throw Unavailable(DType.Float32) : _f32.AsSpan(0, Numel);
 
-    internal Span<double> F64 => _f64 is null ? throw WrongType(DType.Float64) : _f64.AsSpan(0, Numel);
+    internal Span<double> F64 => _f64 is null ? throw Unavailable(DType.Float64) : _f64.AsSpan(0, Numel);
 
-    private InvalidOperationException WrongType(DType wanted) => new($"Tensor: {Label} is {DType}, not {wanted}.");
+    private InvalidOperationException Unavailable(DType wanted) => IsDisposed
+        ? new ObjectDisposedException(Label, $"Tensor: {Label} was disposed (by Dispose() or the DisposeScope it was created in); " +
+            "its buffer went back to the pool. Keep a tensor past its scope with MoveToOuterScope().")
+        : new($"Tensor: {Label} is {DType}, not {wanted}.");
 
     /// <summary>The float32 values as a writable span over the tensor's own buffer (no copy). Writes bypass the tape:
     /// use them for initialisation, optimizers and numerical experiments. Taking the span counts as modifying the tensor
@@ -130,7 +136,7 @@ public sealed partial class Tensor
     public float Item()
     {
         Check.OneElement("Item", this);
-        return DType == DType.Float32 ? _f32![0] : (float)_f64![0];
+        return DType == DType.Float32 ? F32[0] : (float)F64[0];
     }
 
     /// <summary>The single value of a one-element tensor, as double.</summary>
@@ -138,7 +144,7 @@ public sealed partial class Tensor
     public double ItemDouble()
     {
         Check.OneElement("ItemDouble", this);
-        return DType == DType.Float32 ? _f32![0] : _f64![0];
+        return DType == DType.Float32 ? F32[0] : F64[0];
     }
 
     /// <summary>A copy of the values in row-major order, as float (float64 values are rounded).</summary>
@@ -177,25 +183,33 @@ public sealed partial class Tensor
                     Check.FailRange("Tensor[]", $"index {index[d]} is out of range for dim {d} of {Shape}.", nameof(index));
                 flat = flat * Shape[d] + index[d];
             }
-            return DType == DType.Float32 ? _f32![flat] : _f64![flat];
+            return DType == DType.Float32 ? F32[flat] : F64[flat];
         }
     }
 
     /// <summary>A tensor sharing this one's values but cut from the tape: a leaf that does not require grad.</summary>
-    public Tensor Detach() => new(Shape, _f32, _f64, _version);
+    public Tensor Detach()
+    {
+        ThrowIfDisposed();
+        return new(Shape, _f32, _f64, _storage);
+    }
 
     /// <summary>A tensor of another shape over the same buffer (no copy): the forward of Reshape.</summary>
-    internal Tensor View(Shape shape) => new(shape, _f32, _f64, _version);
+    internal Tensor View(Shape shape)
+    {
+        ThrowIfDisposed();
+        return new(shape, _f32, _f64, _storage);
+    }
 
     /// <summary>How many times the buffer was modified in place (shared by every view of it). The tape records it
     /// for each input and Backward refuses to use an input whose buffer changed since: PyTorch's version counter.</summary>
-    public int Version => _version.Value;
+    public int Version => _storage.Version;
 
     /// <summary>Records an in-place modification of the buffer (optimizer steps, loading weights, span access).</summary>
-    internal void MarkModified() => _version.Value++;
+    internal void MarkModified() => _storage.Version++;
 
     /// <summary>True when both tensors view the same buffer (one is a Detach() or Reshape of the other).</summary>
-    internal bool SharesBufferWith(Tensor other) => ReferenceEquals(_version, other._version);
+    internal bool SharesBufferWith(Tensor other) => ReferenceEquals(_storage, other._storage);
 
     /// <summary>For diagnostics: the last op that read this tensor while recording was off (NoGrad), if any.</summary>
     internal string? LastUnrecordedUse { get; set; }
@@ -204,8 +218,12 @@ public sealed partial class Tensor
     internal string? LastNonDifferentiableUse { get; set; }
 
     /// <summary>A new, unrecorded tensor of the same shape and dtype with copied values.</summary>
-    internal Tensor CloneData() =>
-        DType == DType.Float32 ? new(Shape, F32.ToArray(), null) : new(Shape, null, F64.ToArray());
+    internal Tensor CloneData()
+    {
+        var copy = Compute.Empty(Shape, DType);
+        Compute.Copy(this, copy);
+        return copy;
+    }
 
     // ---- gradients ----------------------------------------------------------------------------------------------
 
@@ -224,7 +242,7 @@ public sealed partial class Tensor
             gradient = Compute.SumTo(gradient, Shape);
             owned = true;
         }
-        if (_grad is null) _grad = owned ? gradient : gradient.CloneData();
+        if (_grad is null) (_grad, _gradIsOurs) = (owned ? gradient : gradient.CloneData(), true);
         else Compute.AddInPlace(_grad, gradient);
     }
 
@@ -232,7 +250,8 @@ public sealed partial class Tensor
     internal Tensor GradBuffer()
     {
         if (Creator is { Released: true }) AccumulateGrad(this); // throws the freed-graph error
-        return _grad ??= Compute.Zeros(Shape, DType);
+        if (_grad is null) (_grad, _gradIsOurs) = (Compute.Zeros(Shape, DType), true);
+        return _grad;
     }
 
     /// <summary>Computes the gradient of this scalar with respect to every leaf that requires grad, accumulating into
@@ -277,7 +296,7 @@ public sealed partial class Tensor
     public override string ToString()
     {
         var sb = new StringBuilder("tensor(");
-        AppendValues(sb, 0, 0);
+        if (IsDisposed) sb.Append("disposed"); else AppendValues(sb, 0, 0);
         sb.Append(", shape=").Append(Shape);
         if (DType == DType.Float64) sb.Append(", dtype=Float64");
         if (Creator is not null) sb.Append(", op=").Append(Creator.Op);
@@ -313,11 +332,13 @@ public sealed partial class Tensor
     }
 
     private string FormatValue(int flat) =>
-        DType == DType.Float32 ? _f32![flat].ToString("G6", CultureInfo.InvariantCulture) : _f64![flat].ToString("G8", CultureInfo.InvariantCulture);
+        DType == DType.Float32 ? F32[flat].ToString("G6", CultureInfo.InvariantCulture) : F64[flat].ToString("G8", CultureInfo.InvariantCulture);
 }
 
-/// <summary>The modification count of one buffer, shared by the tensors that view it.</summary>
-internal sealed class VersionCounter
+/// <summary>What the tensors viewing one buffer share: how often it was modified in place, and how many of them are
+/// not yet disposed (the buffer goes back to the pool when that reaches 0).</summary>
+internal sealed class Storage
 {
-    public int Value;
+    public int Version;
+    public int Owners = 1;
 }

@@ -87,10 +87,10 @@ public abstract class Module
     /// <summary>Every parameter, recursively, in registration order. Same as <c>parameters()</c>.</summary>
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Parameter);
 
-    /// <summary>Sets every parameter's gradient to null.</summary>
+    /// <summary>Sets every parameter's gradient to null; gradients Backward made go back to the buffer pool (see Optimizer.ZeroGrad).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters()) p.Grad = null;
+        foreach (var p in Parameters()) p.ReleaseGrad();
     }
 
     /// <summary>Copies of every parameter by dotted name, in registration order. Same as <c>state_dict()</c>.</summary>

@@ -67,6 +67,8 @@ internal static class TrainCommand
                     var task = context.AddTask($"epoch {epoch}", maxValue: loader.BatchCount);
                     foreach (var (x, y) in loader)
                     {
+                        using var scope = Tensor.NewDisposeScope();   // the batch and this step's activations are reused next step
+                        scope.Include(x);
                         var loss = Functional.CrossEntropy(net.Forward(x), y);
                         optimizer.ZeroGrad();
                         loss.Backward();
@@ -105,6 +107,8 @@ internal static class TrainCommand
         {
             foreach (var (x, y) in new DataLoader(data, 1000))
             {
+                using var scope = Tensor.NewDisposeScope();
+                scope.Include(x);
                 var predicted = Ops.ArgmaxIndices(net.Forward(x), 1);
                 for (int i = 0; i < y.Length; i++) if (predicted[i] == y[i]) correct++;
             }

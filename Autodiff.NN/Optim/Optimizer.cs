@@ -49,9 +49,11 @@ public abstract class Optimizer
     }
 
     /// <summary>Sets every parameter's gradient to null (PyTorch's default <c>set_to_none=True</c>), before the next Backward.</summary>
+    /// <remarks>A gradient that Backward made goes back to the buffer pool for the next Backward, so the old gradient
+    /// tensor is disposed: copy what you need (<c>p.Grad.ToArray()</c>) before ZeroGrad.</remarks>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters) p.Grad = null;
+        foreach (var p in Parameters) p.ReleaseGrad();
     }
 
     /// <summary>Updates every parameter that has a gradient, in place and without recording on the tape.</summary>

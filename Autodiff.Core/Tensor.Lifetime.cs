@@ -1,0 +1,74 @@
+namespace Autodiff;
+
+public sealed partial class Tensor : IDisposable
+{
+    private bool _disposed;
+    private DisposeScope? _scope;
+
+    /// <summary>True once <see cref="Dispose"/> ran (directly or through the <see cref="DisposeScope"/> that owned it).</summary>
+    public bool IsDisposed => _disposed;
+
+    /// <summary>Gives the buffer back to the pool for the next tensor of the same size, unless a view of it (Reshape,
+    /// Detach) is still alive. Any later use of this tensor throws <see cref="ObjectDisposedException"/>; disposing twice
+    /// does nothing.</summary>
+    /// <remarks>Optional: a tensor that is never disposed is collected by the GC like any object. Disposing is how a
+    /// training loop avoids allocating its activations and gradients afresh every step (see <see cref="NewDisposeScope"/>).
+    /// Spans taken with <see cref="AsSpan"/> before disposing must not be used afterwards.</remarks>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        var (f32, f64) = (_f32, _f64);
+        (_f32, _f64, _grad) = (null, null, null);
+        if (Interlocked.Decrement(ref _storage.Owners) == 0) Memory.BufferPool.Return(f32, f64);
+    }
+
+    /// <summary>Starts a scope that owns every tensor an op produces on this thread (or async flow) until it is disposed,
+    /// then disposes them, so their buffers are reused by the next step instead of allocated again. Same idea as
+    /// TorchSharp's <c>torch.NewDisposeScope()</c>.</summary>
+    /// <remarks>Parameters, their gradients, optimizer state and tensors you create with factories are not owned by a
+    /// scope. Keep a result past the scope with <see cref="MoveToOuterScope"/> (or read what you need, e.g.
+    /// <see cref="Item"/>, before the scope ends).</remarks>
+    /// <example><code>
+    /// foreach (var (x, labels) in loader)
+    /// {
+    ///     using var scope = Tensor.NewDisposeScope();
+    ///     scope.Include(x);                                // the batch too
+    ///     var loss = Functional.CrossEntropy(model.Forward(x), labels);
+    ///     optimizer.ZeroGrad();
+    ///     loss.Backward();
+    ///     optimizer.Step();
+    ///     total += loss.Item();
+    /// }                                                    // activations go back to the pool here
+    /// </code></example>
+    public static DisposeScope NewDisposeScope() => DisposeScope.Begin();
+
+    /// <summary>Moves this tensor from its <see cref="DisposeScope"/> to the enclosing one (or to none, so only the GC
+    /// frees it), so it survives the end of its scope. Returns this tensor.</summary>
+    public Tensor MoveToOuterScope()
+    {
+        if (_scope is not { } scope) return this;
+        scope.Remove(this);
+        scope.Parent?.Add(this);
+        return this;
+    }
+
+    internal DisposeScope? Scope
+    {
+        get => _scope;
+        set => _scope = value;
+    }
+
+    /// <summary>Clears <see cref="Grad"/>; a gradient Backward made (not one you assigned) goes back to the pool.</summary>
+    internal void ReleaseGrad()
+    {
+        var (grad, ours) = (_grad, _gradIsOurs);
+        (_grad, _gradIsOurs) = (null, false);
+        if (ours) grad?.Dispose();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed) throw Unavailable(DType);
+    }
+}
