@@ -10,13 +10,14 @@ namespace Autodiff;
 public sealed class DisposeScope : IDisposable
 {
     private static readonly AsyncLocal<DisposeScope?> s_current = new();
+    private static int s_open;                        // scopes begun and not yet disposed, on any thread
     private readonly List<Tensor> _owned = [];
     private bool _disposed;
 
     private DisposeScope(DisposeScope? parent) => Parent = parent;
 
     /// <summary>The innermost scope of this thread or async flow, or null.</summary>
-    public static DisposeScope? Current => s_current.Value;
+    public static DisposeScope? Current => Volatile.Read(ref s_open) == 0 ? null : s_current.Value;   // skips the AsyncLocal read when no scope is open
 
     /// <summary>The scope that was current when this one began, or null.</summary>
     public DisposeScope? Parent { get; }
@@ -28,6 +29,7 @@ public sealed class DisposeScope : IDisposable
     {
         var scope = new DisposeScope(s_current.Value);
         s_current.Value = scope;
+        Interlocked.Increment(ref s_open);
         return scope;
     }
 
@@ -42,10 +44,10 @@ public sealed class DisposeScope : IDisposable
         return tensor;
     }
 
-    /// <summary>Called by Tape.Record for every op result: the current scope, if any, takes it.</summary>
-    internal static void Adopt(Tensor output)
+    /// <summary>Called by Tape.Record for every op result made while this scope is current: the scope takes it.</summary>
+    internal void Adopt(Tensor output)
     {
-        if (s_current.Value is { } scope && output.Scope is null) scope.Add(output);
+        if (output.Scope is null) Add(output);
     }
 
     internal void Add(Tensor tensor)
@@ -68,6 +70,7 @@ public sealed class DisposeScope : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        Interlocked.Decrement(ref s_open);
         foreach (var tensor in _owned)
         {
             tensor.Scope = null;

@@ -89,7 +89,7 @@ public sealed class Tape
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward)
     {
         if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(op, "forward pass", output, inputs);
-        if (DisposeScope.Current is not null && Array.IndexOf(inputs, output) < 0) DisposeScope.Adopt(output);
+        if (DisposeScope.Current is { } scope && Array.IndexOf(inputs, output) < 0) scope.Adopt(output);
         if (s_noGradDepth.Value != 0)
         {
             foreach (var input in inputs) if (input.RequiresGrad) input.LastUnrecordedUse = op;   // for Backward diagnostics

@@ -18,7 +18,8 @@ public sealed class TapeEntry
         Inputs = inputs;
         Formula = formula;
         _backward = backward;
-        _inputVersions = inputs.Select(t => t.Version).ToArray();
+        _inputVersions = new int[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) _inputVersions[i] = inputs[i].Version;
     }
 
     /// <summary>The tape this entry was recorded on.</summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Autodiff.Kernels;
 
@@ -11,6 +12,12 @@ internal static class Optimizers
         double lr, double beta1, double beta2, double eps, double weightDecay, double correction1, double correction2)
         where T : struct, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            AdamFloat(MemoryMarshal.Cast<T, float>(theta), MemoryMarshal.Cast<T, float>(grad), MemoryMarshal.Cast<T, float>(m),
+                MemoryMarshal.Cast<T, float>(v), lr, beta1, beta2, eps, weightDecay, correction1, correction2);
+            return;
+        }
         for (int i = 0; i < theta.Length; i++)
         {
             double p = double.CreateTruncating(theta[i]);
@@ -20,6 +27,41 @@ internal static class Optimizers
             m[i] = T.CreateTruncating(mi);
             v[i] = T.CreateTruncating(vi);
             theta[i] = T.CreateTruncating(p - lr * (mi / correction1) / (Math.Sqrt(vi / correction2) + eps));
+        }
+    }
+
+    /// <summary>Adam on float32 in float32 arithmetic, as PyTorch computes it for float32 parameters, SIMD across elements:
+    /// <c>θ -= (lr/c₁) · m / (√v / √c₂ + ε)</c>. The tail runs the same float operations in the same order (no fused
+    /// multiply-add anywhere), so an element's result does not depend on where it lies in the buffer.</summary>
+    private static void AdamFloat(Span<float> theta, ReadOnlySpan<float> grad, Span<float> m, Span<float> v,
+        double lr, double beta1, double beta2, double eps, double weightDecay, double correction1, double correction2)
+    {
+        float b1 = (float)beta1, c1 = (float)(1 - beta1), b2 = (float)beta2, c2 = (float)(1 - beta2);
+        float step = (float)(lr / correction1), invRoot = (float)(1 / Math.Sqrt(correction2)), e = (float)eps, wd = (float)weightDecay;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var (vb1, vc1, vb2, vc2) = (new Vector<float>(b1), new Vector<float>(c1), new Vector<float>(b2), new Vector<float>(c2));
+            var (vStep, vInvRoot, vE, vWd) = (new Vector<float>(step), new Vector<float>(invRoot), new Vector<float>(e), new Vector<float>(wd));
+            for (; i + Vector<float>.Count <= theta.Length; i += Vector<float>.Count)
+            {
+                var p = new Vector<float>(theta.Slice(i));
+                var g = new Vector<float>(grad.Slice(i)) + vWd * p;                     // g = ∇ + λθ
+                var mi = vb1 * new Vector<float>(m.Slice(i)) + vc1 * g;                 // m = β₁m + (1-β₁)g
+                var vi = vb2 * new Vector<float>(v.Slice(i)) + vc2 * (g * g);           // v = β₂v + (1-β₂)g²
+                mi.CopyTo(m.Slice(i));
+                vi.CopyTo(v.Slice(i));
+                (p - vStep * mi / (Vector.SquareRoot(vi) * vInvRoot + vE)).CopyTo(theta.Slice(i));
+            }
+        }
+        for (; i < theta.Length; i++)
+        {
+            float p = theta[i];
+            float g = grad[i] + wd * p;
+            float mi = b1 * m[i] + c1 * g;
+            float vi = b2 * v[i] + c2 * (g * g);
+            (m[i], v[i]) = (mi, vi);
+            theta[i] = p - step * mi / (MathF.Sqrt(vi) * invRoot + e);
         }
     }
 

@@ -28,6 +28,47 @@ public class AdamTests
         }
     }
 
+    [Test]
+    public void Float32_FollowsTheFormula_InTheSimdBodyAndTheTail()
+    {
+        const int n = 37;                                            // several vectors and a tail
+        var start = Enumerable.Range(0, n).Select(i => (float)Math.Sin(i + 1)).ToArray();
+        var w = Tensor.FromArray(start, n).RequireGrad();
+        var adam = new Adam([w], lr: 0.01f, weightDecay: 0.1f);
+        double[] theta = start.Select(x => (double)x).ToArray(), m = new double[n], v = new double[n];
+        for (int t = 1; t <= 3; t++)
+        {
+            adam.ZeroGrad();
+            (w * w).Sum().Backward();                               // ∇ = 2w
+            for (int i = 0; i < n; i++)
+            {
+                double g = 2 * theta[i] + 0.1f * theta[i];
+                m[i] = 0.9f * m[i] + (1 - 0.9f) * g;
+                v[i] = 0.999f * v[i] + (1 - 0.999f) * g * g;
+                theta[i] -= 0.01f * (m[i] / (1 - Math.Pow(0.9f, t))) / (Math.Sqrt(v[i] / (1 - Math.Pow(0.999f, t))) + 1e-8f);
+            }
+            adam.Step();
+            Assert.That(w.ToDoubleArray(), Is.EqualTo(theta).Within(2e-6), $"step {t}");
+        }
+    }
+
+    [Test]
+    public void Float32Kernel_GivesAnElementTheSameBits_InTheSimdBodyOrTheTail()
+    {
+        // Updating elements [start, n) puts each element at another place relative to the vector width (body or tail)
+        // and at another memory alignment; its result must not change.
+        const int n = 29;
+        float[] Run(int start)
+        {
+            var (theta, grad, m, v) = (new float[n], new float[n], new float[n], new float[n]);
+            for (int i = 0; i < n; i++) (theta[i], grad[i], m[i], v[i]) = (MathF.Sin(i), MathF.Cos(i), 0.1f * i, 0.01f * i);
+            Kernels.Optimizers.Adam<float>(theta.AsSpan(start), grad.AsSpan(start), m.AsSpan(start), v.AsSpan(start), 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.19, 0.002);
+            return theta[start..];
+        }
+        var full = Run(0);
+        for (int start = 1; start < 9; start++) Assert.That(Run(start), Is.EqualTo(full[start..]), $"start {start}");
+    }
+
     [TestCase(1.5f, 0.999f)]
     [TestCase(0.9f, 1f)]
     [TestCase(-0.1f, 0.999f)]
