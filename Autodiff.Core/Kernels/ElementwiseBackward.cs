@@ -9,7 +9,15 @@ internal static class ElementwiseBackward
     /// <summary><c>dx += dy if x &gt; 0 else 0</c>.</summary>
     public static void Relu<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) if (x[i] > T.Zero) dx[i] += dy[i];
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i + Vector<T>.Count <= x.Length; i += Vector<T>.Count)
+            {
+                var positive = Vector.GreaterThan(new Vector<T>(x.Slice(i)), Vector<T>.Zero);
+                var sum = new Vector<T>(dx.Slice(i)) + new Vector<T>(dy.Slice(i));
+                Vector.ConditionalSelect(positive, sum, new Vector<T>(dx.Slice(i))).CopyTo(dx.Slice(i));   // same as the loop below
+            }
+        for (; i < x.Length; i++) if (x[i] > T.Zero) dx[i] += dy[i];
     }
 
     /// <summary><c>dx += dy if x &gt; 0 else slope · dy</c>.</summary>
