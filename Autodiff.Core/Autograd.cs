@@ -20,6 +20,60 @@ public static class Autograd
 
     internal static void EndAnomaly() => s_anomalyDepth.Value--;
 
+    [ThreadStatic] private static GradCapture? t_capture;
+
+    /// <summary>Set while <see cref="Grad(IReadOnlyList{Tensor}, IReadOnlyList{Tensor}, bool, IReadOnlyList{Tensor}, bool?, bool)"/> runs its backward pass.</summary>
+    internal static GradCapture? Capture => t_capture;
+
+    /// <summary>The gradients of <paramref name="outputs"/> with respect to <paramref name="inputs"/>, returned rather than
+    /// accumulated: no tensor's <see cref="Tensor.Grad"/> changes. Same as <c>torch.autograd.grad</c>.</summary>
+    /// <param name="outputs">The tensors to differentiate; each needs a gradient in <paramref name="gradOutputs"/> unless it is a scalar.</param>
+    /// <param name="inputs">The tensors to differentiate with respect to (leaves or intermediate results).</param>
+    /// <param name="createGraph">Record the backward pass, so the returned gradients can be differentiated again
+    /// (Hessian-vector products, gradient penalties).</param>
+    /// <param name="gradOutputs">The gradient of each output (the vector of a vector-Jacobian product); null means ones for scalars.</param>
+    /// <param name="retainGraph">Keep the graph for another backward pass; defaults to <paramref name="createGraph"/>.</param>
+    /// <param name="allowUnused">Return null for an input the outputs do not depend on, instead of throwing.</param>
+    /// <returns>One gradient per input, of the input's shape.</returns>
+    /// <exception cref="ArgumentException">A list is empty or holds null, an output or input does not require grad, the
+    /// gradOutputs count differs from the outputs, or an input is unused and allowUnused is false.</exception>
+    /// <example><code>
+    /// // Hessian-vector product: H·v = ∇(∇f · v)
+    /// var g = Autograd.Grad([f], [x], createGraph: true)[0];
+    /// var hv = Autograd.Grad([(g * v).Sum()], [x])[0];
+    /// </code></example>
+    public static Tensor?[] Grad(IReadOnlyList<Tensor> outputs, IReadOnlyList<Tensor> inputs, bool createGraph = false,
+        IReadOnlyList<Tensor>? gradOutputs = null, bool? retainGraph = null, bool allowUnused = false)
+    {
+        const string op = "Autograd.Grad";
+        Check.NonEmptyList(op, outputs, nameof(outputs));
+        Check.NonEmptyList(op, inputs, nameof(inputs));
+        for (int i = 0; i < outputs.Count; i++)
+            if (!outputs[i].RequiresGrad) Check.Fail(op, $"output {i} ({outputs[i].Label}) does not require grad.", nameof(outputs));
+        for (int i = 0; i < inputs.Count; i++)
+            if (!inputs[i].RequiresGrad) Check.Fail(op, $"input {i} ({inputs[i].Label}) does not require grad.", nameof(inputs));
+        if (gradOutputs is not null && gradOutputs.Count != outputs.Count)
+            Check.Fail(op, $"{gradOutputs.Count} gradOutputs for {outputs.Count} outputs.", nameof(gradOutputs));
+
+        var capture = new GradCapture(inputs, createGraph);
+        var previous = t_capture;
+        t_capture = capture;
+        try
+        {
+            for (int i = 0; i < outputs.Count; i++)
+                outputs[i].Backward(gradOutputs?[i], retainGraph: (retainGraph ?? createGraph) || i < outputs.Count - 1, createGraph);
+        }
+        finally
+        {
+            t_capture = previous;
+        }
+        var results = capture.Results;
+        for (int i = 0; i < results.Length; i++)
+            if (results[i] is null && !allowUnused)
+                Check.Fail(op, $"input {i} ({inputs[i].Label}) is not used to compute the outputs; pass allowUnused: true to get null for it.", nameof(inputs));
+        return results;
+    }
+
     /// <summary>Throws when <paramref name="values"/> holds a NaN or an infinity (anomaly mode only).</summary>
     internal static void CheckFinite(string op, string phase, Tensor values, IReadOnlyList<Tensor> inputs)
     {

@@ -23,6 +23,11 @@ namespace Autodiff;
 public sealed class Tape
 {
     [ThreadStatic] private static Tape? t_current;
+    [ThreadStatic] private static bool t_creatingGraph;
+
+    /// <summary>True while a <c>Backward(createGraph: true)</c> runs on this thread: gradients are then accumulated with
+    /// recorded ops, so they are tensors with a graph of their own.</summary>
+    internal static bool IsCreatingGraph => t_creatingGraph;
     private static readonly AsyncLocal<int> s_noGradDepth = new();
 
     // Weak references: a graph nobody holds a tensor of any more (a forward pass never backpropagated) is collected
@@ -86,7 +91,21 @@ public sealed class Tape
     /// <param name="backward">Accumulates into each input that requires grad, given the output's gradient.</param>
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
-    public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward)
+    public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward) =>
+        Record(op, output, inputs, formula, backward, differentiable: null);
+
+    /// <summary>Records an op that also has a differentiable backward, for <c>Backward(createGraph: true)</c>.</summary>
+    /// <param name="op">The op's name, as the tape and error messages print it.</param>
+    /// <param name="output">The op's result, already computed.</param>
+    /// <param name="inputs">The tensors the op read.</param>
+    /// <param name="formula">The local derivatives in terms of the incoming gradient <c>g</c>, for printing.</param>
+    /// <param name="backward">The fast backward: accumulates into each input that requires grad with kernels.</param>
+    /// <param name="differentiable">The same derivatives written with ops, one entry per input (null where none is
+    /// needed), so that a backward pass that creates a graph is itself recorded and can be differentiated again.</param>
+    /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
+    /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
+    public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward,
+        Func<Tensor, Tensor?[]>? differentiable)
     {
         if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(op, "forward pass", output, inputs);
         if (DisposeScope.Current is { } scope && Array.IndexOf(inputs, output) < 0) scope.Adopt(output);
@@ -109,7 +128,7 @@ public sealed class Tape
         }
         if (!any) return output;
         tape ??= Current;
-        var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, backward);
+        var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, backward, differentiable);
         if (tape._entries.Count >= tape._pruneAt) tape.Prune();
         tape._entries.Add(GCHandle.Alloc(entry, GCHandleType.Weak));
         output.Creator = entry;
@@ -120,7 +139,7 @@ public sealed class Tape
     private static string Describe(Tensor[] inputs) => string.Join(", ", inputs.Select(t => t.Label));
 
     /// <summary>The reverse loop behind <see cref="Tensor.Backward()"/>.</summary>
-    internal void Backpropagate(Tensor root, Tensor seed, bool retainGraph)
+    internal void Backpropagate(Tensor root, Tensor seed, bool retainGraph, bool createGraph)
     {
         var rootEntry = root.Creator!;
         if (rootEntry.Released)
@@ -135,11 +154,13 @@ public sealed class Tape
         var entries = new TapeEntry?[start + 1];
         for (int i = 0; i <= start; i++) entries[i] = _entries[i].Target as TapeEntry;
 
-        root.AccumulateGrad(seed);
         bool releasedAny = false;
+        bool wasCreating = t_creatingGraph;
+        t_creatingGraph = createGraph;
         try
         {
-            releasedAny = Replay(entries, retainGraph);
+            root.AccumulateGrad(seed);
+            releasedAny = Replay(entries, retainGraph || createGraph, createGraph);
         }
         catch
         {
@@ -148,12 +169,16 @@ public sealed class Tape
             foreach (var entry in entries) if (entry is not null) entry.Output.Grad = null;
             throw;
         }
+        finally
+        {
+            t_creatingGraph = wasCreating;
+        }
         if (releasedAny) Prune();
         if (_entries.Count == 0) _nextSequence = 0;          // each training step prints from #0
     }
 
     /// <summary>The reverse loop: each entry whose output received a gradient sends it on to its inputs.</summary>
-    private static bool Replay(TapeEntry?[] entries, bool retainGraph)
+    private static bool Replay(TapeEntry?[] entries, bool retainGraph, bool createGraph)
     {
         bool releasedAny = false;
         for (int i = entries.Length - 1; i >= 0; i--)
@@ -163,11 +188,19 @@ public sealed class Tape
             var gradient = output.Grad;
             if (gradient is null) continue;          // not on the path from root
             output.Grad = null;                      // a non-leaf keeps no gradient (PyTorch semantics)
-            entry.RunBackward(gradient);
+            bool kept = Autograd.Capture?.Offer(output, gradient) ?? false;   // Autograd.Grad asked for this one
+            if (createGraph)
+            {
+                var grads = entry.RunDifferentiableBackward(gradient);          // recorded: the backward becomes a graph
+                for (int k = 0; k < grads.Length; k++)
+                    if (grads[k] is { } g && entry.Inputs[k].RequiresGrad) entry.Inputs[k].AccumulateGrad(g);
+            }
+            else entry.RunBackward(gradient);
             if (Autograd.IsAnomalyDetectionEnabled)
                 foreach (var input in entry.Inputs)
                     if (input.Grad is { } g) Autograd.CheckFinite(entry.Op, "backward pass", g, entry.Inputs);
-            if (!AdoptedByAnInput(gradient, entry.Inputs)) gradient.Dispose();   // spent: its buffer serves the next step
+            if (!createGraph && !kept && !AdoptedByAnInput(gradient, entry.Inputs))
+                gradient.Dispose();                  // spent: its buffer serves the next step
             if (!retainGraph)
             {
                 entry.Release();

@@ -7,10 +7,13 @@ namespace Autodiff;
 public sealed class TapeEntry
 {
     private Action<Tensor>? _backward;
+    private Func<Tensor, Tensor?[]>? _differentiable;
     private readonly int[] _inputVersions;
 
-    internal TapeEntry(Tape tape, long sequence, string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward)
+    internal TapeEntry(Tape tape, long sequence, string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward,
+        Func<Tensor, Tensor?[]>? differentiable)
     {
+        _differentiable = differentiable;
         Tape = tape;
         Sequence = sequence;
         Op = op;
@@ -47,18 +50,36 @@ public sealed class TapeEntry
     internal void RunBackward(Tensor gradient)
     {
         var backward = _backward ?? throw new InvalidOperationException($"{Op}: this tape entry was already released.");
+        CheckInputVersions();
+        backward(gradient);
+    }
+
+    /// <summary>The backward written with recorded ops (<c>Backward(createGraph: true)</c>): the gradient of each input,
+    /// or null where an input needs none, so that the backward pass itself lands on the tape and can be differentiated.</summary>
+    /// <exception cref="NotSupportedException">The op has no differentiable backward.</exception>
+    internal Tensor?[] RunDifferentiableBackward(Tensor gradient)
+    {
+        if (_backward is null) throw new InvalidOperationException($"{Op}: this tape entry was already released.");
+        var derivative = _differentiable ?? throw new NotSupportedException(
+            $"{Op}: its backward is not differentiable yet, so Backward(createGraph: true) cannot record it; gradients of gradients through {Op} are not implemented.");
+        CheckInputVersions();
+        return derivative(gradient);
+    }
+
+    private void CheckInputVersions()
+    {
         for (int i = 0; i < Inputs.Count; i++)
             if (Inputs[i].Version != _inputVersions[i])
                 Check.FailState("Backward", $"input {i} of {Op} ({Inputs[i].Label}) was modified in place after {Op} recorded it " +
                     $"(version {Inputs[i].Version}, recorded {_inputVersions[i]}), so the gradient would be computed from the wrong values. " +
                     "Do not change tensors (e.g. optimizer.Step(), LoadStateDict, AsSpan writes) between a forward pass and its Backward.");
-        backward(gradient);
     }
 
     internal void Release()
     {
         Released = true;
         _backward = null;
+        _differentiable = null;
         Inputs = [];
     }
 

@@ -234,6 +234,16 @@ public sealed partial class Tensor
     /// <see cref="Grad"/> without a copy.</param>
     internal void AccumulateGrad(Tensor gradient, bool owned = false)
     {
+        if (Tape.IsCreatingGraph)
+        {
+            AccumulateGradRecorded(gradient);
+            return;
+        }
+        if (Creator is null && Autograd.Capture is { } capture)
+        {
+            capture.Accumulate(this, gradient);         // Autograd.Grad: leaves' .Grad stay untouched
+            return;
+        }
         if (Creator is { Released: true })
             Check.FailState("Backward", $"{Label} was produced by {Creator.Op}, whose tape entry an earlier Backward already freed; " +
                 "pass retainGraph: true to the first Backward to go through the graph twice.");
@@ -246,9 +256,23 @@ public sealed partial class Tensor
         else Compute.AddInPlace(_grad, gradient);
     }
 
+    /// <summary>Accumulation for <c>createGraph</c>: <c>Grad = Grad + g</c> with recorded ops (never in place), so the
+    /// gradient keeps the graph that computed it.</summary>
+    private void AccumulateGradRecorded(Tensor gradient)
+    {
+        if (gradient.Shape != Shape) gradient = Ops.SumTo(gradient, Shape);
+        if (Creator is null && Autograd.Capture is { } capture)
+        {
+            capture.Accumulate(this, gradient);
+            return;
+        }
+        (_grad, _gradIsOurs) = (_grad is null ? gradient : Ops.Add(_grad, gradient), false);
+    }
+
     /// <summary>The gradient buffer, created as zeros if absent, for ops whose backward scatters into part of it.</summary>
     internal Tensor GradBuffer()
     {
+        if (Creator is null && Autograd.Capture is { } capture) return capture.BufferFor(this);
         if (Creator is { Released: true }) AccumulateGrad(this); // throws the freed-graph error
         if (_grad is null) (_grad, _gradIsOurs) = (Compute.Zeros(Shape, DType), true);
         return _grad;
@@ -266,8 +290,12 @@ public sealed partial class Tensor
     /// <param name="retainGraph">Keep the replayed entries on the tape so the graph can be backpropagated again.</param>
     /// <exception cref="ArgumentException">This tensor does not require grad, it is not a scalar and no gradient was given,
     /// or the gradient's shape or dtype differs.</exception>
+    /// <param name="createGraph">Record the backward pass itself on the tape, so the gradients it produces can be
+    /// differentiated again (Hessian-vector products, gradient penalties); implies <paramref name="retainGraph"/>.
+    /// Same as PyTorch's <c>create_graph=True</c>.</param>
     /// <exception cref="InvalidOperationException">The graph was already freed by an earlier Backward.</exception>
-    public void Backward(Tensor? gradient, bool retainGraph = false)
+    /// <exception cref="NotSupportedException">createGraph is set and an op on the path has no differentiable backward.</exception>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
     {
         if (!RequiresGrad)
             Check.Fail("Backward", $"{Label} does not require grad and no recorded op produced it; set RequiresGrad on the leaves first.");
@@ -284,10 +312,10 @@ public sealed partial class Tensor
 
         if (Creator is null)
         {
-            AccumulateGrad(gradient);
+            if (createGraph) AccumulateGradRecorded(gradient); else AccumulateGrad(gradient);
             return;
         }
-        Creator.Tape.Backpropagate(this, gradient, retainGraph);
+        Creator.Tape.Backpropagate(this, gradient, retainGraph, createGraph);
     }
 
     // ---- printing -----------------------------------------------------------------------------------------------

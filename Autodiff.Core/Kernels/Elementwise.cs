@@ -175,6 +175,12 @@ internal static class Elementwise
         }
     }
 
+    /// <summary><c>destination[i] = erf(x[i])</c>, computed in double.</summary>
+    public static void Erf<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) destination[i] = T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x[i])));
+    }
+
     /// <summary><c>destination[i] = (TTo) x[i]</c>, rounding to nearest when narrowing.</summary>
     public static void Convert<TFrom, TTo>(ReadOnlySpan<TFrom> x, Span<TTo> destination)
         where TFrom : struct, IFloatingPointIeee754<TFrom> where TTo : struct, IFloatingPointIeee754<TTo> =>

@@ -80,6 +80,16 @@ internal static class ElementwiseBackward
         }
     }
 
+    /// <summary><c>dx += dy · (2/√π) e^(-x²)</c>, the derivative of erf.</summary>
+    public static void Erf<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            dx[i] += dy[i] * T.CreateTruncating(2 / Math.Sqrt(Math.PI) * Math.Exp(-v * v));
+        }
+    }
+
     /// <summary><c>dx += dy · (Φ(x) + x·φ(x))</c>, or the derivative of the tanh approximation when <paramref name="tanh"/>.</summary>
     public static void Gelu<T>(ReadOnlySpan<T> x, bool tanh, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
     {

@@ -12,6 +12,7 @@ public static partial class Ops
         var y = Compute.Map(x, Elementwise.Abs, Elementwise.Abs);                        // y = |x|
 
         return Tape.Record("Abs", y, [x], "dx += g·sign(x)", dy =>
-            Compute.AccumulateInto(x, x, dy, ElementwiseBackward.Abs, ElementwiseBackward.Abs));     // dx += g · sign(x)
+            Compute.AccumulateInto(x, x, dy, ElementwiseBackward.Abs, ElementwiseBackward.Abs),      // dx += g · sign(x)
+            dy => [dy * Slope(x, ElementwiseBackward.Abs, ElementwiseBackward.Abs)]);
     }
 }

@@ -14,6 +14,7 @@ public static partial class Ops
         {
             if (a.RequiresGrad) a.AccumulateGrad(dy);                           // da += g
             if (b.RequiresGrad) b.AccumulateGrad(dy);                           // db += g
-        });
+        },
+        dy => [dy, dy]);
     }
 }

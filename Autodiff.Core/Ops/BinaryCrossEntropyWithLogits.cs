@@ -28,6 +28,7 @@ public static partial class Ops
             }
             if (targets.RequiresGrad)                                                      // dt -= g · x
                 targets.AccumulateGrad(Compute.Negate(Compute.Multiply(dy, logits)), owned: true);
-        });
+        },
+        dy => [dy * (Sigmoid(logits) - targets), -(dy * logits)]);
     }
 }

@@ -36,6 +36,13 @@ public static partial class Ops
         {
             for (int i = 0; i < inputs.Length; i++)                                      // dxᵢ += g[.., at:at+size, ..]
                 if (inputs[i].RequiresGrad) inputs[i].AccumulateGrad(Compute.Gather(dy, offsets[i], strides, inputs[i].Shape), owned: true);
+        },
+        dy =>
+        {
+            var grads = new Tensor?[inputs.Length];
+            for (int i = 0, at = 0; i < inputs.Length; at += inputs[i].Shape[d], i++)
+                grads[i] = Slice(dy, d, at, at + inputs[i].Shape[d]);
+            return grads;
         });
     }
 

@@ -19,6 +19,7 @@ public static partial class Ops
 
         return Tape.Record("Clamp", y, [x], $"dx += g·[{min} ≤ x ≤ {max}]", dy =>
             Compute.AccumulateInto(x, x, dy,                                             // dx += g · [min ≤ x ≤ max]
-                (s, g, d) => ElementwiseBackward.Clamp(s, lo, hi, g, d), (s, g, d) => ElementwiseBackward.Clamp(s, min, max, g, d)));
+                (s, g, d) => ElementwiseBackward.Clamp(s, lo, hi, g, d), (s, g, d) => ElementwiseBackward.Clamp(s, min, max, g, d)),
+            dy => [dy * Slope(x, (s, g, d) => ElementwiseBackward.Clamp(s, lo, hi, g, d), (s, g, d) => ElementwiseBackward.Clamp(s, min, max, g, d))]);
     }
 }

@@ -17,6 +17,7 @@ public static partial class Ops
             var gOverB = Compute.Divide(dy, bFull);
             if (b.RequiresGrad) b.AccumulateGrad(Compute.Negate(Compute.Multiply(gOverB, y)), owned: true);   // db -= g·y/b
             if (a.RequiresGrad) a.AccumulateGrad(gOverB, owned: true);                                     // da += g/b
-        });
+        },
+        dy => [dy / b, -(dy * y / b)]);
     }
 }

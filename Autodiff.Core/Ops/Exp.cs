@@ -12,6 +12,7 @@ public static partial class Ops
         var y = Compute.Map(x, Elementwise.Exp, Elementwise.Exp);                        // y = eˣ
 
         return Tape.Record("Exp", y, [x], "dx += g·y", dy =>
-            x.AccumulateGrad(Compute.Multiply(dy, y), owned: true));                   // dx += g · y
+            x.AccumulateGrad(Compute.Multiply(dy, y), owned: true),                    // dx += g · y
+            dy => [dy * y]);
     }
 }

@@ -25,6 +25,7 @@ public static partial class Ops
         if (ReferenceEquals(y, x)) y = x.CloneData();
 
         return Tape.Record("Expand", y, [x], "dx += SumTo(g)", dy =>
-            x.AccumulateGrad(dy));                                                       // dx += Σ over repeats of g
+            x.AccumulateGrad(dy),                                                        // dx += Σ over repeats of g
+            dy => [dy]);
     }
 }

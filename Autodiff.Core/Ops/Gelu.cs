@@ -15,6 +15,20 @@ public static partial class Ops
 
         return Tape.Record("Gelu", y, [x], approximateTanh ? "dx += g·(½(1+tanh u) + ½x(1-tanh²u)u')" : "dx += g·(Φ(x) + x·φ(x))", dy =>
             Compute.AccumulateInto(x, x, dy,
-                (s, g, d) => ElementwiseBackward.Gelu(s, approximateTanh, g, d), (s, g, d) => ElementwiseBackward.Gelu(s, approximateTanh, g, d)));
+                (s, g, d) => ElementwiseBackward.Gelu(s, approximateTanh, g, d), (s, g, d) => ElementwiseBackward.Gelu(s, approximateTanh, g, d)),
+            dy => [dy * GeluDerivative(x, approximateTanh)]);
+    }
+
+    /// <summary>∂Gelu/∂x written with ops, for a differentiable backward: <c>Φ(x) + x·φ(x)</c> with
+    /// <c>Φ(x) = ½(1 + erf(x/√2))</c>, <c>φ(x) = e^(-x²/2)/√(2π)</c>; or, for the tanh form with <c>u = √(2/π)(x + 0.044715x³)</c>,
+    /// <c>½(1 + tanh u) + ½x(1 - tanh²u)·√(2/π)(1 + 3·0.044715x²)</c>.</summary>
+    private static Tensor GeluDerivative(Tensor x, bool approximateTanh)
+    {
+        if (!approximateTanh)
+            return 0.5 * (1 + Erf(x * (1 / Math.Sqrt(2)))) + x * Exp(-0.5 * (x * x)) * (1 / Math.Sqrt(2 * Math.PI));
+        const double a = 0.044715;
+        double c = Math.Sqrt(2 / Math.PI);
+        var t = Tanh(c * (x + a * (x * x * x)));
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (c * (1 + 3 * a * (x * x)));
     }
 }

@@ -16,6 +16,7 @@ public static partial class Ops
 
         return Tape.Record("LeakyRelu", y, [x], $"dx += g·(x > 0 ? 1 : {negativeSlope})", dy =>
             Compute.AccumulateInto(x, x, dy,                                             // dx += g · (x > 0 ? 1 : slope)
-                (s, g, d) => ElementwiseBackward.LeakyRelu(s, s32, g, d), (s, g, d) => ElementwiseBackward.LeakyRelu(s, negativeSlope, g, d)));
+                (s, g, d) => ElementwiseBackward.LeakyRelu(s, s32, g, d), (s, g, d) => ElementwiseBackward.LeakyRelu(s, negativeSlope, g, d)),
+            dy => [dy * Slope(x, (s, g, d) => ElementwiseBackward.LeakyRelu(s, s32, g, d), (s, g, d) => ElementwiseBackward.LeakyRelu(s, negativeSlope, g, d))]);
     }
 }

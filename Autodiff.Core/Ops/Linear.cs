@@ -53,6 +53,11 @@ public static partial class Ops
                 if (db.DType == DType.Float32) Reduce.AddColumnSums<float>(dy.F32, rows, outF, db.F32);
                 else Reduce.AddColumnSums<double>(dy.F64, rows, outF, db.F64);
             }
+        },
+        dy =>
+        {
+            var g = Reshape(dy, rows, outF);
+            return [MatMul(dy, weight), MatMul(Transpose(g, 0, 1), Reshape(x, rows, inF)), bias is null ? null : dy];
         });
     }
 }

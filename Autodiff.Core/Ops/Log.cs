@@ -12,6 +12,7 @@ public static partial class Ops
         var y = Compute.Map(x, Elementwise.Log, Elementwise.Log);                        // y = ln x
 
         return Tape.Record("Log", y, [x], "dx += g/x", dy =>
-            x.AccumulateGrad(Compute.Divide(dy, x), owned: true));                     // dx += g / x
+            x.AccumulateGrad(Compute.Divide(dy, x), owned: true),                      // dx += g / x
+            dy => [dy / x]);
     }
 }

@@ -12,6 +12,7 @@ public static partial class Ops
         var y = Compute.Map(x, Elementwise.Log1p, Elementwise.Log1p);                    // y = ln(1 + x)
 
         return Tape.Record("Log1p", y, [x], "dx += g/(1 + x)", dy =>
-            Compute.AccumulateInto(x, x, dy, ElementwiseBackward.Log1p, ElementwiseBackward.Log1p));   // dx += g / (1 + x)
+            Compute.AccumulateInto(x, x, dy, ElementwiseBackward.Log1p, ElementwiseBackward.Log1p),    // dx += g / (1 + x)
+            dy => [dy / (x + 1)]);
     }
 }

@@ -20,7 +20,8 @@ public static partial class Ops
             var dx = x.GradBuffer();                                                     // dx += g - exp(y) · Σ g
             if (x.DType == DType.Float32) Kernels.Softmax.LogSoftmaxBackward<float>(y.F32, dy.F32, outer, size, inner, dx.F32);
             else Kernels.Softmax.LogSoftmaxBackward<double>(y.F64, dy.F64, outer, size, inner, dx.F64);
-        });
+        },
+        dy => [dy - Exp(y) * Sum(dy, d, keepDim: true)]);
     }
 
     /// <summary>The softmax along one dimension: non-negative values that sum to 1 per row. Same as <c>torch.softmax</c>.</summary>

@@ -52,6 +52,17 @@ public static partial class Ops
                 for (int i = 0; i < batch.Numel; i++)
                     Compute.Gemm(a, aOffsets[i], true, dy, i * m * n, false, db, bOffsets[i], k, m, n, accumulate: true);
             }
+        },
+        dy =>
+        {
+            // The same products with ops; 1-D operands are read as matrices, and their gradients summed back to [k].
+            var (am, bm) = (a.Rank == 1 ? Unsqueeze(a, 0) : a, b.Rank == 1 ? Unsqueeze(b, -1) : b);
+            var g = a.Rank == 1 ? Unsqueeze(dy, -2) : dy;
+            if (b.Rank == 1) g = Unsqueeze(g, -1);
+            var da = MatMul(g, Transpose(bm, -1, -2));                                    // dA += g · Bᵀ
+            var db = MatMul(Transpose(am, -1, -2), g);                                    // dB += Aᵀ · g
+            return [a.Rank == 1 ? Reshape(SumTo(da, new Shape(1, k)), k) : da,
+                    b.Rank == 1 ? Reshape(SumTo(db, new Shape(k, 1)), k) : db];
         });
     }
 

@@ -65,6 +65,13 @@ public static partial class Ops
             var dx = x.GradBuffer();                                                     // dx += g / #ties where x = y
             if (x.DType == DType.Float32) Reduce.ShareAmongEqual<float>(x.F32, y.F32[0], dy.F32[0], dx.F32);
             else Reduce.ShareAmongEqual<double>(x.F64, y.F64[0], dy.F64[0], dx.F64);
+        },
+        dy =>
+        {
+            var share = Compute.Zeros(x.Shape, x.DType);                                 // 1/#ties where x = y: a constant
+            if (x.DType == DType.Float32) Reduce.ShareAmongEqual<float>(x.F32, y.F32[0], 1f, share.F32);
+            else Reduce.ShareAmongEqual<double>(x.F64, y.F64[0], 1.0, share.F64);
+            return [dy * share];
         });
     }
 
@@ -79,6 +86,14 @@ public static partial class Ops
             var dx = x.GradBuffer();                                                     // dx[.., argmax, ..] += g
             if (x.DType == DType.Float32) Reduce.ScatterToIndices<float>(dy.F32, indices, outer, size, inner, dx.F32);
             else Reduce.ScatterToIndices<double>(dy.F64, indices, outer, size, inner, dx.F64);
+        },
+        dy =>
+        {
+            var ones = Compute.Full(y.Shape, y.DType, 1);
+            var chosen = Compute.Zeros(x.Shape, x.DType);                                // 1 at each argmax: a constant
+            if (x.DType == DType.Float32) Reduce.ScatterToIndices<float>(ones.F32, indices, outer, size, inner, chosen.F32);
+            else Reduce.ScatterToIndices<double>(ones.F64, indices, outer, size, inner, chosen.F64);
+            return [(keepDim ? dy : Unsqueeze(dy, d)) * chosen];
         });
     }
 

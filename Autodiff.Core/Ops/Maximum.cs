@@ -27,6 +27,11 @@ public static partial class Ops
         {
             if (a.RequiresGrad) a.AccumulateGrad(Winner(aFull, bFull, max, dy), owned: true);   // da += g where a wins, g/2 on ties
             if (b.RequiresGrad) b.AccumulateGrad(Winner(bFull, aFull, max, dy), owned: true);   // db += g where b wins, g/2 on ties
+        },
+        dy =>
+        {
+            var ones = Compute.Full(y.Shape, y.DType, 1);                             // the winner masks are constants
+            return [dy * Winner(aFull, bFull, max, ones), dy * Winner(bFull, aFull, max, ones)];
         });
     }
 

@@ -16,6 +16,7 @@ public static partial class Ops
         {
             if (a.RequiresGrad) a.AccumulateGrad(Compute.Multiply(dy, bFull), owned: true);   // da += g ⊙ b
             if (b.RequiresGrad) b.AccumulateGrad(Compute.Multiply(dy, aFull), owned: true);   // db += g ⊙ a
-        });
+        },
+        dy => [dy * b, dy * a]);
     }
 }

@@ -10,6 +10,7 @@ public static partial class Ops
         var y = Compute.Negate(x);                                                       // y = -x
 
         return Tape.Record("Neg", y, [x], "dx -= g", dy =>
-            x.AccumulateGrad(Compute.Negate(dy), owned: true));                        // dx -= g
+            x.AccumulateGrad(Compute.Negate(dy), owned: true),                         // dx -= g
+            dy => [-dy]);
     }
 }

@@ -23,7 +23,8 @@ public static partial class Ops
             for (int i = 0; i < n; i++)                                                    // dx[n, t[n]] -= g[n]
                 if (dx.DType == DType.Float32) dx.F32[i * c + saved[i]] -= dy.F32[i];
                 else dx.F64[i * c + saved[i]] -= dy.F64[i];
-        });
+        },
+        dy => [-(Unsqueeze(dy, 1) * OneHot(saved, c, logProbabilities.DType))]);
     }
 
     /// <summary>Checks scores [N, C] against N class indices in [0, C) and returns (N, C).</summary>

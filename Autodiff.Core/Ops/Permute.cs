@@ -34,6 +34,13 @@ public static partial class Ops
         return PermuteCore("Transpose", x, p);
     }
 
+    private static int[] Inverse(int[] p)
+    {
+        var inverse = new int[p.Length];
+        for (int i = 0; i < p.Length; i++) inverse[p[i]] = i;
+        return inverse;
+    }
+
     private static Tensor PermuteCore(string op, Tensor x, int[] p)
     {
         var inStrides = x.Shape.Strides();
@@ -41,6 +48,7 @@ public static partial class Ops
         var y = Compute.Gather(x, 0, strides, new Shape([.. p.Select(d => x.Shape[d])])); // y = permute(x)
 
         return Tape.Record(op, y, [x], "dx += g (permuted back)", dy =>
-            Compute.ScatterAdd(dy, x.GradBuffer(), 0, strides));                        // dx += permute⁻¹(g)
+            Compute.ScatterAdd(dy, x.GradBuffer(), 0, strides),                         // dx += permute⁻¹(g)
+            dy => [Permute(dy, Inverse(p))]);
     }
 }

@@ -16,6 +16,7 @@ public static partial class Ops
 
         return Tape.Record("Pow", y, [x], $"dx += g·{exponent}·x^{exponent - 1}", dy =>
             Compute.AccumulateInto(x, x, dy,                                             // dx += g · p · x^(p-1)
-                (s, g, d) => ElementwiseBackward.Pow(s, p32, g, d), (s, g, d) => ElementwiseBackward.Pow(s, exponent, g, d)));
+                (s, g, d) => ElementwiseBackward.Pow(s, p32, g, d), (s, g, d) => ElementwiseBackward.Pow(s, exponent, g, d)),
+            dy => [exponent == 0 ? dy * 0 : dy * Pow(x, exponent - 1) * exponent]);
     }
 }

@@ -12,6 +12,7 @@ public static partial class Ops
         var y = Compute.Map(x, Elementwise.Relu, Elementwise.Relu);                      // y = max(x, 0)
 
         return Tape.Record("Relu", y, [x], "dx += g·[x > 0]", dy =>
-            Compute.AccumulateInto(x, x, dy, ElementwiseBackward.Relu, ElementwiseBackward.Relu));   // dx += g · [x > 0]
+            Compute.AccumulateInto(x, x, dy, ElementwiseBackward.Relu, ElementwiseBackward.Relu),    // dx += g · [x > 0]
+            dy => [dy * Slope(x, ElementwiseBackward.Relu, ElementwiseBackward.Relu)]);
     }
 }

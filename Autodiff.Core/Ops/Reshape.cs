@@ -61,7 +61,8 @@ public static partial class Ops
         var y = x.View(shape);                                                           // y = x, read as the new shape
 
         return Tape.Record(op, y, [x], "dx += g (reshaped)", dy =>
-            x.AccumulateGrad(dy.View(x.Shape)));                                         // dx += g
+            x.AccumulateGrad(dy.View(x.Shape)),                                          // dx += g
+            dy => [Reshape(dy, x.Shape.ToArray())]);
     }
 
     private static Shape InferShape(string op, Tensor x, int[] shape)

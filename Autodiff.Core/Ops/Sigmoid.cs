@@ -12,6 +12,7 @@ public static partial class Ops
         var y = Compute.Map(x, Elementwise.Sigmoid, Elementwise.Sigmoid);                // y = σ(x)
 
         return Tape.Record("Sigmoid", y, [x], "dx += g·y·(1 - y)", dy =>
-            Compute.AccumulateInto(x, y, dy, ElementwiseBackward.Sigmoid, ElementwiseBackward.Sigmoid));   // dx += g · y(1 - y)
+            Compute.AccumulateInto(x, y, dy, ElementwiseBackward.Sigmoid, ElementwiseBackward.Sigmoid),    // dx += g · y(1 - y)
+            dy => [dy * y * (1 - y)]);
     }
 }

@@ -43,6 +43,30 @@ public static partial class Ops
         var y = Compute.Gather(x, offset, strides, shape);                               // y = x[.., start::step, ..]
 
         return Tape.Record(op, y, [x], "dx[slice] += g", dy =>
-            Compute.ScatterAdd(dy, x.GradBuffer(), offset, strides));                   // dx[.., start::step, ..] += g
+            Compute.ScatterAdd(dy, x.GradBuffer(), offset, strides),                    // dx[.., start::step, ..] += g
+            dy => [SliceScatter(dy, x.Shape, offset, strides)]);
+    }
+
+    /// <summary>The adjoint of a strided read, as a recorded op: zeros of <paramref name="shape"/> with g added at the
+    /// positions the read visited. It is Slice's backward written as an op, for <c>createGraph</c>; its own backward
+    /// reads those positions again, so gradients of any order flow through slicing.</summary>
+    private static Tensor SliceScatter(Tensor g, Shape shape, int offset, int[] strides)
+    {
+        var y = Compute.Zeros(shape, g.DType);
+        Compute.ScatterAdd(g, y, offset, strides);                                        // y[slice] = g, 0 elsewhere
+
+        return Tape.Record("SliceScatter", y, [g], "dg += dy[slice]", dy =>
+            g.AccumulateGrad(Compute.Gather(dy, offset, strides, g.Shape), owned: true),  // dg += dy[slice]
+            dy => [StridedRead(dy, offset, strides, g.Shape)]);
+    }
+
+    /// <summary>Slice's forward as a recorded op on precomputed strides (the differentiable backward of SliceScatter).</summary>
+    private static Tensor StridedRead(Tensor x, int offset, int[] strides, Shape shape)
+    {
+        var y = Compute.Gather(x, offset, strides, shape);                               // y = x[slice]
+
+        return Tape.Record("Slice", y, [x], "dx[slice] += g", dy =>
+            Compute.ScatterAdd(dy, x.GradBuffer(), offset, strides),                    // dx[slice] += g
+            dy => [SliceScatter(dy, x.Shape, offset, strides)]);
     }
 }

@@ -31,6 +31,7 @@ public static partial class Ops
                 Kernels.Softmax.CrossEntropyBackward<float>(probabilities.F32, saved, n, c, dy.F32, dx.F32);
             else
                 Kernels.Softmax.CrossEntropyBackward<double>(probabilities.F64, saved, n, c, dy.F64, dx.F64);
-        });
+        },
+        dy => [Unsqueeze(dy, 1) * (Softmax(logits, 1) - OneHot(saved, c, logits.DType))]);
     }
 }

@@ -18,6 +18,11 @@ public static partial class Ops
 
         return Tape.Record("Softplus", y, [x], "dx += g·σ(βx)", dy =>
             Compute.AccumulateInto(x, x, dy,                                             // dx += g · σ(βx)
-                (s, g, d) => ElementwiseBackward.Softplus(s, b32, t32, g, d), (s, g, d) => ElementwiseBackward.Softplus(s, beta, threshold, g, d)));
+                (s, g, d) => ElementwiseBackward.Softplus(s, b32, t32, g, d), (s, g, d) => ElementwiseBackward.Softplus(s, beta, threshold, g, d)),
+            dy =>
+            {
+                var linear = Mask(x, v => beta * v > threshold);                         // where softplus is x itself
+                return [dy * (Sigmoid(x * beta) * (1 - linear) + linear)];
+            });
     }
 }

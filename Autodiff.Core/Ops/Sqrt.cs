@@ -12,6 +12,7 @@ public static partial class Ops
         var y = Compute.Map(x, Elementwise.Sqrt, Elementwise.Sqrt);                      // y = √x
 
         return Tape.Record("Sqrt", y, [x], "dx += g/(2y)", dy =>
-            Compute.AccumulateInto(x, y, dy, ElementwiseBackward.Sqrt, ElementwiseBackward.Sqrt));   // dx += g / (2y)
+            Compute.AccumulateInto(x, y, dy, ElementwiseBackward.Sqrt, ElementwiseBackward.Sqrt),    // dx += g / (2y)
+            dy => [dy / (2 * y)]);
     }
 }

@@ -14,7 +14,8 @@ public static partial class Ops
             : Compute.Scalar(Reduce.Sum<double>(x.F64), DType.Float64);
 
         return Tape.Record("Sum", y, [x], "dx += g", dy =>
-            x.AccumulateGrad(Compute.Expand(dy, x.Shape), owned: true));               // dx += g (broadcast)
+            x.AccumulateGrad(Compute.Expand(dy, x.Shape), owned: true),                // dx += g (broadcast)
+            dy => [Expand(dy, x.Shape.ToArray())]);
     }
 
     /// <summary>The sum along one dimension. Same as <c>torch.sum(x, dim, keepdim)</c>.</summary>
@@ -34,7 +35,8 @@ public static partial class Ops
         else Reduce.SumDim<double>(x.F64, outer, size, inner, y.F64);
 
         return Tape.Record("Sum", y, [x], $"dx += g (broadcast along dim {d})", dy =>
-            x.AccumulateGrad(Compute.Expand(dy.View(keptShape), x.Shape), owned: true));   // dx[.., k, ..] += g
+            x.AccumulateGrad(Compute.Expand(dy.View(keptShape), x.Shape), owned: true),    // dx[.., k, ..] += g
+            dy => [Expand(Reshape(dy, keptShape.ToArray()), x.Shape.ToArray())]);
     }
 
     /// <summary>The mean of all elements, as a scalar (NaN for an empty tensor). Same as <c>torch.mean(x)</c>.</summary>

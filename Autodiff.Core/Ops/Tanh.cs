@@ -12,6 +12,7 @@ public static partial class Ops
         var y = Compute.Map(x, Elementwise.Tanh, Elementwise.Tanh);                      // y = tanh x
 
         return Tape.Record("Tanh", y, [x], "dx += g·(1 - y²)", dy =>
-            Compute.AccumulateInto(x, y, dy, ElementwiseBackward.Tanh, ElementwiseBackward.Tanh));   // dx += g · (1 - y²)
+            Compute.AccumulateInto(x, y, dy, ElementwiseBackward.Tanh, ElementwiseBackward.Tanh),    // dx += g · (1 - y²)
+            dy => [dy * (1 - y * y)]);
     }
 }

@@ -10,7 +10,8 @@ public static partial class Ops
         var y = Convert(x, dtype);                                                       // y = (dtype) x
 
         return Tape.Record("To", y, [x], $"dx += ({x.DType}) g", dy =>
-            x.AccumulateGrad(Convert(dy, x.DType), owned: true));                       // dx += (x.dtype) g
+            x.AccumulateGrad(Convert(dy, x.DType), owned: true),                        // dx += (x.dtype) g
+            dy => [To(dy, x.DType)]);
     }
 
     private static Tensor Convert(Tensor x, DType dtype)

@@ -25,6 +25,11 @@ public static partial class Ops
         {
             if (a.RequiresGrad) a.AccumulateGrad(Masked(c, whereTrue: true, dy), owned: true);    // da += g where c
             if (b.RequiresGrad) b.AccumulateGrad(Masked(c, whereTrue: false, dy), owned: true);   // db += g where not c
+        },
+        dy =>
+        {
+            var ones = Compute.Full(y.Shape, y.DType, 1);
+            return [null, dy * Masked(c, whereTrue: true, ones), dy * Masked(c, whereTrue: false, ones)];
         });
     }
 
