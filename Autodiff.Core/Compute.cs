@@ -13,12 +13,25 @@ internal static class Compute
 
     // ---- allocation ---------------------------------------------------------------------------------------------
 
-    // Buffers come from the pool (Memory/BufferPool.cs): recycled arrays of disposed tensors, or new ones.
-    // Empty clears them for now: a kernel somewhere reads an element of its output before writing it, and with recycled
-    // memory that made training results depend on what was allocated before (found by a determinism test; the kernel
-    // is not yet identified). Zeroing costs a memset and keeps every run bit-identical.
-    public static Tensor Empty(Shape shape, DType dtype) => Zeros(shape, dtype);
+    /// <summary>A tensor with <em>unspecified</em> contents: the caller must write every element before anything reads
+    /// it. Use <see cref="Zeros"/> when the buffer is accumulated into.</summary>
+    /// <remarks>The buffer comes from the pool (Memory/BufferPool.cs): a recycled array of a disposed tensor, or a new
+    /// uninitialized one. Tests set <see cref="PoisonEmpty"/> to fill these buffers with NaN, so a kernel that reads
+    /// its destination before writing it changes their results.</remarks>
+    public static Tensor Empty(Shape shape, DType dtype)
+    {
+        if (dtype == DType.Float32)
+        {
+            var f32 = Memory.BufferPool.RentFloat(shape.Numel);
+            if (t_poisonEmpty) f32.AsSpan().Fill(float.NaN);
+            return new(shape, f32, null);
+        }
+        var f64 = Memory.BufferPool.RentDouble(shape.Numel);
+        if (t_poisonEmpty) f64.AsSpan().Fill(double.NaN);
+        return new(shape, null, f64);
+    }
 
+    /// <summary>A tensor of zeros: for buffers that are accumulated (<c>+=</c>) or only partly written.</summary>
     public static Tensor Zeros(Shape shape, DType dtype)
     {
         if (dtype == DType.Float32)
@@ -30,6 +43,15 @@ internal static class Compute
         var f64 = Memory.BufferPool.RentDouble(shape.Numel);
         Array.Clear(f64);
         return new(shape, null, f64);
+    }
+
+    [ThreadStatic] private static bool t_poisonEmpty;
+
+    /// <summary>For tests only: while true on this thread, <see cref="Empty"/> fills its buffers with NaN.</summary>
+    internal static bool PoisonEmpty
+    {
+        get => t_poisonEmpty;
+        set => t_poisonEmpty = value;
     }
 
     public static Tensor Full(Shape shape, DType dtype, double value)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Autodiff.Kernels;
 
@@ -80,29 +81,40 @@ internal static class Elementwise
     public static void Negate<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Negate(x, destination);
 
-    // Exp, Log, Tanh, Sigmoid and Pow are scalar loops on purpose: TensorPrimitives' vectorized versions give different
-    // last bits in precompiled (ReadyToRun) code and in re-jitted tier-1 code (other ISA paths, FMA), so a training run
-    // changed its results after warm-up. Bit-for-bit reproducibility comes first; a deterministic SIMD version is the
-    // performance work's to add.
+    // Exp, Log, Tanh and Sigmoid: float32 goes through VectorMath, whose results do not depend on the JIT tier, the ISA or
+    // the alignment (TensorPrimitives' versions do: a training run changed its results after warm-up). float64, used for
+    // gradient checks, stays a scalar loop over Math.
+
+    /// <summary><c>destination[i] = exp(x[i])</c>.</summary>
     public static void Exp<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) destination[i] = T.Exp(x[i]);
+        if (typeof(T) == typeof(float)) VectorMath.Map<VectorMath.ExpFunction>(AsFloat(x), AsFloat(destination));
+        else for (int i = 0; i < x.Length; i++) destination[i] = T.Exp(x[i]);
     }
 
+    /// <summary><c>destination[i] = ln(x[i])</c>.</summary>
     public static void Log<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) destination[i] = T.Log(x[i]);
+        if (typeof(T) == typeof(float)) VectorMath.Map<VectorMath.LogFunction>(AsFloat(x), AsFloat(destination));
+        else for (int i = 0; i < x.Length; i++) destination[i] = T.Log(x[i]);
     }
 
+    /// <summary><c>destination[i] = tanh(x[i])</c>.</summary>
     public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) destination[i] = T.Tanh(x[i]);
+        if (typeof(T) == typeof(float)) VectorMath.Map<VectorMath.TanhFunction>(AsFloat(x), AsFloat(destination));
+        else for (int i = 0; i < x.Length; i++) destination[i] = T.Tanh(x[i]);
     }
 
+    /// <summary><c>destination[i] = 1 / (1 + exp(-x[i]))</c>.</summary>
     public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) destination[i] = T.One / (T.One + T.Exp(-x[i]));
+        if (typeof(T) == typeof(float)) VectorMath.Map<VectorMath.SigmoidFunction>(AsFloat(x), AsFloat(destination));
+        else for (int i = 0; i < x.Length; i++) destination[i] = T.One / (T.One + T.Exp(-x[i]));
     }
+
+    private static ReadOnlySpan<float> AsFloat<T>(ReadOnlySpan<T> x) where T : struct => MemoryMarshal.Cast<T, float>(x);
+    private static Span<float> AsFloat<T>(Span<T> x) where T : struct => MemoryMarshal.Cast<T, float>(x);
 
     public static void Sqrt<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Sqrt(x, destination);
@@ -110,6 +122,7 @@ internal static class Elementwise
     public static void Abs<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Abs(x, destination);
 
+    /// <summary><c>destination[i] = x[i]^exponent</c>; a scalar loop (TensorPrimitives.Pow is not bit-reproducible, see Exp).</summary>
     public static void Pow<T>(ReadOnlySpan<T> x, T exponent, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < x.Length; i++) destination[i] = T.Pow(x[i], exponent);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Autodiff;
 
 namespace Autodiff.Tests.Core;
@@ -195,5 +196,35 @@ public class TapeTests
         var y = Tape.Record("Triple", Tensor.FromArray([3.0, 6.0]), [x], "dx += 3g", dy => x.Grad = Tensor.FromArray(dy.ToDoubleArray().Select(v => 3 * v).ToArray()));
         y.Sum().Backward();
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 3.0, 3.0 }));
+    }
+
+    [Test]
+    public void Backward_KeepsEveryGradient_WhenTheGcRunsMidPass()
+    {
+        // The tape refers to entries weakly. Once Backward has replayed and released `Add`, the tensor 3x and its `Mul`
+        // entry are reachable from nothing; the GC that the custom op forces before the loop reaches `Mul` would collect
+        // them, and without the pass holding every entry strongly Mul's contribution (3) would be silently lost.
+        var x = Tensor.FromArray([1.0, 2.0]).RequireGrad();
+        var (loss, side) = BuildGraphWhoseMulIsHeldOnlyByTheTape(x);
+        loss.Backward();
+        GC.KeepAlive(side);                                       // keeps the custom op's entry (and its forced GC) alive
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 4.0, 4.0 }));    // d/dx Σ (3x + x) = 3 + 1
+    }
+
+    /// <summary>Records <c>Mul: a = 3x</c>, <c>CollectGarbage: side = x</c> (its backward forces a full GC),
+    /// <c>Add: a + side</c>, <c>Sum</c>, in that order, and returns only the loss and <c>side</c>: nothing outside the tape
+    /// holds <c>a</c>. Not inlined, so no local of the caller can keep <c>a</c> alive.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (Tensor Loss, Tensor Side) BuildGraphWhoseMulIsHeldOnlyByTheTape(Tensor x)
+    {
+        var a = x * 3.0;
+        var side = Tape.Record("CollectGarbage", Tensor.FromArray(x.ToDoubleArray()), [x], "dx += g", dy =>
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            x.AccumulateGrad(dy);                                 // dx += g
+        });
+        return ((a + side).Sum(), side);
     }
 }
