@@ -4,9 +4,10 @@ namespace Autodiff;
 public static class Autograd
 {
     private static readonly AsyncLocal<int> s_anomalyDepth = new();
+    private static int s_openAnomalyScopes;             // on any thread; while 0, no op pays for the AsyncLocal read
 
     /// <summary>True inside a <see cref="DetectAnomaly"/> scope.</summary>
-    public static bool IsAnomalyDetectionEnabled => s_anomalyDepth.Value > 0;
+    public static bool IsAnomalyDetectionEnabled => Volatile.Read(ref s_openAnomalyScopes) != 0 && s_anomalyDepth.Value > 0;
 
     /// <summary>Starts a scope in which the first recorded op whose output, or whose gradient for an input, holds NaN or
     /// ±Infinity throws an <see cref="AnomalyException"/> naming the op, its input shapes and the ops that produced
@@ -15,10 +16,15 @@ public static class Autograd
     public static AnomalyScope DetectAnomaly()
     {
         s_anomalyDepth.Value++;
+        Interlocked.Increment(ref s_openAnomalyScopes);
         return new AnomalyScope();
     }
 
-    internal static void EndAnomaly() => s_anomalyDepth.Value--;
+    internal static void EndAnomaly()
+    {
+        s_anomalyDepth.Value--;
+        Interlocked.Decrement(ref s_openAnomalyScopes);
+    }
 
     [ThreadStatic] private static GradCapture? t_capture;
 

@@ -30,18 +30,22 @@ public sealed class Tape
     internal static bool IsCreatingGraph => t_creatingGraph;
     private static readonly AsyncLocal<int> s_noGradDepth = new();
 
-    // Weak references: a graph nobody holds a tensor of any more (a forward pass never backpropagated) is collected
-    // by the GC like any other garbage, and its slots are pruned here. A graph that can still be backpropagated is
-    // alive, because its root tensor holds its entry, which holds its inputs, which hold their entries.
-    private readonly List<GCHandle> _entries = [];          // weak handles, freed when pruned (no finalizer cost)
+    // The entries, in recording order, in chunks of ChunkSize held weakly: a graph nobody holds a tensor of any more
+    // (a forward pass never backpropagated) is collected by the GC like any other garbage, and its chunk's slot is
+    // pruned here. A graph that can still be backpropagated is alive, because its root tensor holds its entry, which
+    // holds its inputs, which hold their entries; each entry holds its chunk, and a chunk its entries. So an abandoned
+    // entry lives on only while another entry of its chunk is alive: one weak handle per chunk, not per op, which is
+    // most of what recording an op used to cost.
+    private readonly List<GCHandle> _chunks = [];           // weak handles to TapeChunk, freed when pruned
+    private GCHandle _open;                                  // weak handle to the chunk being filled, if any
     private int _pruneAt = MinimumPrune;
-    private const int MinimumPrune = 1024;
+    private const int MinimumPrune = 64;
     private long _nextSequence;
 
     /// <summary>Frees the weak handles of a tape whose thread is gone.</summary>
     ~Tape()
     {
-        foreach (var handle in _entries) if (handle.IsAllocated) handle.Free();
+        foreach (var handle in _chunks) if (handle.IsAllocated) handle.Free();
     }
 
     /// <summary>The calling thread's tape, created on first use.</summary>
@@ -68,18 +72,34 @@ public sealed class Tape
 
     private IEnumerable<TapeEntry> Live()
     {
-        foreach (var handle in _entries)
-            if (handle.Target is TapeEntry entry && !entry.Released) yield return entry;
+        foreach (var handle in _chunks)
+            if (handle.Target is TapeChunk chunk)
+                for (int i = 0; i < chunk.Count; i++)
+                    if (chunk.Entries[i] is { Released: false } entry) yield return entry;
     }
 
     /// <summary>Releases every entry: tensors recorded so far can no longer be backpropagated.</summary>
     public void Clear()
     {
-        foreach (var e in Live()) e.Release();
-        foreach (var handle in _entries) handle.Free();
-        _entries.Clear();
+        foreach (var e in Live().ToList()) e.Release();
+        foreach (var handle in _chunks) handle.Free();
+        _chunks.Clear();
+        _open = default;
         _pruneAt = MinimumPrune;
         _nextSequence = 0;
+    }
+
+    /// <summary>Appends an entry to the open chunk, starting a new chunk when it is full or was collected.</summary>
+    private void Append(TapeEntry entry)
+    {
+        if ((_open.IsAllocated ? _open.Target : null) is not TapeChunk chunk || chunk.Count == TapeChunk.Size || chunk.Closed)
+        {
+            if (_chunks.Count >= _pruneAt) Prune();
+            chunk = new TapeChunk();
+            _open = GCHandle.Alloc(chunk, GCHandleType.Weak);
+            _chunks.Add(_open);
+        }
+        chunk.Add(entry);
     }
 
     /// <summary>Records an op: when recording is on and some input requires grad, appends an entry whose closure
@@ -129,8 +149,7 @@ public sealed class Tape
         if (!any) return output;
         tape ??= Current;
         var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, backward, differentiable);
-        if (tape._entries.Count >= tape._pruneAt) tape.Prune();
-        tape._entries.Add(GCHandle.Alloc(entry, GCHandleType.Weak));
+        tape.Append(entry);
         output.Creator = entry;
         output.RequiresGrad = true;
         return output;
@@ -145,14 +164,25 @@ public sealed class Tape
         if (rootEntry.Released)
             Check.FailState("Backward", $"the graph of {root.Label} (produced by {rootEntry.Op}) was already freed by an earlier " +
                 "Backward; pass retainGraph: true to the first Backward to go through it twice.");
-        int start = _entries.FindLastIndex(h => h.Target == rootEntry);
-        if (start < 0)
+        var rootChunk = rootEntry.Chunk;
+        int last = _chunks.FindLastIndex(h => ReferenceEquals(h.Target, rootChunk));
+        if (last < 0)
             Check.FailState("Backward", $"{root.Label} (produced by {rootEntry.Op}) is no longer on its tape; was the tape cleared?");
 
         // Hold every entry strongly for the whole pass: releasing an entry drops its inputs, and an earlier entry reachable
         // only through them would otherwise be collected mid-pass and skipped, losing its gradient.
-        var entries = new TapeEntry?[start + 1];
-        for (int i = 0; i <= start; i++) entries[i] = _entries[i].Target as TapeEntry;
+        var chunks = new TapeChunk?[last + 1];
+        int total = 0;
+        for (int c = 0; c <= last; c++)
+            if ((chunks[c] = _chunks[c].Target as TapeChunk) is { } chunk) total += c < last ? chunk.Count : rootEntry.Slot + 1;
+        var entries = new TapeEntry?[total];
+        for (int c = 0, at = 0; c <= last; c++)
+            if (chunks[c] is { } chunk)
+            {
+                int n = c < last ? chunk.Count : rootEntry.Slot + 1;
+                Array.Copy(chunk.Entries, 0, entries, at, n);
+                at += n;
+            }
 
         bool releasedAny = false;
         bool wasCreating = t_creatingGraph;
@@ -174,7 +204,7 @@ public sealed class Tape
             t_creatingGraph = wasCreating;
         }
         if (releasedAny) Prune();
-        if (_entries.Count == 0) _nextSequence = 0;          // each training step prints from #0
+        if (_chunks.Count == 0) _nextSequence = 0;           // each training step prints from #0
     }
 
     /// <summary>The reverse loop: each entry whose output received a gradient sends it on to its inputs.</summary>
@@ -242,16 +272,18 @@ public sealed class Tape
         return sb.Append("}\n").ToString();
     }
 
-    /// <summary>Drops released entries and those the GC collected; amortized O(1) per recorded op.</summary>
+    /// <summary>Drops chunks the GC collected and chunks whose entries were all released; amortized O(1) per chunk.</summary>
     private void Prune()
     {
-        _entries.RemoveAll(handle =>
+        _chunks.RemoveAll(handle =>
         {
-            if (handle.Target is TapeEntry { Released: false }) return false;
+            if (handle.Target is TapeChunk chunk && !chunk.AllReleased) return false;
+            if (handle.Target is TapeChunk done) done.Closed = true;        // never appended to again
             handle.Free();
             return true;
         });
-        _pruneAt = Math.Max(MinimumPrune, 2 * _entries.Count);
+        if (_open.IsAllocated && !_chunks.Contains(_open)) _open = default;
+        _pruneAt = Math.Max(MinimumPrune, 2 * _chunks.Count);
     }
 
     /// <summary>The entries one per line, as the forward pass ran, e.g. <c>#0   MatMul      t3[64, 10] &lt;- t1[64, 784], t2[784, 10]   ...</c>.</summary>
@@ -268,4 +300,23 @@ public readonly struct NoGradScope : IDisposable
 {
     /// <summary>Ends the scope.</summary>
     public void Dispose() => Tape.EndNoGrad();
+}
+
+/// <summary>A run of consecutive tape entries, held by each of its entries and weakly by the tape (see Tape's fields).</summary>
+internal sealed class TapeChunk
+{
+    public const int Size = 64;
+    public readonly TapeEntry?[] Entries = new TapeEntry?[Size];
+    public int Count;
+    public int ReleasedCount;
+    public bool Closed;
+
+    public bool AllReleased => ReleasedCount == Count;
+
+    public void Add(TapeEntry entry)
+    {
+        entry.Chunk = this;
+        entry.Slot = Count;
+        Entries[Count++] = entry;
+    }
 }

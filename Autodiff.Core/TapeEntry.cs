@@ -75,8 +75,15 @@ public sealed class TapeEntry
                     "Do not change tensors (e.g. optimizer.Step(), LoadStateDict, AsSpan writes) between a forward pass and its Backward.");
     }
 
+    /// <summary>The chunk of the tape holding this entry, and its place there.</summary>
+    internal TapeChunk? Chunk { get; set; }
+
+    internal int Slot { get; set; }
+
     internal void Release()
     {
+        if (Released) return;
+        if (Chunk is { } chunk) chunk.ReleasedCount++;
         Released = true;
         _backward = null;
         _differentiable = null;
