@@ -5,22 +5,55 @@ import sys
 
 results_path, meta_path, out_path = sys.argv[1:4]
 meta = dict(line.rstrip("\n").split("=", 1) for line in open(meta_path) if "=" in line)
-rows, errors = [], []
+rows, errors, skipped = [], [], []
 for line in open(results_path):
     line = line.strip()
     if not line.startswith("{"):
         continue
     r = json.loads(line)
-    (errors if "error" in r else rows).append(r)
+    (errors if "error" in r else skipped if "skipped" in r else rows).append(r)
 
-workloads = list(dict.fromkeys(r["workload"] for r in rows))
-ours = {r["workload"]: r for r in rows if r["impl"] == "autodiff"}
+THREADS = [1, 2]
+ours = {(r["threads"], r["workload"]): r for r in rows if r["impl"] == "autodiff"}
 peer_keys = list(dict.fromkeys((r["impl"], r["threads"]) for r in rows if r["impl"] != "autodiff"))
 peer = {(r["impl"], r["threads"], r["workload"]): r for r in rows if r["impl"] != "autodiff"}
+# Ours-only rows (element-wise vs bare TensorPrimitives) get their own table.
+workloads = list(dict.fromkeys(r["workload"] for r in rows if "bare_us" not in r))
+elementwise = list(dict.fromkeys(r["workload"] for r in rows if "bare_us" in r))
+matmuls = [wl for wl in workloads if wl.startswith("matmul_")]
 
 
 def fmt(us):
+    if us >= 1e6:
+        return f"{us / 1e6:.2f} s"
     return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.2f} µs"
+
+
+def ours_us(wl, t):
+    r = ours.get((t, wl))
+    return r["median_us"] if r else None
+
+
+def best_peer(wl, threads=None, impl_prefix=""):
+    """(label, median_us) of the fastest peer on wl, optionally at one thread count or of one family of impls."""
+    found = [(f"{i} t{t}", r["median_us"]) for (i, t, w), r in peer.items()
+             if w == wl and (threads is None or t == threads) and i.startswith(impl_prefix)]
+    return min(found, key=lambda x: x[1]) if found else None
+
+
+def best_ours(wl):
+    found = [(f"ours t{t}", ours_us(wl, t)) for t in THREADS if ours_us(wl, t) is not None]
+    return min(found, key=lambda x: x[1]) if found else None
+
+
+def flops(wl):
+    """2·M·K·N for matmul_MxKxN[_kind]."""
+    m, k, n = (int(v) for v in wl.split("_")[1].split("x"))
+    return 2.0 * m * k * n
+
+
+def gflops(wl, us):
+    return flops(wl) / (us * 1e3)
 
 
 out = []
@@ -37,7 +70,8 @@ w(f"- Date: {meta.get('DATE', '?')}; .NET {meta.get('DOTNET', '?')}; PyTorch {me
 w(f"- Command: `{meta.get('COMMAND', 'bench/compare.sh')}`")
 w("- Timing: each workload is warmed up (>= 3 calls and >= 0.3 s), then single calls are timed (Stopwatch /")
 w(f"  time.perf_counter) until a budget of {meta.get('BUDGET', '?')} s is spent (min 5, max 300 calls); the median is reported.")
-w("- Ours (Autodiff, Release build of `bench/OursBench`) is single-threaded: it has one column, threads = 1.")
+w("- Ours (Autodiff, Release build of `bench/OursBench`) has two columns, `ours t1` and `ours t2`: `Threading.NumThreads`")
+w("  set to 1 and 2 (kernels that do not split work yet give the same time in both).")
 w("- Peers, columns `impl tN` (N = intra-op threads set with `torch.set_num_threads`):")
 w("  - `pytorch-refblas`: Debian torch 1.13 with the reference (netlib) BLAS selected by update-alternatives — the Debian")
 w("    default, and very slow for MatMul.")
@@ -47,40 +81,124 @@ w("    OpenBLAS × OpenMP oversubscription on 2 cores; at t2 the MatMul itself s
 w("  - `torchsharp`: TorchSharp-cpu 0.107 (its own LibTorch 2.10 build with bundled optimised kernels), loaded with a")
 w("    one-byte ELF flag workaround described below.")
 w("- Workloads: training steps are forward + backward + optimizer step on random data with a fixed seed")
-w("  (784-100-10 batch 100 SGD lr 0.1; 784-256-256-10 batch 128 Adam lr 1e-3; cross-entropy loss); `matmul_MxKxN` is")
-w("  float32 [M,K]x[K,N] forward only; `chain1000` is 1,000 `x = x * c` on 1-element tensors, then `sum().backward()`,")
-w("  reported per op (total / 1000).")
+w("  (784-100-10 batch 100 SGD lr 0.1; 784-256-256-10 batch 128 Adam lr 1e-3; cross-entropy loss).")
+w("  `matmul_MxKxN` is float32 [M,K]x[K,N], nothing recorded. The suffixed ones are each network's first layer (batch B,")
+w("  W [out, in]): `_xWt` the forward x·Wᵀ (`linear(x, W)`; ours through `Functional.Linear`), `_dyW` the input")
+w("  gradient dy·W, `_dyTx` the weight gradient dyᵀ·x (ours through `Ops.Transpose`, the peers through a `.t()` view).")
+w("  `chain1000` is 1,000 `x = x * c` on 1-element tensors, then `sum().backward()`, reported per op (total / 1000).")
+w(f"- `epoch_*`: one Fashion-MNIST epoch (all 60,000 training images, reshuffled with a seeded permutation each epoch,")
+w("  forward + backward + step per batch, the loss read back with `item()` as the example does), TwoLayerNet and MLP as in")
+w("  `Autodiff.Examples/FashionMnist`. Images are loaded into one float tensor beforehand, outside the timing; 20 warm-up")
+w(f"  steps, then the median of {meta.get('EPOCHS', '?')} timed epoch(s).")
 w("")
-if errors:
-    w("## Peers that failed")
+if meta.get("OURS_ONLY") == "1":
+    w("**Peers were skipped in this run (`--ours-only`): ratios and targets against peers are not measured.**")
+    w("")
+if errors or skipped:
+    w("## Failed or skipped")
     w("")
     for e in errors:
-        w(f"- `{e['impl']}`: {e['error']}")
+        w(f"- `{e['impl']}` failed: {e['error']}")
+    for e in skipped:
+        w(f"- `{e['impl']}` skipped {e['skipped']}")
     w("")
 
 w("## Medians")
 w("")
-hdr = ["workload", "ours (t1)"] + [f"{i} t{t}" for i, t in peer_keys] + ["best peer", "ours / best"]
+hdr = ["workload"] + [f"ours t{t}" for t in THREADS] + [f"{i} t{t}" for i, t in peer_keys] + ["best peer", "best ours / best peer"]
 w("| " + " | ".join(hdr) + " |")
 w("|" + "|".join(["---"] + ["---:"] * (len(hdr) - 1)) + "|")
 for wl in workloads:
-    o = ours.get(wl)
-    cells = [f"`{wl}`", fmt(o["median_us"]) if o else "—"]
-    best = None
-    for k in peer_keys:
-        r = peer.get((k[0], k[1], wl))
-        if r is None:
-            cells.append("—")
-            continue
-        ratio = f" ({o['median_us'] / r['median_us']:.2f}×)" if o else ""
-        cells.append(fmt(r["median_us"]) + ratio)
-        if best is None or r["median_us"] < best[1]:
-            best = (f"{k[0]} t{k[1]}", r["median_us"])
+    cells = [f"`{wl}`"] + [fmt(ours_us(wl, t)) if ours_us(wl, t) is not None else "—" for t in THREADS]
+    for i, t in peer_keys:
+        r = peer.get((i, t, wl))
+        o = ours_us(wl, t)
+        cells.append("—" if r is None else fmt(r["median_us"]) + (f" ({o / r['median_us']:.2f}×)" if o is not None else ""))
+    best, mine = best_peer(wl), best_ours(wl)
     cells.append(f"{best[0]} ({fmt(best[1])})" if best else "—")
-    cells.append(f"**{o['median_us'] / best[1]:.2f}×**" if best and o else "—")
+    cells.append(f"**{mine[1] / best[1]:.2f}×** ({mine[0]})" if best and mine else "—")
     w("| " + " | ".join(cells) + " |")
 w("")
-w("Each peer cell is `median (ours / that peer)`.")
+w("Each peer cell is `median (ours at the same thread count / that peer)`; lower is better for us.")
+w("")
+
+if matmuls:
+    w("## MatMul throughput (GFLOP/s = 2·M·K·N / median time; higher is better)")
+    w("")
+    w("| workload | ours t1 | ours t2 | best peer t1 | best peer t2 | ours / peer t1 | ours / peer t2 |")
+    w("|---|---:|---:|---:|---:|---:|---:|")
+    for wl in matmuls:
+        cells = [f"`{wl}`"]
+        cells += [f"{gflops(wl, ours_us(wl, t)):.1f}" if ours_us(wl, t) is not None else "—" for t in THREADS]
+        bests = [best_peer(wl, t) for t in THREADS]
+        cells += [f"{gflops(wl, b[1]):.1f} ({b[0]})" if b else "—" for b in bests]
+        cells += [f"{b[1] / ours_us(wl, t):.2f}×" if b and ours_us(wl, t) is not None else "—" for t, b in zip(THREADS, bests)]
+        w("| " + " | ".join(cells) + " |")
+    w("")
+
+w("## Ours only: allocation, gen-2 collections, element-wise overhead")
+w("")
+w("| measurement | ours t1 | ours t2 |")
+w("|---|---:|---:|")
+for wl in workloads:
+    if any("alloc_bytes_per_step" in ours.get((t, wl), {}) for t in THREADS):
+        w(f"| bytes allocated per step, `{wl}` (steady state, all threads) | " +
+          " | ".join(f"{ours[(t, wl)]['alloc_bytes_per_step'] / 1024:.1f} KB" if (t, wl) in ours else "—" for t in THREADS) + " |")
+    if any("gen2_per_epoch_max" in ours.get((t, wl), {}) for t in THREADS):
+        w(f"| gen-2 collections in an epoch (most over the timed epochs), `{wl}` | " +
+          " | ".join(str(ours[(t, wl)]["gen2_per_epoch_max"]) if (t, wl) in ours else "—" for t in THREADS) + " |")
+for wl in elementwise:
+    w(f"| `{wl}`: ours / bare TensorPrimitives on float[] (medians) | " +
+      " | ".join(f"{ours[(t, wl)]['median_us'] / ours[(t, wl)]['bare_us']:.2f}× ({fmt(ours[(t, wl)]['median_us'])} / {fmt(ours[(t, wl)]['bare_us'])})"
+                 if (t, wl) in ours else "—" for t in THREADS) + " |")
+w("")
+
+w("## Targets (from the performance issue), evaluated on this run")
+w("")
+w("| target | measured | status |")
+w("|---|---|---|")
+
+
+def target(name, measured, ok):
+    w(f"| {name} | {measured} | {'not measured' if ok is None else '**met**' if ok else '**missed**'} |")
+
+
+def ours_field(wl, field):
+    return [ours[(t, wl)][field] for t in THREADS if field in ours.get((t, wl), {})]
+
+
+for wl, what in [("train_784-100-10_b100_sgd", "Training step 784-100-10 b100 (SGD)"),
+                 ("train_784-256-256-10_b128_adam", "Training step 784-256-256-10 b128 (Adam)"),
+                 ("epoch_twolayer_784-100-10_b100_sgd", "Fashion-MNIST epoch, TwoLayerNet"),
+                 ("epoch_mlp_784-256-256-10_b128_adam", "Fashion-MNIST epoch, MLP")]:
+    mine, best = best_ours(wl), best_peer(wl)
+    ok = mine[1] <= best[1] if mine and best else None
+    target(f"{what} ≤ 1.0× the best peer", f"{mine[1] / best[1]:.2f}× ({mine[0]} vs {best[0]})" if ok is not None else "—", ok)
+for wl in matmuls:
+    ratios = [(t, best_peer(wl, t)[1] / ours_us(wl, t)) for t in THREADS if best_peer(wl, t) and ours_us(wl, t) is not None]
+    ok = all(r >= 0.8 for _, r in ratios) if len(ratios) == len(THREADS) else None
+    target(f"MatMul `{wl}` ≥ 0.8× the best peer's GFLOP/s at t1 and t2",
+           ", ".join(f"t{t} {r:.2f}×" for t, r in ratios) or "—", ok)
+wl = "chain1000_mul_fwd_bwd_per_op"
+torch_best, mine = best_peer(wl, impl_prefix="pytorch"), ours_us(wl, 1)
+ok = torch_best[1] / mine >= 20 if torch_best and mine is not None else None
+target("Tape overhead per tiny op ≥ 20× less than PyTorch's (its best)",
+       f"{torch_best[1] / mine:.1f}× less ({fmt(mine)} vs {fmt(torch_best[1])}, {torch_best[0]})" if ok is not None else "—", ok)
+for wl in elementwise:
+    ratios = [(t, ours[(t, wl)]["median_us"] / ours[(t, wl)]["bare_us"]) for t in THREADS if (t, wl) in ours]
+    target(f"`{wl}` within 1.2× of bare TensorPrimitives", ", ".join(f"t{t} {r:.2f}×" for t, r in ratios) or "—",
+           all(r <= 1.2 for _, r in ratios) if ratios else None)
+allocs = ours_field("train_784-100-10_b100_sgd", "alloc_bytes_per_step")
+target("Steady-state allocation per training step of 784-100-10 ≤ 64 KB",
+       f"{max(allocs) / 1024:.1f} KB (most over t1/t2)" if allocs else "—", max(allocs) <= 64 * 1024 if allocs else None)
+for wl in [wl for wl in workloads if wl.startswith("epoch_")]:
+    gen2 = ours_field(wl, "gen2_per_epoch_max")
+    target(f"No gen-2 collection during an epoch, `{wl}`", f"{max(gen2)} (most in one epoch, over t1/t2)" if gen2 else "—",
+           max(gen2) == 0 if gen2 else None)
+w("")
+w("Time ratios are ours / theirs (≤ 1.0 is good); MatMul ratios are our GFLOP/s / the peer's at the same thread count")
+w("(≥ 0.8 is good). The baseline is always the fastest peer configuration measured, so a target met here is met")
+w("against every peer in the tables.")
 w("")
 w("## TorchSharp loading workaround")
 w("")

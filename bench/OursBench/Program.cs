@@ -1,18 +1,31 @@
 // Same workloads as bench/peers/torch_bench.py and bench/peers/TorchSharpBench, same JSON lines:
-// {"impl","workload","threads","median_us","reps"}. Autodiff is single-threaded, so threads is always 1.
+// {"impl","workload","threads","median_us","reps", ...extra fields}. Options: --budget SECONDS (timed repeats per workload),
+// --threads N (sets Autodiff.Threading.NumThreads), --epochs N (timed Fashion-MNIST epochs per model).
+// Ours only: bytes allocated per training step, gen-2 collections per epoch, and the 1e6-element forward of Exp and Add
+// against a bare TensorPrimitives call on float[] arrays of the same size.
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using Autodiff;
 using Autodiff.NN;
+using Autodiff.NN.Data;
 using Autodiff.Optim;
+using Tensor = Autodiff.Tensor;
 
 double budget = 1.0;   // seconds of timed repeats per workload (after warm-up)
+int threads = 1, epochs = 3;
 for (int i = 0; i < args.Length; i++)
+{
     if (args[i] == "--budget") budget = double.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--threads") threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--epochs") epochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else throw new ArgumentException($"OursBench: unknown option '{args[i]}' (expected --budget S, --threads N, --epochs N).");
+}
+Threading.NumThreads = threads;
 
-void Report(string workload, double medianUs, int reps) =>
+void Report(string workload, double medianUs, int reps, string extra = "") =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{{\"impl\":\"autodiff\",\"workload\":\"{workload}\",\"threads\":1,\"median_us\":{medianUs:F3},\"reps\":{reps}}}"));
+        $"{{\"impl\":\"autodiff\",\"workload\":\"{workload}\",\"threads\":{Threading.NumThreads},\"median_us\":{medianUs:F3},\"reps\":{reps}{extra}}}"));
 
 // Warm up (at least 3 calls and 0.3 s), then time single calls until the budget is spent (min 5, max 300); median.
 (double medianUs, int reps) Measure(Action step, double perCallDivisor = 1)
@@ -27,45 +40,84 @@ void Report(string workload, double medianUs, int reps) =>
         step();
         times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / perCallDivisor);
     }
-    times.Sort();
-    int n = times.Count;
-    double med = n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-    return (med, n);
+    return (Median(times), times.Count);
 }
 
-void Train(string name, int[] sizes, int batch, Func<IEnumerable<Tensor>, Optimizer> makeOpt)
+static double Median(List<double> values)
 {
-    var g = new Generator(0);
+    values.Sort();
+    int n = values.Count;
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+static Sequential Mlp(int[] sizes, Generator g)
+{
     var layers = new List<Module>();
     for (int i = 0; i + 1 < sizes.Length; i++)
     {
         layers.Add(new Linear(sizes[i], sizes[i + 1], generator: g));
         if (i + 2 < sizes.Length) layers.Add(new ReLU());
     }
-    var model = new Sequential(layers.ToArray());
+    return new Sequential([.. layers]);
+}
+
+static float TrainStep(Module model, Optimizer opt, Tensor x, int[] labels)
+{
+    var loss = Functional.CrossEntropy(model.Forward(x), labels);
+    opt.ZeroGrad();
+    loss.Backward();
+    opt.Step();
+    return loss.Item();
+}
+
+// The two training configurations of the issue (and of Autodiff.Examples/FashionMnist): name, sizes, batch, optimizer.
+var configs = new (string Name, int[] Sizes, int Batch, Func<IEnumerable<Tensor>, Optimizer> MakeOpt)[]
+{
+    ("784-100-10_b100_sgd", [784, 100, 10], 100, p => new SGD(p, lr: 0.1f)),
+    ("784-256-256-10_b128_adam", [784, 256, 256, 10], 128, p => new Adam(p, lr: 1e-3f)),
+};
+
+foreach (var (name, sizes, batch, makeOpt) in configs)
+{
+    var g = new Generator(0);
+    var model = Mlp(sizes, g);
     var opt = makeOpt(model.Parameters());
     var x = Tensor.Rand([batch, sizes[0]], g);
     var labels = Enumerable.Range(0, batch).Select(i => i % sizes[^1]).ToArray();
-    var (m, r) = Measure(() =>
-    {
-        var loss = Functional.CrossEntropy(model.Forward(x), labels);
-        opt.ZeroGrad();
-        loss.Backward();
-        opt.Step();
-    });
-    Report(name, m, r);
+    var (m, r) = Measure(() => TrainStep(model, opt, x, labels));
+    // Steady-state allocation per step, after the warm-up above; all threads (kernels may use workers).
+    const int allocSteps = 50;
+    long before = GC.GetTotalAllocatedBytes(precise: true);
+    for (int i = 0; i < allocSteps; i++) TrainStep(model, opt, x, labels);
+    double bytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)allocSteps;
+    Report($"train_{name}", m, r, string.Create(CultureInfo.InvariantCulture, $",\"alloc_bytes_per_step\":{bytesPerStep:F0}"));
 }
 
-Train("train_784-100-10_b100_sgd", [784, 100, 10], 100, p => new SGD(p, lr: 0.1f));
-Train("train_784-256-256-10_b128_adam", [784, 256, 256, 10], 128, p => new Adam(p, lr: 1e-3f));
-
-foreach (var (mm, kk, nn) in new[] { (64, 64, 64), (256, 256, 256), (1024, 1024, 1024), (100, 784, 100) })
+// MatMul, float32. Squares and [M,K]x[K,N]; then the first layer of each network, forward and its two backward products:
+//   xWt  = x·Wᵀ  (x [batch, in], W [out, in])            -> M = batch, K = in,    N = out
+//   dyW  = dy·W  (dy [batch, out], W [out, in])           -> M = batch, K = out,   N = in
+//   dyTx = dyᵀ·x (dy [batch, out] read transposed, x [batch, in]) -> M = out, K = batch, N = in
+// through the public API: Functional.Linear for x·Wᵀ and Ops.Transpose for dyᵀ (whatever copies they make count).
+var matmuls = new (int M, int K, int N, string Kind)[]
+{
+    (64, 64, 64, ""), (256, 256, 256, ""), (1024, 1024, 1024, ""), (100, 784, 100, ""),
+    (100, 784, 100, "xWt"), (100, 100, 784, "dyW"), (100, 100, 784, "dyTx"),
+    (128, 784, 256, "xWt"), (128, 256, 784, "dyW"), (256, 128, 784, "dyTx"),
+};
+foreach (var (mm, kk, nn, kind) in matmuls)
 {
     var g = new Generator(1);
-    var a = Tensor.Randn([mm, kk], g);
-    var b = Tensor.Randn([kk, nn], g);
-    var (m, r) = Measure(() => a.MatMul(b));
-    Report($"matmul_{mm}x{kk}x{nn}", m, r);
+    // Stored shapes: xWt reads b as [N, K]; dyTx reads a as [K, M].
+    var a = Tensor.Randn(kind == "dyTx" ? [kk, mm] : [mm, kk], g);
+    var b = Tensor.Randn(kind == "xWt" ? [nn, kk] : [kk, nn], g);
+    Func<Tensor> product = kind switch
+    {
+        "xWt" => () => Functional.Linear(a, b),
+        "dyTx" => () => Ops.Transpose(a, 0, 1).MatMul(b),
+        _ => () => a.MatMul(b),
+    };
+    var (m, r) = Measure(() => { using (Tape.NoGrad()) product(); });
+    Report($"matmul_{mm}x{kk}x{nn}{(kind == "" ? "" : "_" + kind)}", m, r);
 }
 
 {
@@ -79,4 +131,51 @@ foreach (var (mm, kk, nn) in new[] { (64, 64, 64), (256, 256, 256), (1024, 1024,
         x.Sum().Backward();
     }, perCallDivisor: chain);
     Report("chain1000_mul_fwd_bwd_per_op", m, r);
+}
+
+// Element-wise forward at 1e6 (nothing recorded: the inputs do not require grad) against TensorPrimitives on float[].
+{
+    const int n = 1_000_000;
+    var a = Tensor.Randn([n], seed: 1);
+    var b = Tensor.Randn([n], seed: 2);
+    var (xs, ys, zs) = (a.ToArray(), b.ToArray(), new float[n]);
+    foreach (var (name, ours, bare) in new (string, Func<Tensor>, Action)[]
+    {
+        ("exp_1e6_fwd", () => a.Exp(), () => TensorPrimitives.Exp(xs, zs)),
+        ("add_1e6_fwd", () => a + b, () => TensorPrimitives.Add(xs, ys, zs)),
+    })
+    {
+        var (bareUs, _) = Measure(bare);
+        var (m, r) = Measure(() => ours());
+        Report(name, m, r, string.Create(CultureInfo.InvariantCulture, $",\"bare_us\":{bareUs:F3}"));
+    }
+}
+
+// One Fashion-MNIST epoch: all 60,000 training images, shuffled by the seeded DataLoader as in the example, forward +
+// backward + step per batch. Data loaded once, outside the timing; 20 warm-up steps; median of the timed epochs.
+if (!FashionMnist.IsAvailable())
+{
+    Console.WriteLine($"{{\"impl\":\"autodiff\",\"skipped\":\"Fashion-MNIST epochs: {FashionMnist.HowToGet}\"}}");
+    return;
+}
+var train = FashionMnist.Load(train: true);
+foreach (var (label, (name, sizes, batch, makeOpt)) in new[] { "twolayer", "mlp" }.Zip(configs))
+{
+    var g = new Generator(0);
+    var model = Mlp(sizes, g);
+    var opt = makeOpt(model.Parameters());
+    var loader = new DataLoader(train, batch, shuffle: true, seed: 0);
+    foreach (var (x, y) in loader.Take(20)) TrainStep(model, opt, x, y);
+    var times = new List<double>();
+    int gen2Max = 0;
+    for (int e = 0; e < epochs; e++)
+    {
+        int gen2 = GC.CollectionCount(2);
+        long t0 = Stopwatch.GetTimestamp();
+        double lossSum = 0;
+        foreach (var (x, y) in loader) lossSum += TrainStep(model, opt, x, y);
+        times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+        gen2Max = Math.Max(gen2Max, GC.CollectionCount(2) - gen2);
+    }
+    Report($"epoch_{label}_{name}", Median(times), times.Count, $",\"gen2_per_epoch_max\":{gen2Max}");
 }

@@ -7,7 +7,9 @@ warm up (>= 3 calls and >= 0.3 s), then time single calls with time.perf_counter
 budget is spent (min 5, max 300 calls) and report the median.
 """
 import argparse
+import gzip
 import json
+import os
 import time
 
 import torch
@@ -16,6 +18,8 @@ p = argparse.ArgumentParser()
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--budget", type=float, default=1.0, help="seconds of timed repeats per workload")
 p.add_argument("--impl", default="pytorch", help="label for the impl field (e.g. pytorch-openblas)")
+p.add_argument("--epochs", type=int, default=3, help="timed Fashion-MNIST epochs per model")
+p.add_argument("--data", default="/usr/share/datasets/fashion-mnist", help="folder with the Fashion-MNIST IDX files")
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -39,41 +43,56 @@ def measure(step, divisor=1.0):
         t0 = time.perf_counter()
         step()
         times.append((time.perf_counter() - t0) * 1e6 / divisor)
-    times.sort()
-    n = len(times)
-    med = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
-    return med, n
+    return median(times), len(times)
 
 
-def train(name, sizes, batch, make_opt):
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def mlp(sizes):
     torch.manual_seed(0)
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
         if i + 2 < len(sizes):
             layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
+    return torch.nn.Sequential(*layers)
+
+
+def train_step(model, opt, x, labels):
+    loss = torch.nn.functional.cross_entropy(model(x), labels)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+# The two training configurations of the issue (and of Autodiff.Examples/FashionMnist).
+CONFIGS = [("784-100-10_b100_sgd", [784, 100, 10], 100, lambda p: torch.optim.SGD(p, lr=0.1)),
+           ("784-256-256-10_b128_adam", [784, 256, 256, 10], 128, lambda p: torch.optim.Adam(p, lr=1e-3))]
+
+for name, sizes, batch, make_opt in CONFIGS:
+    model = mlp(sizes)
     opt = make_opt(model.parameters())
     x = torch.rand(batch, sizes[0])
     labels = torch.arange(batch) % sizes[-1]
+    report(f"train_{name}", *measure(lambda: train_step(model, opt, x, labels)))
 
-    def step():
-        loss = torch.nn.functional.cross_entropy(model(x), labels)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-    report(name, *measure(step))
-
-
-train("train_784-100-10_b100_sgd", [784, 100, 10], 100, lambda p: torch.optim.SGD(p, lr=0.1))
-train("train_784-256-256-10_b128_adam", [784, 256, 256, 10], 128, lambda p: torch.optim.Adam(p, lr=1e-3))
-
-for (m, k, n) in [(64, 64, 64), (256, 256, 256), (1024, 1024, 1024), (100, 784, 100)]:
+# MatMul, float32: squares and [M,K]x[K,N], then each network's first layer, forward and its two backward products
+# (see bench/OursBench/Program.cs): xWt = x @ W.t(), dyW = dy @ W, dyTx = dy.t() @ x.
+MATMULS = [(64, 64, 64, ""), (256, 256, 256, ""), (1024, 1024, 1024, ""), (100, 784, 100, ""),
+           (100, 784, 100, "xWt"), (100, 100, 784, "dyW"), (100, 100, 784, "dyTx"),
+           (128, 784, 256, "xWt"), (128, 256, 784, "dyW"), (256, 128, 784, "dyTx")]
+for (m, k, n, kind) in MATMULS:
     torch.manual_seed(1)
-    a = torch.randn(m, k, dtype=torch.float32)
-    b = torch.randn(k, n, dtype=torch.float32)
-    report(f"matmul_{m}x{k}x{n}", *measure(lambda: a @ b))
+    a = torch.randn(*((k, m) if kind == "dyTx" else (m, k)), dtype=torch.float32)
+    b = torch.randn(*((n, k) if kind == "xWt" else (k, n)), dtype=torch.float32)
+    product = {"xWt": lambda: torch.nn.functional.linear(a, b), "dyTx": lambda: a.t() @ b}.get(kind, lambda: a @ b)
+    with torch.no_grad():
+        report(f"matmul_{m}x{k}x{n}" + (f"_{kind}" if kind else ""), *measure(product))
 
 CHAIN = 1000
 c = torch.full((1,), 1.0001)
@@ -88,3 +107,51 @@ def chain():
 
 
 report("chain1000_mul_fwd_bwd_per_op", *measure(chain, divisor=CHAIN))
+
+
+def idx_path(stem):
+    """The IDX file, plain or gzipped, in --data; None when absent."""
+    paths = [os.path.join(args.data, stem + ext) for ext in ("", ".gz")]
+    return next((p for p in paths if os.path.exists(p)), None)
+
+
+def read_idx(stem):
+    """An IDX file of unsigned bytes as (dims, uint8 tensor)."""
+    path = idx_path(stem)
+    raw = (gzip.open if path.endswith(".gz") else open)(path, "rb").read()
+    rank = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
+    return dims, torch.frombuffer(bytearray(raw[4 + 4 * rank:]), dtype=torch.uint8)
+
+
+# One Fashion-MNIST epoch: all 60,000 training images, a fresh seeded permutation per epoch, forward + backward + step
+# per batch. Data loaded to tensors once, outside the timing; 20 warm-up steps; median of the timed epochs.
+stems = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
+if not all(idx_path(stem) for stem in stems):
+    print(json.dumps({"impl": args.impl, "skipped": "Fashion-MNIST epochs: data not found in " + args.data +
+                      " (sudo apt-get install dataset-fashion-mnist)"}), flush=True)
+else:
+    dims, pixels = read_idx(stems[0])
+    images = pixels.view(dims[0], dims[1] * dims[2]).float() / 255
+    labels = read_idx(stems[1])[1].long()
+    count = labels.numel()
+    for label, (name, sizes, batch, make_opt) in zip(["twolayer", "mlp"], CONFIGS):
+        model = mlp(sizes)
+        opt = make_opt(model.parameters())
+        g = torch.Generator().manual_seed(0)
+
+        def epoch(steps=None):
+            order = torch.randperm(count, generator=g)
+            for i, start in enumerate(range(0, count, batch)):
+                if steps is not None and i == steps:
+                    return
+                index = order[start:start + batch]
+                train_step(model, opt, images[index], labels[index])
+
+        epoch(steps=20)
+        times = []
+        for _ in range(args.epochs):
+            t0 = time.perf_counter()
+            epoch()
+            times.append((time.perf_counter() - t0) * 1e6)
+        report(f"epoch_{label}_{name}", median(times), len(times))

@@ -1,16 +1,21 @@
 // TorchSharp side of the side-by-side benchmark (bench/compare.sh). Not part of Autodiff.sln.
 // Same workloads, timing policy and JSON lines as bench/OursBench and bench/peers/torch_bench.py.
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Compression;
 using TorchSharp;
 using static TorchSharp.torch;
 
-int threads = 1;
+int threads = 1, epochs = 3;
 double budget = 1.0;
+string data = "/usr/share/datasets/fashion-mnist";
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--threads") threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--budget") budget = double.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--epochs") epochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--data") data = args[++i];
 }
 
 try
@@ -40,12 +45,17 @@ void Report(string workload, double medianUs, int reps) =>
         step();
         times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / divisor);
     }
-    times.Sort();
-    int n = times.Count;
-    return (n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2, n);
+    return (Median(times), times.Count);
 }
 
-void Train(string name, int[] sizes, int batch, Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer> makeOpt)
+static double Median(List<double> values)
+{
+    values.Sort();
+    int n = values.Count;
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+static nn.Module<Tensor, Tensor> Mlp(int[] sizes)
 {
     torch.manual_seed(0);
     var layers = new List<nn.Module<Tensor, Tensor>>();
@@ -54,31 +64,57 @@ void Train(string name, int[] sizes, int batch, Func<IEnumerable<TorchSharp.Modu
         layers.Add(nn.Linear(sizes[i], sizes[i + 1]));
         if (i + 2 < sizes.Length) layers.Add(nn.ReLU());
     }
-    var model = nn.Sequential(layers.ToArray());
+    return nn.Sequential(layers.ToArray());
+}
+
+static float TrainStep(nn.Module<Tensor, Tensor> model, optim.Optimizer opt, Tensor x, Tensor labels)
+{
+    using var scope = torch.NewDisposeScope();
+    var loss = nn.functional.cross_entropy(model.forward(x), labels);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    return loss.item<float>();
+}
+
+// The two training configurations of the issue (and of Autodiff.Examples/FashionMnist).
+var configs = new (string Name, int[] Sizes, int Batch, Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer> MakeOpt)[]
+{
+    ("784-100-10_b100_sgd", [784, 100, 10], 100, p => optim.SGD(p, 0.1)),
+    ("784-256-256-10_b128_adam", [784, 256, 256, 10], 128, p => optim.Adam(p, 1e-3)),
+};
+
+foreach (var (name, sizes, batch, makeOpt) in configs)
+{
+    var model = Mlp(sizes);
     var opt = makeOpt(model.parameters());
     var x = torch.rand(batch, sizes[0]);
     var labels = torch.arange(batch, dtype: ScalarType.Int64) % sizes[^1];
-    var (m, r) = Measure(() =>
-    {
-        using var scope = torch.NewDisposeScope();
-        var loss = nn.functional.cross_entropy(model.forward(x), labels);
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-    });
-    Report(name, m, r);
+    var (m, r) = Measure(() => TrainStep(model, opt, x, labels));
+    Report($"train_{name}", m, r);
 }
 
-Train("train_784-100-10_b100_sgd", [784, 100, 10], 100, p => optim.SGD(p, 0.1));
-Train("train_784-256-256-10_b128_adam", [784, 256, 256, 10], 128, p => optim.Adam(p, 1e-3));
-
-foreach (var (mm, kk, nn_) in new[] { (64, 64, 64), (256, 256, 256), (1024, 1024, 1024), (100, 784, 100) })
+// MatMul, float32: squares and [M,K]x[K,N], then each network's first layer, forward and its two backward products
+// (see bench/OursBench/Program.cs): xWt = linear(x, W), dyW = dy @ W, dyTx = dy.t() @ x.
+var matmuls = new (int M, int K, int N, string Kind)[]
+{
+    (64, 64, 64, ""), (256, 256, 256, ""), (1024, 1024, 1024, ""), (100, 784, 100, ""),
+    (100, 784, 100, "xWt"), (100, 100, 784, "dyW"), (100, 100, 784, "dyTx"),
+    (128, 784, 256, "xWt"), (128, 256, 784, "dyW"), (256, 128, 784, "dyTx"),
+};
+foreach (var (mm, kk, nn_, kind) in matmuls)
 {
     torch.manual_seed(1);
-    var a = torch.randn(mm, kk);
-    var b = torch.randn(kk, nn_);
-    var (m, r) = Measure(() => { using var scope = torch.NewDisposeScope(); a.matmul(b); });
-    Report($"matmul_{mm}x{kk}x{nn_}", m, r);
+    var a = kind == "dyTx" ? torch.randn(kk, mm) : torch.randn(mm, kk);
+    var b = kind == "xWt" ? torch.randn(nn_, kk) : torch.randn(kk, nn_);
+    Func<Tensor> product = kind switch
+    {
+        "xWt" => () => nn.functional.linear(a, b),
+        "dyTx" => () => a.t().matmul(b),
+        _ => () => a.matmul(b),
+    };
+    var (m, r) = Measure(() => { using var scope = torch.NewDisposeScope(); using var noGrad = torch.no_grad(); product(); });
+    Report($"matmul_{mm}x{kk}x{nn_}{(kind == "" ? "" : "_" + kind)}", m, r);
 }
 
 {
@@ -94,4 +130,59 @@ foreach (var (mm, kk, nn_) in new[] { (64, 64, 64), (256, 256, 256), (1024, 1024
     }, divisor: chain);
     Report("chain1000_mul_fwd_bwd_per_op", m, r);
 }
+
+// One Fashion-MNIST epoch: all 60,000 training images, a fresh seeded permutation per epoch, forward + backward + step
+// per batch. Data loaded to tensors once, outside the timing; 20 warm-up steps; median of the timed epochs.
+string? IdxPath(string stem) => new[] { stem, stem + ".gz" }.Select(f => Path.Combine(data, f)).FirstOrDefault(File.Exists);
+string[] stems = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"];
+if (stems.Any(s => IdxPath(s) is null))
+{
+    Console.WriteLine($"{{\"impl\":\"torchsharp\",\"skipped\":\"Fashion-MNIST epochs: data not found in {data} (sudo apt-get install dataset-fashion-mnist)\"}}");
+    return 0;
+}
+var (imageDims, pixels) = ReadIdx(IdxPath(stems[0])!);
+var images = torch.tensor(pixels, [imageDims[0], imageDims[1] * imageDims[2]]).to_type(ScalarType.Float32) / 255f;
+var allLabels = torch.tensor(ReadIdx(IdxPath(stems[1])!).Data).to_type(ScalarType.Int64);
+long count = allLabels.shape[0];
+foreach (var (label, (name, sizes, batch, makeOpt)) in new[] { "twolayer", "mlp" }.Zip(configs))
+{
+    var model = Mlp(sizes);
+    var opt = makeOpt(model.parameters());
+    var generator = new torch.Generator(0);
+    void Epoch(int steps)
+    {
+        using var order = torch.randperm(count, generator: generator);
+        for (long start = 0, i = 0; start < count && i < steps; start += batch, i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var index = order.narrow(0, start, Math.Min(batch, count - start));
+            TrainStep(model, opt, images.index_select(0, index), allLabels.index_select(0, index));
+        }
+    }
+    Epoch(20);
+    var times = new List<double>();
+    for (int e = 0; e < epochs; e++)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        Epoch(int.MaxValue);
+        times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+    }
+    Report($"epoch_{label}_{name}", Median(times), times.Count);
+}
 return 0;
+
+// An IDX file of unsigned bytes (plain or gzipped): its dimensions and data.
+static (long[] Dims, byte[] Data) ReadIdx(string path)
+{
+    byte[] raw = File.ReadAllBytes(path);
+    if (path.EndsWith(".gz", StringComparison.Ordinal))
+    {
+        using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        gzip.CopyTo(output);
+        raw = output.ToArray();
+    }
+    int rank = raw[3];
+    var dims = Enumerable.Range(0, rank).Select(i => (long)BinaryPrimitives.ReadInt32BigEndian(raw.AsSpan(4 + 4 * i))).ToArray();
+    return (dims, raw[(4 + 4 * rank)..]);
+}
