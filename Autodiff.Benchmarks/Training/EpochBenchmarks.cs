@@ -45,14 +45,7 @@ public class EpochBenchmarks
     {
         if (_loader is null) return 0;
         double lossSum = 0;
-        foreach (var (x, y) in _loader)
-        {
-            var loss = Functional.CrossEntropy(_net.Forward(x), y);
-            _optimizer.ZeroGrad();
-            loss.Backward();
-            _optimizer.Step();
-            lossSum += loss.Item();
-        }
+        foreach (var (x, y) in _loader) lossSum += Models.Step(_net, _optimizer, x, y, ownsBatch: true);
         return lossSum / _loader.BatchCount;
     }
 }

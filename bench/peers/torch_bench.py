@@ -3,7 +3,7 @@
 
 Prints one JSON line per workload: {"impl","workload","threads","median_us","reps"}.
 Same workloads and the same timing policy as bench/OursBench and bench/peers/TorchSharpBench:
-warm up (>= 3 calls and >= 0.3 s), then time single calls with time.perf_counter until the
+warm up (>= 3 calls and >= 0.3 s, and 40 calls unless that takes over 3 s), then time single calls with time.perf_counter until the
 budget is spent (min 5, max 300 calls) and report the median.
 """
 import argparse
@@ -34,7 +34,7 @@ def report(workload, median_us, reps):
 def measure(step, divisor=1.0):
     t = time.perf_counter()
     i = 0
-    while i < 3 or time.perf_counter() - t < 0.3:
+    while i < 3 or time.perf_counter() - t < 0.3 or (i < 40 and time.perf_counter() - t < 3):   # same warm-up as OursBench
         step()
         i += 1
     times = []
