@@ -5,9 +5,12 @@ namespace Autodiff.Kernels;
 
 internal static partial class MatMul
 {
-    /// <summary>Below this many flops (<c>2·m·k·n</c>) a product runs on the calling thread: starting workers costs more
-    /// than it saves. Measured on 2 cores (AVX2): one thread is faster up to about 64³, two are faster from about 96³.</summary>
-    private const long ParallelMinFlops = 2L * 80 * 80 * 80;
+    /// <summary>Below this many flops (<c>2·m·k·n</c>) a product runs on the calling thread: starting a worker costs more
+    /// than it saves.</summary>
+    /// <remarks>2·128³ ≈ 4.2 MFLOP, about 60 µs on one AVX2 core, ten times the cost of waking a pool thread. Measured on a
+    /// shared 2-core EPYC (other builds running): one thread was always faster below 128³; two threads were 1.5× faster at
+    /// 1024³, while between 100·784·100 and 512³ the noise (0.6× to 1.25×) hid the crossover.</remarks>
+    private const long ParallelMinFlops = 2L * 128 * 128 * 128;
 
     /// <summary>Splits C into <see cref="Threading.NumThreads"/> disjoint blocks when the product is large enough, and
     /// computes each block with <see cref="Blocked"/> on its own thread (the calling thread takes one).</summary>
