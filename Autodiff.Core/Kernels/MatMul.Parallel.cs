@@ -7,9 +7,10 @@ internal static partial class MatMul
 {
     /// <summary>Below this many flops (<c>2·m·k·n</c>) a product runs on the calling thread: starting a worker costs more
     /// than it saves.</summary>
-    /// <remarks>2·128³ ≈ 4.2 MFLOP, about 60 µs on one AVX2 core, ten times the cost of waking a pool thread. Measured on a
-    /// shared 2-core EPYC (other builds running): one thread was always faster below 128³; two threads were 1.5× faster at
-    /// 1024³, while between 100·784·100 and 512³ the noise (0.6× to 1.25×) hid the crossover.</remarks>
+    /// <remarks>2·128³ ≈ 4.2 MFLOP, about 60 µs on one AVX2 core. Measured on a 2-core EPYC when it was quiet (float32,
+    /// sustained loops, GFLOP/s one thread → two): 128³ 47–54 → 57, 160³ 50–55 → 73–81, 100·784·100 39–41 → 57–62,
+    /// 256³ 59–64 → 84–93; sizes below 128³ were not measured on two threads. When other processes load the machine,
+    /// the second thread often waits for a core and two threads can be slower than one up to ~512³.</remarks>
     private const long ParallelMinFlops = 2L * 128 * 128 * 128;
 
     /// <summary>Splits C into <see cref="Threading.NumThreads"/> disjoint blocks when the product is large enough, and
