@@ -3,35 +3,56 @@ using BenchmarkDotNet.Attributes;
 
 namespace Autodiff.Benchmarks.Ops;
 
-/// <summary>The GEMM kernel through the MatMul op, forward only, float32, for the shapes the issue names:
-/// squares and the MLP's [100, 784]·[784, 100] with its two backward products (which read transposes).</summary>
-[MemoryDiagnoser]
+/// <summary>The GEMM kernel (through <c>Compute.Gemm</c>, as <c>Ops.MatMul</c> calls it), float32, on one thread and on
+/// all of them: squares, and a 784-100-10 MLP's first layer at batch 100 (forward and both backward products).</summary>
+/// <remarks>GFLOP/s = 2·m·k·n / median time. The MLP cases: forward <c>y = x·Wᵀ</c> with x [100, 784] and W [100, 784]
+/// (A·Bᵀ); backward <c>dX = g·W</c>, [100, 100]·[100, 784] (A·B); <c>dW = gᵀ·x</c>, g stored [100, 100] (Aᵀ·B).</remarks>
+[MemoryDiagnoser, MedianColumn]
 public class MatMulBenchmarks
 {
-    [Params("64x64x64", "256x256x256", "1024x1024x1024", "100x784x100", "100x100x784^T", "784^Tx100x100")]
-    public string Shape { get; set; } = "";
+    /// <summary>One product <c>C = op(A)·op(B)</c>, op(A) [M, K], op(B) [K, N]; <see cref="Name"/> is what the table shows.</summary>
+    public sealed record GemmCase(string Name, int M, int K, int N, bool TransA, bool TransB)
+    {
+        public override string ToString() => Name;
+    }
 
-    private Tensor _a = null!, _b = null!;
-    private bool _transA, _transB;
-    private int _m, _k, _n;
-    private Tensor _c = null!;
+    public static IEnumerable<GemmCase> Cases =>
+    [
+        new("64x64x64", 64, 64, 64, false, false),
+        new("256x256x256", 256, 256, 256, false, false),
+        new("1024x1024x1024", 1024, 1024, 1024, false, false),
+        new("fwd xWt 100x784x100", 100, 784, 100, false, true),
+        new("dX gW 100x100x784", 100, 100, 784, false, false),
+        new("dW gtX 100x100x784", 100, 100, 784, true, false),
+    ];
+
+    public static IEnumerable<int> ThreadCounts => Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1];
+
+    [ParamsSource(nameof(Cases))]
+    public GemmCase Case { get; set; } = null!;
+
+    /// <summary><see cref="Threading.NumThreads"/> during the run.</summary>
+    [ParamsSource(nameof(ThreadCounts))]
+    public int Threads { get; set; }
+
+    private Tensor _a = null!, _b = null!, _c = null!;
+    private int _savedThreads;
 
     [GlobalSetup]
     public void Setup()
     {
-        var parts = Shape.Split('x');
-        _transA = parts[0].EndsWith('^') || parts[0].EndsWith("^T");
-        _transB = parts[2].EndsWith("^T");
-        _m = int.Parse(parts[0].TrimEnd('T', '^'));
-        _k = int.Parse(parts[1]);
-        _n = int.Parse(parts[2].TrimEnd('T', '^'));
-        // dA = dC·Bᵀ is [m, n]·[n, k]ᵀ-stored; dB = Aᵀ·dC reads A stored [k, m]. Shapes below are the stored ones.
-        _a = Tensor.Randn(_transA ? [_k, _m] : [_m, _k], seed: 1);
-        _b = Tensor.Randn(_transB ? [_n, _k] : [_k, _n], seed: 2);
-        _c = Tensor.Zeros(_m, _n);
+        var (m, k, n) = (Case.M, Case.K, Case.N);
+        // Stored shapes: A is [k, m] when transposed, B is [n, k].
+        _a = Tensor.Randn(Case.TransA ? [k, m] : [m, k], seed: 1);
+        _b = Tensor.Randn(Case.TransB ? [n, k] : [k, n], seed: 2);
+        _c = Tensor.Zeros(m, n);
+        _savedThreads = Threading.NumThreads;
+        Threading.NumThreads = Threads;
     }
 
-    /// <summary>GFLOP/s = 2·m·k·n / time.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => Threading.NumThreads = _savedThreads;
+
     [Benchmark]
-    public void Gemm() => Compute.Gemm(_a, 0, _transA, _b, 0, _transB, _c, 0, _m, _k, _n, accumulate: false);
+    public void Gemm() => Compute.Gemm(_a, 0, Case.TransA, _b, 0, Case.TransB, _c, 0, Case.M, Case.K, Case.N, accumulate: false);
 }

@@ -1,95 +1,199 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autodiff.Kernels;
 
 /// <summary>General matrix multiply over row-major spans: <c>C (+)= op(A) · op(B)</c>, with <c>op</c> an optional transpose.</summary>
 /// <remarks>
-/// <c>op(A)</c> is <c>[m, k]</c> (stored <c>[k, m]</c> when <c>transA</c>), <c>op(B)</c> is <c>[k, n]</c> (stored <c>[n, k]</c>
-/// when <c>transB</c>), <c>C</c> is <c>[m, n]</c>. The backward products of a matmul, <c>dA = dC·Bᵀ</c> and <c>dB = Aᵀ·dC</c>,
-/// are the transposed variants, so no operand is copied to transpose it (except Aᵀ·Bᵀ, which no op needs on a hot path).
-/// Blocked over k and n so a panel of B stays in cache while the rows of A stream past; the inner loop adds four
-/// rank-1 updates per load and store of C, in SIMD vectors of <see cref="Vector{T}"/>.
+/// <para><c>op(A)</c> is <c>[m, k]</c> (stored <c>[k, m]</c> when <c>transA</c>), <c>op(B)</c> is <c>[k, n]</c> (stored
+/// <c>[n, k]</c> when <c>transB</c>), <c>C</c> is <c>[m, n]</c>. The backward products of a matmul, <c>dA = dC·Bᵀ</c> and
+/// <c>dB = Aᵀ·dC</c>, are transposed variants; the packing routines read the transposes in place.</para>
+/// <para>GotoBLAS/BLIS structure: C is cut into <c>NC</c>-wide column panels; k into blocks of at most <see cref="Kc"/>;
+/// for each (panel, k block) the slice of op(B) is packed into <c>NR</c>-wide column slivers, then op(A) in <c>MC</c>-row
+/// blocks is packed into <see cref="Mr"/>-tall row slivers, and a register-blocked micro-kernel computes each
+/// <c>Mr × NR</c> tile of C from one A sliver and one B sliver, with fused multiply-adds, <c>NR</c> = two SIMD vectors
+/// (6×16 for float and 6×8 for double with AVX2; 6×32 / 6×16 with AVX-512; 6×8 / 6×4 with 128-bit vectors).</para>
+/// <para>Every element is computed the same way: <c>C[i, j] = (…((C₀ + s₀) + s₁) + …)</c> where <c>s_b</c> is the sum over
+/// the b-th k block, accumulated from zero in increasing p by one fused multiply-add per term (<c>C₀</c> is absent when
+/// <c>accumulate</c> is false). The k blocks depend on k alone, so the bits of C do not depend on the vector width, the
+/// position of the element in an edge tile, the alignment of the spans, or the number of threads (threads take disjoint
+/// blocks of C).</para>
 /// </remarks>
-internal static class MatMul
+internal static partial class MatMul
 {
-    private const int BlockK = 256;
-    private const int BlockN = 512;
+    /// <summary>Rows of a micro-tile, and of a packed A sliver.</summary>
+    private const int Mr = 6;
 
+    /// <summary>Largest k block; a packed B sliver, <c>Kc × NR</c>, is 16 KB with AVX2 and stays in L1.</summary>
+    private const int Kc = 256;
+
+    /// <summary>Rows of a packed A block: <c>Mc × Kc</c> is 144 KB (float or double), kept in L2.</summary>
+    private static int Mc<T>() => Unsafe.SizeOf<T>() == sizeof(float) ? 144 : 72;
+
+    /// <summary>Columns of a packed B panel: <c>Kc × Nc</c> is 4 MB, kept in L3.</summary>
+    private static int Nc<T>() => Unsafe.SizeOf<T>() == sizeof(float) ? 4096 : 2048;
+
+    /// <summary>The vector registers the micro-kernel uses.</summary>
+    internal enum VectorWidth { Bits128 = 128, Bits256 = 256, Bits512 = 512 }
+
+    /// <summary>The widest width with hardware fused multiply-add: 512 with AVX-512, 256 with AVX2 + FMA, else 128.</summary>
+    internal static VectorWidth WidestVector =>
+        Vector512.IsHardwareAccelerated ? VectorWidth.Bits512
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported ? VectorWidth.Bits256
+        : VectorWidth.Bits128;
+
+    /// <summary><c>C (+)= op(A) · op(B)</c> on the widest vectors the machine has; see <see cref="MatMul"/>.</summary>
+    /// <remarks>With <paramref name="accumulate"/> false, C's old contents are never read (they may be NaN).</remarks>
     public static void Gemm<T>(ReadOnlySpan<T> a, bool transA, ReadOnlySpan<T> b, bool transB, Span<T> c, int m, int k, int n, bool accumulate)
         where T : struct, IFloatingPointIeee754<T>
-    {
-        if (!accumulate) c.Slice(0, m * n).Clear();
-        if (m == 0 || n == 0 || k == 0) return;
-        if (transB && !transA)
-        {
-            // C[i, j] += A[i, :] · B[j, :], both rows contiguous.
-            for (int i = 0; i < m; i++)
-            {
-                var ai = a.Slice(i * k, k);
-                var ci = c.Slice(i * n, n);
-                for (int j = 0; j < n; j++) ci[j] += Reduce.Dot(ai, b.Slice(j * k, k));
-            }
-            return;
-        }
-        if (transB)
-        {
-            var bt = new T[k * n];
-            for (int j = 0; j < n; j++)
-                for (int p = 0; p < k; p++) bt[p * n + j] = b[j * k + p];
-            Gemm(a, transA, bt, false, c, m, k, n, accumulate: true);
-            return;
-        }
-        for (int j0 = 0; j0 < n; j0 += BlockN)
-        {
-            int nb = Math.Min(BlockN, n - j0);
-            for (int p0 = 0; p0 < k; p0 += BlockK)
-            {
-                int kb = Math.Min(BlockK, k - p0);
-                for (int i = 0; i < m; i++)
-                    RowUpdate(a, transA, b, c.Slice(i * n + j0, nb), i, m, k, n, p0, kb, j0);
-            }
-        }
-    }
+        => Gemm(a, transA, b, transB, c, m, k, n, accumulate, WidestVector);
 
-    /// <summary><c>C[i, j0:j0+nb] += Σ_{p in block} A[i, p] · B[p, j0:j0+nb]</c>.</summary>
-    private static void RowUpdate<T>(ReadOnlySpan<T> a, bool transA, ReadOnlySpan<T> b, Span<T> ci, int i, int m, int k, int n, int p0, int kb, int j0)
+    /// <summary><see cref="Gemm{T}(ReadOnlySpan{T}, bool, ReadOnlySpan{T}, bool, Span{T}, int, int, int, bool)"/> on the
+    /// given vector width (the tests run the 128-bit fallback and compare it with the wider kernels, bit for bit).</summary>
+    internal static void Gemm<T>(ReadOnlySpan<T> a, bool transA, ReadOnlySpan<T> b, bool transB, Span<T> c, int m, int k, int n,
+        bool accumulate, VectorWidth width)
         where T : struct, IFloatingPointIeee754<T>
     {
-        int width = Vector<T>.Count;
-        int nb = ci.Length;
-        ref T cRef = ref MemoryMarshal.GetReference(ci);
-        ref T bRef = ref MemoryMarshal.GetReference(b);
-        int p = p0, pEnd = p0 + kb;
-        for (; p + 4 <= pEnd; p += 4)
+        // The loops below index through refs, so the lengths are checked here, once.
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfLessThan(a.Length, m * k, nameof(a));
+        ArgumentOutOfRangeException.ThrowIfLessThan(b.Length, k * n, nameof(b));
+        ArgumentOutOfRangeException.ThrowIfLessThan(c.Length, m * n, nameof(c));
+        if (m == 0 || n == 0) return;
+        if (k == 0)
         {
-            T a0 = A(a, transA, i, p, m, k), a1 = A(a, transA, i, p + 1, m, k);
-            T a2 = A(a, transA, i, p + 2, m, k), a3 = A(a, transA, i, p + 3, m, k);
-            var (v0, v1, v2, v3) = (new Vector<T>(a0), new Vector<T>(a1), new Vector<T>(a2), new Vector<T>(a3));
-            nuint r0 = (nuint)(p * n + j0), r1 = r0 + (nuint)n, r2 = r1 + (nuint)n, r3 = r2 + (nuint)n;
-            int j = 0;
-            for (; j + width <= nb; j += width)
-            {
-                nuint u = (nuint)j;
-                var acc = Vector.LoadUnsafe(ref cRef, u);
-                acc += v0 * Vector.LoadUnsafe(ref bRef, r0 + u) + v1 * Vector.LoadUnsafe(ref bRef, r1 + u)
-                     + v2 * Vector.LoadUnsafe(ref bRef, r2 + u) + v3 * Vector.LoadUnsafe(ref bRef, r3 + u);
-                acc.StoreUnsafe(ref cRef, u);
-            }
-            for (; j < nb; j++)
-            {
-                int u = j0 + j;
-                ci[j] += a0 * b[p * n + u] + a1 * b[(p + 1) * n + u] + a2 * b[(p + 2) * n + u] + a3 * b[(p + 3) * n + u];
-            }
+            if (!accumulate) c.Slice(0, m * n).Clear();                              // an empty sum is 0
+            return;
         }
-        for (; p < pEnd; p++)
+        var problem = new Problem(transA, transB, m, k, n, accumulate);
+        switch (width)
         {
-            T ap = A(a, transA, i, p, m, k);
-            var bp = b.Slice(p * n + j0, nb);
-            Elementwise.MultiplyAdd<T>(bp, ap, ci, ci);
+            case VectorWidth.Bits512: Run<T, Vector512<T>, Gemm512<T>>(a, b, c, problem); break;
+            case VectorWidth.Bits256: Run<T, Vector256<T>, Gemm256<T>>(a, b, c, problem); break;
+            default: Run<T, Vector128<T>, Gemm128<T>>(a, b, c, problem); break;
         }
     }
 
-    private static T A<T>(ReadOnlySpan<T> a, bool transA, int i, int p, int m, int k) => transA ? a[p * m + i] : a[i * k + p];
+    /// <summary>The shape of one product and how its operands are stored.</summary>
+    private readonly record struct Problem(bool TransA, bool TransB, int M, int K, int N, bool Accumulate);
+
+    /// <summary>Depth of the k blocks: k cut into <c>⌈k / Kc⌉</c> blocks of equal size (the last one shorter), a function
+    /// of k alone, so the summation order of C never depends on anything else.</summary>
+    private static int BlockDepth(int k)
+    {
+        int blocks = (k + Kc - 1) / Kc;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /// <summary>Computes rows <c>[i0, i1)</c> × columns <c>[j0, j1)</c> of C on the calling thread.</summary>
+    private static void Blocked<T, TVector, TSimd>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, in Problem g, int i0, int i1, int j0, int j1)
+        where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
+    {
+        var (m, k, n) = (g.M, g.K, g.N);
+        int nr = 2 * TSimd.Count;
+        int kc = BlockDepth(k);
+        int mc = Math.Min(Mc<T>(), RoundUp(i1 - i0, Mr));
+        int nc = Math.Min(Nc<T>(), RoundUp(j1 - j0, nr));
+        Span<T> packedA = Workspace<T>.PackedA(mc * kc), packedB = Workspace<T>.PackedB(nc * kc), tile = Workspace<T>.Tile(Mr * nr);
+        ref T c0 = ref MemoryMarshal.GetReference(c);
+        for (int jc = j0; jc < j1; jc += nc)
+        {
+            int ncb = Math.Min(nc, j1 - jc);
+            for (int pc = 0; pc < k; pc += kc)
+            {
+                int kcb = Math.Min(kc, k - pc);
+                bool overwrite = !g.Accumulate && pc == 0;                           // the first k block sets C
+                // Slivers of op(B)ᵀ, whose element [j, p] = op(B)[p, j] is b[j·k + p] (transB) or b[p·n + j].
+                Pack(b, transposed: !g.TransB, g.TransB ? k : n, jc, ncb, pc, kcb, nr, packedB);
+                for (int ic = i0; ic < i1; ic += mc)
+                {
+                    int mcb = Math.Min(mc, i1 - ic);
+                    // Slivers of op(A), whose element [i, p] is a[p·m + i] (transA) or a[i·k + p].
+                    Pack(a, transposed: g.TransA, g.TransA ? m : k, ic, mcb, pc, kcb, Mr, packedA);
+                    for (int jr = 0; jr < ncb; jr += nr)
+                        for (int ir = 0; ir < mcb; ir += Mr)
+                            MicroKernel<T, TVector, TSimd>(kcb, ref packedA[ir * kcb], ref packedB[jr * kcb],
+                                ref Unsafe.Add(ref c0, (ic + ir) * n + jc + jr), n,
+                                Math.Min(Mr, mcb - ir), Math.Min(nr, ncb - jr), overwrite, tile);
+                }
+            }
+        }
+    }
+
+    /// <summary>One tile of C: <c>C[r, j] (+)= Σ_p A[r, p] · B[p, j]</c> for r &lt; <paramref name="rows"/> (≤ Mr),
+    /// j &lt; <paramref name="cols"/> (≤ NR), p &lt; <paramref name="kc"/>, from a packed A sliver (<c>a[p·Mr + r]</c>) and
+    /// a packed B sliver (<c>b[p·NR + j]</c>). The sum starts from zero and adds the terms in increasing p, each by one
+    /// fused multiply-add; then C is set to it (<paramref name="overwrite"/>) or C is added to it.</summary>
+    /// <remarks>The twelve accumulators (six rows × two vectors) stay in registers. A partial tile is computed in full
+    /// (the packed slivers are zero-padded) into <paramref name="tile"/>, and only its valid part reaches C, by the same
+    /// addition, so an element gets the same bits in a partial tile as in a full one.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel<T, TVector, TSimd>(int kc, ref T a, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
+        where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
+    {
+        nuint w = (nuint)TSimd.Count;
+        TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            // Row r of the tile += A[r, p] · B[p, :], where B[p, :] is the vector pair (b0, b1).
+            TVector b0 = TSimd.Load(ref b, 0), b1 = TSimd.Load(ref b, w);
+            TVector ar = TSimd.Broadcast(a);
+            c00 = TSimd.MultiplyAdd(ar, b0, c00); c01 = TSimd.MultiplyAdd(ar, b1, c01);
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, 1));
+            c10 = TSimd.MultiplyAdd(ar, b0, c10); c11 = TSimd.MultiplyAdd(ar, b1, c11);
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, 2));
+            c20 = TSimd.MultiplyAdd(ar, b0, c20); c21 = TSimd.MultiplyAdd(ar, b1, c21);
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, 3));
+            c30 = TSimd.MultiplyAdd(ar, b0, c30); c31 = TSimd.MultiplyAdd(ar, b1, c31);
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, 4));
+            c40 = TSimd.MultiplyAdd(ar, b0, c40); c41 = TSimd.MultiplyAdd(ar, b1, c41);
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, 5));
+            c50 = TSimd.MultiplyAdd(ar, b0, c50); c51 = TSimd.MultiplyAdd(ar, b1, c51);
+            a = ref Unsafe.Add(ref a, Mr);
+            b = ref Unsafe.Add(ref b, 2 * w);
+        }
+
+        int nr = 2 * (int)w;
+        bool full = rows == Mr && cols == nr;
+        ref T t = ref full ? ref c : ref MemoryMarshal.GetReference(tile);
+        int ldt = full ? ldc : nr;
+        bool set = overwrite || !full;
+        StoreRow<T, TVector, TSimd>(c00, c01, ref t, set);
+        StoreRow<T, TVector, TSimd>(c10, c11, ref Unsafe.Add(ref t, ldt), set);
+        StoreRow<T, TVector, TSimd>(c20, c21, ref Unsafe.Add(ref t, 2 * ldt), set);
+        StoreRow<T, TVector, TSimd>(c30, c31, ref Unsafe.Add(ref t, 3 * ldt), set);
+        StoreRow<T, TVector, TSimd>(c40, c41, ref Unsafe.Add(ref t, 4 * ldt), set);
+        StoreRow<T, TVector, TSimd>(c50, c51, ref Unsafe.Add(ref t, 5 * ldt), set);
+        if (full) return;
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+            {
+                ref T cij = ref Unsafe.Add(ref c, r * ldc + j);
+                T sum = tile[r * nr + j];
+                cij = overwrite ? sum : cij + sum;
+            }
+    }
+
+    /// <summary><c>destination[0 .. 2w) = (lo, hi)</c> when <paramref name="set"/>, else <c>destination[..] += (lo, hi)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<T, TVector, TSimd>(TVector lo, TVector hi, ref T destination, bool set)
+        where T : struct where TVector : struct where TSimd : IGemmSimd<T, TVector>
+    {
+        nuint w = (nuint)TSimd.Count;
+        if (!set)
+        {
+            lo = TSimd.Add(TSimd.Load(ref destination, 0), lo);
+            hi = TSimd.Add(TSimd.Load(ref destination, w), hi);
+        }
+        TSimd.Store(lo, ref destination, 0);
+        TSimd.Store(hi, ref destination, w);
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }

@@ -1,0 +1,198 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using Autodiff;
+using Autodiff.Kernels;
+
+namespace Autodiff.Tests.Core;
+
+/// <summary>Kernels/MatMul.cs, the packed GEMM <c>C (+)= op(A)·op(B)</c>: values against a float64 reference on shapes around
+/// every block boundary, for both transposes, both dtypes and both modes; and the bits of C, which must not depend on the
+/// thread count, the vector width, the alignment of the spans or where an element falls in a tile.</summary>
+public class GemmKernelTests
+{
+    // Block sizes in MatMul: Mr = 6; NR = 16 (float) / 8 (double) with AVX2; Kc = 256; Mc = 144 / 72; Nc = 4096 / 2048.
+    private static readonly int[][] Shapes =
+    [
+        [1, 1, 1], [2, 3, 5], [7, 11, 13], [31, 37, 41],          // tiny and primes
+        [5, 4, 15], [6, 9, 16], [7, 3, 17], [12, 5, 32], [13, 2, 33], // around Mr and NR
+        [9, 255, 10], [8, 256, 9], [10, 257, 11], [4, 513, 3],  // around Kc (k = 257: two blocks of 129 and 128)
+        [71, 3, 5], [72, 4, 6], [73, 5, 7], [143, 3, 9], [144, 2, 17], [145, 3, 8], // around Mc (double, float)
+        [3, 2, 2047], [2, 3, 2049], [3, 2, 4095], [2, 1, 4097], // around Nc (double, float)
+        [0, 5, 3], [3, 0, 4], [4, 5, 0], [0, 0, 0],              // empty
+    ];
+
+    private static IEnumerable<TestCaseData> ShapeCases() =>
+        Shapes.Select(s => new TestCaseData(s[0], s[1], s[2]).SetArgDisplayNames($"{s[0]}x{s[1]}x{s[2]}"));
+
+    [TestCaseSource(nameof(ShapeCases))]
+    public void Gemm_MatchesFloat64Reference_Float32(int m, int k, int n) => CheckAllVariants<float>(m, k, n);
+
+    [TestCaseSource(nameof(ShapeCases))]
+    public void Gemm_MatchesFloat64Reference_Float64(int m, int k, int n) => CheckAllVariants<double>(m, k, n);
+
+    [Test]
+    public void Gemm_ThreadCountDoesNotChangeBits()
+    {
+        int saved = Threading.NumThreads;
+        try
+        {
+            // m > n splits rows, n > m splits columns; k > Kc gives several k blocks.
+            foreach (var (m, k, n) in new[] { (300, 520, 200), (150, 300, 611), (100, 784, 100) })
+                foreach (var (transA, transB) in TransposeCombos)
+                {
+                    var one = RunWithThreads<float>(1, m, k, n, transA, transB);
+                    Assert.That(RunWithThreads<float>(2, m, k, n, transA, transB), Is.EqualTo(one), $"{m}x{k}x{n} {transA} {transB}, 2 threads");
+                    Assert.That(RunWithThreads<float>(3, m, k, n, transA, transB), Is.EqualTo(one), $"{m}x{k}x{n} {transA} {transB}, 3 threads");
+                }
+            var oneDouble = RunWithThreads<double>(1, 200, 300, 250, true, true);
+            Assert.That(RunWithThreads<double>(3, 200, 300, 250, true, true), Is.EqualTo(oneDouble), "double, 3 threads");
+        }
+        finally
+        {
+            Threading.NumThreads = saved;
+        }
+    }
+
+    [Test]
+    public void Gemm_AlignmentDoesNotChangeBits()
+    {
+        const int m = 37, k = 300, n = 45;
+        var rng = new Random(7);
+        var a = RandomArray<float>(rng, m * k);
+        var b = RandomArray<float>(rng, k * n);
+        float[]? first = null;
+        for (int offset = 0; offset < 9; offset++)
+        {
+            var (aa, bb, cc) = (new float[m * k + offset], new float[k * n + offset], new float[m * n + offset]);
+            a.CopyTo(aa, offset);
+            b.CopyTo(bb, offset);
+            MatMul.Gemm<float>(aa.AsSpan(offset), false, bb.AsSpan(offset), true, cc.AsSpan(offset), m, k, n, accumulate: false);
+            var c = cc[offset..];
+            first ??= c;
+            Assert.That(c, Is.EqualTo(first), $"offset {offset}");
+        }
+    }
+
+    [Test]
+    public void Gemm_VectorWidthDoesNotChangeBits()
+    {
+        var widths = new List<MatMul.VectorWidth> { MatMul.VectorWidth.Bits128 };
+        if (Vector256.IsHardwareAccelerated) widths.Add(MatMul.VectorWidth.Bits256);
+        if (Vector512.IsHardwareAccelerated) widths.Add(MatMul.VectorWidth.Bits512);
+        foreach (var (transA, transB) in TransposeCombos)
+        {
+            Assert.That(RunWithWidths<float>(widths, 53, 300, 70, transA, transB), Is.True, $"float {transA} {transB}");
+            Assert.That(RunWithWidths<double>(widths, 53, 300, 70, transA, transB), Is.True, $"double {transA} {transB}");
+        }
+    }
+
+    [Test]
+    public void Gemm_EdgeTileElementsEqualFullTileElements()
+    {
+        // Rows 1.. of A·B computed as a product of their own sit in different tiles (row r moves from tile row r % 6 to
+        // (r - 1) % 6, and the last tile is partial), yet each element must keep its bits.
+        const int m = 20, k = 270, n = 37;
+        var rng = new Random(3);
+        var a = RandomArray<float>(rng, m * k);
+        var b = RandomArray<float>(rng, k * n);
+        var full = new float[m * n];
+        MatMul.Gemm<float>(a, false, b, false, full, m, k, n, accumulate: false);
+        var shifted = new float[(m - 1) * n];
+        MatMul.Gemm<float>(a.AsSpan(k), false, b, false, shifted, m - 1, k, n, accumulate: false);
+        Assert.That(shifted, Is.EqualTo(full[n..]));
+        // Columns 0..n-2 as a product of their own: B's columns are rows of Bᵀ, so pass Bᵀ and drop its last row.
+        var bt = new float[n * k];
+        for (int p = 0; p < k; p++)
+            for (int j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
+        var narrow = new float[m * (n - 1)];
+        MatMul.Gemm<float>(a, false, bt, true, narrow, m, k, n - 1, accumulate: false);
+        for (int i = 0; i < m; i++)
+            Assert.That(narrow.AsSpan(i * (n - 1), n - 1).ToArray(), Is.EqualTo(full.AsSpan(i * n, n - 1).ToArray()), $"row {i}");
+    }
+
+    [Test]
+    public void Gemm_ThrowsWhenASpanIsTooShort()
+    {
+        var x = new float[6];
+        Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.Gemm<float>(x, false, x, false, new float[4], 2, 4, 2, false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.Gemm<float>(x, false, x, false, new float[3], 2, 3, 2, false));
+    }
+
+    private static readonly (bool, bool)[] TransposeCombos = [(false, false), (false, true), (true, false), (true, true)];
+
+    /// <summary>Every (transA, transB, accumulate) on one shape, with each operand a slice in the middle of a larger array
+    /// whose other elements must stay untouched; C starts as NaN when not accumulating (its old value must not be read).</summary>
+    private static void CheckAllVariants<T>(int m, int k, int n) where T : struct, IFloatingPointIeee754<T>
+    {
+        const int pad = 5;
+        var rng = new Random(m * 10007 + k * 101 + n);
+        foreach (var (transA, transB) in TransposeCombos)
+            foreach (bool accumulate in new[] { false, true })
+            {
+                string what = $"{typeof(T).Name} {m}x{k}x{n} transA={transA} transB={transB} accumulate={accumulate}";
+                var a = RandomArray<T>(rng, m * k + 2 * pad);
+                var b = RandomArray<T>(rng, k * n + 2 * pad);
+                var c = RandomArray<T>(rng, m * n + 2 * pad);
+                if (!accumulate) c.AsSpan(pad, m * n).Fill(T.NaN);
+                var before = (T[])c.Clone();
+
+                MatMul.Gemm<T>(a.AsSpan(pad, m * k), transA, b.AsSpan(pad, k * n), transB, c.AsSpan(pad, m * n), m, k, n, accumulate);
+
+                Assert.That(c[..pad], Is.EqualTo(before[..pad]), $"{what}: elements before C changed");
+                Assert.That(c[(pad + m * n)..], Is.EqualTo(before[(pad + m * n)..]), $"{what}: elements after C changed");
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                    {
+                        // C[i, j] = C₀[i, j] + Σₚ op(A)[i, p] · op(B)[p, j], in float64; the error bound is (k + 2)·u·Σ|terms|, doubled for the reference's own rounding.
+                        double sum = accumulate ? double.CreateTruncating(before[pad + i * n + j]) : 0, magnitude = Math.Abs(sum);
+                        for (int p = 0; p < k; p++)
+                        {
+                            double term = double.CreateTruncating(a[pad + (transA ? p * m + i : i * k + p)])
+                                        * double.CreateTruncating(b[pad + (transB ? j * k + p : p * n + j)]);
+                            sum += term;
+                            magnitude += Math.Abs(term);
+                        }
+                        double got = double.CreateTruncating(c[pad + i * n + j]);
+                        double tolerance = 2 * (k + 2) * Eps<T>() * magnitude;
+                        Assert.That(got, Is.EqualTo(sum).Within(tolerance), $"{what}: C[{i}, {j}]");
+                    }
+            }
+    }
+
+    /// <summary>The unit roundoff of T: 2⁻²⁴ for float, 2⁻⁵³ for double.</summary>
+    private static double Eps<T>() => typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+
+    private static T[] RandomArray<T>(Random rng, int length) where T : struct, IFloatingPointIeee754<T>
+    {
+        var x = new T[length];
+        for (int i = 0; i < length; i++) x[i] = T.CreateTruncating(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    /// <summary>C = C₀ + op(A)·op(B) on seeded data with <see cref="Threading.NumThreads"/> set to <paramref name="threads"/>.</summary>
+    private static T[] RunWithThreads<T>(int threads, int m, int k, int n, bool transA, bool transB) where T : struct, IFloatingPointIeee754<T>
+    {
+        Threading.NumThreads = threads;
+        var rng = new Random(11);
+        var (a, b, c) = (RandomArray<T>(rng, m * k), RandomArray<T>(rng, k * n), RandomArray<T>(rng, m * n));
+        MatMul.Gemm<T>(a, transA, b, transB, c, m, k, n, accumulate: true);
+        return c;
+    }
+
+    /// <summary>Whether every width in <paramref name="widths"/> gives the bits of the first, overwriting and accumulating.</summary>
+    private static bool RunWithWidths<T>(List<MatMul.VectorWidth> widths, int m, int k, int n, bool transA, bool transB)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(5);
+        var (a, b, c0) = (RandomArray<T>(rng, m * k), RandomArray<T>(rng, k * n), RandomArray<T>(rng, m * n));
+        var first = new Dictionary<bool, T[]>();
+        foreach (var width in widths)
+            foreach (bool accumulate in new[] { false, true })
+            {
+                var c = (T[])c0.Clone();
+                MatMul.Gemm<T>(a, transA, b, transB, c, m, k, n, accumulate, width);
+                if (!first.TryAdd(accumulate, c) && !c.AsSpan().SequenceEqual(first[accumulate])) return false;
+            }
+        return true;
+    }
+}
