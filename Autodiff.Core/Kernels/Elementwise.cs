@@ -63,17 +63,29 @@ internal static class Elementwise
 
     /// <summary><c>destination[i] = x[i] * y[i] + z[i]</c>.</summary>
     /// <remarks>Our own loop rather than TensorPrimitives.MultiplyAdd, whose vector path may fuse the multiply-add while its
-    /// edges do not, so an element's last bit could depend on where the buffer lies in memory.</remarks>
+    /// edges do not, so an element's last bit could depend on where the buffer lies in memory. Here the vector body and
+    /// the scalar tail both multiply, round, then add (never fused), so every element gets the same bits.</remarks>
     public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> z, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) destination[i] = x[i] * y[i] + z[i];
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i + Vector<T>.Count <= x.Length; i += Vector<T>.Count)
+                (new Vector<T>(x.Slice(i)) * new Vector<T>(y.Slice(i)) + new Vector<T>(z.Slice(i))).CopyTo(destination.Slice(i));
+        for (; i < x.Length; i++) destination[i] = x[i] * y[i] + z[i];
     }
 
     /// <summary><c>destination[i] = x[i] * y + z[i]</c>.</summary>
-    /// <remarks>Our own loop, for the reason given on the span overload.</remarks>
+    /// <remarks>Never fused, as the span overload.</remarks>
     public static void MultiplyAdd<T>(ReadOnlySpan<T> x, T y, ReadOnlySpan<T> z, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) destination[i] = x[i] * y + z[i];
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vy = new Vector<T>(y);
+            for (; i + Vector<T>.Count <= x.Length; i += Vector<T>.Count)
+                (new Vector<T>(x.Slice(i)) * vy + new Vector<T>(z.Slice(i))).CopyTo(destination.Slice(i));
+        }
+        for (; i < x.Length; i++) destination[i] = x[i] * y + z[i];
     }
 
     // ---- unary ---------------------------------------------------------------------------------------------
