@@ -14,6 +14,9 @@ for line in open(results_path):
     (errors if "error" in r else skipped if "skipped" in r else rows).append(r)
 
 THREADS = [1, 2]
+for r in rows:                       # one torch thread, two OpenBLAS threads: a two-core configuration, so column t2
+    if r["impl"] == "pytorch-openblas-blas2":
+        r["threads"] = 2
 ours = {(r["threads"], r["workload"]): r for r in rows if r["impl"] == "autodiff"}
 peer_keys = list(dict.fromkeys((r["impl"], r["threads"]) for r in rows if r["impl"] != "autodiff"))
 peer = {(r["impl"], r["threads"], r["workload"]): r for r in rows if r["impl"] != "autodiff"}
@@ -78,18 +81,24 @@ w("    default, and very slow for MatMul.")
 w("  - `pytorch-openblas`: the same torch with `libopenblas0-pthread` selected for `libblas.so.3-x86_64-linux-gnu`, run with")
 w("    `OPENBLAS_NUM_THREADS=1`, so BLAS calls are single-threaded while torch's own OpenMP threads follow tN (this avoids")
 w("    OpenBLAS × OpenMP oversubscription on 2 cores; at t2 the MatMul itself still runs in one OpenBLAS thread).")
+w("  - `pytorch-openblas-blas2`: the same, with torch threads 1 and `OPENBLAS_NUM_THREADS=2`: the BLAS on both cores,")
+w("    the setting that gives OpenBLAS's best two-core MatMul; shown as t2 because it uses both cores.")
 w("  - `torchsharp`: TorchSharp-cpu 0.107 (its own LibTorch 2.10 build with bundled optimised kernels), loaded with a")
 w("    one-byte ELF flag workaround described below.")
 w("- Workloads: training steps are forward + backward + optimizer step on random data with a fixed seed")
 w("  (784-100-10 batch 100 SGD lr 0.1; 784-256-256-10 batch 128 Adam lr 1e-3; cross-entropy loss).")
 w("  `matmul_MxKxN` is float32 [M,K]x[K,N], nothing recorded. The suffixed ones are each network's first layer (batch B,")
 w("  W [out, in]): `_xWt` the forward x·Wᵀ (`linear(x, W)`; ours through `Functional.Linear`), `_dyW` the input")
-w("  gradient dy·W, `_dyTx` the weight gradient dyᵀ·x (ours through `Ops.Transpose`, the peers through a `.t()` view).")
+w("  gradient dy·W, `_dyTx` the weight gradient dyᵀ·x (ours through the GEMM call Linear's backward makes, reading dy")
+w("  transposed in place; the peers through a `.t()` view).")
 w("  `chain1000` is 1,000 `x = x * c` on 1-element tensors, then `sum().backward()`, reported per op (total / 1000).")
 w(f"- `epoch_*`: one Fashion-MNIST epoch (all 60,000 training images, reshuffled with a seeded permutation each epoch,")
 w("  forward + backward + step per batch, the loss read back with `item()` as the example does), TwoLayerNet and MLP as in")
 w("  `Autodiff.Examples/FashionMnist`. Images are loaded into one float tensor beforehand, outside the timing; 20 warm-up")
-w(f"  steps, then the median of {meta.get('EPOCHS', '?')} timed epoch(s).")
+w(f"  steps, then the median of {meta.get('EPOCHS', '?')} timed epoch(s). `epoch_cnn_b128_adam` is the issue's CNN")
+w("  (Conv2d(1,32,3,p1), ReLU, MaxPool2d(2), Conv2d(32,64,3,p1), ReLU, MaxPool2d(2), Flatten, Linear(3136,128), ReLU,")
+w(f"  Linear(128,10); Adam 1e-3, batch 128), {meta.get('CNN_EPOCHS', '?')} timed epoch(s), not run on the reference BLAS.")
+w("- Ours trains inside `Tensor.NewDisposeScope()` per step (buffers reused from the pool), as the Fashion-MNIST example does.")
 w("")
 if meta.get("OURS_ONLY") == "1":
     w("**Peers were skipped in this run (`--ours-only`): ratios and targets against peers are not measured.**")

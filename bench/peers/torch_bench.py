@@ -19,6 +19,7 @@ p.add_argument("--threads", type=int, default=1)
 p.add_argument("--budget", type=float, default=1.0, help="seconds of timed repeats per workload")
 p.add_argument("--impl", default="pytorch", help="label for the impl field (e.g. pytorch-openblas)")
 p.add_argument("--epochs", type=int, default=3, help="timed Fashion-MNIST epochs per model")
+p.add_argument("--cnn-epochs", type=int, default=0, help="timed Fashion-MNIST epochs of the issue's CNN (0: skip)")
 p.add_argument("--data", default="/usr/share/datasets/fashion-mnist", help="folder with the Fashion-MNIST IDX files")
 args = p.parse_args()
 
@@ -155,3 +156,31 @@ else:
             epoch()
             times.append((time.perf_counter() - t0) * 1e6)
         report(f"epoch_{label}_{name}", median(times), len(times))
+
+    # The CNN: Conv2d(1,32,3,p1), ReLU, MaxPool2d(2), Conv2d(32,64,3,p1), ReLU, MaxPool2d(2), Flatten,
+    # Linear(3136,128), ReLU, Linear(128,10); Adam lr 1e-3, batch 128; NCHW input [128, 1, 28, 28].
+    if args.cnn_epochs > 0:
+        nn = torch.nn
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                              nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        g = torch.Generator().manual_seed(0)
+        images4 = images.view(count, 1, 28, 28)
+
+        def cnn_epoch(steps=None):
+            order = torch.randperm(count, generator=g)
+            for i, start in enumerate(range(0, count, 128)):
+                if steps is not None and i == steps:
+                    return
+                index = order[start:start + 128]
+                train_step(model, opt, images4[index], labels[index])
+
+        cnn_epoch(steps=20)
+        times = []
+        for _ in range(args.cnn_epochs):
+            t0 = time.perf_counter()
+            cnn_epoch()
+            times.append((time.perf_counter() - t0) * 1e6)
+        report("epoch_cnn_b128_adam", median(times), len(times))
