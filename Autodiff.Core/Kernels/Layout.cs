@@ -39,6 +39,29 @@ internal static class Layout
         }
     }
 
+    /// <summary><c>y[o, j, :] = x[o, indices[j], :]</c> for x seen as <c>[outer, size, inner]</c> and y as
+    /// <c>[outer, indices.Length, inner]</c>: IndexSelect's forward, one contiguous block copy per selected slice.</summary>
+    public static void IndexCopy<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> indices, int outer, int size, int inner, Span<T> y)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < indices.Length; j++)
+                x.Slice((o * size + indices[j]) * inner, inner).CopyTo(y.Slice((o * indices.Length + j) * inner, inner));
+    }
+
+    /// <summary><c>dx[o, indices[j], :] += dy[o, j, :]</c>, j ascending (a repeated index sums its gradients in that order):
+    /// the adjoint of <see cref="IndexCopy"/>.</summary>
+    public static void IndexAdd<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> indices, int outer, int size, int inner, Span<T> dx)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < indices.Length; j++)
+            {
+                var row = dx.Slice((o * size + indices[j]) * inner, inner);
+                TensorPrimitives.Add(row, dy.Slice((o * indices.Length + j) * inner, inner), row);
+            }
+    }
+
     /// <summary><c>destination[offset + Σ idx(i)[d] · strides[d]] += source[i]</c>: the adjoint of <see cref="Gather"/>, so
     /// repeated (stride 0) positions sum their contributions.</summary>
     public static void ScatterAdd<T>(ReadOnlySpan<T> source, ReadOnlySpan<int> shape, Span<T> destination, int offset, ReadOnlySpan<int> strides)

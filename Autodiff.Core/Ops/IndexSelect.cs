@@ -1,3 +1,5 @@
+using Autodiff.Kernels;
+
 namespace Autodiff;
 
 public static partial class Ops
@@ -16,22 +18,18 @@ public static partial class Ops
             if ((uint)i >= (uint)x.Shape[d])
                 Check.FailRange("IndexSelect", $"index {i} is out of range for dim {dim} of size {x.Shape[d]} (input {x.Shape}).", nameof(indices));
         var saved = (int[])indices.Clone();
-        var inStrides = x.Shape.Strides();
+        var (outer, size, inner) = x.Shape.Around(d);
         var dims = x.Shape.ToArray();
-        dims[d] = 1;
-        var slice = new Shape(dims);                                                     // one selected slice
-        var parts = new Tensor[saved.Length];
-        for (int j = 0; j < saved.Length; j++) parts[j] = Compute.Gather(x, saved[j] * inStrides[d], inStrides, slice);
         dims[d] = saved.Length;
-        var y = Compute.Zeros(new Shape(dims), x.DType);
-        var outStrides = y.Shape.Strides();
-        for (int j = 0; j < saved.Length; j++) Compute.ScatterAdd(parts[j], y, j * outStrides[d], outStrides);   // y[.., j, ..] = x[.., idx[j], ..]
+        var y = Compute.Empty(new Shape(dims), x.DType);
+        if (x.DType == DType.Float32) Layout.IndexCopy<float>(x.F32, saved, outer, size, inner, y.F32);   // y[.., j, ..] = x[.., idx[j], ..]
+        else Layout.IndexCopy<double>(x.F64, saved, outer, size, inner, y.F64);
 
         return Tape.Record("IndexSelect", y, [x], "dx[idx[j]] += g[j]", dy =>
         {
-            var dx = x.GradBuffer();
-            for (int j = 0; j < saved.Length; j++)                                       // dx[.., idx[j], ..] += g[.., j, ..]
-                Compute.ScatterAdd(Compute.Gather(dy, j * outStrides[d], outStrides, slice), dx, saved[j] * inStrides[d], inStrides);
+            var dx = x.GradBuffer();                                                     // dx[.., idx[j], ..] += g[.., j, ..]
+            if (x.DType == DType.Float32) Layout.IndexAdd<float>(dy.F32, saved, outer, size, inner, dx.F32);
+            else Layout.IndexAdd<double>(dy.F64, saved, outer, size, inner, dx.F64);
         });
     }
 }
