@@ -3,11 +3,11 @@ using NumericsTensor = System.Numerics.Tensors.Tensor;
 
 namespace Autodiff;
 
-/// <remarks>Zero-copy views of a tensor's buffer as <see cref="Memory{T}"/> and <see cref="ReadOnlySpan{T}"/>, wrapping
-/// a caller's array without a copy, and conversion to and from <see cref="System.Numerics.Tensors.Tensor{T}"/>.
-/// A buffer seen from outside the library (a wrapped array, an <see cref="AsMemory"/>, a
-/// <see cref="ToNumericsTensor"/>) is never given back to the buffer pool, so disposing the tensor cannot hand
-/// memory that someone else still holds to the next tensor.</remarks>
+// Zero-copy views of a tensor's buffer as Memory<T> and ReadOnlySpan<T>, wrapping
+// a caller's array without a copy, and conversion to and from System.Numerics.Tensors.Tensor<T>.
+// A buffer seen from outside the library (a wrapped array, an AsMemory, a
+// ToNumericsTensor) is never given back to the buffer pool, so disposing the tensor cannot hand
+// memory that someone else still holds to the next tensor.
 public sealed partial class Tensor
 {
     /// <summary>The float32 values as a read-only span over the tensor's own buffer (no copy, and unlike
