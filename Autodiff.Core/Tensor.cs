@@ -113,7 +113,8 @@ public sealed partial class Tensor
 
     /// <summary>The float32 values as a writable span over the tensor's own buffer (no copy). Writes bypass the tape:
     /// use them for initialisation, optimizers and numerical experiments. Taking the span counts as modifying the tensor
-    /// (<see cref="Version"/>), so a recorded op that read it refuses to backpropagate afterwards.</summary>
+    /// (<see cref="Version"/>), so a recorded op that read it refuses to backpropagate afterwards; to only read, use
+    /// <see cref="AsReadOnlySpan"/>.</summary>
     /// <exception cref="InvalidOperationException">The tensor is Float64.</exception>
     public Span<float> AsSpan()
     {
