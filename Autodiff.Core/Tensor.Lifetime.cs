@@ -13,14 +13,18 @@ public sealed partial class Tensor : IDisposable
     /// does nothing.</summary>
     /// <remarks>Optional: a tensor that is never disposed is collected by the GC like any object. Disposing is how a
     /// training loop avoids allocating its activations and gradients afresh every step (see <see cref="NewDisposeScope"/>).
-    /// Spans taken with <see cref="AsSpan"/> before disposing must not be used afterwards.</remarks>
+    /// <para>Views share one buffer: a Reshape or Detach of a tensor, and the tensor itself, each count as an owner, and
+    /// the buffer goes to the pool when the last owner is disposed. Spans taken with <see cref="AsSpan"/> or
+    /// <see cref="AsReadOnlySpan"/> are not owners: they must not be used after that. A buffer that left the library
+    /// (<see cref="FromMemory(Memory{float}, int[])"/> wrapping your array, <see cref="AsMemory"/>,
+    /// <see cref="ToNumericsTensor"/>) never goes to the pool: it is left to the GC, so what holds it stays valid.</para></remarks>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         var (f32, f64) = (_f32, _f64);
         (_f32, _f64, _grad) = (null, null, null);
-        if (Interlocked.Decrement(ref _storage.Owners) == 0) Memory.BufferPool.Return(f32, f64);
+        if (Interlocked.Decrement(ref _storage.Owners) == 0 && _storage.Poolable) Memory.BufferPool.Return(f32, f64);
     }
 
     /// <summary>Starts a scope that owns every tensor an op produces on this thread (or async flow) until it is disposed,

@@ -109,11 +109,12 @@ public sealed partial class Tensor
     private InvalidOperationException Unavailable(DType wanted) => IsDisposed
         ? new ObjectDisposedException(Label, $"Tensor: {Label} was disposed (by Dispose() or the DisposeScope it was created in); " +
             "its buffer went back to the pool. Keep a tensor past its scope with MoveToOuterScope().")
-        : new($"Tensor: {Label} is {DType}, not {wanted}.");
+        : new InvalidOperationException($"Tensor: {Label} is {DType}, not {wanted}.");
 
     /// <summary>The float32 values as a writable span over the tensor's own buffer (no copy). Writes bypass the tape:
     /// use them for initialisation, optimizers and numerical experiments. Taking the span counts as modifying the tensor
-    /// (<see cref="Version"/>), so a recorded op that read it refuses to backpropagate afterwards.</summary>
+    /// (<see cref="Version"/>), so a recorded op that read it refuses to backpropagate afterwards; to only read, use
+    /// <see cref="AsReadOnlySpan"/>.</summary>
     /// <exception cref="InvalidOperationException">The tensor is Float64.</exception>
     public Span<float> AsSpan()
     {
@@ -363,10 +364,14 @@ public sealed partial class Tensor
         DType == DType.Float32 ? F32[flat].ToString("G6", CultureInfo.InvariantCulture) : F64[flat].ToString("G8", CultureInfo.InvariantCulture);
 }
 
-/// <summary>What the tensors viewing one buffer share: how often it was modified in place, and how many of them are
-/// not yet disposed (the buffer goes back to the pool when that reaches 0).</summary>
+/// <summary>What the tensors viewing one buffer share: how often it was modified in place, how many of them are
+/// not yet disposed (the buffer goes back to the pool when that reaches 0), and whether it may go to the pool at all.</summary>
 internal sealed class Storage
 {
     public int Version;
     public int Owners = 1;
+
+    /// <summary>False once the buffer is seen outside the library (a caller's wrapped array, AsMemory,
+    /// ToNumericsTensor): someone else may still hold it, so it is left to the GC (Tensor.Interop.cs).</summary>
+    public bool Poolable = true;
 }

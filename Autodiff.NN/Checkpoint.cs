@@ -37,24 +37,11 @@ public static class Checkpoint
             }
         }
         var hash = SHA256.HashData(payload.GetBuffer().AsSpan(0, (int)payload.Length));
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                file.Write(payload.GetBuffer(), 0, (int)payload.Length);
-                file.Write(hash);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);      // the old file is replaced only by a complete new one
-        }
-        catch
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-            throw;
-        }
+            file.Write(payload.GetBuffer(), 0, (int)payload.Length);
+            file.Write(hash);
+        });
     }
 
     /// <summary>Saves a model and its optimizer's state in one file, as <c>model.{name}</c> and <c>optimizer.{name}</c>,

@@ -128,6 +128,24 @@ public abstract class Module
     /// <exception cref="ArgumentException">The file's parameters do not match the model's names and shapes.</exception>
     public void Load(string path) => LoadStateDict(Checkpoint.Load(path).ToDictionary(p => p.Key, p => p.Value));
 
+    /// <summary>Writes the state dict to <paramref name="path"/> in the safetensors format, under PyTorch's names
+    /// (<c>0.weight</c>, <c>fc1.bias</c>), so <c>model.load_state_dict(safetensors.torch.load_file(path))</c> loads it
+    /// into the equivalent PyTorch model. See <see cref="Safetensors"/>.</summary>
+    /// <param name="path">The file to write, replaced atomically.</param>
+    /// <param name="metadata">Optional strings stored as <c>__metadata__</c>, e.g. <c>{"format": "pt"}</c> as
+    /// <c>transformers</c> writes.</param>
+    public void SaveSafetensors(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Safetensors.Save(path, StateDict(), metadata);
+
+    /// <summary>Loads parameters from a safetensors file, e.g. one PyTorch wrote with
+    /// <c>safetensors.torch.save_file(model.state_dict(), path)</c>. Strict as <see cref="LoadStateDict"/>: nothing is
+    /// changed unless every name, shape and dtype fits. F16 and BF16 weights arrive as Float32.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors.</exception>
+    /// <exception cref="NotSupportedException">A tensor has a dtype this library does not load.</exception>
+    /// <exception cref="ArgumentException">The file's tensors do not match the model's names, shapes and dtypes.</exception>
+    public void LoadSafetensors(string path) => LoadStateDict(Safetensors.Load(path));
+
     /// <summary>The number of parameter elements, recursively.</summary>
     public long ParameterCount() => Parameters().Sum(p => (long)p.Numel);
 

@@ -1,0 +1,176 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Autodiff.NN;
+
+// Reading safetensors: every check on the header and the offsets comes before the first tensor is allocated.
+public static partial class Safetensors
+{
+    /// <summary>Reads every tensor in <paramref name="path"/>, in buffer order. Same as <c>safetensors.torch.load_file(path)</c>.</summary>
+    /// <returns>Tensors by name: F32 as Float32, F64 as Float64, F16 and BF16 converted to Float32.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors; the message names the file, the tensor
+    /// and what is wrong (header length, JSON, dtype, shape, offsets).</exception>
+    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load (integers, bool, 8-bit floats).</exception>
+    public static Dictionary<string, Tensor> Load(string path) => Load(path, out _);
+
+    /// <summary>Reads every tensor in <paramref name="path"/> and the file's <c>__metadata__</c>; see <see cref="Load(string)"/>.</summary>
+    /// <param name="path">The file to read.</param>
+    /// <param name="metadata">The <c>__metadata__</c> strings, empty when the file has none.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors.</exception>
+    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load.</exception>
+    public static Dictionary<string, Tensor> Load(string path, out Dictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Safetensors: file '{path}' does not exist.", path);
+        return Read(File.ReadAllBytes(path), $"'{path}'", out metadata);
+    }
+
+    /// <summary>Parses a whole safetensors file held in memory; <paramref name="source"/> names it in error messages.</summary>
+    internal static Dictionary<string, Tensor> Read(ReadOnlySpan<byte> file, string source, out Dictionary<string, string> metadata)
+    {
+        var entries = ReadHeader(file, source, out metadata, out int bufferStart);
+        var buffer = file[bufferStart..];
+        var result = new Dictionary<string, Tensor>(entries.Count);
+        foreach (var e in entries)
+        {
+            var bytes = buffer[(int)e.Begin..(int)e.End];
+            var t = Compute.Empty(e.Shape, e.StoredDType == "F64" ? DType.Float64 : DType.Float32);
+            switch (e.StoredDType)
+            {
+                case "F32": bytes.CopyTo(MemoryMarshal.AsBytes(t.F32)); break;
+                case "F64": bytes.CopyTo(MemoryMarshal.AsBytes(t.F64)); break;
+                case "F16":
+                    var f16 = t.F32;
+                    for (int i = 0; i < f16.Length; i++) f16[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]);
+                    break;
+                default:                                             // BF16: the upper half of a float32
+                    var bf16 = t.F32;
+                    for (int i = 0; i < bf16.Length; i++) bf16[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
+                    break;
+            }
+            result.Add(e.Name, t);
+        }
+        return result;
+    }
+
+    private sealed record Entry(string Name, string StoredDType, Shape Shape, long Begin, long End);
+
+    /// <summary>Parses and checks the header; returns the entries in buffer order, every offset checked against the buffer.</summary>
+    private static List<Entry> ReadHeader(ReadOnlySpan<byte> file, string source, out Dictionary<string, string> metadata, out int bufferStart)
+    {
+        if (file.Length < 8) Invalid(source, $"is {file.Length} bytes long, too short for the 8-byte header length.");
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(file);
+        if (n > MaxHeaderBytes) Invalid(source, $"header length {n} is larger than the limit of {MaxHeaderBytes} bytes.");
+        if ((long)n > file.Length - 8) Invalid(source, $"header length {n} runs past the end of the file ({file.Length} bytes).");
+        bufferStart = 8 + (int)n;
+        var header = file[8..bufferStart];
+        if (header.IsEmpty || header[0] != (byte)'{') Invalid(source, "header does not start with '{'.");
+        if (!System.Text.Unicode.Utf8.IsValid(header)) Invalid(source, "header is not valid UTF-8.");
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(header.ToArray());
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Safetensors: {source}: header is not valid JSON: {e.Message}", e);
+        }
+        metadata = [];
+        var entries = new List<Entry>();
+        var names = new HashSet<string>();
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object) Invalid(source, "header is not a JSON object.");
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!names.Add(property.Name)) Invalid(source, $"name '{property.Name}' appears twice in the header.");
+                if (property.Name == MetadataKey) metadata = ReadMetadata(property.Value, source);
+                else entries.Add(ReadEntry(property.Name, property.Value, source));
+            }
+        }
+        CheckOffsets(entries, file.Length - bufferStart, source);
+        return entries;
+    }
+
+    private static Dictionary<string, string> ReadMetadata(JsonElement value, string source)
+    {
+        if (value.ValueKind != JsonValueKind.Object) Invalid(source, $"'{MetadataKey}' is not an object of strings.");
+        var result = new Dictionary<string, string>();
+        foreach (var item in value.EnumerateObject())
+        {
+            if (item.Value.ValueKind != JsonValueKind.String) Invalid(source, $"'{MetadataKey}' entry '{item.Name}' is not a string.");
+            result[item.Name] = item.Value.GetString()!;
+        }
+        return result;
+    }
+
+    private static Entry ReadEntry(string name, JsonElement value, string source)
+    {
+        string where = $"tensor '{name}'";
+        if (value.ValueKind != JsonValueKind.Object) Invalid(source, $"{where} is not an object with dtype, shape and data_offsets.");
+        if (!value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
+            Invalid(source, $"{where} has no dtype string.");
+        string dtype = dtypeElement.GetString()!;
+        if (!KnownDTypes.ContainsKey(dtype)) Invalid(source, $"{where} has unknown dtype '{dtype}'.");
+        if (dtype is not ("F32" or "F64" or "F16" or "BF16"))
+            throw new NotSupportedException($"Safetensors: {source}: {where} has dtype {dtype}; only F32, F64, F16 and BF16 can be loaded.");
+
+        long[] dims = ReadIntegers(value, "shape", where, source);
+        long[] offsets = ReadIntegers(value, "data_offsets", where, source);
+        if (offsets.Length != 2) Invalid(source, $"{where} has {offsets.Length} data_offsets, expected 2 (begin, end).");
+        if (dims.Any(d => d > int.MaxValue) || !dims.Contains(0) && dims.Aggregate(1L, (p, d) => Math.Min(p * d, Array.MaxLength + 1L)) > Array.MaxLength)
+            Invalid(source, $"{where} has shape [{string.Join(", ", dims)}], more elements than an array can hold.");
+        var shape = new Shape(Array.ConvertAll(dims, d => (int)d));
+        long expected = (long)shape.Numel * KnownDTypes[dtype];
+        if (offsets[1] < offsets[0]) Invalid(source, $"{where} has data_offsets [{offsets[0]}, {offsets[1]}]: end before begin.");
+        if (offsets[1] - offsets[0] != expected)
+            Invalid(source, $"{where} has data_offsets [{offsets[0]}, {offsets[1]}] ({offsets[1] - offsets[0]} bytes), " +
+                $"but {dtype} {shape} takes {expected} bytes.");
+        return new Entry(name, dtype, shape, offsets[0], offsets[1]);
+    }
+
+    /// <summary>A JSON array of non-negative integers, as longs.</summary>
+    private static long[] ReadIntegers(JsonElement value, string field, string where, string source)
+    {
+        if (!value.TryGetProperty(field, out var array) || array.ValueKind != JsonValueKind.Array)
+            Invalid(source, $"{where} has no {field} array.");
+        var result = new long[array.GetArrayLength()];
+        int i = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out result[i]) || result[i] < 0)
+                Invalid(source, $"{where} has {field} {array.GetRawText()}: not non-negative integers that fit in 64 bits.");
+            i++;
+        }
+        return result;
+    }
+
+    /// <summary>The tensors, sorted by offset, must tile the buffer: each begins where the previous ended, the first at 0,
+    /// the last at the buffer's end.</summary>
+    private static void CheckOffsets(List<Entry> entries, long bufferLength, string source)
+    {
+        entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long expected = 0;
+        string previous = "the start of the buffer";
+        foreach (var e in entries)
+        {
+            string where = $"tensor '{e.Name}' at [{e.Begin}, {e.End}]";
+            if (e.Begin < expected) Invalid(source, $"{where} overlaps {previous}, which ends at {expected}.");
+            if (e.Begin > expected) Invalid(source, $"{where} leaves a gap of {e.Begin - expected} bytes after {previous}.");
+            if (e.End > bufferLength) Invalid(source, $"{where} runs past the end of the {bufferLength}-byte data buffer.");
+            expected = e.End;
+            previous = $"tensor '{e.Name}'";
+        }
+        if (expected != bufferLength)
+            Invalid(source, $"the tensors cover {expected} bytes but the data buffer holds {bufferLength}: {bufferLength - expected} bytes after {previous} belong to no tensor.");
+    }
+
+    [DoesNotReturn]
+    private static void Invalid(string source, string message) =>
+        throw new InvalidDataException($"Safetensors: {source}: {message}");
+}

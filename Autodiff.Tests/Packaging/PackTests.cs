@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+using System.Xml.Linq;
+
+namespace Autodiff.Tests.Packaging;
+
+/// <summary>Packs Autodiff.Core and Autodiff.NN with <c>dotnet pack</c>, checks what the packages hold, and builds and
+/// runs a throwaway console project that references Autodiff.NN from them and trains a tiny model: the packages work
+/// as a user would consume them.</summary>
+/// <remarks>Everything happens in a fresh folder under the temp directory: build outputs go to its own artifacts path
+/// (never the repository's bin/obj, which the test run is using), and the console project restores into its own
+/// packages folder, so the just-packed 0.1.0 never lands in the machine's NuGet cache, where it would shadow the next
+/// pack of the same version. Needs the .NET SDK and the package registry (for System.Numerics.Tensors), as CI has.</remarks>
+[TestFixture, Category("Packaging"), NonParallelizable]
+public class PackTests
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+    private const string Version = "0.1.0";
+
+    private string _root = "";
+    private string _feed = "";
+
+    [OneTimeSetUp]
+    public void PackBothProjects()
+    {
+        _root = Path.Combine(Path.GetTempPath(), "autodiff-pack-" + Guid.NewGuid().ToString("N"));
+        _feed = Path.Combine(_root, "feed");
+        Directory.CreateDirectory(_feed);
+        string repository = RepositoryRoot();
+        foreach (var project in new[] { "Autodiff.Core", "Autodiff.NN" })
+        {
+            Dotnet(repository, "pack", Path.Combine(repository, project, project + ".csproj"), "-c", "Release",
+                "-o", _feed, "--artifacts-path", Path.Combine(_root, "artifacts"));
+        }
+    }
+
+    [OneTimeTearDown]
+    public void RemoveFolder()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    [TestCase("Autodiff.Core", "System.Numerics.Tensors")]
+    [TestCase("Autodiff.NN", "Autodiff.Core")]
+    public void Package_HoldsTheDllXmlDocsReadmeAndMetadata(string id, string dependency)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(_feed, $"{id}.{Version}.nupkg"));
+        var entries = package.Entries.Select(e => e.FullName).ToList();
+        Assert.That(entries, Does.Contain($"lib/net10.0/{id}.dll"));
+        Assert.That(entries, Does.Contain($"lib/net10.0/{id}.xml"), "XML docs");
+        Assert.That(entries, Does.Contain("README.md"));
+
+        using var nuspecStream = package.GetEntry($"{id}.nuspec")!.Open();
+        var nuspec = XDocument.Load(nuspecStream);
+        var ns = nuspec.Root!.Name.Namespace;
+        var metadata = nuspec.Root.Element(ns + "metadata")!;
+        string? Field(string name) => metadata.Element(ns + name)?.Value;
+        Assert.That((Field("id"), Field("version"), Field("license"), Field("readme")), Is.EqualTo((id, Version, "MIT", "README.md")));
+        Assert.That(Field("authors"), Is.Not.Empty);
+        Assert.That(Field("description"), Is.Not.Empty);
+        var repository = metadata.Element(ns + "repository")!;
+        Assert.That(repository.Attribute("type")?.Value, Is.EqualTo("git"));
+        if (Path.Exists(Path.Combine(RepositoryRoot(), ".git")))                       // a clone or worktree, as CI builds from
+            Assert.That(repository.Attribute("commit")?.Value, Does.Match("^[0-9a-f]{40}$"), "Source Link: the commit the package was built from");
+        Assert.That(metadata.Descendants(ns + "dependency").Select(d => d.Attribute("id")!.Value), Does.Contain(dependency));
+
+        using (var readme = new StreamReader(package.GetEntry("README.md")!.Open()))
+            Assert.That(readme.ReadToEnd(), Is.EqualTo(File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"))));
+        using var symbols = ZipFile.OpenRead(Path.Combine(_feed, $"{id}.{Version}.snupkg"));
+        Assert.That(symbols.Entries.Select(e => e.FullName), Does.Contain($"lib/net10.0/{id}.pdb"));
+    }
+
+    [Test]
+    public void ConsoleProject_ReferencingAutodiffNN_TrainsATinyModel()
+    {
+        string app = Path.Combine(_root, "app");
+        Directory.CreateDirectory(app);
+        // Stop MSBuild's search for Directory.Build.* here, whatever lies above the temp folder.
+        File.WriteAllText(Path.Combine(app, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(app, "Directory.Build.targets"), "<Project />");
+        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="autodiff-packed" value="{_feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <RestorePackagesPath>$(MSBuildThisFileDirectory)packages</RestorePackagesPath>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Autodiff.NN" Version="{Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), XorProgram);
+
+        Dotnet(app, "build", "-c", "Release");
+        string output = Dotnet(app, Path.Combine(app, "bin", "Release", "net10.0", "App.dll"));
+        TestContext.Progress.Write(output);
+
+        Assert.That(Directory.Exists(Path.Combine(app, "packages", "autodiff.core", Version)), Is.True,
+            "Autodiff.Core came in transitively from the packed feed");
+        var losses = output.Split('\n').Where(l => l.StartsWith("loss ", StringComparison.Ordinal))
+            .ToDictionary(l => l.Split(' ')[1], l => double.Parse(l.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.That(losses.Keys, Is.EquivalentTo(new[] { "initial", "final", "reloaded" }), output);
+        Assert.That(losses["final"], Is.LessThan(losses["initial"] / 10).And.LessThan(0.02), output);
+        Assert.That(losses["reloaded"], Is.EqualTo(losses["final"]), "safetensors round trip through the package");
+    }
+
+    /// <summary>XOR with a 2-8-1 tanh MLP and Adam, then a save and reload through safetensors; prints three losses.</summary>
+    private const string XorProgram = """
+        using System.Globalization;
+        using Autodiff;
+        using Autodiff.NN;
+        using Autodiff.Optim;
+
+        var x = Tensor.FromArray([0f, 0f, 0f, 1f, 1f, 0f, 1f, 1f], 4, 2);
+        var y = Tensor.FromMemory(new[] { 0f, 1f, 1f, 0f }, 4, 1);
+        Sequential Net(long seed) => new(new Linear(2, 8, generator: new Generator(seed)), new Tanh(), new Linear(8, 1, generator: new Generator(seed + 1)));
+        var model = Net(1);
+        var mse = new MseLoss();
+        var optimizer = new Adam(model.Parameters(), lr: 0.05f);
+        float Loss(Module m) => mse.Forward(m.Forward(x), y).Item();
+        Console.WriteLine("loss initial " + Loss(model).ToString("R", CultureInfo.InvariantCulture));
+        for (int step = 0; step < 300; step++)
+        {
+            var loss = mse.Forward(model.Forward(x), y);
+            optimizer.ZeroGrad();
+            loss.Backward();
+            optimizer.Step();
+        }
+        Console.WriteLine("loss final " + Loss(model).ToString("R", CultureInfo.InvariantCulture));
+        string path = Path.Combine(AppContext.BaseDirectory, "xor.safetensors");
+        model.SaveSafetensors(path);
+        var reloaded = Net(99);
+        reloaded.LoadSafetensors(path);
+        Console.WriteLine("loss reloaded " + Loss(reloaded).ToString("R", CultureInfo.InvariantCulture));
+        """;
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Autodiff.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"PackTests: no Autodiff.sln above {TestContext.CurrentContext.TestDirectory}.");
+    }
+
+    /// <summary>Runs the dotnet CLI with no build servers left behind (they would outlive the test and hold its
+    /// pipes), and returns its output; fails the test with that output when it exits non-zero or times out.</summary>
+    private static string Dotnet(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        bool isBuild = arguments[0] is "build" or "pack";
+        if (isBuild) start.ArgumentList.Add("--disable-build-servers");
+        foreach (var (name, value) in new[]
+        {
+            ("DOTNET_CLI_TELEMETRY_OPTOUT", "1"), ("DOTNET_NOLOGO", "1"), ("DOTNET_SKIP_FIRST_TIME_EXPERIENCE", "1"),
+            ("MSBUILDDISABLENODEREUSE", "1"), ("DOTNET_CLI_USE_MSBUILD_SERVER", "0"), ("UseSharedCompilation", "false"),
+        })
+            start.Environment[name] = value;
+        foreach (var inherited in new[] { "MSBuildSDKsPath", "MSBuildExtensionsPath", "MSBUILD_EXE_PATH" })   // set by the test run's own dotnet
+            start.Environment.Remove(inherited);
+
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        var watch = Stopwatch.StartNew();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(CommandTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish in {CommandTimeout}:\n{output}");
+        }
+        process.WaitForExit();                                     // drains the output events
+        TestContext.Progress.WriteLine($"PackTests: dotnet {arguments[0]} took {watch.Elapsed.TotalSeconds:F1} s");
+        if (process.ExitCode != 0)
+            Assert.Fail($"dotnet {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{output}");
+        return output.ToString();
+    }
+}
