@@ -14,11 +14,13 @@ using Tensor = Autodiff.Tensor;
 
 double budget = 1.0;   // seconds of timed repeats per workload (after warm-up)
 int threads = 1, epochs = 3;
+string? profile = null;   // --profile NAME: only loop that training step (for bench/profile.sh), no timing output
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--budget") budget = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--threads") threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--epochs") epochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (args[i] == "--profile") profile = args[++i];
     else throw new ArgumentException($"OursBench: unknown option '{args[i]}' (expected --budget S, --threads N, --epochs N).");
 }
 Threading.NumThreads = threads;
@@ -85,11 +87,18 @@ var configs = new (string Name, int[] Sizes, int Batch, Func<IEnumerable<Tensor>
 
 foreach (var (name, sizes, batch, makeOpt) in configs)
 {
+    if (profile is not null && profile != name) continue;
     var g = new Generator(0);
     var model = Mlp(sizes, g);
     var opt = makeOpt(model.Parameters());
     var x = Tensor.Rand([batch, sizes[0]], g);
     var labels = Enumerable.Range(0, batch).Select(i => i % sizes[^1]).ToArray();
+    if (profile is not null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < 20) TrainStep(model, opt, x, labels);   // perf samples this
+        return;
+    }
     var (m, r) = Measure(() => TrainStep(model, opt, x, labels));
     // Steady-state allocation per step, after the warm-up above; all threads (kernels may use workers).
     const int allocSteps = 50;
