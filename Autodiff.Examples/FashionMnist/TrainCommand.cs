@@ -1,5 +1,6 @@
 // What this shows: training on real Fashion-MNIST with the PyTorch loop — the notes' TwoLayerNet
-// (784-100-10, ReLU, softmax-with-loss, SGD) by default, or --model mlp (784-256-256-10, Adam) — with a live
+// (784-100-10, ReLU, softmax-with-loss, SGD) by default, --model mlp (784-256-256-10, Adam) or --model cnn (two 3x3
+// convolutions with max pooling, then 3136-128-10, Adam) — with a live
 // progress bar per epoch, test accuracy on the full 10,000-image test set, a loss/accuracy curve (PNG) and a checkpoint.
 using System.CommandLine;
 using System.Diagnostics;
@@ -15,10 +16,10 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "twolayer (784-100-10, SGD) or mlp (784-256-256-10, Adam)", DefaultValueFactory = _ => "twolayer" };
-        model.AcceptOnlyFromAmong("twolayer", "mlp");
+        var model = new Option<string>("--model") { Description = "twolayer (784-100-10, SGD), mlp (784-256-256-10, Adam) or cnn (conv-pool-conv-pool-128-10, Adam)", DefaultValueFactory = _ => "twolayer" };
+        model.AcceptOnlyFromAmong("twolayer", "mlp", "cnn");
         var epochs = new Option<int>("--epochs") { Description = "Passes over the 60,000 training images", DefaultValueFactory = _ => 5 };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default 100 for twolayer, 128 for mlp)" };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default 100 for twolayer, 128 for mlp and cnn)" };
         var lr = new Option<float?>("--lr") { Description = "Learning rate (default 0.1 for SGD, 1e-3 for Adam)" };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 0 };
         var data = new Option<string>("--data") { Description = "Folder with the four IDX files", DefaultValueFactory = _ => Autodiff.NN.Data.FashionMnist.DefaultDirectory };
@@ -37,21 +38,28 @@ internal static class TrainCommand
             Console.Error.WriteLine(Autodiff.NN.Data.FashionMnist.HowToGet);
             return 2;
         }
-        bool mlp = modelName == "mlp";
-        int batchSize = batchSizeOption ?? (mlp ? 128 : 100);
-        float lr = lrOption ?? (mlp ? 1e-3f : 0.1f);
+        bool adam = modelName != "twolayer";
+        int batchSize = batchSizeOption ?? (adam ? 128 : 100);
+        float lr = lrOption ?? (adam ? 1e-3f : 0.1f);
 
         var train = Autodiff.NN.Data.FashionMnist.Load(train: true, dataDirectory);
         var test = Autodiff.NN.Data.FashionMnist.Load(train: false, dataDirectory);
         var generator = new Generator(seed);
-        Module net = mlp
-            ? new Sequential(new Linear(784, 256, generator: generator), new ReLU(), new Linear(256, 256, generator: generator), new ReLU(), new Linear(256, 10, generator: generator))
-            : new Sequential(new Linear(784, 100, generator: generator), new ReLU(), new Linear(100, 10, generator: generator));
-        Optimizer optimizer = mlp ? new Adam(net.Parameters(), lr) : new SGD(net.Parameters(), lr);
+        Module net = modelName switch
+        {
+            "mlp" => new Sequential(new Linear(784, 256, generator: generator), new ReLU(), new Linear(256, 256, generator: generator), new ReLU(),
+                new Linear(256, 10, generator: generator)),
+            "cnn" => new Sequential(new Unflatten(1, 1, 28, 28),                               // [N, 784] -> [N, 1, 28, 28]
+                new Conv2d(1, 32, 3, padding: 1, generator: generator), new ReLU(), new MaxPool2d(2),
+                new Conv2d(32, 64, 3, padding: 1, generator: generator), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(3136, 128, generator: generator), new ReLU(), new Linear(128, 10, generator: generator)),
+            _ => new Sequential(new Linear(784, 100, generator: generator), new ReLU(), new Linear(100, 10, generator: generator)),
+        };
+        Optimizer optimizer = adam ? new Adam(net.Parameters(), lr) : new SGD(net.Parameters(), lr);
         var loader = new DataLoader(train, batchSize, shuffle: true, seed: seed);
 
         Console.WriteLine(net);
-        Console.WriteLine($"{(mlp ? "Adam" : "SGD")} lr {lr}, batch {batchSize}, {epochs} epochs, seed {seed}, {train.Count:N0} training / {test.Count:N0} test images");
+        Console.WriteLine($"{(adam ? "Adam" : "SGD")} lr {lr}, batch {batchSize}, {epochs} epochs, seed {seed}, {train.Count:N0} training / {test.Count:N0} test images");
         var losses = new List<double>();
         var accuracies = new List<double>();
         for (int epoch = 1; epoch <= epochs; epoch++)

@@ -1,0 +1,49 @@
+using Autodiff;
+using Autodiff.NN;
+using static Autodiff.Tests.TestHelpers;
+
+namespace Autodiff.Tests.NN;
+
+/// <summary>Conv2d, MaxPool2d and Unflatten modules (Autodiff.NN/Modules): PyTorch names, shapes and initialisation bounds.</summary>
+public class ConvModulesTests
+{
+    [Test]
+    public void Conv2d_HasPyTorchParameterNamesShapesAndBounds()
+    {
+        var conv = new Conv2d(4, 6, 3, padding: 1, groups: 2, generator: new Generator(1));
+        var names = conv.NamedParameters().Select(p => (p.Name, p.Parameter.Shape.ToString())).ToArray();
+        Assert.That(names, Is.EqualTo(new[] { ("weight", "[6, 2, 3, 3]"), ("bias", "[6]") }));
+        double bound = 1 / Math.Sqrt(2 * 3 * 3);
+        Assert.That(conv.Weight.ToDoubleArray(), Is.All.InRange(-bound, bound));
+        Assert.That(conv.Bias!.ToDoubleArray(), Is.All.InRange(-bound, bound));
+        Assert.That(conv.Describe(), Is.EqualTo("Conv2d(4, 6, kernelSize: 3, stride: 1, padding: 1, groups: 2, bias: True)"));
+    }
+
+    [Test]
+    public void TheCnnOfTheExample_MapsImagesToTenScores()
+    {
+        var g = new Generator(0);
+        var net = new Sequential(new Unflatten(1, 1, 28, 28), new Conv2d(1, 32, 3, padding: 1, generator: g), new ReLU(), new MaxPool2d(2),
+            new Conv2d(32, 64, 3, padding: 1, generator: g), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(3136, 128, generator: g),
+            new ReLU(), new Linear(128, 10, generator: g));
+        var y = net.Forward(Tensor.Rand([2, 784], g));
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 2, 10 }));
+    }
+
+    [Test]
+    public void Conv2d_ThrowsForGroupsNotDividingChannels() =>
+        AssertThrows<ArgumentException>(() => new Conv2d(3, 4, 3, groups: 2), "Conv2d", "groups 2");
+
+    [Test]
+    public void Unflatten_ThrowsWhenSizesDoNotMultiplyToTheDim() =>
+        AssertThrows<ArgumentException>(() => new Unflatten(1, 2, 5).Forward(Tensor.Zeros(3, 12)), "Unflatten", "[2, 5]", "[3, 12]");
+
+    [Test]
+    public void Unflatten_IsAView()
+    {
+        var x = Seq(2, 6);
+        var y = new Unflatten(-1, 2, 3).Forward(x);
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 2, 2, 3 }));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(x.ToDoubleArray()));
+    }
+}

@@ -1,0 +1,102 @@
+using Autodiff;
+using static Autodiff.Tests.TestHelpers;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>Ops.Conv2d (Ops/Conv2d.cs, Kernels/Convolution.cs): torch.nn.functional.conv2d via im2col + GEMM.</summary>
+public class Conv2dTests
+{
+    /// <summary>The definition, in the plainest loops: y[n,o,oy,ox] = b[o] + Σ_{c,i,j} W[o,c,i,j]·x[n, g·C/g + c, oy·s - p + i·d, ox·s - p + j·d].</summary>
+    private static double[] Naive(Tensor x, Tensor w, Tensor? b, int s, int p, int d, int groups)
+    {
+        var (xs, ws) = (x.ToDoubleArray(), w.ToDoubleArray());
+        int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], wd = x.Shape[3], o = w.Shape[0], cg = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
+        int oh = (h + 2 * p - d * (kh - 1) - 1) / s + 1, ow = (wd + 2 * p - d * (kw - 1) - 1) / s + 1;
+        var y = new double[n * o * oh * ow];
+        for (int s0 = 0; s0 < n; s0++)
+            for (int oc = 0; oc < o; oc++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        double sum = b?.ToDoubleArray()[oc] ?? 0;
+                        int g = oc / (o / groups);
+                        for (int ci = 0; ci < cg; ci++)
+                            for (int i = 0; i < kh; i++)
+                                for (int j = 0; j < kw; j++)
+                                {
+                                    int iy = oy * s - p + i * d, ix = ox * s - p + j * d;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                                    sum += ws[((oc * cg + ci) * kh + i) * kw + j] * xs[((s0 * c + g * cg + ci) * h + iy) * wd + ix];
+                                }
+                        y[((s0 * o + oc) * oh + oy) * ow + ox] = sum;
+                    }
+        return y;
+    }
+
+    [Test]
+    public void Forward_HandComputed()
+    {
+        // 1x1x3x3 input 1..9, 2x2 kernel of ones, bias 10: each output is 10 + the sum of a 2x2 block.
+        var x = Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6, 7, 8, 9 }, 1, 1, 3, 3);
+        var y = Ops.Conv2d(x, Tensor.Ones([1, 1, 2, 2], DType.Float64), Tensor.FromArray(new[] { 10.0 }, 1));
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 1, 1, 2, 2 }));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 22.0, 26, 34, 38 }));
+    }
+
+    [TestCase(1, 0, 1, 1)]
+    [TestCase(2, 1, 1, 1)]
+    [TestCase(1, 2, 2, 1)]
+    [TestCase(2, 1, 1, 2)]
+    [TestCase(3, 2, 2, 4)]
+    public void Forward_MatchesTheDefinition(int stride, int padding, int dilation, int groups)
+    {
+        var x = Tensor.Randn([2, 4, 7, 6], 1, DType.Float64);
+        var w = Tensor.Randn([4, 4 / groups, 3, 2], 2, DType.Float64);
+        var b = Tensor.Randn([4], 3, DType.Float64);
+        var y = Ops.Conv2d(x, w, b, (stride, stride), (padding, padding), (dilation, dilation), groups);
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(Naive(x, w, b, stride, padding, dilation, groups)).Within(1e-12));
+    }
+
+    [Test]
+    public void Forward_Float32()
+    {
+        var x = Tensor.Randn([2, 3, 5, 5], 4);
+        var w = Tensor.Randn([2, 3, 3, 3], 5);
+        var y = Ops.Conv2d(x, w, padding: 1);
+        Assert.That(y.DType, Is.EqualTo(DType.Float32));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(Naive(x, w, null, 1, 1, 1, 1)).Within(1e-4));
+    }
+
+    [TestCase(1, 0, 1, 1)]
+    [TestCase(2, 1, 1, 1)]
+    [TestCase(1, 1, 2, 2)]
+    public void Backward_MatchesCentralDifferences(int stride, int padding, int dilation, int groups) =>
+        GradCheck.Assert(t => Ops.Conv2d(t[0], t[1], t[2], (stride, stride), (padding, padding), (dilation, dilation), groups),
+            [Leaf(6, 2, 2, 5, 4), Leaf(7, 2, 2 / groups, 2, 3), Leaf(8, 2)], "Conv2d");
+
+    [Test]
+    public void Conv2d_ThrowsForWrongRank() =>
+        AssertThrows<ArgumentException>(() => Ops.Conv2d(Tensor.Zeros(3, 5, 5), Tensor.Zeros(2, 3, 3, 3)), "Conv2d", "[3, 5, 5]");
+
+    [Test]
+    public void Conv2d_ThrowsForChannelMismatch() =>
+        AssertThrows<ArgumentException>(() => Ops.Conv2d(Tensor.Zeros(1, 4, 5, 5), Tensor.Zeros(2, 3, 3, 3)), "Conv2d", "[1, 4, 5, 5]", "[2, 3, 3, 3]");
+
+    [Test]
+    public void Conv2d_ThrowsForGroupsNotDividingChannels() =>
+        AssertThrows<ArgumentException>(() => Ops.Conv2d(Tensor.Zeros(1, 3, 5, 5), Tensor.Zeros(2, 1, 3, 3), groups: 2), "Conv2d", "groups 2");
+
+    [Test]
+    public void Conv2d_ThrowsForAWindowLargerThanThePaddedInput() =>
+        AssertThrows<ArgumentException>(() => Ops.Conv2d(Tensor.Zeros(1, 1, 2, 2), Tensor.Zeros(1, 1, 3, 3)), "Conv2d", "larger than the padded input", "[1, 1, 2, 2]");
+
+    [Test]
+    public void Conv2d_ThrowsForWrongBiasShape() =>
+        AssertThrows<ArgumentException>(() => Ops.Conv2d(Tensor.Zeros(1, 1, 4, 4), Tensor.Zeros(2, 1, 3, 3), Tensor.Zeros(3)), "Conv2d", "bias", "[3]", "[2]");
+
+    [Test]
+    public void Conv2d_ThrowsForNonPositiveStride() =>
+        AssertThrows<ArgumentException>(() => Ops.Conv2d(Tensor.Zeros(1, 1, 4, 4), Tensor.Zeros(1, 1, 3, 3), stride: 0), "Conv2d", "stride");
+}

@@ -1,0 +1,61 @@
+using Autodiff;
+using static Autodiff.Tests.TestHelpers;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>Ops.MaxPool2d (Ops/MaxPool2d.cs, Kernels/Pooling.cs): torch.nn.functional.max_pool2d.</summary>
+public class MaxPool2dTests
+{
+    [Test]
+    public void Forward_TakesTheMaxOfEachWindow()
+    {
+        var x = Tensor.FromArray(new[] { 1.0, 5, 2, 0, 3, 4, 8, 1, 0, 2, 9, 9, 7, 1, 3, 6 }, 1, 1, 4, 4);
+        var y = Ops.MaxPool2d(x, 2);
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 1, 1, 2, 2 }));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 5.0, 8, 7, 9 }));
+    }
+
+    [Test]
+    public void Forward_WithStrideAndPadding()
+    {
+        // 3x3 input 1..9, kernel 2, stride 1, padding 1: windows over a -inf border.
+        var y = Ops.MaxPool2d(Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6, 7, 8, 9 }, 1, 1, 3, 3), 2, stride: 2, padding: 1);
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 3, 7, 9 }));
+    }
+
+    [Test]
+    public void Forward_NaNWins()
+    {
+        var y = Ops.MaxPool2d(Tensor.FromArray(new[] { 1.0, double.NaN, 3, 2 }, 1, 1, 2, 2), 2);
+        Assert.That(double.IsNaN(y.ItemDouble()), Is.True);
+    }
+
+    [Test]
+    public void Backward_SendsTheGradientToTheFirstMaximum()
+    {
+        var x = Tensor.FromArray(new[] { 4.0, 4, 1, 2 }, 1, 1, 2, 2).RequireGrad();
+        Ops.MaxPool2d(x, 2).Sum().Backward();
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 0, 0, 0 }));
+    }
+
+    [Test]
+    public void Backward_MatchesCentralDifferences()
+    {
+        GradCheck.Assert(t => Ops.MaxPool2d(t[0], 2), [Leaf(1, 2, 2, 4, 5)], "MaxPool2d");
+        GradCheck.Assert(t => Ops.MaxPool2d(t[0], 3, stride: 2, padding: 1), [Leaf(2, 1, 2, 5, 5)], "MaxPool2d (overlapping, padded)");
+    }
+
+    [Test]
+    public void MaxPool2d_ThrowsForWrongRank() =>
+        AssertThrows<ArgumentException>(() => Ops.MaxPool2d(Tensor.Zeros(4, 4), 2), "MaxPool2d", "[4, 4]");
+
+    [Test]
+    public void MaxPool2d_ThrowsForTooMuchPadding() =>
+        AssertThrows<ArgumentException>(() => Ops.MaxPool2d(Tensor.Zeros(1, 1, 4, 4), 2, padding: 2), "MaxPool2d", "padding 2");
+
+    [Test]
+    public void MaxPool2d_ThrowsForAWindowLargerThanTheInput() =>
+        AssertThrows<ArgumentException>(() => Ops.MaxPool2d(Tensor.Zeros(1, 1, 2, 2), 3), "MaxPool2d", "larger than the padded input");
+}
