@@ -77,7 +77,7 @@ run_peers() {
 log "ours (Autodiff, Release; threads 1 and 2)"
 dotnet build bench/OursBench/OursBench.csproj -c Release -nologo -v q >&2
 for t in 1 2; do
-  dotnet bench/OursBench/bin/Release/net10.0/OursBench.dll --threads $t --budget "$budget" --epochs "$epochs" | tee -a "$res"
+  dotnet bench/OursBench/bin/Release/net10.0/OursBench.dll --threads $t --budget "$budget" --epochs "$epochs" --cnn-epochs "$cnn_epochs" | tee -a "$res"
 done
 
 export DEBIAN_FRONTEND=noninteractive

@@ -13,7 +13,7 @@ using Autodiff.Optim;
 using Tensor = Autodiff.Tensor;
 
 double budget = 1.0;   // seconds of timed repeats per workload (after warm-up)
-int threads = 1, epochs = 3;
+int threads = 1, epochs = 3, cnnEpochs = 0;
 string? profile = null;   // --profile NAME: only loop that training step (for bench/profile.sh), no timing output
 for (int i = 0; i < args.Length; i++)
 {
@@ -21,6 +21,7 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--threads") threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--epochs") epochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--profile") profile = args[++i];
+    else if (args[i] == "--cnn-epochs") cnnEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else throw new ArgumentException($"OursBench: unknown option '{args[i]}' (expected --budget S, --threads N, --epochs N).");
 }
 Threading.NumThreads = threads;
@@ -181,16 +182,24 @@ if (!FashionMnist.IsAvailable())
     return;
 }
 var train = FashionMnist.Load(train: true);
-foreach (var (label, (name, sizes, batch, makeOpt)) in new[] { "twolayer", "mlp" }.Zip(configs))
+var epochRuns = new[] { "twolayer", "mlp" }.Zip(configs).Select(p => (p.First, p.Second.Name, p.Second.Batch, Epochs: epochs,
+    Make: (Func<Generator, Module>)(g => Mlp(p.Second.Sizes, g)), p.Second.MakeOpt)).ToList();
+// The CNN, as in Autodiff.Examples/FashionMnist (--model cnn) and the peers' scripts.
+if (cnnEpochs > 0)
+    epochRuns.Add(("cnn", "b128_adam", 128, cnnEpochs, g => new Sequential(new Unflatten(1, 1, 28, 28),
+        new Conv2d(1, 32, 3, padding: 1, generator: g), new ReLU(), new MaxPool2d(2), new Conv2d(32, 64, 3, padding: 1, generator: g),
+        new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(3136, 128, generator: g), new ReLU(), new Linear(128, 10, generator: g)),
+        p => new Adam(p, lr: 1e-3f)));
+foreach (var (label, name, batch, runEpochs, make, makeOpt) in epochRuns)
 {
     var g = new Generator(0);
-    var model = Mlp(sizes, g);
+    var model = make(g);
     var opt = makeOpt(model.Parameters());
     var loader = new DataLoader(train, batch, shuffle: true, seed: 0);
     foreach (var (x, y) in loader.Take(20)) TrainStep(model, opt, x, y, ownsBatch: true);
     var times = new List<double>();
     int gen2Max = 0;
-    for (int e = 0; e < epochs; e++)
+    for (int e = 0; e < runEpochs; e++)
     {
         int gen2 = GC.CollectionCount(2);
         long t0 = Stopwatch.GetTimestamp();
