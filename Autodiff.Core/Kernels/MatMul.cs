@@ -116,10 +116,19 @@ internal static partial class MatMul
                     // Slivers of op(A), whose element [i, p] is a[p·m + i] (transA) or a[i·k + p].
                     Pack(a, transposed: g.TransA, g.TransA ? m : k, ic, mcb, pc, kcb, Mr, packedA);
                     for (int jr = 0; jr < ncb; jr += nr)
+                    {
+                        int cols = Math.Min(nr, ncb - jr);
                         for (int ir = 0; ir < mcb; ir += Mr)
-                            MicroKernel<T, TVector, TSimd>(kcb, ref packedA[ir * kcb], ref packedB[jr * kcb],
-                                ref Unsafe.Add(ref c0, (ic + ir) * n + jc + jr), n,
-                                Math.Min(Mr, mcb - ir), Math.Min(nr, ncb - jr), overwrite, tile);
+                        {
+                            ref T cTile = ref Unsafe.Add(ref c0, (ic + ir) * n + jc + jr);
+                            if (cols <= TSimd.Count)                                  // a last sliver at most half full
+                                MicroKernelNarrow<T, TVector, TSimd>(kcb, ref packedA[ir * kcb], ref packedB[jr * kcb], ref cTile, n,
+                                    Math.Min(Mr, mcb - ir), cols, overwrite, tile);
+                            else
+                                MicroKernel<T, TVector, TSimd>(kcb, ref packedA[ir * kcb], ref packedB[jr * kcb], ref cTile, n,
+                                    Math.Min(Mr, mcb - ir), cols, overwrite, tile);
+                        }
+                    }
                 }
             }
         }
@@ -170,12 +179,49 @@ internal static partial class MatMul
         StoreRow<T, TVector, TSimd>(c30, c31, ref Unsafe.Add(ref t, 3 * ldt), set);
         StoreRow<T, TVector, TSimd>(c40, c41, ref Unsafe.Add(ref t, 4 * ldt), set);
         StoreRow<T, TVector, TSimd>(c50, c51, ref Unsafe.Add(ref t, 5 * ldt), set);
-        if (full) return;
+        if (!full) CopyTile(ref t, nr, ref c, ldc, rows, cols, overwrite);
+    }
+
+    /// <summary><see cref="MicroKernel"/> for a tile whose columns fit in the first vector of the B sliver: six
+    /// accumulators, half the multiply-adds. Each element gets the same chain of fused multiply-adds as in the full
+    /// kernel, so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernelNarrow<T, TVector, TSimd>(int kc, ref T a, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
+        where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
+    {
+        int w = TSimd.Count;
+        TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            TVector b0 = TSimd.Load(ref b, 0);
+            c0 = TSimd.MultiplyAdd(TSimd.Broadcast(a), b0, c0);
+            c1 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 1)), b0, c1);
+            c2 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 2)), b0, c2);
+            c3 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 3)), b0, c3);
+            c4 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 4)), b0, c4);
+            c5 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 5)), b0, c5);
+            a = ref Unsafe.Add(ref a, Mr);
+            b = ref Unsafe.Add(ref b, 2 * w);
+        }
+        ref T t = ref MemoryMarshal.GetReference(tile);
+        TSimd.Store(c0, ref t, 0);
+        TSimd.Store(c1, ref t, (nuint)w);
+        TSimd.Store(c2, ref t, (nuint)(2 * w));
+        TSimd.Store(c3, ref t, (nuint)(3 * w));
+        TSimd.Store(c4, ref t, (nuint)(4 * w));
+        TSimd.Store(c5, ref t, (nuint)(5 * w));
+        CopyTile(ref t, w, ref c, ldc, rows, cols, overwrite);
+    }
+
+    /// <summary>Sets (<paramref name="overwrite"/>) or adds the valid <c>rows × cols</c> part of a scratch tile to C.</summary>
+    private static void CopyTile<T>(ref T tile, int ldt, ref T c, int ldc, int rows, int cols, bool overwrite)
+        where T : struct, IFloatingPointIeee754<T>
+    {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
             {
                 ref T cij = ref Unsafe.Add(ref c, r * ldc + j);
-                T sum = tile[r * nr + j];
+                T sum = Unsafe.Add(ref tile, r * ldt + j);
                 cij = overwrite ? sum : cij + sum;
             }
     }
