@@ -14,7 +14,8 @@ namespace Autodiff.Kernels;
 /// <para>GotoBLAS/BLIS structure: C is cut into <c>NC</c>-wide column panels; k into blocks of at most <see cref="Kc"/>;
 /// for each (panel, k block) the slice of op(B) is packed into <c>NR</c>-wide column slivers, then op(A) in <c>MC</c>-row
 /// blocks is packed into <see cref="Mr"/>-tall row slivers, and a register-blocked micro-kernel computes each
-/// <c>Mr × NR</c> tile of C from one A sliver and one B sliver, with fused multiply-adds, <c>NR</c> = two SIMD vectors
+/// <c>Mr × NR</c> tile of C from one A sliver and one B sliver (when C is at most <see cref="DirectAMaxColumns"/> wide, the
+/// full A slivers are read in place, with a row and a depth stride, instead of packed), with fused multiply-adds, <c>NR</c> = two SIMD vectors
 /// (6×16 for float and 6×8 for double with AVX2; 6×32 / 6×16 with AVX-512; 6×8 / 6×4 with 128-bit vectors).</para>
 /// <para>Every element is computed the same way: <c>C[i, j] = (…((C₀ + s₀) + s₁) + …)</c> where <c>s_b</c> is the sum over
 /// the b-th k block, accumulated from zero in increasing p by one fused multiply-add per term (<c>C₀</c> is absent when
@@ -29,6 +30,9 @@ internal static partial class MatMul
 
     /// <summary>Largest k block; a packed B sliver, <c>Kc × NR</c>, is 16 KB with AVX2 and stays in L1.</summary>
     private const int Kc = 256;
+
+    /// <summary>Widest column panel for which op(A) is read in place rather than packed: 16 B slivers.</summary>
+    private const int DirectAMaxColumns = 256;
 
     /// <summary>Rows of a packed A block: <c>Mc × Kc</c> is 144 KB (float or double), kept in L2.</summary>
     private static int Mc<T>() => Unsafe.SizeOf<T>() == sizeof(float) ? 144 : 72;
@@ -101,6 +105,7 @@ internal static partial class MatMul
         int nc = Math.Min(Nc<T>(), RoundUp(j1 - j0, nr));
         Span<T> packedA = Workspace<T>.PackedA(mc * kc), packedB = Workspace<T>.PackedB(nc * kc), tile = Workspace<T>.Tile(Mr * nr);
         ref T c0 = ref MemoryMarshal.GetReference(c);
+        ref T a0 = ref MemoryMarshal.GetReference(a);
         for (int jc = j0; jc < j1; jc += nc)
         {
             int ncb = Math.Min(nc, j1 - jc);
@@ -113,19 +118,25 @@ internal static partial class MatMul
                 for (int ic = i0; ic < i1; ic += mc)
                 {
                     int mcb = Math.Min(mc, i1 - ic);
-                    // Slivers of op(A), whose element [i, p] is a[p·m + i] (transA) or a[i·k + p].
-                    Pack(a, transposed: g.TransA, g.TransA ? m : k, ic, mcb, pc, kcb, Mr, packedA);
+                    // Slivers of op(A), whose element [i, p] is a[p·m + i] (transA) or a[i·k + p]. Read in place when
+                    // few B slivers reuse them (packing would cost about as much as the reads it saves), except a last
+                    // partial sliver, which is packed with zero padding.
+                    int direct = ncb <= DirectAMaxColumns ? mcb / Mr * Mr : 0;
+                    if (direct < mcb) Pack(a, transposed: g.TransA, g.TransA ? m : k, ic + direct, mcb - direct, pc, kcb, Mr, packedA);
                     for (int jr = 0; jr < ncb; jr += nr)
                     {
                         int cols = Math.Min(nr, ncb - jr);
                         for (int ir = 0; ir < mcb; ir += Mr)
                         {
+                            bool inPlace = ir < direct;
+                            ref T aSliver = ref inPlace ? ref Unsafe.Add(ref a0, g.TransA ? pc * m + ic + ir : (ic + ir) * k + pc) : ref packedA[(ir - direct) * kcb];
+                            var (rowStep, depthStep) = inPlace ? (g.TransA ? 1 : k, g.TransA ? m : 1) : (1, Mr);
                             ref T cTile = ref Unsafe.Add(ref c0, (ic + ir) * n + jc + jr);
                             if (cols <= TSimd.Count)                                  // a last sliver at most half full
-                                MicroKernelNarrow<T, TVector, TSimd>(kcb, ref packedA[ir * kcb], ref packedB[jr * kcb], ref cTile, n,
+                                MicroKernelNarrow<T, TVector, TSimd>(kcb, ref aSliver, rowStep, depthStep, ref packedB[jr * kcb], ref cTile, n,
                                     Math.Min(Mr, mcb - ir), cols, overwrite, tile);
                             else
-                                MicroKernel<T, TVector, TSimd>(kcb, ref packedA[ir * kcb], ref packedB[jr * kcb], ref cTile, n,
+                                MicroKernel<T, TVector, TSimd>(kcb, ref aSliver, rowStep, depthStep, ref packedB[jr * kcb], ref cTile, n,
                                     Math.Min(Mr, mcb - ir), cols, overwrite, tile);
                         }
                     }
@@ -142,29 +153,30 @@ internal static partial class MatMul
     /// (the packed slivers are zero-padded) into <paramref name="tile"/>, and only its valid part reaches C, by the same
     /// addition, so an element gets the same bits in a partial tile as in a full one.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel<T, TVector, TSimd>(int kc, ref T a, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
+    private static void MicroKernel<T, TVector, TSimd>(int kc, ref T a, nint rowStep, nint depthStep, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
         where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
     {
         nuint w = (nuint)TSimd.Count;
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        nint a2 = 2 * rowStep, a3 = 3 * rowStep, a4 = 4 * rowStep, a5 = 5 * rowStep;
         for (int p = 0; p < kc; p++)
         {
             // Row r of the tile += A[r, p] · B[p, :], where B[p, :] is the vector pair (b0, b1).
             TVector b0 = TSimd.Load(ref b, 0), b1 = TSimd.Load(ref b, w);
             TVector ar = TSimd.Broadcast(a);
             c00 = TSimd.MultiplyAdd(ar, b0, c00); c01 = TSimd.MultiplyAdd(ar, b1, c01);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 1));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, rowStep));
             c10 = TSimd.MultiplyAdd(ar, b0, c10); c11 = TSimd.MultiplyAdd(ar, b1, c11);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 2));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, a2));
             c20 = TSimd.MultiplyAdd(ar, b0, c20); c21 = TSimd.MultiplyAdd(ar, b1, c21);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 3));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, a3));
             c30 = TSimd.MultiplyAdd(ar, b0, c30); c31 = TSimd.MultiplyAdd(ar, b1, c31);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 4));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, a4));
             c40 = TSimd.MultiplyAdd(ar, b0, c40); c41 = TSimd.MultiplyAdd(ar, b1, c41);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 5));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, a5));
             c50 = TSimd.MultiplyAdd(ar, b0, c50); c51 = TSimd.MultiplyAdd(ar, b1, c51);
-            a = ref Unsafe.Add(ref a, Mr);
+            a = ref Unsafe.Add(ref a, depthStep);
             b = ref Unsafe.Add(ref b, 2 * w);
         }
 
@@ -186,21 +198,22 @@ internal static partial class MatMul
     /// accumulators, half the multiply-adds. Each element gets the same chain of fused multiply-adds as in the full
     /// kernel, so the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernelNarrow<T, TVector, TSimd>(int kc, ref T a, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
+    private static void MicroKernelNarrow<T, TVector, TSimd>(int kc, ref T a, nint rowStep, nint depthStep, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
         where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
     {
         int w = TSimd.Count;
         TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        nint a2 = 2 * rowStep, a3 = 3 * rowStep, a4 = 4 * rowStep, a5 = 5 * rowStep;
         for (int p = 0; p < kc; p++)
         {
             TVector b0 = TSimd.Load(ref b, 0);
             c0 = TSimd.MultiplyAdd(TSimd.Broadcast(a), b0, c0);
-            c1 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 1)), b0, c1);
-            c2 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 2)), b0, c2);
-            c3 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 3)), b0, c3);
-            c4 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 4)), b0, c4);
-            c5 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, 5)), b0, c5);
-            a = ref Unsafe.Add(ref a, Mr);
+            c1 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, rowStep)), b0, c1);
+            c2 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a2)), b0, c2);
+            c3 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a3)), b0, c3);
+            c4 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a4)), b0, c4);
+            c5 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a5)), b0, c5);
+            a = ref Unsafe.Add(ref a, depthStep);
             b = ref Unsafe.Add(ref b, 2 * w);
         }
         ref T t = ref MemoryMarshal.GetReference(tile);

@@ -111,6 +111,26 @@ public class GemmKernelTests
     }
 
     [Test]
+    public void Gemm_InPlaceAGivesTheBitsOfPackedA()
+    {
+        // op(A) is read in place when C is at most 256 columns wide and packed when wider: the first 200 columns of a
+        // 300-column product (packed A) must equal a 200-column product (A in place), for A stored either way.
+        const int m = 25, k = 530, wide = 300, narrow = 200;
+        var rng = new Random(9);
+        var a = RandomArray<float>(rng, m * k);
+        var bt = RandomArray<float>(rng, wide * k);                             // Bᵀ [wide, k]: its first rows are B's first columns
+        foreach (bool transA in new[] { false, true })
+        {
+            var full = new float[m * wide];
+            MatMul.Gemm<float>(a, transA, bt, true, full, m, k, wide, accumulate: false);
+            var part = new float[m * narrow];
+            MatMul.Gemm<float>(a, transA, bt.AsSpan(0, narrow * k), true, part, m, k, narrow, accumulate: false);
+            for (int i = 0; i < m; i++)
+                Assert.That(part.AsSpan(i * narrow, narrow).ToArray(), Is.EqualTo(full.AsSpan(i * wide, narrow).ToArray()), $"transA={transA} row {i}");
+        }
+    }
+
+    [Test]
     public void Gemm_ThrowsWhenASpanIsTooShort()
     {
         var x = new float[6];
