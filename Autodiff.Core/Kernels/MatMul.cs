@@ -160,6 +160,9 @@ internal static partial class MatMul
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         nint a2 = 2 * rowStep, a3 = 3 * rowStep, a4 = 4 * rowStep, a5 = 5 * rowStep;
+        int nr = 2 * (int)w;
+        bool full = rows == Mr && cols == nr;
+        if (full) PrefetchTile(ref c, ldc, nr);
         for (int p = 0; p < kc; p++)
         {
             // Row r of the tile += A[r, p] · B[p, :], where B[p, :] is the vector pair (b0, b1).
@@ -180,8 +183,6 @@ internal static partial class MatMul
             b = ref Unsafe.Add(ref b, 2 * w);
         }
 
-        int nr = 2 * (int)w;
-        bool full = rows == Mr && cols == nr;
         ref T t = ref full ? ref c : ref MemoryMarshal.GetReference(tile);
         int ldt = full ? ldc : nr;
         bool set = overwrite || !full;
@@ -192,6 +193,19 @@ internal static partial class MatMul
         StoreRow<T, TVector, TSimd>(c40, c41, ref Unsafe.Add(ref t, 4 * ldt), set);
         StoreRow<T, TVector, TSimd>(c50, c51, ref Unsafe.Add(ref t, 5 * ldt), set);
         if (!full) CopyTile(ref t, nr, ref c, ldc, rows, cols, overwrite);
+    }
+
+    /// <summary>Asks for the cache lines of a full tile of C, so that they arrive while the k loop runs (C's rows are
+    /// <paramref name="ldc"/> apart and a tile touches 6–12 lines that are otherwise fetched only at its end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchTile<T>(ref T c, int ldc, int cols)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < Mr; r++)
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref c, r * ldc)));
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref c, r * ldc + cols - 1)));
+        }
     }
 
     /// <summary><see cref="MicroKernel"/> for a tile whose columns fit in the first vector of the B sliver: six
