@@ -10,12 +10,13 @@ namespace Autodiff.Tests.Core;
 /// thread count, the vector width, the alignment of the spans or where an element falls in a tile.</summary>
 public class GemmKernelTests
 {
-    // Block sizes in MatMul: Mr = 6; NR = 16 (float) / 8 (double) with AVX2; Kc = 256; Mc = 144 / 72; Nc = 4096 / 2048.
+    // Block sizes in MatMul: Mr = 6; NR = 16 (float) / 8 (double) with AVX2; Kc = 400; Mc = 144 / 72; Nc = 4096 / 2048.
     private static readonly int[][] Shapes =
     [
         [1, 1, 1], [2, 3, 5], [7, 11, 13], [31, 37, 41],          // tiny and primes
         [5, 4, 15], [6, 9, 16], [7, 3, 17], [12, 5, 32], [13, 2, 33], // around Mr and NR
-        [9, 255, 10], [8, 256, 9], [10, 257, 11], [4, 513, 3],  // around Kc (k = 257: two blocks of 129 and 128)
+        [9, 399, 10], [8, 400, 9], [10, 401, 11], [4, 801, 3],  // around Kc (k = 401: two blocks of 201 and 200)
+        [9, 255, 10], [10, 257, 11],                                // around the previous Kc, 256
         [71, 3, 5], [72, 4, 6], [73, 5, 7], [143, 3, 9], [144, 2, 17], [145, 3, 8], // around Mc (double, float)
         [3, 2, 2047], [2, 3, 2049], [3, 2, 4095], [2, 1, 4097], // around Nc (double, float)
         [0, 5, 3], [3, 0, 4], [4, 5, 0], [0, 0, 0],              // empty
