@@ -14,9 +14,10 @@ namespace Autodiff.Kernels;
 /// <para>GotoBLAS/BLIS structure: C is cut into <c>NC</c>-wide column panels; k into blocks of at most <see cref="Kc"/>;
 /// for each (panel, k block) the slice of op(B) is packed into <c>NR</c>-wide column slivers, then op(A) in <c>MC</c>-row
 /// blocks is packed into <see cref="Mr"/>-tall row slivers, and a register-blocked micro-kernel computes each
-/// <c>Mr × NR</c> tile of C from one A sliver and one B sliver (when C is at most <see cref="DirectAMaxColumns"/> wide, the
-/// full A slivers are read in place, with a row and a depth stride, instead of packed), with fused multiply-adds, <c>NR</c> = two SIMD vectors
-/// (6×16 for float and 6×8 for double with AVX2; 6×32 / 6×16 with AVX-512; 6×8 / 6×4 with 128-bit vectors).</para>
+/// <c>Mr × NR</c> tile of C from one A sliver and one B sliver (when C is at most <see cref="DirectAMaxColumns"/> wide,
+/// the full A slivers are read in place, with a row and a depth stride, instead of packed), with fused multiply-adds,
+/// <c>NR</c> = two SIMD vectors (6×16 for float and 6×8 for double with AVX2; 6×32 / 6×16 with AVX-512; 6×8 / 6×4 with
+/// 128-bit vectors).</para>
 /// <para>Every element is computed the same way: <c>C[i, j] = (…((C₀ + s₀) + s₁) + …)</c> where <c>s_b</c> is the sum over
 /// the b-th k block, accumulated from zero in increasing p by one fused multiply-add per term (<c>C₀</c> is absent when
 /// <c>accumulate</c> is false). The k blocks depend on k alone, so the bits of C do not depend on the vector width, the
@@ -148,8 +149,9 @@ internal static partial class MatMul
     }
 
     /// <summary>One tile of C: <c>C[r, j] (+)= Σ_p A[r, p] · B[p, j]</c> for r &lt; <paramref name="rows"/> (≤ Mr),
-    /// j &lt; <paramref name="cols"/> (≤ NR), p &lt; <paramref name="kc"/>, from a packed A sliver (<c>a[p·Mr + r]</c>) and
-    /// a packed B sliver (<c>b[p·NR + j]</c>). The sum starts from zero and adds the terms in increasing p, each by one
+    /// j &lt; <paramref name="cols"/> (≤ NR), p &lt; <paramref name="kc"/>, from an A sliver, <c>A[r, p] =
+    /// a[r·rowStep + p·depthStep]</c> (packed: 1 and Mr; in place: k and 1, or 1 and m for Aᵀ), and a packed B sliver
+    /// (<c>b[p·NR + j]</c>). The sum starts from zero and adds the terms in increasing p, each by one
     /// fused multiply-add; then C is set to it (<paramref name="overwrite"/>) or C is added to it.</summary>
     /// <remarks>The twelve accumulators (six rows × two vectors) stay in registers. A partial tile is computed in full
     /// (the packed slivers are zero-padded) into <paramref name="tile"/>, and only its valid part reaches C, by the same
