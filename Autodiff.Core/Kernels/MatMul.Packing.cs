@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autodiff.Kernels;
 
@@ -15,6 +16,11 @@ internal static partial class MatMul
     private static void Pack<T>(ReadOnlySpan<T> source, bool transposed, int ld, int row0, int rows, int p0, int kc, int width, Span<T> destination)
         where T : struct
     {
+        if (typeof(T) == typeof(float) && Avx.IsSupported)
+        {
+            PackSingleAvx(MemoryMarshal.Cast<T, float>(source), transposed, ld, row0, rows, p0, kc, width, MemoryMarshal.Cast<T, float>(destination));
+            return;
+        }
         ref T src = ref MemoryMarshal.GetReference(source);
         for (int s0 = 0; s0 < rows; s0 += width)
         {

@@ -10,7 +10,10 @@ internal static partial class MatMul
     /// <remarks>2·128³ ≈ 4.2 MFLOP, about 60 µs on one AVX2 core. Measured on a 2-core EPYC when it was quiet (float32,
     /// sustained loops, GFLOP/s one thread → two): 128³ 47–54 → 57, 160³ 50–55 → 73–81, 100·784·100 39–41 → 57–62,
     /// 256³ 59–64 → 84–93; sizes below 128³ were not measured on two threads. When other processes load the machine,
-    /// the second thread often waits for a core and two threads can be slower than one up to ~512³.</remarks>
+    /// the second thread often waits for a core and two threads can be slower than one up to ~512³. Rechecked after the
+    /// single-thread kernel got faster (SIMD packing, A read in place), on a loaded machine, best of three runs, one
+    /// thread → two: 128³ 75–88 → 53–151, 160³ 79–91 → 77–116, 192³ 80–94 → 61–127, 100·784·100 59–73 → 62–93; the
+    /// crossover did not move measurably, so the threshold stays.</remarks>
     private const long ParallelMinFlops = 2L * 128 * 128 * 128;
 
     /// <summary>Splits C into <see cref="Threading.NumThreads"/> disjoint blocks when the product is large enough, and

@@ -14,8 +14,10 @@ namespace Autodiff.Kernels;
 /// <para>GotoBLAS/BLIS structure: C is cut into <c>NC</c>-wide column panels; k into blocks of at most <see cref="Kc"/>;
 /// for each (panel, k block) the slice of op(B) is packed into <c>NR</c>-wide column slivers, then op(A) in <c>MC</c>-row
 /// blocks is packed into <see cref="Mr"/>-tall row slivers, and a register-blocked micro-kernel computes each
-/// <c>Mr × NR</c> tile of C from one A sliver and one B sliver, with fused multiply-adds, <c>NR</c> = two SIMD vectors
-/// (6×16 for float and 6×8 for double with AVX2; 6×32 / 6×16 with AVX-512; 6×8 / 6×4 with 128-bit vectors).</para>
+/// <c>Mr × NR</c> tile of C from one A sliver and one B sliver (when C is at most <see cref="DirectAMaxColumns"/> wide,
+/// the full A slivers are read in place, with a row and a depth stride, instead of packed), with fused multiply-adds,
+/// <c>NR</c> = two SIMD vectors (6×16 for float and 6×8 for double with AVX2; 6×32 / 6×16 with AVX-512; 6×8 / 6×4 with
+/// 128-bit vectors).</para>
 /// <para>Every element is computed the same way: <c>C[i, j] = (…((C₀ + s₀) + s₁) + …)</c> where <c>s_b</c> is the sum over
 /// the b-th k block, accumulated from zero in increasing p by one fused multiply-add per term (<c>C₀</c> is absent when
 /// <c>accumulate</c> is false). The k blocks depend on k alone, so the bits of C do not depend on the vector width, the
@@ -27,13 +29,18 @@ internal static partial class MatMul
     /// <summary>Rows of a micro-tile, and of a packed A sliver.</summary>
     private const int Mr = 6;
 
-    /// <summary>Largest k block; a packed B sliver, <c>Kc × NR</c>, is 16 KB with AVX2 and stays in L1.</summary>
-    private const int Kc = 256;
+    /// <summary>Largest k block; a packed B sliver, <c>Kc × NR</c>, is 25 KB with AVX2 and stays in L1. 400 rather than
+    /// 256 puts k = 784 (the MLP's input) in two blocks instead of four: longer runs for the hardware prefetcher when
+    /// packing, half the passes over C (≈ 5% on 100×784×100 and 128×784×256; 1024³, now three blocks, is unchanged).</summary>
+    private const int Kc = 400;
 
-    /// <summary>Rows of a packed A block: <c>Mc × Kc</c> is 144 KB (float or double), kept in L2.</summary>
+    /// <summary>Widest column panel for which op(A) is read in place rather than packed: 16 B slivers.</summary>
+    private const int DirectAMaxColumns = 256;
+
+    /// <summary>Rows of a packed A block: <c>Mc × Kc</c> is 225 KB (float or double), kept in L2.</summary>
     private static int Mc<T>() => Unsafe.SizeOf<T>() == sizeof(float) ? 144 : 72;
 
-    /// <summary>Columns of a packed B panel: <c>Kc × Nc</c> is 4 MB, kept in L3.</summary>
+    /// <summary>Columns of a packed B panel: <c>Kc × Nc</c> is 6.4 MB, kept in L3.</summary>
     private static int Nc<T>() => Unsafe.SizeOf<T>() == sizeof(float) ? 4096 : 2048;
 
     /// <summary>The vector registers the micro-kernel uses.</summary>
@@ -101,6 +108,7 @@ internal static partial class MatMul
         int nc = Math.Min(Nc<T>(), RoundUp(j1 - j0, nr));
         Span<T> packedA = Workspace<T>.PackedA(mc * kc), packedB = Workspace<T>.PackedB(nc * kc), tile = Workspace<T>.Tile(Mr * nr);
         ref T c0 = ref MemoryMarshal.GetReference(c);
+        ref T a0 = ref MemoryMarshal.GetReference(a);
         for (int jc = j0; jc < j1; jc += nc)
         {
             int ncb = Math.Min(nc, j1 - jc);
@@ -113,54 +121,72 @@ internal static partial class MatMul
                 for (int ic = i0; ic < i1; ic += mc)
                 {
                     int mcb = Math.Min(mc, i1 - ic);
-                    // Slivers of op(A), whose element [i, p] is a[p·m + i] (transA) or a[i·k + p].
-                    Pack(a, transposed: g.TransA, g.TransA ? m : k, ic, mcb, pc, kcb, Mr, packedA);
+                    // Slivers of op(A), whose element [i, p] is a[p·m + i] (transA) or a[i·k + p]. Read in place when
+                    // few B slivers reuse them (packing would cost about as much as the reads it saves), except a last
+                    // partial sliver, which is packed with zero padding.
+                    int direct = ncb <= DirectAMaxColumns ? mcb / Mr * Mr : 0;
+                    if (direct < mcb) Pack(a, transposed: g.TransA, g.TransA ? m : k, ic + direct, mcb - direct, pc, kcb, Mr, packedA);
                     for (int jr = 0; jr < ncb; jr += nr)
+                    {
+                        int cols = Math.Min(nr, ncb - jr);
                         for (int ir = 0; ir < mcb; ir += Mr)
-                            MicroKernel<T, TVector, TSimd>(kcb, ref packedA[ir * kcb], ref packedB[jr * kcb],
-                                ref Unsafe.Add(ref c0, (ic + ir) * n + jc + jr), n,
-                                Math.Min(Mr, mcb - ir), Math.Min(nr, ncb - jr), overwrite, tile);
+                        {
+                            bool inPlace = ir < direct;
+                            ref T aSliver = ref inPlace ? ref Unsafe.Add(ref a0, g.TransA ? pc * m + ic + ir : (ic + ir) * k + pc) : ref packedA[(ir - direct) * kcb];
+                            var (rowStep, depthStep) = inPlace ? (g.TransA ? 1 : k, g.TransA ? m : 1) : (1, Mr);
+                            ref T cTile = ref Unsafe.Add(ref c0, (ic + ir) * n + jc + jr);
+                            if (cols <= TSimd.Count)                                  // a last sliver at most half full
+                                MicroKernelNarrow<T, TVector, TSimd>(kcb, ref aSliver, rowStep, depthStep, ref packedB[jr * kcb], ref cTile, n,
+                                    Math.Min(Mr, mcb - ir), cols, overwrite, tile);
+                            else
+                                MicroKernel<T, TVector, TSimd>(kcb, ref aSliver, rowStep, depthStep, ref packedB[jr * kcb], ref cTile, n,
+                                    Math.Min(Mr, mcb - ir), cols, overwrite, tile);
+                        }
+                    }
                 }
             }
         }
     }
 
     /// <summary>One tile of C: <c>C[r, j] (+)= Σ_p A[r, p] · B[p, j]</c> for r &lt; <paramref name="rows"/> (≤ Mr),
-    /// j &lt; <paramref name="cols"/> (≤ NR), p &lt; <paramref name="kc"/>, from a packed A sliver (<c>a[p·Mr + r]</c>) and
-    /// a packed B sliver (<c>b[p·NR + j]</c>). The sum starts from zero and adds the terms in increasing p, each by one
+    /// j &lt; <paramref name="cols"/> (≤ NR), p &lt; <paramref name="kc"/>, from an A sliver, <c>A[r, p] =
+    /// a[r·rowStep + p·depthStep]</c> (packed: 1 and Mr; in place: k and 1, or 1 and m for Aᵀ), and a packed B sliver
+    /// (<c>b[p·NR + j]</c>). The sum starts from zero and adds the terms in increasing p, each by one
     /// fused multiply-add; then C is set to it (<paramref name="overwrite"/>) or C is added to it.</summary>
     /// <remarks>The twelve accumulators (six rows × two vectors) stay in registers. A partial tile is computed in full
     /// (the packed slivers are zero-padded) into <paramref name="tile"/>, and only its valid part reaches C, by the same
     /// addition, so an element gets the same bits in a partial tile as in a full one.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel<T, TVector, TSimd>(int kc, ref T a, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
+    private static void MicroKernel<T, TVector, TSimd>(int kc, ref T a, nint rowStep, nint depthStep, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
         where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
     {
         nuint w = (nuint)TSimd.Count;
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        nint a2 = 2 * rowStep, a3 = 3 * rowStep, a4 = 4 * rowStep, a5 = 5 * rowStep;
+        int nr = 2 * (int)w;
+        bool full = rows == Mr && cols == nr;
+        if (full) PrefetchTile(ref c, ldc, nr);
         for (int p = 0; p < kc; p++)
         {
             // Row r of the tile += A[r, p] · B[p, :], where B[p, :] is the vector pair (b0, b1).
             TVector b0 = TSimd.Load(ref b, 0), b1 = TSimd.Load(ref b, w);
             TVector ar = TSimd.Broadcast(a);
             c00 = TSimd.MultiplyAdd(ar, b0, c00); c01 = TSimd.MultiplyAdd(ar, b1, c01);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 1));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, rowStep));
             c10 = TSimd.MultiplyAdd(ar, b0, c10); c11 = TSimd.MultiplyAdd(ar, b1, c11);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 2));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, a2));
             c20 = TSimd.MultiplyAdd(ar, b0, c20); c21 = TSimd.MultiplyAdd(ar, b1, c21);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 3));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, a3));
             c30 = TSimd.MultiplyAdd(ar, b0, c30); c31 = TSimd.MultiplyAdd(ar, b1, c31);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 4));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, a4));
             c40 = TSimd.MultiplyAdd(ar, b0, c40); c41 = TSimd.MultiplyAdd(ar, b1, c41);
-            ar = TSimd.Broadcast(Unsafe.Add(ref a, 5));
+            ar = TSimd.Broadcast(Unsafe.Add(ref a, a5));
             c50 = TSimd.MultiplyAdd(ar, b0, c50); c51 = TSimd.MultiplyAdd(ar, b1, c51);
-            a = ref Unsafe.Add(ref a, Mr);
+            a = ref Unsafe.Add(ref a, depthStep);
             b = ref Unsafe.Add(ref b, 2 * w);
         }
 
-        int nr = 2 * (int)w;
-        bool full = rows == Mr && cols == nr;
         ref T t = ref full ? ref c : ref MemoryMarshal.GetReference(tile);
         int ldt = full ? ldc : nr;
         bool set = overwrite || !full;
@@ -170,12 +196,63 @@ internal static partial class MatMul
         StoreRow<T, TVector, TSimd>(c30, c31, ref Unsafe.Add(ref t, 3 * ldt), set);
         StoreRow<T, TVector, TSimd>(c40, c41, ref Unsafe.Add(ref t, 4 * ldt), set);
         StoreRow<T, TVector, TSimd>(c50, c51, ref Unsafe.Add(ref t, 5 * ldt), set);
-        if (full) return;
+        if (!full) CopyTile(ref t, nr, ref c, ldc, rows, cols, overwrite);
+    }
+
+    /// <summary>Asks for the cache lines of a full tile of C, so that they arrive while the k loop runs (C's rows are
+    /// <paramref name="ldc"/> apart and a tile touches 6–12 lines that are otherwise fetched only at its end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchTile<T>(ref T c, int ldc, int cols)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < Mr; r++)
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref c, r * ldc)));
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref c, r * ldc + cols - 1)));
+        }
+    }
+
+    /// <summary><see cref="MicroKernel"/> for a tile whose columns fit in the first vector of the B sliver: six
+    /// accumulators, half the multiply-adds. Each element gets the same chain of fused multiply-adds as in the full
+    /// kernel, so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernelNarrow<T, TVector, TSimd>(int kc, ref T a, nint rowStep, nint depthStep, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
+        where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
+    {
+        int w = TSimd.Count;
+        TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        nint a2 = 2 * rowStep, a3 = 3 * rowStep, a4 = 4 * rowStep, a5 = 5 * rowStep;
+        for (int p = 0; p < kc; p++)
+        {
+            TVector b0 = TSimd.Load(ref b, 0);
+            c0 = TSimd.MultiplyAdd(TSimd.Broadcast(a), b0, c0);
+            c1 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, rowStep)), b0, c1);
+            c2 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a2)), b0, c2);
+            c3 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a3)), b0, c3);
+            c4 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a4)), b0, c4);
+            c5 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a5)), b0, c5);
+            a = ref Unsafe.Add(ref a, depthStep);
+            b = ref Unsafe.Add(ref b, 2 * w);
+        }
+        ref T t = ref MemoryMarshal.GetReference(tile);
+        TSimd.Store(c0, ref t, 0);
+        TSimd.Store(c1, ref t, (nuint)w);
+        TSimd.Store(c2, ref t, (nuint)(2 * w));
+        TSimd.Store(c3, ref t, (nuint)(3 * w));
+        TSimd.Store(c4, ref t, (nuint)(4 * w));
+        TSimd.Store(c5, ref t, (nuint)(5 * w));
+        CopyTile(ref t, w, ref c, ldc, rows, cols, overwrite);
+    }
+
+    /// <summary>Sets (<paramref name="overwrite"/>) or adds the valid <c>rows × cols</c> part of a scratch tile to C.</summary>
+    private static void CopyTile<T>(ref T tile, int ldt, ref T c, int ldc, int rows, int cols, bool overwrite)
+        where T : struct, IFloatingPointIeee754<T>
+    {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
             {
                 ref T cij = ref Unsafe.Add(ref c, r * ldc + j);
-                T sum = tile[r * nr + j];
+                T sum = Unsafe.Add(ref tile, r * ldt + j);
                 cij = overwrite ? sum : cij + sum;
             }
     }

@@ -10,12 +10,13 @@ namespace Autodiff.Tests.Core;
 /// thread count, the vector width, the alignment of the spans or where an element falls in a tile.</summary>
 public class GemmKernelTests
 {
-    // Block sizes in MatMul: Mr = 6; NR = 16 (float) / 8 (double) with AVX2; Kc = 256; Mc = 144 / 72; Nc = 4096 / 2048.
+    // Block sizes in MatMul: Mr = 6; NR = 16 (float) / 8 (double) with AVX2; Kc = 400; Mc = 144 / 72; Nc = 4096 / 2048.
     private static readonly int[][] Shapes =
     [
         [1, 1, 1], [2, 3, 5], [7, 11, 13], [31, 37, 41],          // tiny and primes
         [5, 4, 15], [6, 9, 16], [7, 3, 17], [12, 5, 32], [13, 2, 33], // around Mr and NR
-        [9, 255, 10], [8, 256, 9], [10, 257, 11], [4, 513, 3],  // around Kc (k = 257: two blocks of 129 and 128)
+        [9, 399, 10], [8, 400, 9], [10, 401, 11], [4, 801, 3],  // around Kc (k = 401: two blocks of 201 and 200)
+        [9, 255, 10], [10, 257, 11],                                // around the previous Kc, 256
         [71, 3, 5], [72, 4, 6], [73, 5, 7], [143, 3, 9], [144, 2, 17], [145, 3, 8], // around Mc (double, float)
         [3, 2, 2047], [2, 3, 2049], [3, 2, 4095], [2, 1, 4097], // around Nc (double, float)
         [0, 5, 3], [3, 0, 4], [4, 5, 0], [0, 0, 0],              // empty
@@ -108,6 +109,26 @@ public class GemmKernelTests
         MatMul.Gemm<float>(a, false, bt, true, narrow, m, k, n - 1, accumulate: false);
         for (int i = 0; i < m; i++)
             Assert.That(narrow.AsSpan(i * (n - 1), n - 1).ToArray(), Is.EqualTo(full.AsSpan(i * n, n - 1).ToArray()), $"row {i}");
+    }
+
+    [Test]
+    public void Gemm_InPlaceAGivesTheBitsOfPackedA()
+    {
+        // op(A) is read in place when C is at most 256 columns wide and packed when wider: the first 200 columns of a
+        // 300-column product (packed A) must equal a 200-column product (A in place), for A stored either way.
+        const int m = 25, k = 530, wide = 300, narrow = 200;
+        var rng = new Random(9);
+        var a = RandomArray<float>(rng, m * k);
+        var bt = RandomArray<float>(rng, wide * k);                             // Bᵀ [wide, k]: its first rows are B's first columns
+        foreach (bool transA in new[] { false, true })
+        {
+            var full = new float[m * wide];
+            MatMul.Gemm<float>(a, transA, bt, true, full, m, k, wide, accumulate: false);
+            var part = new float[m * narrow];
+            MatMul.Gemm<float>(a, transA, bt.AsSpan(0, narrow * k), true, part, m, k, narrow, accumulate: false);
+            for (int i = 0; i < m; i++)
+                Assert.That(part.AsSpan(i * narrow, narrow).ToArray(), Is.EqualTo(full.AsSpan(i * wide, narrow).ToArray()), $"transA={transA} row {i}");
+        }
     }
 
     [Test]
