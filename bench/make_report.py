@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Turn the JSON lines written by bench/compare.sh into BENCHMARKS.md. Usage: make_report.py RESULTS.jsonl META.env OUT.md"""
 import json
+import os
 import sys
 
 results_path, meta_path, out_path = sys.argv[1:4]
@@ -209,6 +210,10 @@ w("Time ratios are ours / theirs (≤ 1.0 is good); MatMul ratios are our GFLOP/
 w("(≥ 0.8 is good). The baseline is always the fastest peer configuration measured, so a target met here is met")
 w("against every peer in the tables.")
 w("")
+analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+if os.path.exists(analysis):              # hand-written: where the time goes and what would close each gap
+    w(open(analysis).read().rstrip())
+    w("")
 w("## TorchSharp loading workaround")
 w("")
 w("TorchSharp-cpu 0.107's `libLibTorchSharp.so` lists `GLIBCXX_3.4.32` among its needed versions of `libstdc++.so.6`;")
