@@ -16,12 +16,7 @@ public static partial class Ops
     public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
     {
         const string op = "MaxPool2d";
-        Check.NotNull(op, input, nameof(input));
-        Check.Rank(op, input, 4, "input [N, C, H, W]");
-        if (2 * padding > kernelSize)
-            Check.Fail(op, $"padding {padding} must be at most half the kernel size {kernelSize} (input {input.Shape}).", nameof(padding));
-        int s = stride ?? kernelSize;
-        var win = Window(op, input, kernelSize, kernelSize, (s, s), (padding, padding), (dilation, dilation));
+        var win = PoolWindow(op, input, kernelSize, stride, padding, dilation);
         int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3], oh = win.OutH(h), ow = win.OutW(w);
         var y = Compute.Empty(new Shape(n, c, oh, ow), input.DType);
         var argmax = new int[y.Numel];
