@@ -97,11 +97,17 @@ internal static class Layout
         }
     }
 
-    /// <summary><c>destination[i, :] = table[indices[i], :]</c> for rows of <paramref name="width"/> elements (an embedding lookup).</summary>
-    public static void GatherRows<T>(ReadOnlySpan<T> table, ReadOnlySpan<int> indices, int width, Span<T> destination)
+    /// <summary><c>destination[i, :] = table[indices[i], :]</c> for rows of <paramref name="width"/> elements (an embedding
+    /// lookup), or zeros where the index is <paramref name="skip"/> (-1 skips nothing).</summary>
+    public static void GatherRows<T>(ReadOnlySpan<T> table, ReadOnlySpan<int> indices, int width, int skip, Span<T> destination)
         where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < indices.Length; i++) table.Slice(indices[i] * width, width).CopyTo(destination.Slice(i * width, width));
+        for (int i = 0; i < indices.Length; i++)
+        {
+            var row = destination.Slice(i * width, width);
+            if (indices[i] == skip) row.Clear();
+            else table.Slice(indices[i] * width, width).CopyTo(row);
+        }
     }
 
     /// <summary><c>table[indices[i], :] += source[i, :]</c> in order of i, skipping rows whose index is <paramref name="skip"/>:

@@ -37,6 +37,14 @@ internal static class Pooling
         }
     }
 
+    /// <summary><c>y[p, o] = x[p, argmax[p, o]]</c>: reads the winners again (the adjoint of <see cref="MaxPoolBackward{T}"/>).</summary>
+    public static void GatherArgmax<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> argmax, int planes, int inPlane, int outPlane, Span<T> y)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int p = 0; p < planes; p++)
+            for (int o = 0; o < outPlane; o++) y[p * outPlane + o] = x[p * inPlane + argmax[p * outPlane + o]];
+    }
+
     /// <summary><c>dx[p, argmax[o]] += dy[o]</c> for each output o of plane p, in order.</summary>
     public static void MaxPoolBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, int planes, int inPlane, int outPlane, Span<T> dx)
         where T : struct, IFloatingPointIeee754<T>

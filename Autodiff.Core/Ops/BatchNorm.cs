@@ -55,6 +55,19 @@ public static partial class Ops
         {
             if (input.DType == DType.Float32) Backward<float>(dy);
             else Backward<double>(dy);
+        },
+        dy =>
+        {
+            // The same formulas with ops on [N, C, S]; in training μ and rstd are recomputed from x so that they carry its graph.
+            var (x, g) = (Reshape(input, n, c, s), Reshape(dy, n, c, s));
+            var centered = x - (training ? ChannelMean(x) : Reshape(mean, 1, c, 1));
+            var r = training ? Pow(ChannelMean(centered * centered) + eps, -0.5) : Reshape(rstd, 1, c, 1);
+            var xhat = centered * r;
+            var gw = weight is null ? g : g * Reshape(weight, 1, c, 1);                     // ĝ = g·w
+            var dx = training ? r * (gw - ChannelMean(gw) - xhat * ChannelMean(gw * xhat)) : r * gw;
+            return [Reshape(dx, input.Shape.ToArray()),
+                    .. weight is null ? Array.Empty<Tensor?>() : [Sum(Sum(g * xhat, 2), 0)],
+                    .. bias is null ? Array.Empty<Tensor?>() : [Sum(Sum(g, 2), 0)]];
         });
 
         void Forward<T>() where T : struct, System.Numerics.IFloatingPointIeee754<T>
@@ -96,6 +109,9 @@ public static partial class Ops
                 batchStatistics: training, dx, dw, db);
         }
     }
+
+    /// <summary>The mean of <c>[N, C, S]</c> over N and S, as <c>[1, C, 1]</c> (recorded, for the differentiable backward).</summary>
+    private static Tensor ChannelMean(Tensor x) => Mean(Mean(x, 2, keepDim: true), 0, keepDim: true);
 
     /// <summary>An optional operand's values for a kernel: empty when the tensor is null (the kernel then uses 1 or 0).</summary>
     private static Span<T> DataOf<T>(Tensor? t) where T : struct => t is null ? default : t.Data<T>();

@@ -34,16 +34,50 @@ public static partial class Ops
                 Check.FailRange(op, $"paddingIdx {p} is out of range for weight {weight.Shape} ({rows} embeddings).", nameof(paddingIdx));
         }
         var saved = (int[])indices.Clone();
-        var y = Compute.Empty(new Shape([.. indexShape, width]), weight.DType);
-        if (y.DType == DType.Float32) Layout.GatherRows<float>(weight.F32, saved, width, y.F32);   // y[i, :] = W[idx[i], :]
-        else Layout.GatherRows<double>(weight.F64, saved, width, y.F64);
+        var y = GatherRows(weight, saved, -1, new Shape([.. indexShape, width]));       // y[i, :] = W[idx[i], :]
 
         return Tape.Record(op, y, [weight], "dW[idx[i]] += g[i]", dy =>
-        {
-            var dw = weight.GradBuffer();                                                // dW[idx[i], :] += g[i, :]
-            if (dw.DType == DType.Float32) Layout.ScatterAddRows<float>(dy.F32, saved, width, skip, dw.F32);
-            else Layout.ScatterAddRows<double>(dy.F64, saved, width, skip, dw.F64);
-        });
+            ScatterAddRows(dy, saved, skip, weight.GradBuffer()),                       // dW[idx[i], :] += g[i, :]
+            dy => [EmbeddingScatter(dy, saved, skip, weight.Shape)]);
+    }
+
+    /// <summary>Embedding's backward as a recorded op (for <c>createGraph</c>): zeros of the table's shape with each row of g
+    /// added at its index. It is linear; its backward reads those rows back (<see cref="EmbeddingGather"/>).</summary>
+    private static Tensor EmbeddingScatter(Tensor g, int[] indices, int skip, Shape tableShape)
+    {
+        var y = Compute.Zeros(tableShape, g.DType);
+        ScatterAddRows(g, indices, skip, y);                                             // y[idx[i], :] += g[i, :]
+
+        return Tape.Record("EmbeddingBackward", y, [g], "dg[i] += dy[idx[i]]", dy =>
+            g.AccumulateGrad(GatherRows(dy, indices, skip, g.Shape), owned: true),      // dg[i, :] += dy[idx[i], :]
+            dy => [EmbeddingGather(dy, indices, skip, g.Shape)]);
+    }
+
+    /// <summary>The rows of a table-shaped tensor at the indices (zeros at the padding index), as a recorded op: the
+    /// differentiable backward of <see cref="EmbeddingScatter"/>.</summary>
+    private static Tensor EmbeddingGather(Tensor table, int[] indices, int skip, Shape shape)
+    {
+        var y = GatherRows(table, indices, skip, shape);                                 // y[i, :] = table[idx[i], :]
+
+        return Tape.Record("Embedding", y, [table], "dW[idx[i]] += g[i]", dy =>
+            ScatterAddRows(dy, indices, skip, table.GradBuffer()),                      // dtable[idx[i], :] += g[i, :]
+            dy => [EmbeddingScatter(dy, indices, skip, table.Shape)]);
+    }
+
+    /// <summary>A new tensor of <paramref name="shape"/> whose rows are the table's rows at the indices (zeros at <paramref name="skip"/>).</summary>
+    private static Tensor GatherRows(Tensor table, int[] indices, int skip, Shape shape)
+    {
+        var y = Compute.Empty(shape, table.DType);
+        if (y.DType == DType.Float32) Layout.GatherRows<float>(table.F32, indices, table.Shape[1], skip, y.F32);
+        else Layout.GatherRows<double>(table.F64, indices, table.Shape[1], skip, y.F64);
+        return y;
+    }
+
+    /// <summary><c>table[idx[i], :] += g[i, :]</c>, skipping rows whose index is <paramref name="skip"/>.</summary>
+    private static void ScatterAddRows(Tensor g, int[] indices, int skip, Tensor table)
+    {
+        if (g.DType == DType.Float32) Layout.ScatterAddRows<float>(g.F32, indices, table.Shape[1], skip, table.F32);
+        else Layout.ScatterAddRows<double>(g.F64, indices, table.Shape[1], skip, table.F64);
     }
 
     /// <summary>Looks up the rows <paramref name="indices"/> of an embedding table: a <c>[indices.Length, embeddingDim]</c> result.</summary>

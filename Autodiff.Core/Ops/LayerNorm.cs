@@ -43,6 +43,19 @@ public static partial class Ops
         {
             if (input.DType == DType.Float32) Backward<float>(dy);
             else Backward<double>(dy);
+        },
+        dy =>
+        {
+            // The same formulas with ops, μ and rstd recomputed from x so that they carry its graph.
+            var (x, g) = (Reshape(input, rows, m), Reshape(dy, rows, m));                  // [R, M]
+            var centered = x - Mean(x, 1, keepDim: true);
+            var r = Pow(Mean(centered * centered, 1, keepDim: true) + eps, -0.5);
+            var xhat = centered * r;
+            var gw = weight is null ? g : g * Reshape(weight, m);                          // ĝ = g ⊙ w
+            var dx = r * (gw - Mean(gw, 1, keepDim: true) - xhat * Mean(gw * xhat, 1, keepDim: true));
+            return [Reshape(dx, input.Shape.ToArray()),
+                    .. weight is null ? Array.Empty<Tensor?>() : [Reshape(Sum(g * xhat, 0), normalizedShape)],
+                    .. bias is null ? Array.Empty<Tensor?>() : [Reshape(Sum(g, 0), normalizedShape)]];
         });
 
         void Forward<T>() where T : struct, System.Numerics.IFloatingPointIeee754<T>

@@ -68,6 +68,16 @@ public class BatchNormTests
     }
 
     [Test]
+    public void Backward_CreateGraph_MatchesCentralDifferences()
+    {
+        GradCheck.AssertSecondOrder(t => Ops.BatchNorm(t[0], null, null, t[1], t[2], training: true),
+            [Leaf(14, 3, 2, 2), Leaf(15, 2), Leaf(16, 2)], "BatchNorm (training)");
+        var (mean, variance) = (Tensor.Randn([2], 17, DType.Float64), Tensor.Rand([2], 18, DType.Float64) + 0.5);
+        GradCheck.AssertSecondOrder(t => Ops.BatchNorm(t[0] * t[0], mean, variance, t[1], t[2]),
+            [Leaf(19, 3, 2, 2), Leaf(20, 2), Leaf(21, 2)], "BatchNorm (eval)");
+    }
+
+    [Test]
     public void RunningStatistics_AreNotRecorded()
     {
         var (runningMean, runningVar) = (Vec(0, 0), Vec(1, 1));

@@ -47,6 +47,10 @@ public class EmbeddingTests
         GradCheck.Assert(t => Ops.Embedding([3, 1, 3, 0, 2, 1], [2, 3], t[0]).Tanh(), [Leaf(1, 4, 3)], "Embedding");
 
     [Test]
+    public void Backward_CreateGraph_MatchesCentralDifferences() =>
+        GradCheck.AssertSecondOrder(t => Ops.Embedding([3, 1, 3, 0], [2, 2], t[0] * t[0], paddingIdx: 1), [Leaf(2, 4, 3)], "Embedding");
+
+    [Test]
     public void Embedding_ThrowsForIndexOutOfRange() =>
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.Embedding([0, 3], Table()), "Embedding", "index 3", "[3, 2]");
 

@@ -43,6 +43,13 @@ public class LayerNormTests
     }
 
     [Test]
+    public void Backward_CreateGraph_MatchesCentralDifferences()
+    {
+        GradCheck.AssertSecondOrder(t => Ops.LayerNorm(t[0], [4], t[1], t[2]), [Leaf(8, 2, 4), Leaf(9, 4), Leaf(10, 4)], "LayerNorm");
+        GradCheck.AssertSecondOrder(t => Ops.LayerNorm(t[0], [2, 2]), [Leaf(11, 2, 2, 2)], "LayerNorm (no affine)");
+    }
+
+    [Test]
     public void LayerNorm_ThrowsWhenNormalizedShapeIsNotTheTrailingDims() =>
         AssertThrows<ArgumentException>(() => Ops.LayerNorm(Tensor.Zeros(2, 3, 4), [3]), "LayerNorm", "[3]", "[2, 3, 4]");
 
