@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Autodiff;
@@ -105,6 +106,11 @@ public sealed partial class Tensor
     internal Span<float> F32 => _f32 is null ? throw Unavailable(DType.Float32) : _f32.AsSpan(0, Numel);
 
     internal Span<double> F64 => _f64 is null ? throw Unavailable(DType.Float64) : _f64.AsSpan(0, Numel);
+
+    /// <summary>The values as a span of <typeparamref name="T"/>, which must be float for Float32 and double for Float64:
+    /// lets an op with many operands call its kernels from one generic body instead of one call per dtype.</summary>
+    internal Span<T> Data<T>() where T : struct =>
+        typeof(T) == typeof(float) ? MemoryMarshal.Cast<float, T>(F32) : MemoryMarshal.Cast<double, T>(F64);
 
     private InvalidOperationException Unavailable(DType wanted) => IsDisposed
         ? new ObjectDisposedException(Label, $"Tensor: {Label} was disposed (by Dispose() or the DisposeScope it was created in); " +

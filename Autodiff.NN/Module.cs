@@ -4,13 +4,15 @@ namespace Autodiff.NN;
 
 /// <summary>The base of every layer and model: named parameters and submodules registered in call order, train/eval
 /// mode, and a readable tree. Same idea as <c>torch.nn.Module</c>.</summary>
-/// <remarks>Registration is explicit (<see cref="RegisterParameter"/>, <see cref="RegisterModule{T}"/>); nothing is found by
-/// reflection. Parameter names join the path with dots as PyTorch's <c>state_dict</c> does: <c>0.weight</c>,
-/// <c>fc1.bias</c>.</remarks>
+/// <remarks>Registration is explicit (<see cref="RegisterParameter"/>, <see cref="RegisterBuffer"/>,
+/// <see cref="RegisterModule{T}"/>); nothing is found by reflection. Names join the path with dots as PyTorch's
+/// <c>state_dict</c> does: <c>0.weight</c>, <c>fc1.bias</c>, <c>bn.running_mean</c>.</remarks>
 public abstract class Module
 {
     private readonly List<string> _parameterNames = [];
     private readonly Dictionary<string, Tensor?> _parameters = [];
+    private readonly List<string> _bufferNames = [];
+    private readonly Dictionary<string, Tensor?> _buffers = [];
     private readonly List<(string Name, Module Module)> _children = [];
 
     /// <summary>Computes the module's output. Same as <c>forward</c>.</summary>
@@ -39,6 +41,20 @@ public abstract class Module
         _parameters[name] = parameter?.RequireGrad();
     }
 
+    /// <summary>Adds a buffer under <paramref name="name"/>: state that is saved and loaded with the parameters but is not
+    /// trained (no gradient, not in <see cref="Parameters"/>), such as BatchNorm's running statistics. Null reserves the
+    /// name. Same as <c>register_buffer</c>.</summary>
+    /// <exception cref="ArgumentException">The name is empty, contains a dot, or is already taken.</exception>
+    protected void RegisterBuffer(string name, Tensor? buffer)
+    {
+        CheckNewName(name);
+        _bufferNames.Add(name);
+        _buffers[name] = buffer;
+    }
+
+    /// <summary>The buffer registered under <paramref name="name"/> (null when reserved as absent).</summary>
+    protected Tensor? GetBuffer(string name) => _buffers[name];
+
     /// <summary>Adds a submodule under <paramref name="name"/> and returns it.</summary>
     /// <exception cref="ArgumentException">The name is empty, contains a dot, or is already taken.</exception>
     protected T RegisterModule<T>(string name, T module) where T : Module
@@ -53,7 +69,7 @@ public abstract class Module
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
             Check.Fail(GetType().Name, $"name '{name}' must be non-empty and contain no dot.", nameof(name));
-        if (_parameters.ContainsKey(name) || _children.Any(c => c.Name == name))
+        if (_parameters.ContainsKey(name) || _buffers.ContainsKey(name) || _children.Any(c => c.Name == name))
             Check.Fail(GetType().Name, $"name '{name}' is already registered.", nameof(name));
     }
 
@@ -75,12 +91,25 @@ public abstract class Module
 
     /// <summary>Every parameter of this module and its submodules, in registration order, with dotted names as
     /// PyTorch's <c>named_parameters()</c>.</summary>
-    public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(string prefix = "")
+    public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(string prefix = "") =>
+        NamedState(prefix).Where(s => s.Kind == Kind.Parameter).Select(s => (s.Name, s.Value));
+
+    /// <summary>Every buffer of this module and its submodules, with dotted names. Same as <c>named_buffers()</c>.</summary>
+    public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers(string prefix = "") =>
+        NamedState(prefix).Where(s => s.Kind == Kind.Buffer).Select(s => (s.Name, s.Value));
+
+    private enum Kind { Parameter, Buffer }
+
+    /// <summary>Parameters and buffers in PyTorch's <c>state_dict</c> order: each module's parameters, then its buffers,
+    /// then its submodules'.</summary>
+    private IEnumerable<(string Name, Tensor Value, Kind Kind)> NamedState(string prefix = "")
     {
         foreach (var name in _parameterNames)
-            if (_parameters[name] is { } p) yield return (prefix + name, p);
+            if (_parameters[name] is { } p) yield return (prefix + name, p, Kind.Parameter);
+        foreach (var name in _bufferNames)
+            if (_buffers[name] is { } b) yield return (prefix + name, b, Kind.Buffer);
         foreach (var (name, child) in _children)
-            foreach (var item in child.NamedParameters(prefix + name + "."))
+            foreach (var item in child.NamedState(prefix + name + "."))
                 yield return item;
     }
 
@@ -93,27 +122,27 @@ public abstract class Module
         foreach (var p in Parameters()) p.ReleaseGrad();
     }
 
-    /// <summary>Copies of every parameter by dotted name, in registration order. Same as <c>state_dict()</c>.</summary>
+    /// <summary>Copies of every parameter and buffer by dotted name, in PyTorch's order. Same as <c>state_dict()</c>.</summary>
     public Dictionary<string, Tensor> StateDict() =>
-        NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Detach().To(p.Parameter.DType));
+        NamedState().ToDictionary(p => p.Name, p => p.Value.Detach().To(p.Value.DType));
 
-    /// <summary>Copies values into the parameters by dotted name. Same as <c>load_state_dict(strict=True)</c>: every
-    /// parameter must be present with the same shape and dtype, and nothing else may be; nothing is changed on error.</summary>
-    /// <exception cref="ArgumentException">A name is missing or unexpected, or a shape or dtype differs; the message names the parameter and both shapes.</exception>
+    /// <summary>Copies values into the parameters and buffers by dotted name. Same as <c>load_state_dict(strict=True)</c>:
+    /// every entry must be present with the same shape and dtype, and nothing else may be; nothing is changed on error.</summary>
+    /// <exception cref="ArgumentException">A name is missing or unexpected, or a shape or dtype differs; the message names the parameter or buffer and both shapes.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var own = NamedParameters().ToList();
-        foreach (var (name, p) in own)
+        var own = NamedState().ToList();
+        foreach (var (name, p, kind) in own)
         {
             if (!state.TryGetValue(name, out var value))
-                Check.Fail("LoadStateDict", $"missing parameter '{name}' {p.Shape}.", nameof(state));
+                Check.Fail("LoadStateDict", $"missing {kind.ToString().ToLowerInvariant()} '{name}' {p.Shape}.", nameof(state));
             if (value.Shape != p.Shape || value.DType != p.DType)
-                Check.Fail("LoadStateDict", $"parameter '{name}' is {p.DType} {p.Shape} in the model but {value.DType} {value.Shape} in the state dict.", nameof(state));
+                Check.Fail("LoadStateDict", $"{kind.ToString().ToLowerInvariant()} '{name}' is {p.DType} {p.Shape} in the model but {value.DType} {value.Shape} in the state dict.", nameof(state));
         }
         foreach (var name in state.Keys)
             if (!own.Any(p => p.Name == name)) Check.Fail("LoadStateDict", $"unexpected parameter '{name}' {state[name].Shape}.", nameof(state));
-        foreach (var (name, p) in own)
+        foreach (var (name, p, _) in own)
         {
             Compute.Copy(state[name], p);
             p.MarkModified();

@@ -97,6 +97,32 @@ internal static class Layout
         }
     }
 
+    /// <summary><c>destination[i, :] = table[indices[i], :]</c> for rows of <paramref name="width"/> elements (an embedding
+    /// lookup), or zeros where the index is <paramref name="skip"/> (-1 skips nothing).</summary>
+    public static void GatherRows<T>(ReadOnlySpan<T> table, ReadOnlySpan<int> indices, int width, int skip, Span<T> destination)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < indices.Length; i++)
+        {
+            var row = destination.Slice(i * width, width);
+            if (indices[i] == skip) row.Clear();
+            else table.Slice(indices[i] * width, width).CopyTo(row);
+        }
+    }
+
+    /// <summary><c>table[indices[i], :] += source[i, :]</c> in order of i, skipping rows whose index is <paramref name="skip"/>:
+    /// the adjoint of <see cref="GatherRows{T}"/>, so a repeated index collects every copy.</summary>
+    public static void ScatterAddRows<T>(ReadOnlySpan<T> source, ReadOnlySpan<int> indices, int width, int skip, Span<T> table)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < indices.Length; i++)
+        {
+            if (indices[i] == skip) continue;
+            var row = table.Slice(indices[i] * width, width);
+            TensorPrimitives.Add(row, source.Slice(i * width, width), row);
+        }
+    }
+
     /// <summary>Steps the multi-index over all dimensions but the last, odometer style, and returns the new position.</summary>
     private static int Advance(Span<int> index, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, int position)
     {

@@ -37,11 +37,93 @@ internal static class Pooling
         }
     }
 
+    /// <summary><c>y[p, o] = x[p, argmax[p, o]]</c>: reads the winners again (the adjoint of <see cref="MaxPoolBackward{T}"/>).</summary>
+    public static void GatherArgmax<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> argmax, int planes, int inPlane, int outPlane, Span<T> y)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int p = 0; p < planes; p++)
+            for (int o = 0; o < outPlane; o++) y[p * outPlane + o] = x[p * inPlane + argmax[p * outPlane + o]];
+    }
+
     /// <summary><c>dx[p, argmax[o]] += dy[o]</c> for each output o of plane p, in order.</summary>
     public static void MaxPoolBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, int planes, int inPlane, int outPlane, Span<T> dx)
         where T : struct, IFloatingPointIeee754<T>
     {
         for (int p = 0; p < planes; p++)
             for (int o = 0; o < outPlane; o++) dx[p * inPlane + argmax[p * outPlane + o]] += dy[p * outPlane + o];
+    }
+}
+
+/// <summary>One axis of an average-pooling grid: output <c>i</c> averages input positions <c>[Start[i], End[i])</c> and
+/// divides by <c>Count[i]</c> along this axis (a window's divisor is the product of its two axes' counts).</summary>
+internal sealed record PoolAxis(int[] Start, int[] End, int[] Count)
+{
+    /// <summary>Sliding windows as PyTorch's avg_pool2d: window i covers <c>[i·stride - pad, i·stride - pad + kernel)</c> of
+    /// the padded axis, clipped to the input; the count is the padded window's size when padding counts, else the clipped one.</summary>
+    public static PoolAxis Sliding(int size, int kernel, int stride, int pad, bool countIncludePad)
+    {
+        int outSize = (size + 2 * pad - kernel) / stride + 1;
+        var (start, end, count) = (new int[outSize], new int[outSize], new int[outSize]);
+        for (int i = 0; i < outSize; i++)
+        {
+            int from = i * stride - pad, to = Math.Min(from + kernel, size + pad);
+            (start[i], end[i]) = (Math.Max(from, 0), Math.Min(to, size));
+            count[i] = countIncludePad ? to - from : end[i] - start[i];
+        }
+        return new PoolAxis(start, end, count);
+    }
+
+    /// <summary>Adaptive windows as PyTorch's adaptive_avg_pool2d: window i covers <c>[⌊i·size/out⌋, ⌈(i+1)·size/out⌉)</c>.</summary>
+    public static PoolAxis Adaptive(int size, int outSize)
+    {
+        var (start, end, count) = (new int[outSize], new int[outSize], new int[outSize]);
+        for (int i = 0; i < outSize; i++)
+        {
+            start[i] = (int)((long)i * size / outSize);
+            end[i] = (int)(((long)(i + 1) * size + outSize - 1) / outSize);
+            count[i] = end[i] - start[i];
+        }
+        return new PoolAxis(start, end, count);
+    }
+}
+
+/// <summary>Average pooling over NCHW planes, for any window grid (sliding or adaptive) given as two <see cref="PoolAxis"/>.</summary>
+internal static class AveragePooling
+{
+    /// <summary><c>y[p, i, j] = Σ x[p, rows i, cols j] / (rows.Count[i] · cols.Count[j])</c>.</summary>
+    public static void Forward<T>(ReadOnlySpan<T> x, int planes, int h, int w, PoolAxis rows, PoolAxis cols, Span<T> y)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        int oh = rows.Start.Length, ow = cols.Start.Length;
+        for (int p = 0; p < planes; p++)
+        {
+            var plane = x.Slice(p * h * w, h * w);
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    T sum = T.Zero;
+                    for (int iy = rows.Start[i]; iy < rows.End[i]; iy++)
+                        for (int ix = cols.Start[j]; ix < cols.End[j]; ix++) sum += plane[iy * w + ix];
+                    y[(p * oh + i) * ow + j] = sum / T.CreateChecked(rows.Count[i] * cols.Count[j]);
+                }
+        }
+    }
+
+    /// <summary><c>dx[p, rows i, cols j] += dy[p, i, j] / (rows.Count[i] · cols.Count[j])</c>, outputs in order.</summary>
+    public static void Backward<T>(ReadOnlySpan<T> dy, int planes, int h, int w, PoolAxis rows, PoolAxis cols, Span<T> dx)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        int oh = rows.Start.Length, ow = cols.Start.Length;
+        for (int p = 0; p < planes; p++)
+        {
+            var plane = dx.Slice(p * h * w, h * w);
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    T share = dy[(p * oh + i) * ow + j] / T.CreateChecked(rows.Count[i] * cols.Count[j]);
+                    for (int iy = rows.Start[i]; iy < rows.End[i]; iy++)
+                        for (int ix = cols.Start[j]; ix < cols.End[j]; ix++) plane[iy * w + ix] += share;
+                }
+        }
     }
 }

@@ -16,12 +16,7 @@ public static partial class Ops
     public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
     {
         const string op = "MaxPool2d";
-        Check.NotNull(op, input, nameof(input));
-        Check.Rank(op, input, 4, "input [N, C, H, W]");
-        if (2 * padding > kernelSize)
-            Check.Fail(op, $"padding {padding} must be at most half the kernel size {kernelSize} (input {input.Shape}).", nameof(padding));
-        int s = stride ?? kernelSize;
-        var win = Window(op, input, kernelSize, kernelSize, (s, s), (padding, padding), (dilation, dilation));
+        var win = PoolWindow(op, input, kernelSize, stride, padding, dilation);
         int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3], oh = win.OutH(h), ow = win.OutW(w);
         var y = Compute.Empty(new Shape(n, c, oh, ow), input.DType);
         var argmax = new int[y.Numel];
@@ -29,10 +24,48 @@ public static partial class Ops
         else Pooling.MaxPool<double>(input.F64, n * c, h, w, win, y.F64, argmax);
 
         return Tape.Record(op, y, [input], "dx[argmax] += g", dy =>
-        {
-            var dx = input.GradBuffer();                                                 // dx[argmax] += g
-            if (dx.DType == DType.Float32) Pooling.MaxPoolBackward<float>(dy.F32, argmax, n * c, h * w, oh * ow, dx.F32);
-            else Pooling.MaxPoolBackward<double>(dy.F64, argmax, n * c, h * w, oh * ow, dx.F64);
-        });
+            ScatterToArgmax(dy, argmax, input.GradBuffer()),                            // dx[argmax] += g
+            dy => [MaxPoolScatter(dy, argmax, input.Shape)]);
+    }
+
+    /// <summary>MaxPool2d's backward as a recorded op (for <c>createGraph</c>): zeros of the input's shape with g added at
+    /// each window's winner. It is linear, and its backward reads the winners again (<see cref="MaxPoolGather"/>).</summary>
+    private static Tensor MaxPoolScatter(Tensor g, int[] argmax, Shape inputShape)
+    {
+        var y = Compute.Zeros(inputShape, g.DType);
+        ScatterToArgmax(g, argmax, y);                                                   // y[argmax] += g
+
+        return Tape.Record("MaxPool2dBackward", y, [g], "dg += dy[argmax]", dy =>
+            g.AccumulateGrad(GatherAtArgmax(dy, argmax, g.Shape), owned: true),         // dg += dy[argmax]
+            dy => [MaxPoolGather(dy, argmax, g.Shape)]);
+    }
+
+    /// <summary>The winners of a max pooling read from another tensor of the input's shape, as a recorded op (the
+    /// differentiable backward of <see cref="MaxPoolScatter"/>).</summary>
+    private static Tensor MaxPoolGather(Tensor x, int[] argmax, Shape outputShape)
+    {
+        var y = GatherAtArgmax(x, argmax, outputShape);                                   // y = x[argmax]
+
+        return Tape.Record("MaxPool2d", y, [x], "dx[argmax] += g", dy =>
+            ScatterToArgmax(dy, argmax, x.GradBuffer()),                                // dx[argmax] += g
+            dy => [MaxPoolScatter(dy, argmax, x.Shape)]);
+    }
+
+    /// <summary><c>destination[n, c, argmax] += g[n, c]</c>, destination having the pooled input's shape.</summary>
+    private static void ScatterToArgmax(Tensor g, int[] argmax, Tensor destination)
+    {
+        int planes = g.Shape[0] * g.Shape[1], inPlane = destination.Shape[2] * destination.Shape[3], outPlane = g.Shape[2] * g.Shape[3];
+        if (g.DType == DType.Float32) Pooling.MaxPoolBackward<float>(g.F32, argmax, planes, inPlane, outPlane, destination.F32);
+        else Pooling.MaxPoolBackward<double>(g.F64, argmax, planes, inPlane, outPlane, destination.F64);
+    }
+
+    /// <summary>A new tensor of <paramref name="outputShape"/> holding <c>x[n, c, argmax]</c>.</summary>
+    private static Tensor GatherAtArgmax(Tensor x, int[] argmax, Shape outputShape)
+    {
+        var y = Compute.Empty(outputShape, x.DType);
+        int planes = outputShape[0] * outputShape[1], inPlane = x.Shape[2] * x.Shape[3], outPlane = outputShape[2] * outputShape[3];
+        if (y.DType == DType.Float32) Pooling.GatherArgmax<float>(x.F32, argmax, planes, inPlane, outPlane, y.F32);
+        else Pooling.GatherArgmax<double>(x.F64, argmax, planes, inPlane, outPlane, y.F64);
+        return y;
     }
 }

@@ -26,12 +26,17 @@ public sealed class Dropout : Module
     {
         Check.NotNull("Dropout", input, nameof(input));
         if (!Training || P == 0) return input;
-        double keep = 1 - P;
-        var values = new double[input.Numel];
-        for (int i = 0; i < values.Length; i++) values[i] = _generator.NextDouble() < keep ? 1 / keep : 0;
-        var mask = input.DType == DType.Float64 ? Tensor.FromArray(values, input.Shape.ToArray())
-                                            : Tensor.FromArray(values.Select(v => (float)v).ToArray(), input.Shape.ToArray());
-        return Ops.Mul(input, mask);
+        return Ops.Mul(input, Mask(_generator, P, input.Shape.ToArray(), input.DType));
+    }
+
+    /// <summary>A constant mask of <paramref name="shape"/>: each element <c>1/(1-p)</c> with probability 1 - p, else 0
+    /// (shared with Dropout2d, whose mask has one element per channel).</summary>
+    internal static Tensor Mask(Generator generator, double p, int[] shape, DType dtype)
+    {
+        double keep = 1 - p;
+        var values = new double[shape.Aggregate(1, (a, b) => a * b)];
+        for (int i = 0; i < values.Length; i++) values[i] = generator.NextDouble() < keep ? 1 / keep : 0;
+        return dtype == DType.Float64 ? Tensor.FromArray(values, shape) : Tensor.FromArray(values.Select(v => (float)v).ToArray(), shape);
     }
 
     /// <inheritdoc/>

@@ -4,7 +4,9 @@ using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.NN;
 
-/// <summary>Conv2d, MaxPool2d and Unflatten modules (Autodiff.NN/Modules): PyTorch names, shapes and initialisation bounds.</summary>
+using Ops = global::Autodiff.Ops;
+
+/// <summary>Conv2d, pooling, Dropout2d and Unflatten modules (Autodiff.NN/Modules): PyTorch names, shapes and initialisation bounds.</summary>
 public class ConvModulesTests
 {
     [Test]
@@ -46,4 +48,32 @@ public class ConvModulesTests
         Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 2, 2, 3 }));
         Assert.That(y.ToDoubleArray(), Is.EqualTo(x.ToDoubleArray()));
     }
+
+    [Test]
+    public void PoolingModules_MatchTheirOps_AndDescribeThemselves()
+    {
+        var x = Tensor.Randn([2, 3, 6, 6], 1);
+        Assert.That(new AvgPool2d(2).Forward(x).ToArray(), Is.EqualTo(Ops.AvgPool2d(x, 2).ToArray()));
+        Assert.That(new AdaptiveAvgPool2d((2, 3)).Forward(x).ToArray(), Is.EqualTo(Ops.AdaptiveAvgPool2d(x, (2, 3)).ToArray()));
+        Assert.That(new AvgPool2d(3, 2, 1).Describe(), Is.EqualTo("AvgPool2d(kernelSize: 3, stride: 2, padding: 1)"));
+        Assert.That(new AdaptiveAvgPool2d(1).Describe(), Is.EqualTo("AdaptiveAvgPool2d(outputSize: (1, 1))"));
+    }
+
+    [Test]
+    public void Dropout2d_ZeroesWholeChannels_AndIsIdentityInEval()
+    {
+        var dropout = new Dropout2d(0.5, seed: 2);
+        var x = Tensor.Ones(8, 16, 3, 3);
+        var y = dropout.Forward(x).ToArray();
+        var planes = Enumerable.Range(0, 8 * 16).Select(p => y.Skip(p * 9).Take(9).Distinct().ToArray()).ToArray();
+        Assert.That(planes.All(values => values.Length == 1 && (values[0] == 0 || values[0] == 2)), Is.True);
+        Assert.That(planes.Count(values => values[0] == 0) / 128.0, Is.EqualTo(0.5).Within(0.15));
+        dropout.Eval();
+        Assert.That(dropout.Forward(x), Is.SameAs(x));
+        Assert.That(new Dropout2d(0.2).Describe(), Is.EqualTo("Dropout2d(p: 0.2)"));
+    }
+
+    [Test]
+    public void Dropout2d_ThrowsFor2DInput() =>
+        AssertThrows<ArgumentException>(() => new Dropout2d().Forward(Tensor.Zeros(4, 5)), "Dropout2d", "[4, 5]");
 }

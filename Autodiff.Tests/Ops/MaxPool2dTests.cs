@@ -48,6 +48,10 @@ public class MaxPool2dTests
     }
 
     [Test]
+    public void Backward_CreateGraph_MatchesCentralDifferences() =>
+        GradCheck.AssertSecondOrder(t => Ops.MaxPool2d(t[0] * t[0], 3, stride: 2, padding: 1), [Leaf(3, 1, 2, 5, 5)], "MaxPool2d");
+
+    [Test]
     public void MaxPool2d_ThrowsForWrongRank() =>
         AssertThrows<ArgumentException>(() => Ops.MaxPool2d(Tensor.Zeros(4, 4), 2), "MaxPool2d", "[4, 4]");
 

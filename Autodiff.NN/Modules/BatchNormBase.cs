@@ -1,0 +1,89 @@
+namespace Autodiff.NN;
+
+/// <summary>What BatchNorm1d and BatchNorm2d share: the parameters, the running statistics as buffers, and the choice
+/// between batch and running statistics. Same as PyTorch's <c>_BatchNorm</c>.</summary>
+/// <remarks>
+/// <para>Parameters <c>weight</c> (ones) and <c>bias</c> (zeros), <c>[numFeatures]</c>, when affine. Buffers, saved in the
+/// state dict under PyTorch's names: <c>running_mean</c> (zeros), <c>running_var</c> (ones) and
+/// <c>num_batches_tracked</c> (a Float64 scalar counting training batches; PyTorch stores it as int64), when
+/// trackRunningStats.</para>
+/// <para>In training mode (or without running statistics) the batch's own statistics normalize and the running ones are
+/// updated; in eval mode the running statistics normalize. See <see cref="Ops.BatchNorm"/> for the formulas.</para>
+/// </remarks>
+public abstract class BatchNormBase : Module
+{
+    /// <summary>Creates the layer with PyTorch's defaults.</summary>
+    /// <exception cref="ArgumentException">numFeatures is not positive, eps is negative or NaN, or momentum is outside [0, 1].</exception>
+    protected BatchNormBase(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats)
+    {
+        string name = GetType().Name;
+        if (numFeatures <= 0) Check.Fail(name, $"numFeatures must be positive, got {numFeatures}.", nameof(numFeatures));
+        if (!(eps >= 0)) Check.Fail(name, $"eps must be non-negative, got {eps}.", nameof(eps));
+        if (!(momentum >= 0 && momentum <= 1)) Check.Fail(name, $"momentum must be in [0, 1], got {momentum}.", nameof(momentum));
+        (NumFeatures, Eps, Momentum, Affine, TrackRunningStats) = (numFeatures, eps, momentum, affine, trackRunningStats);
+        RegisterParameter("weight", affine ? Tensor.Ones(numFeatures) : null);
+        RegisterParameter("bias", affine ? Tensor.Zeros(numFeatures) : null);
+        RegisterBuffer("running_mean", trackRunningStats ? Tensor.Zeros(numFeatures) : null);
+        RegisterBuffer("running_var", trackRunningStats ? Tensor.Ones(numFeatures) : null);
+        RegisterBuffer("num_batches_tracked", trackRunningStats ? Tensor.Scalar(0, DType.Float64) : null);
+    }
+
+    /// <summary>The number of channels C.</summary>
+    public int NumFeatures { get; }
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public double Eps { get; }
+
+    /// <summary>The weight of each batch in the running statistics.</summary>
+    public double Momentum { get; }
+
+    /// <summary>Whether the layer has a learnable weight and bias.</summary>
+    public bool Affine { get; }
+
+    /// <summary>Whether running statistics are kept (and used in eval mode).</summary>
+    public bool TrackRunningStats { get; }
+
+    /// <summary>The scale, <c>[numFeatures]</c>, or null when not affine.</summary>
+    public Tensor? Weight => GetParameter("weight");
+
+    /// <summary>The shift, <c>[numFeatures]</c>, or null when not affine.</summary>
+    public Tensor? Bias => GetParameter("bias");
+
+    /// <summary>The running mean, <c>[numFeatures]</c>, or null when not tracked.</summary>
+    public Tensor? RunningMean => GetBuffer("running_mean");
+
+    /// <summary>The running (unbiased) variance, <c>[numFeatures]</c>, or null when not tracked.</summary>
+    public Tensor? RunningVar => GetBuffer("running_var");
+
+    /// <summary>How many training batches updated the running statistics, or null when not tracked.</summary>
+    public Tensor? NumBatchesTracked => GetBuffer("num_batches_tracked");
+
+    /// <summary>Resets the running statistics to mean 0, variance 1 and the batch count to 0.</summary>
+    public void ResetRunningStats()
+    {
+        RunningMean?.AsSpan().Clear();
+        RunningVar?.AsSpan().Fill(1);
+        NumBatchesTracked?.AsDoubleSpan().Clear();
+    }
+
+    /// <summary>Checks the input's rank for this layer; the message names the layer and the shape.</summary>
+    /// <exception cref="ArgumentException">The rank is not one this layer accepts.</exception>
+    protected abstract void CheckInput(Tensor input);
+
+    /// <summary>Normalizes the input per channel.</summary>
+    /// <exception cref="ArgumentException">The rank is wrong, or the input's channel count is not numFeatures.</exception>
+    public override Tensor Forward(Tensor input)
+    {
+        Check.NotNull(GetType().Name, input, nameof(input));
+        CheckInput(input);
+        if (input.Shape[1] != NumFeatures)
+            Check.Fail(GetType().Name, $"input {input.Shape} has {input.Shape[1]} channels, expected numFeatures {NumFeatures}.", nameof(input));
+        bool useBatchStatistics = Training || RunningMean is null;
+        if (Training && NumBatchesTracked is { } count) count.AsDoubleSpan()[0] += 1;   // a buffer, not part of the graph
+        return Ops.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, Momentum, Eps);
+    }
+
+    /// <inheritdoc/>
+    public override string Describe() =>
+        $"{GetType().Name}({NumFeatures}, eps: {Eps}, momentum: {Momentum}, affine: {Affine}, trackRunningStats: {TrackRunningStats})";
+}

@@ -1,0 +1,128 @@
+using Autodiff;
+using Autodiff.NN;
+using static Autodiff.Tests.TestHelpers;
+
+namespace Autodiff.Tests.NN;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>BatchNorm1d, BatchNorm2d (with their running statistics as buffers) and LayerNorm modules.</summary>
+public class NormalizationModulesTests
+{
+    [Test]
+    public void BatchNorm2d_StateDict_HoldsParametersThenBuffers_UnderPyTorchNames()
+    {
+        var net = new Sequential(new Conv2d(1, 3, 3, bias: false), new BatchNorm2d(3));
+        Assert.That(net.StateDict().Keys, Is.EqualTo(new[] { "0.weight", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked" }));
+        Assert.That(net.NamedParameters().Select(p => p.Name), Is.EqualTo(new[] { "0.weight", "1.weight", "1.bias" }));
+        Assert.That(net.NamedBuffers().Select(b => b.Name), Is.EqualTo(new[] { "1.running_mean", "1.running_var", "1.num_batches_tracked" }));
+        Assert.That(net.NamedBuffers().Any(b => b.Buffer.RequiresGrad), Is.False);
+        Assert.That(net.ParameterCount(), Is.EqualTo(27 + 3 + 3));
+    }
+
+    [Test]
+    public void BatchNorm2d_Training_UpdatesRunningStatistics_EvalUsesThem()
+    {
+        var bn = new BatchNorm2d(2, momentum: 0.5);
+        var x = Tensor.Randn([4, 2, 3, 3], 1);
+        bn.Forward(x);
+        Assert.That(bn.NumBatchesTracked!.ItemDouble(), Is.EqualTo(1));
+        Assert.That(bn.RunningMean!.ToDoubleArray(), Is.Not.EqualTo(new[] { 0.0, 0 }));
+        var (mean, variance) = (bn.RunningMean!.ToArray(), bn.RunningVar!.ToArray());
+        bn.Eval();
+        var y = bn.Forward(x);
+        Assert.That(bn.NumBatchesTracked!.ItemDouble(), Is.EqualTo(1));
+        Assert.That(bn.RunningMean!.ToArray(), Is.EqualTo(mean));
+        var expected = Ops.BatchNorm(x, Tensor.FromArray(mean, 2), Tensor.FromArray(variance, 2), bn.Weight, bn.Bias);
+        Assert.That(y.ToArray(), Is.EqualTo(expected.ToArray()));
+    }
+
+    [Test]
+    public void BatchNorm_LoadStateDict_CopiesTheRunningStatistics()
+    {
+        var trained = new BatchNorm1d(3);
+        trained.Forward(Tensor.Randn([8, 3], 2));
+        var fresh = new BatchNorm1d(3);
+        fresh.LoadStateDict(trained.StateDict());
+        Assert.That(fresh.RunningMean!.ToArray(), Is.EqualTo(trained.RunningMean!.ToArray()));
+        Assert.That(fresh.RunningVar!.ToArray(), Is.EqualTo(trained.RunningVar!.ToArray()));
+        Assert.That(fresh.NumBatchesTracked!.ItemDouble(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void BatchNorm_SaveAndLoad_RoundTripsTheBuffers()
+    {
+        var trained = new BatchNorm2d(2);
+        trained.Forward(Tensor.Randn([2, 2, 2, 2], 3));
+        string path = Path.Combine(Path.GetTempPath(), $"bn-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            trained.Save(path);
+            var fresh = new BatchNorm2d(2);
+            fresh.Load(path);
+            Assert.That(fresh.RunningVar!.ToArray(), Is.EqualTo(trained.RunningVar!.ToArray()));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void BatchNorm_LoadStateDict_NamesAMissingBuffer()
+    {
+        var state = new BatchNorm1d(3).StateDict();
+        state.Remove("running_mean");
+        Assert.That(() => new BatchNorm1d(3).LoadStateDict(state), Throws.ArgumentException.With.Message.Contains("missing buffer 'running_mean'"));
+    }
+
+    [Test]
+    public void BatchNorm_WithoutRunningStats_HasNoBuffers_AndAlwaysUsesTheBatch()
+    {
+        var bn = new BatchNorm1d(2, affine: false, trackRunningStats: false);
+        Assert.That(bn.StateDict(), Is.Empty);
+        bn.Eval();
+        var x = Tensor.FromArray(new[] { 1f, 10, 3, 20 }, 2, 2);
+        Assert.That(bn.Forward(x).ToArray(), Is.EqualTo(new[] { -1f, -1, 1, 1 }).Within(1e-4));
+    }
+
+    [Test]
+    public void BatchNorm2d_Backward_ReachesWeightAndBias()
+    {
+        var net = new Sequential(new Conv2d(1, 2, 3, padding: 1, generator: new Generator(1)), new BatchNorm2d(2), new ReLU());
+        net.Forward(Tensor.Randn([2, 1, 4, 4], 4)).Sum().Backward();
+        Assert.That(net.Parameters().All(p => p.Grad is not null), Is.True);
+    }
+
+    [Test]
+    public void BatchNorm_Describe() =>
+        Assert.That(new BatchNorm2d(16).Describe(), Is.EqualTo("BatchNorm2d(16, eps: 1E-05, momentum: 0.1, affine: True, trackRunningStats: True)"));
+
+    [Test]
+    public void BatchNorm1d_ThrowsFor4DInput() =>
+        AssertThrows<ArgumentException>(() => new BatchNorm1d(3).Forward(Tensor.Zeros(2, 3, 4, 4)), "BatchNorm1d", "[2, 3, 4, 4]");
+
+    [Test]
+    public void BatchNorm2d_ThrowsFor2DInput() =>
+        AssertThrows<ArgumentException>(() => new BatchNorm2d(3).Forward(Tensor.Zeros(2, 3)), "BatchNorm2d", "[2, 3]");
+
+    [Test]
+    public void BatchNorm2d_ThrowsForChannelMismatch() =>
+        AssertThrows<ArgumentException>(() => new BatchNorm2d(3).Forward(Tensor.Zeros(2, 4, 2, 2)), "BatchNorm2d", "[2, 4, 2, 2]", "numFeatures 3");
+
+    [Test]
+    public void BatchNorm_ThrowsForBadMomentum() =>
+        AssertThrows<ArgumentException>(() => new BatchNorm1d(3, momentum: 1.5), "BatchNorm1d", "momentum", "1.5");
+
+    [Test]
+    public void LayerNorm_HasOnesAndZeros_AndMatchesTheOp()
+    {
+        var norm = new LayerNorm([2, 3]);
+        Assert.That(norm.NamedParameters().Select(p => (p.Name, p.Parameter.Shape.ToString())), Is.EqualTo(new[] { ("weight", "[2, 3]"), ("bias", "[2, 3]") }));
+        Assert.That(norm.Weight!.ToArray(), Is.All.EqualTo(1f));
+        var x = Tensor.Randn([4, 2, 3], 5);
+        Assert.That(norm.Forward(x).ToArray(), Is.EqualTo(Ops.LayerNorm(x, [2, 3]).ToArray()));
+        Assert.That(norm.Describe(), Is.EqualTo("LayerNorm([2, 3], eps: 1E-05, elementwiseAffine: True)"));
+    }
+
+    [Test]
+    public void LayerNorm_ThrowsForWrongTrailingDims() =>
+        AssertThrows<ArgumentException>(() => new LayerNorm(4).Forward(Tensor.Zeros(2, 3)), "LayerNorm", "[4]", "[2, 3]");
+}

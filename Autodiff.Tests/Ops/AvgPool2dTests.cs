@@ -1,0 +1,83 @@
+using Autodiff;
+using static Autodiff.Tests.TestHelpers;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>Ops.AvgPool2d (Ops/AvgPool2d.cs, Kernels/Pooling.cs): torch.nn.functional.avg_pool2d.</summary>
+public class AvgPool2dTests
+{
+    [Test]
+    public void Forward_AveragesEachWindow()
+    {
+        // 4x4 input 0..15, 2x2 windows: (0+1+4+5)/4, (2+3+6+7)/4, (8+9+12+13)/4, (10+11+14+15)/4
+        var y = Ops.AvgPool2d(Seq(1, 1, 4, 4), 2);
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 1, 1, 2, 2 }));
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 2.5, 4.5, 10.5, 12.5 }));
+    }
+
+    [TestCase(true, new[] { 0.25, 1.25, 2.75, 7 })]          // torch: avg_pool2d(x, 2, 2, 1) divides every window by 4
+    [TestCase(false, new[] { 1.0, 2.5, 5.5, 7 })]            // count_include_pad=False: by the input elements in the window
+    public void Forward_WithPadding_DividesAsPyTorch(bool countIncludePad, double[] expected)
+    {
+        // 3x3 input 1..9 padded by 1, windows of 2 at stride 2: {1}, {2, 3}, {4, 7}, {5, 6, 8, 9}
+        var x = Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6, 7, 8, 9 }, 1, 1, 3, 3);
+        var y = Ops.AvgPool2d(x, 2, stride: 2, padding: 1, countIncludePad: countIncludePad);
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(expected).Within(1e-15));
+    }
+
+    [TestCase(3, 1, 1)]
+    [TestCase(3, 2, 1)]
+    [TestCase(2, 1, 0)]
+    public void Forward_MatchesTheDefinition(int k, int s, int p)
+    {
+        var x = Tensor.Randn([2, 3, 6, 5], 1, DType.Float64);
+        var y = Ops.AvgPool2d(x, k, s, p);
+        var xs = x.ToDoubleArray();
+        int oh = (6 + 2 * p - k) / s + 1, ow = (5 + 2 * p - k) / s + 1;
+        var expected = new double[2 * 3 * oh * ow];
+        for (int plane = 0; plane < 6; plane++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    double sum = 0;
+                    for (int a = 0; a < k; a++)
+                        for (int b = 0; b < k; b++)
+                        {
+                            int iy = i * s - p + a, ix = j * s - p + b;
+                            if (iy >= 0 && iy < 6 && ix >= 0 && ix < 5) sum += xs[(plane * 6 + iy) * 5 + ix];
+                        }
+                    expected[(plane * oh + i) * ow + j] = sum / (k * k);
+                }
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(expected).Within(1e-12));
+    }
+
+    [Test]
+    public void Backward_MatchesCentralDifferences()
+    {
+        GradCheck.Assert(t => Ops.AvgPool2d(t[0], 2), [Leaf(1, 2, 2, 4, 5)], "AvgPool2d");
+        GradCheck.Assert(t => Ops.AvgPool2d(t[0], 3, stride: 2, padding: 1), [Leaf(2, 1, 2, 5, 5)], "AvgPool2d (overlapping, padded)");
+        GradCheck.Assert(t => Ops.AvgPool2d(t[0], 3, stride: 2, padding: 1, countIncludePad: false), [Leaf(3, 1, 2, 5, 5)], "AvgPool2d (no pad count)");
+    }
+
+    [Test]
+    public void Backward_CreateGraph_MatchesCentralDifferences() =>
+        GradCheck.AssertSecondOrder(t => Ops.AvgPool2d(t[0] * t[0], 3, stride: 2, padding: 1), [Leaf(4, 1, 1, 4, 4)], "AvgPool2d");
+
+    [Test]
+    public void AvgPool2d_ThrowsForWrongRank() =>
+        AssertThrows<ArgumentException>(() => Ops.AvgPool2d(Tensor.Zeros(4, 4), 2), "AvgPool2d", "[4, 4]");
+
+    [Test]
+    public void AvgPool2d_ThrowsForTooMuchPadding() =>
+        AssertThrows<ArgumentException>(() => Ops.AvgPool2d(Tensor.Zeros(1, 1, 4, 4), 2, padding: 2), "AvgPool2d", "padding 2");
+
+    [Test]
+    public void AvgPool2d_ThrowsForAWindowLargerThanTheInput() =>
+        AssertThrows<ArgumentException>(() => Ops.AvgPool2d(Tensor.Zeros(1, 1, 2, 2), 3), "AvgPool2d", "larger than the padded input", "[1, 1, 2, 2]");
+
+    [Test]
+    public void AvgPool2d_ThrowsForNonPositiveStride() =>
+        AssertThrows<ArgumentException>(() => Ops.AvgPool2d(Tensor.Zeros(1, 1, 4, 4), 2, stride: 0), "AvgPool2d", "stride");
+}

@@ -1,0 +1,110 @@
+using Autodiff;
+using static Autodiff.Tests.TestHelpers;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>Ops.BatchNorm (Ops/BatchNorm.cs, Kernels/Normalization.cs): torch.nn.functional.batch_norm.</summary>
+public class BatchNormTests
+{
+    private static Tensor Vec(params double[] values) => Tensor.FromArray(values, values.Length);
+
+    [Test]
+    public void Forward_Training_UsesBatchStatistics_AndUpdatesRunningOnes()
+    {
+        // Channel 0 holds {1, 3}: mean 2, biased var 1; channel 1 holds {10, 20}: mean 15, biased var 25. eps 0.
+        var x = Tensor.FromArray(new[] { 1.0, 10, 3, 20 }, 2, 2);
+        var (runningMean, runningVar) = (Vec(0, 0), Vec(1, 1));
+        var y = Ops.BatchNorm(x, runningMean, runningVar, Vec(2, 3), Vec(0.5, -1), training: true, momentum: 0.1, eps: 0);
+        // x̂ = [[-1, -1], [1, 1]]; y = x̂·w + b
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { -1.5, -4, 2.5, 2 }).Within(1e-12));
+        // running = 0.9·running + 0.1·batch, with the unbiased variance (M = 2: var·2/1)
+        Assert.That(runningMean.ToDoubleArray(), Is.EqualTo(new[] { 0.2, 1.5 }).Within(1e-12));
+        Assert.That(runningVar.ToDoubleArray(), Is.EqualTo(new[] { 0.9 + 0.1 * 2, 0.9 + 0.1 * 50 }).Within(1e-12));
+    }
+
+    [Test]
+    public void Forward_Eval_UsesRunningStatistics()
+    {
+        var x = Tensor.FromArray(new[] { 1.0, 10, 3, 20 }, 2, 2);
+        var y = Ops.BatchNorm(x, Vec(1, 2), Vec(4, 9), eps: 0);
+        // (x - [1, 2]) / [2, 3]
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0, 8 / 3.0, 1, 6 }).Within(1e-12));
+    }
+
+    [TestCase(DType.Float64, 1e-12)]
+    [TestCase(DType.Float32, 1e-5)]
+    public void Forward_Training4D_MatchesTheDefinition(DType dtype, double tolerance)
+    {
+        var x = Tensor.Randn([3, 2, 4, 5], 1, dtype);
+        var (w, b) = (Tensor.Randn([2], 2, dtype), Tensor.Randn([2], 3, dtype));
+        var y = Ops.BatchNorm(x, null, null, w, b, training: true, eps: 1e-5).ToDoubleArray();
+        var (xs, ws, bs) = (x.ToDoubleArray(), w.ToDoubleArray(), b.ToDoubleArray());
+        for (int c = 0; c < 2; c++)
+        {
+            var at = Enumerable.Range(0, 3).SelectMany(n => Enumerable.Range((n * 2 + c) * 20, 20)).ToArray();
+            double mean = at.Average(i => xs[i]), variance = at.Average(i => (xs[i] - mean) * (xs[i] - mean));
+            foreach (int i in at) Assert.That(y[i], Is.EqualTo((xs[i] - mean) / Math.Sqrt(variance + 1e-5) * ws[c] + bs[c]).Within(tolerance));
+        }
+    }
+
+    [Test]
+    public void Backward_Training_MatchesCentralDifferences()
+    {
+        GradCheck.Assert(t => Ops.BatchNorm(t[0], null, null, t[1], t[2], training: true).Tanh(),
+            [Leaf(1, 4, 3), Leaf(2, 3), Leaf(3, 3)], "BatchNorm [N, C]");
+        GradCheck.Assert(t => Ops.BatchNorm(t[0], null, null, t[1], t[2], training: true).Tanh(),
+            [Leaf(4, 2, 3, 2, 3), Leaf(5, 3), Leaf(6, 3)], "BatchNorm [N, C, H, W]");
+        GradCheck.Assert(t => Ops.BatchNorm(t[0], null, null, training: true).Tanh(), [Leaf(7, 3, 2, 4)], "BatchNorm (no affine)");
+    }
+
+    [Test]
+    public void Backward_Eval_MatchesCentralDifferences()
+    {
+        var (mean, variance) = (Tensor.Randn([3], 8, DType.Float64), Tensor.Rand([3], 9, DType.Float64) + 0.5);
+        GradCheck.Assert(t => Ops.BatchNorm(t[0], mean, variance, t[1], t[2]).Tanh(),
+            [Leaf(10, 2, 3, 2, 2), Leaf(11, 3), Leaf(12, 3)], "BatchNorm (eval)");
+    }
+
+    [Test]
+    public void Backward_CreateGraph_MatchesCentralDifferences()
+    {
+        GradCheck.AssertSecondOrder(t => Ops.BatchNorm(t[0], null, null, t[1], t[2], training: true),
+            [Leaf(14, 3, 2, 2), Leaf(15, 2), Leaf(16, 2)], "BatchNorm (training)");
+        var (mean, variance) = (Tensor.Randn([2], 17, DType.Float64), Tensor.Rand([2], 18, DType.Float64) + 0.5);
+        GradCheck.AssertSecondOrder(t => Ops.BatchNorm(t[0] * t[0], mean, variance, t[1], t[2]),
+            [Leaf(19, 3, 2, 2), Leaf(20, 2), Leaf(21, 2)], "BatchNorm (eval)");
+    }
+
+    [Test]
+    public void RunningStatistics_AreNotRecorded()
+    {
+        var (runningMean, runningVar) = (Vec(0, 0), Vec(1, 1));
+        var x = Leaf(13, 4, 2);
+        Ops.BatchNorm(x, runningMean, runningVar, training: true).Sum().Backward();
+        Assert.That(runningMean.RequiresGrad || runningVar.RequiresGrad, Is.False);
+        Assert.That(runningMean.Grad, Is.Null);
+    }
+
+    [Test]
+    public void BatchNorm_ThrowsForRankBelowTwo() =>
+        AssertThrows<ArgumentException>(() => Ops.BatchNorm(Tensor.Zeros(4), null, null, training: true), "BatchNorm", "[4]");
+
+    [Test]
+    public void BatchNorm_ThrowsForWrongWeightShape() =>
+        AssertThrows<ArgumentException>(() => Ops.BatchNorm(Tensor.Zeros(2, 3, 4, 4), null, null, Tensor.Ones(4), training: true),
+            "BatchNorm", "weight", "[4]", "[3]", "[2, 3, 4, 4]");
+
+    [Test]
+    public void BatchNorm_ThrowsWithoutRunningStatisticsInEval() =>
+        AssertThrows<ArgumentException>(() => Ops.BatchNorm(Tensor.Zeros(2, 3), null, null), "BatchNorm", "eval", "[2, 3]");
+
+    [Test]
+    public void BatchNorm_ThrowsForOneValuePerChannelInTraining() =>
+        AssertThrows<ArgumentException>(() => Ops.BatchNorm(Tensor.Zeros(1, 3), null, null, training: true), "BatchNorm", "more than 1 value", "[1, 3]");
+
+    [Test]
+    public void BatchNorm_ThrowsForMixedDTypes() =>
+        AssertThrows<ArgumentException>(() => Ops.BatchNorm(Tensor.Zeros(2, 3), Tensor.Zeros([3], DType.Float64), Tensor.Ones(3)), "BatchNorm", "Float64");
+}

@@ -1,0 +1,63 @@
+using Autodiff;
+using static Autodiff.Tests.TestHelpers;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>Ops.LayerNorm (Ops/LayerNorm.cs, Kernels/Normalization.cs): torch.nn.functional.layer_norm.</summary>
+public class LayerNormTests
+{
+    [Test]
+    public void Forward_NormalizesEachRow()
+    {
+        // Row [1, 2, 3]: mean 2, biased var 2/3; row [2, 4, 6]: mean 4, var 8/3. Both give [-1, 0, 1]·√(3/2). eps 0.
+        var y = Ops.LayerNorm(Tensor.FromArray(new[] { 1.0, 2, 3, 2, 4, 6 }, 2, 3), [3], eps: 0);
+        double r = Math.Sqrt(1.5);
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { -r, 0, r, -r, 0, r }).Within(1e-12));
+    }
+
+    [TestCase(DType.Float64, 1e-12)]
+    [TestCase(DType.Float32, 1e-5)]
+    public void Forward_MatchesTheDefinition_OverTwoTrailingDims(DType dtype, double tolerance)
+    {
+        var x = Tensor.Randn([3, 2, 4], 1, dtype);
+        var (w, b) = (Tensor.Randn([2, 4], 2, dtype), Tensor.Randn([2, 4], 3, dtype));
+        var y = Ops.LayerNorm(x, [2, 4], w, b).ToDoubleArray();
+        var (xs, ws, bs) = (x.ToDoubleArray(), w.ToDoubleArray(), b.ToDoubleArray());
+        for (int row = 0; row < 3; row++)
+        {
+            var v = xs.Skip(row * 8).Take(8).ToArray();
+            double mean = v.Average(), variance = v.Average(a => (a - mean) * (a - mean));
+            for (int i = 0; i < 8; i++)
+                Assert.That(y[row * 8 + i], Is.EqualTo((v[i] - mean) / Math.Sqrt(variance + 1e-5) * ws[i] + bs[i]).Within(tolerance));
+        }
+    }
+
+    [Test]
+    public void Backward_MatchesCentralDifferences()
+    {
+        GradCheck.Assert(t => Ops.LayerNorm(t[0], [4], t[1], t[2]).Tanh(), [Leaf(1, 3, 4), Leaf(2, 4), Leaf(3, 4)], "LayerNorm");
+        GradCheck.Assert(t => Ops.LayerNorm(t[0], [2, 3], t[1], t[2]).Tanh(), [Leaf(4, 2, 2, 3), Leaf(5, 2, 3), Leaf(6, 2, 3)], "LayerNorm (2 dims)");
+        GradCheck.Assert(t => Ops.LayerNorm(t[0], [5]).Tanh(), [Leaf(7, 2, 5)], "LayerNorm (no affine)");
+    }
+
+    [Test]
+    public void Backward_CreateGraph_MatchesCentralDifferences()
+    {
+        GradCheck.AssertSecondOrder(t => Ops.LayerNorm(t[0], [4], t[1], t[2]), [Leaf(8, 2, 4), Leaf(9, 4), Leaf(10, 4)], "LayerNorm");
+        GradCheck.AssertSecondOrder(t => Ops.LayerNorm(t[0], [2, 2]), [Leaf(11, 2, 2, 2)], "LayerNorm (no affine)");
+    }
+
+    [Test]
+    public void LayerNorm_ThrowsWhenNormalizedShapeIsNotTheTrailingDims() =>
+        AssertThrows<ArgumentException>(() => Ops.LayerNorm(Tensor.Zeros(2, 3, 4), [3]), "LayerNorm", "[3]", "[2, 3, 4]");
+
+    [Test]
+    public void LayerNorm_ThrowsForEmptyNormalizedShape() =>
+        AssertThrows<ArgumentException>(() => Ops.LayerNorm(Tensor.Zeros(2, 3), []), "LayerNorm", "[]", "[2, 3]");
+
+    [Test]
+    public void LayerNorm_ThrowsForWrongWeightShape() =>
+        AssertThrows<ArgumentException>(() => Ops.LayerNorm(Tensor.Zeros(2, 3), [3], Tensor.Ones(2)), "LayerNorm", "weight", "[2]", "[3]");
+}
