@@ -8,8 +8,8 @@ public static partial class Ops
     /// <remarks>
     /// <para>input <c>[N, C, H, W]</c>, weight <c>[O, C/groups, kH, kW]</c>, bias <c>[O]</c> or null; output
     /// <c>[N, O, oH, oW]</c> with <c>oH = ⌊(H + 2·padH - dilH·(kH-1) - 1)/strideH⌋ + 1</c> (likewise oW).</para>
-    /// <para>Forward, per group: <c>Y = W · im2col(X) + b</c>, one matrix product over the whole batch. Backward
-    /// <c>dW += dY · im2col(X)ᵀ</c>, <c>dX += col2im(Wᵀ · dY)</c>, <c>db += Σ_{n,y,x} dY</c>.</para>
+    /// <para>Forward, per sample and group: <c>Y = W · im2col(X) + b</c>, one matrix product each. Backward
+    /// <c>dW += dY · im2col(X)ᵀ</c>, <c>dX += col2im(Wᵀ · dY)</c>, <c>db += Σ_{n,y,x} dY</c>, samples in order.</para>
     /// </remarks>
     /// <exception cref="ArgumentException">Ranks, channels, groups, bias shape, dtypes, or a window larger than the padded input.</exception>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
@@ -38,16 +38,18 @@ public static partial class Ops
             if (bias.Shape != new Shape(o)) Check.Fail(op, $"bias has shape {bias.Shape}, expected [{o}] (weight {weight.Shape}).", nameof(bias));
         }
         var win = Window(op, input, weight.Shape[2], weight.Shape[3], stride, padding, dilation);
-        int oh = win.OutH(h), ow = win.OutW(w), plane = oh * ow, og = o / groups, k = cg * win.KernelH * win.KernelW, columns = n * plane;
+        int oh = win.OutH(h), ow = win.OutW(w), plane = oh * ow, og = o / groups, k = cg * win.KernelH * win.KernelW, sample = c * h * w;
+        var colShape = new Shape(c * win.KernelH * win.KernelW, plane);                             // one sample's columns
 
+        // One sample at a time: its columns [C·kH·kW, oH·oW] stay in cache for the GEMM, whose result [O, oH·oW] is already
+        // the sample's NCHW output. A 1x1 window with stride 1 and no padding reads the sample in place.
         var y = Compute.Empty(new Shape(n, o, oh, ow), input.DType);
-        using (var col = Compute.Empty(new Shape(k, columns), input.DType))
-        using (var m = Compute.Empty(new Shape(og, columns), input.DType))
-            for (int g = 0; g < groups; g++)
+        using (var col = win.IsPointwise ? null : Compute.Empty(colShape, input.DType))
+            for (int s = 0; s < n; s++)
             {
-                Im2Col(input, g * cg, cg, win, col);                                                   // col = im2col(X_g)
-                Compute.Gemm(weight, g * og * k, false, col, 0, false, m, 0, og, k, columns, accumulate: false);   // Y_g = W_g · col
-                MoveColumns(m, y, g * og, og, plane, toNchw: true);
+                var (cols, at) = Columns(s, col);                                                      // col = im2col(x[s])
+                for (int g = 0; g < groups; g++)                                                       // y[s]_g = W_g · col_g
+                    Compute.Gemm(weight, g * og * k, false, cols, at + g * k * plane, false, y, (s * o + g * og) * plane, og, k, plane, accumulate: false);
             }
         if (bias is not null)                                                                          //   + b
         {
@@ -58,22 +60,24 @@ public static partial class Ops
         Tensor[] inputs = bias is null ? [input, weight] : [input, weight, bias];
         return Tape.Record(op, y, inputs, "dW += g·im2col(x)ᵀ, dx += col2im(Wᵀ·g), db += Σ g", dy =>
         {
-            using var col = Compute.Empty(new Shape(k, columns), input.DType);
-            using var m = Compute.Empty(new Shape(og, columns), input.DType);
-            for (int g = 0; g < groups; g++)
+            using var col = win.IsPointwise ? null : Compute.Empty(colShape, input.DType);
+            for (int s = 0; s < n; s++)
             {
-                MoveColumns(dy, m, g * og, og, plane, toNchw: false);                                  // m = dY_g as [O/g, N·oH·oW]
                 if (weight.RequiresGrad)
                 {
-                    Im2Col(input, g * cg, cg, win, col);                                               // dW_g += dY_g · colᵀ
-                    Compute.Gemm(m, 0, false, col, 0, true, weight.GradBuffer(), g * og * k, og, columns, k, accumulate: true);
+                    var (cols, at) = Columns(s, col);                                                  // dW_g += dY[s]_g · col_gᵀ
+                    for (int g = 0; g < groups; g++)
+                        Compute.Gemm(dy, (s * o + g * og) * plane, false, cols, at + g * k * plane, true, weight.GradBuffer(), g * og * k, og, plane, k, accumulate: true);
                 }
                 if (input.RequiresGrad)
                 {
-                    Compute.Gemm(weight, g * og * k, true, m, 0, false, col, 0, k, og, columns, accumulate: false);   // dcol = W_gᵀ · dY_g
-                    var dx = input.GradBuffer();                                                       // dX_g += col2im(dcol)
-                    if (dx.DType == DType.Float32) Convolution.Col2ImAdd<float>(col.F32, n, c, h, w, g * cg, cg, win, dx.F32);
-                    else Convolution.Col2ImAdd<double>(col.F64, n, c, h, w, g * cg, cg, win, dx.F64);
+                    var dx = input.GradBuffer();                                                       // dx[s] += col2im(W_gᵀ · dY[s]_g)
+                    for (int g = 0; g < groups; g++)
+                        if (col is null) Compute.Gemm(weight, g * og * k, true, dy, (s * o + g * og) * plane, false, dx, s * sample + g * k * plane, k, og, plane, accumulate: true);
+                        else Compute.Gemm(weight, g * og * k, true, dy, (s * o + g * og) * plane, false, col, g * k * plane, k, og, plane, accumulate: false);
+                    if (col is null) continue;
+                    if (dx.DType == DType.Float32) Convolution.Col2ImAdd<float>(col.F32, c, h, w, win, dx.F32.Slice(s * sample, sample));
+                    else Convolution.Col2ImAdd<double>(col.F64, c, h, w, win, dx.F64.Slice(s * sample, sample));
                 }
             }
             if (bias is { RequiresGrad: true })                                                        // db += Σ_{n,y,x} dY
@@ -84,21 +88,13 @@ public static partial class Ops
             }
         });
 
-        void Im2Col(Tensor x, int c0, int channels, Window2d window, Tensor destination)
+        // Sample s's columns as (tensor, offset): im2col into the scratch, or the input itself for a pointwise window.
+        (Tensor Cols, int Offset) Columns(int s, Tensor? scratch)
         {
-            if (x.DType == DType.Float32) Convolution.Im2Col<float>(x.F32, n, c, h, w, c0, channels, window, destination.F32);
-            else Convolution.Im2Col<double>(x.F64, n, c, h, w, c0, channels, window, destination.F64);
-        }
-
-        void MoveColumns(Tensor from, Tensor to, int o0, int rows, int planeSize, bool toNchw)
-        {
-            if (toNchw)
-            {
-                if (to.DType == DType.Float32) Convolution.ColumnsToNchw<float>(from.F32, n, o, o0, rows, planeSize, to.F32, accumulate: false);
-                else Convolution.ColumnsToNchw<double>(from.F64, n, o, o0, rows, planeSize, to.F64, accumulate: false);
-            }
-            else if (to.DType == DType.Float32) Convolution.NchwToColumns<float>(from.F32, n, o, o0, rows, planeSize, to.F32);
-            else Convolution.NchwToColumns<double>(from.F64, n, o, o0, rows, planeSize, to.F64);
+            if (scratch is null) return (input, s * sample);
+            if (input.DType == DType.Float32) Convolution.Im2Col<float>(input.F32.Slice(s * sample, sample), c, h, w, win, scratch.F32);
+            else Convolution.Im2Col<double>(input.F64.Slice(s * sample, sample), c, h, w, win, scratch.F64);
+            return (scratch, 0);
         }
     }
 

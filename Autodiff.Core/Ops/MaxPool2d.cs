@@ -19,9 +19,9 @@ public static partial class Ops
         var win = PoolWindow(op, input, kernelSize, stride, padding, dilation);
         int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3], oh = win.OutH(h), ow = win.OutW(w);
         var y = Compute.Empty(new Shape(n, c, oh, ow), input.DType);
-        var argmax = new int[y.Numel];
-        if (y.DType == DType.Float32) Pooling.MaxPool<float>(input.F32, n * c, h, w, win, y.F32, argmax);   // y = max over each window
-        else Pooling.MaxPool<double>(input.F64, n * c, h, w, win, y.F64, argmax);
+        var argmax = WinnerBuffer(y.Numel);                                              // saved for the backward
+        if (y.DType == DType.Float32) Pooling.MaxPool<float>(input.F32, n * c, h, w, win, y.F32, Indices(argmax));   // y = max over each window
+        else Pooling.MaxPool<double>(input.F64, n * c, h, w, win, y.F64, Indices(argmax));
 
         return Tape.Record(op, y, [input], "dx[argmax] += g", dy =>
             ScatterToArgmax(dy, argmax, input.GradBuffer()),                            // dx[argmax] += g
@@ -30,7 +30,7 @@ public static partial class Ops
 
     /// <summary>MaxPool2d's backward as a recorded op (for <c>createGraph</c>): zeros of the input's shape with g added at
     /// each window's winner. It is linear, and its backward reads the winners again (<see cref="MaxPoolGather"/>).</summary>
-    private static Tensor MaxPoolScatter(Tensor g, int[] argmax, Shape inputShape)
+    private static Tensor MaxPoolScatter(Tensor g, Tensor argmax, Shape inputShape)
     {
         var y = Compute.Zeros(inputShape, g.DType);
         ScatterToArgmax(g, argmax, y);                                                   // y[argmax] += g
@@ -42,7 +42,7 @@ public static partial class Ops
 
     /// <summary>The winners of a max pooling read from another tensor of the input's shape, as a recorded op (the
     /// differentiable backward of <see cref="MaxPoolScatter"/>).</summary>
-    private static Tensor MaxPoolGather(Tensor x, int[] argmax, Shape outputShape)
+    private static Tensor MaxPoolGather(Tensor x, Tensor argmax, Shape outputShape)
     {
         var y = GatherAtArgmax(x, argmax, outputShape);                                   // y = x[argmax]
 
@@ -52,20 +52,34 @@ public static partial class Ops
     }
 
     /// <summary><c>destination[n, c, argmax] += g[n, c]</c>, destination having the pooled input's shape.</summary>
-    private static void ScatterToArgmax(Tensor g, int[] argmax, Tensor destination)
+    private static void ScatterToArgmax(Tensor g, Tensor argmax, Tensor destination)
     {
         int planes = g.Shape[0] * g.Shape[1], inPlane = destination.Shape[2] * destination.Shape[3], outPlane = g.Shape[2] * g.Shape[3];
-        if (g.DType == DType.Float32) Pooling.MaxPoolBackward<float>(g.F32, argmax, planes, inPlane, outPlane, destination.F32);
-        else Pooling.MaxPoolBackward<double>(g.F64, argmax, planes, inPlane, outPlane, destination.F64);
+        if (g.DType == DType.Float32) Pooling.MaxPoolBackward<float>(g.F32, Indices(argmax), planes, inPlane, outPlane, destination.F32);
+        else Pooling.MaxPoolBackward<double>(g.F64, Indices(argmax), planes, inPlane, outPlane, destination.F64);
     }
 
     /// <summary>A new tensor of <paramref name="outputShape"/> holding <c>x[n, c, argmax]</c>.</summary>
-    private static Tensor GatherAtArgmax(Tensor x, int[] argmax, Shape outputShape)
+    private static Tensor GatherAtArgmax(Tensor x, Tensor argmax, Shape outputShape)
     {
         var y = Compute.Empty(outputShape, x.DType);
         int planes = outputShape[0] * outputShape[1], inPlane = x.Shape[2] * x.Shape[3], outPlane = outputShape[2] * outputShape[3];
-        if (y.DType == DType.Float32) Pooling.GatherArgmax<float>(x.F32, argmax, planes, inPlane, outPlane, y.F32);
-        else Pooling.GatherArgmax<double>(x.F64, argmax, planes, inPlane, outPlane, y.F64);
+        if (y.DType == DType.Float32) Pooling.GatherArgmax<float>(x.F32, Indices(argmax), planes, inPlane, outPlane, y.F32);
+        else Pooling.GatherArgmax<double>(x.F64, Indices(argmax), planes, inPlane, outPlane, y.F64);
         return y;
     }
+
+    /// <summary>A buffer for <paramref name="count"/> winner indices (unspecified contents, every element gets written). It is a
+    /// pooled Float32 tensor whose bits are read as ints, owned by the current DisposeScope, so a training step reuses it like
+    /// its activations instead of allocating megabytes of fresh ints each step (large-object-heap garbage that cost more than
+    /// the pooling itself).</summary>
+    private static Tensor WinnerBuffer(int count)
+    {
+        var buffer = Compute.Empty(new Shape(count), DType.Float32);
+        DisposeScope.Current?.Adopt(buffer);
+        return buffer;
+    }
+
+    /// <summary>The winner indices held in a <see cref="WinnerBuffer"/>.</summary>
+    private static Span<int> Indices(Tensor winners) => System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(winners.F32);
 }

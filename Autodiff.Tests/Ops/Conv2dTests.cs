@@ -76,6 +76,23 @@ public class Conv2dTests
         GradCheck.Assert(t => Ops.Conv2d(t[0], t[1], t[2], (stride, stride), (padding, padding), (dilation, dilation), groups),
             [Leaf(6, 2, 2, 5, 4), Leaf(7, 2, 2 / groups, 2, 3), Leaf(8, 2)], "Conv2d");
 
+    [TestCase(1)]
+    [TestCase(2)]
+    public void Pointwise_MatchesTheDefinition_AndCentralDifferences(int groups)
+    {
+        // A 1x1 window with stride 1 and no padding reads each sample in place instead of through im2col.
+        var x = Tensor.Randn([2, 4, 3, 5], 10, DType.Float64);
+        var w = Tensor.Randn([6, 4 / groups, 1, 1], 11, DType.Float64);
+        var b = Tensor.Randn([6], 12, DType.Float64);
+        var y = Ops.Conv2d(x, w, b, groups: groups);
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(Naive(x, w, b, 1, 0, 1, groups)).Within(1e-12));
+        GradCheck.Assert(t => Ops.Conv2d(t[0], t[1], t[2], groups: groups), [Leaf(13, 2, 4, 2, 3), Leaf(14, 6, 4 / groups, 1, 1), Leaf(15, 6)], "Conv2d (1x1)");
+    }
+
+    [Test]
+    public void Backward_StridedWithoutBias_MatchesCentralDifferences() =>
+        GradCheck.Assert(t => Ops.Conv2d(t[0], t[1], null, (2, 1), (0, 1), (1, 2)), [Leaf(16, 2, 3, 5, 6), Leaf(17, 2, 3, 2, 2)], "Conv2d (strided, no bias)");
+
     [Test]
     public void Conv2d_ThrowsForWrongRank() =>
         AssertThrows<ArgumentException>(() => Ops.Conv2d(Tensor.Zeros(3, 5, 5), Tensor.Zeros(2, 3, 3, 3)), "Conv2d", "[3, 5, 5]");

@@ -25,6 +25,49 @@ public class MaxPool2dTests
         Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 3, 7, 9 }));
     }
 
+    [TestCase(2, null, 0, 1)]      // the 2x2 / stride-2 fast path, odd sizes drop the last row and column
+    [TestCase(2, 2, 0, 2)]         // dilated: the general loop
+    [TestCase(3, 2, 1, 1)]         // overlapping, padded
+    [TestCase(2, 1, 1, 1)]
+    public void Forward_MatchesTheDefinition_WinnersIncluded(int k, int? stride, int p, int d)
+    {
+        var x = Tensor.Randn([2, 3, 7, 5], 1, DType.Float64).RequireGrad();
+        var y = Ops.MaxPool2d(x, k, stride, p, d);
+        int s = stride ?? k, oh = (7 + 2 * p - d * (k - 1) - 1) / s + 1, ow = (5 + 2 * p - d * (k - 1) - 1) / s + 1;
+        var (xs, expected, winners) = (x.ToDoubleArray(), new double[6 * oh * ow], new double[x.Numel]);
+        for (int plane = 0; plane < 6; plane++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    var (best, at) = (double.NegativeInfinity, -1);
+                    for (int a = 0; a < k; a++)
+                        for (int b = 0; b < k; b++)
+                        {
+                            int iy = i * s - p + a * d, ix = j * s - p + b * d;
+                            if (iy < 0 || iy >= 7 || ix < 0 || ix >= 5) continue;
+                            int flat = (plane * 7 + iy) * 5 + ix;
+                            if (at < 0 || xs[flat] > best) (best, at) = (xs[flat], flat);
+                        }
+                    expected[(plane * oh + i) * ow + j] = best;
+                    winners[at] += 1;
+                }
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(expected));
+        y.Sum().Backward();
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(winners));
+    }
+
+    [Test]
+    public void Forward_NaNStaysOnceFound_AndTiesGoToTheFirst()
+    {
+        // Windows (2x2, row-major): {1, NaN, 5, 0}: NaN; {NaN, 9, 9, 1}: NaN; {2, 2, 2, 2}: the first 2.
+        var x = Tensor.FromArray(new[] { 1.0, double.NaN, double.NaN, 9, 2, 2, 5, 0, 9, 1, 2, 2 }, 1, 1, 2, 6).RequireGrad();
+        var y = Ops.MaxPool2d(x, 2);
+        Assert.That(y.ToDoubleArray().Take(2).All(double.IsNaN), Is.True);
+        Assert.That(y.ToDoubleArray()[2], Is.EqualTo(2));
+        y.Sum().Backward();
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0 }));
+    }
+
     [Test]
     public void Forward_NaNWins()
     {
