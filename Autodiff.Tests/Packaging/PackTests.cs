@@ -180,7 +180,6 @@ public class PackTests
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        var watch = Stopwatch.StartNew();
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -190,7 +189,6 @@ public class PackTests
             Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish in {CommandTimeout}:\n{output}");
         }
         process.WaitForExit();                                     // drains the output events
-        TestContext.Progress.WriteLine($"PackTests: dotnet {arguments[0]} took {watch.Elapsed.TotalSeconds:F1} s");
         if (process.ExitCode != 0)
             Assert.Fail($"dotnet {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{output}");
         return output.ToString();
