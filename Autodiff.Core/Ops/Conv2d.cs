@@ -26,7 +26,7 @@ public static partial class Ops
         Check.Rank(op, input, 4, "input [N, C, H, W]");
         Check.Rank(op, weight, 4, "weight [O, C/groups, kH, kW]");
         Check.SameDType(op, input, weight);
-        int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3];
+        int n = input.Shape[0], c = input.Shape[1];
         int o = weight.Shape[0], cg = weight.Shape[1];
         if (groups < 1 || c % groups != 0 || o % groups != 0)
             Check.Fail(op, $"groups {groups} must divide input channels {c} and output channels {o} (input {input.Shape}, weight {weight.Shape}).", nameof(groups));
@@ -38,62 +38,138 @@ public static partial class Ops
             if (bias.Shape != new Shape(o)) Check.Fail(op, $"bias has shape {bias.Shape}, expected [{o}] (weight {weight.Shape}).", nameof(bias));
         }
         var win = Window(op, input, weight.Shape[2], weight.Shape[3], stride, padding, dilation);
-        int oh = win.OutH(h), ow = win.OutW(w), plane = oh * ow, og = o / groups, k = cg * win.KernelH * win.KernelW, sample = c * h * w;
-        var colShape = new Shape(c * win.KernelH * win.KernelW, plane);                             // one sample's columns
-
-        // One sample at a time: its columns [C·kH·kW, oH·oW] stay in cache for the GEMM, whose result [O, oH·oW] is already
-        // the sample's NCHW output. A 1x1 window with stride 1 and no padding reads the sample in place.
-        var y = Compute.Empty(new Shape(n, o, oh, ow), input.DType);
-        using (var col = win.IsPointwise ? null : Compute.Empty(colShape, input.DType))
-            for (int s = 0; s < n; s++)
-            {
-                var (cols, at) = Columns(s, col);                                                      // col = im2col(x[s])
-                for (int g = 0; g < groups; g++)                                                       // y[s]_g = W_g · col_g
-                    Compute.Gemm(weight, g * og * k, false, cols, at + g * k * plane, false, y, (s * o + g * og) * plane, og, k, plane, accumulate: false);
-            }
+        var conv = new ConvGeometry(input.Shape, weight.Shape, win, groups);
+        var y = Compute.Empty(conv.OutputShape, input.DType);
+        conv.Forward(input, weight, y, accumulate: false);                                            // y = W ⋆ x
         if (bias is not null)                                                                          //   + b
         {
-            if (y.DType == DType.Float32) Convolution.AddChannelBias<float>(y.F32, bias.F32, n, plane);
-            else Convolution.AddChannelBias<double>(y.F64, bias.F64, n, plane);
+            if (y.DType == DType.Float32) Convolution.AddChannelBias<float>(y.F32, bias.F32, n, conv.Plane);
+            else Convolution.AddChannelBias<double>(y.F64, bias.F64, n, conv.Plane);
         }
 
         Tensor[] inputs = bias is null ? [input, weight] : [input, weight, bias];
         return Tape.Record(op, y, inputs, "dW += g·im2col(x)ᵀ, dx += col2im(Wᵀ·g), db += Σ g", dy =>
         {
-            using var col = win.IsPointwise ? null : Compute.Empty(colShape, input.DType);
-            for (int s = 0; s < n; s++)
-            {
-                if (weight.RequiresGrad)
-                {
-                    var (cols, at) = Columns(s, col);                                                  // dW_g += dY[s]_g · col_gᵀ
-                    for (int g = 0; g < groups; g++)
-                        Compute.Gemm(dy, (s * o + g * og) * plane, false, cols, at + g * k * plane, true, weight.GradBuffer(), g * og * k, og, plane, k, accumulate: true);
-                }
-                if (input.RequiresGrad)
-                {
-                    var dx = input.GradBuffer();                                                       // dx[s] += col2im(W_gᵀ · dY[s]_g)
-                    for (int g = 0; g < groups; g++)
-                        if (col is null) Compute.Gemm(weight, g * og * k, true, dy, (s * o + g * og) * plane, false, dx, s * sample + g * k * plane, k, og, plane, accumulate: true);
-                        else Compute.Gemm(weight, g * og * k, true, dy, (s * o + g * og) * plane, false, col, g * k * plane, k, og, plane, accumulate: false);
-                    if (col is null) continue;
-                    if (dx.DType == DType.Float32) Convolution.Col2ImAdd<float>(col.F32, c, h, w, win, dx.F32.Slice(s * sample, sample));
-                    else Convolution.Col2ImAdd<double>(col.F64, c, h, w, win, dx.F64.Slice(s * sample, sample));
-                }
-            }
+            if (weight.RequiresGrad) conv.WeightGrad(input, dy, weight.GradBuffer());
+            if (input.RequiresGrad) conv.InputGrad(dy, weight, input.GradBuffer());
             if (bias is { RequiresGrad: true })                                                        // db += Σ_{n,y,x} dY
             {
                 var db = bias.GradBuffer();
-                if (db.DType == DType.Float32) Convolution.AddChannelSums<float>(dy.F32, n, o, plane, db.F32);
-                else Convolution.AddChannelSums<double>(dy.F64, n, o, plane, db.F64);
+                if (db.DType == DType.Float32) Convolution.AddChannelSums<float>(dy.F32, n, o, conv.Plane, db.F32);
+                else Convolution.AddChannelSums<double>(dy.F64, n, o, conv.Plane, db.F64);
             }
-        });
+        },
+        dy => [input.RequiresGrad ? Conv2dBackwardInput(dy, weight, conv) : null,
+               weight.RequiresGrad ? Conv2dBackwardWeight(input, dy, conv) : null,
+               bias is { RequiresGrad: true } ? SumToSize(dy, 1, o, 1, 1).Reshape(o) : null]);
+    }
+
+    /// <summary>Conv2d's input gradient <c>dx = col2im(Wᵀ·dy)</c> as an op of its own (a transposed convolution), so
+    /// <c>createGraph</c> can differentiate it again. It is linear in each argument: d/d(dy) is the convolution of the
+    /// incoming g with W, and d/dW is Conv2d's weight gradient with g in place of x.</summary>
+    private static Tensor Conv2dBackwardInput(Tensor dy, Tensor weight, ConvGeometry conv)
+    {
+        var dx = Compute.Zeros(conv.InputShape, dy.DType);
+        conv.InputGrad(dy, weight, dx);
+        return Tape.Record("Conv2dBackwardInput", dx, [dy, weight], "d(dy) += W ⋆ g, dW += Conv2d's dW for x = g", g =>
+        {
+            if (dy.RequiresGrad) conv.Forward(g, weight, dy.GradBuffer(), accumulate: true);
+            if (weight.RequiresGrad) conv.WeightGrad(g, dy, weight.GradBuffer());
+        },
+        g => [dy.RequiresGrad ? conv.Apply(g, weight) : null, weight.RequiresGrad ? Conv2dBackwardWeight(g, dy, conv) : null]);
+    }
+
+    /// <summary>Conv2d's weight gradient <c>dW = Σ_samples dy·im2col(x)ᵀ</c> as an op of its own, so <c>createGraph</c>
+    /// can differentiate it again: d/dx is Conv2d's input gradient with g in place of W, d/d(dy) the convolution of x with g.</summary>
+    private static Tensor Conv2dBackwardWeight(Tensor input, Tensor dy, ConvGeometry conv)
+    {
+        var dw = Compute.Zeros(conv.WeightShape, dy.DType);
+        conv.WeightGrad(input, dy, dw);
+        return Tape.Record("Conv2dBackwardWeight", dw, [input, dy], "dx += col2im(gᵀ·dy), d(dy) += g ⋆ x", g =>
+        {
+            if (input.RequiresGrad) conv.InputGrad(dy, g, input.GradBuffer());
+            if (dy.RequiresGrad) conv.Forward(input, g, dy.GradBuffer(), accumulate: true);
+        },
+        g => [input.RequiresGrad ? Conv2dBackwardInput(dy, g, conv) : null, dy.RequiresGrad ? conv.Apply(input, g) : null]);
+    }
+
+    /// <summary>One convolution's shapes and window, with its three products as kernels on tensors: the forward
+    /// <c>y = W ⋆ x</c>, the input gradient <c>dx += col2im(Wᵀ·dy)</c> and the weight gradient <c>dW += dy·im2col(x)ᵀ</c>.
+    /// Each works one sample at a time: the sample's columns <c>[C·kH·kW, oH·oW]</c> stay in cache for the GEMM, whose
+    /// result <c>[O, oH·oW]</c> is already the sample's NCHW output. A 1x1 window with stride 1 and no padding reads the
+    /// sample in place.</summary>
+    private sealed class ConvGeometry
+    {
+        private readonly int _n, _c, _h, _w, _o, _groups, _og, _k, _sample;
+        private readonly Window2d _win;
+
+        public ConvGeometry(Shape input, Shape weight, Window2d win, int groups)
+        {
+            (_n, _c, _h, _w, _o, _groups, _win) = (input[0], input[1], input[2], input[3], weight[0], groups, win);
+            (InputShape, WeightShape) = (input, weight);
+            OutputShape = new Shape(_n, _o, win.OutH(_h), win.OutW(_w));
+            Plane = OutputShape[2] * OutputShape[3];
+            (_og, _k, _sample) = (_o / groups, weight[1] * win.KernelH * win.KernelW, _c * _h * _w);
+        }
+
+        public Shape InputShape { get; }
+        public Shape WeightShape { get; }
+        public Shape OutputShape { get; }
+        /// <summary>oH·oW, the outputs per sample and channel.</summary>
+        public int Plane { get; }
+
+        /// <summary>The convolution as a recorded op (no bias): how the backward ops express their own derivatives.</summary>
+        public Tensor Apply(Tensor x, Tensor w) => Conv2d(x, w, null, (_win.StrideH, _win.StrideW), (_win.PadH, _win.PadW),
+            (_win.DilationH, _win.DilationW), _groups);
+
+        /// <summary><c>y (+)= W_g · im2col(x[s])_g</c> for every sample s and group g.</summary>
+        public void Forward(Tensor x, Tensor w, Tensor y, bool accumulate)
+        {
+            using var col = Scratch(x.DType);
+            for (int s = 0; s < _n; s++)
+            {
+                var (cols, at) = Columns(x, s, col);
+                for (int g = 0; g < _groups; g++)
+                    Compute.Gemm(w, g * _og * _k, false, cols, at + g * _k * Plane, false, y, (s * _o + g * _og) * Plane, _og, _k, Plane, accumulate);
+            }
+        }
+
+        /// <summary><c>dW_g += dY[s]_g · im2col(x[s])_gᵀ</c>, samples in order.</summary>
+        public void WeightGrad(Tensor x, Tensor dy, Tensor dw)
+        {
+            using var col = Scratch(x.DType);
+            for (int s = 0; s < _n; s++)
+            {
+                var (cols, at) = Columns(x, s, col);
+                for (int g = 0; g < _groups; g++)
+                    Compute.Gemm(dy, (s * _o + g * _og) * Plane, false, cols, at + g * _k * Plane, true, dw, g * _og * _k, _og, Plane, _k, accumulate: true);
+            }
+        }
+
+        /// <summary><c>dx[s] += col2im(W_gᵀ · dY[s]_g)</c>.</summary>
+        public void InputGrad(Tensor dy, Tensor w, Tensor dx)
+        {
+            using var col = Scratch(dy.DType);
+            for (int s = 0; s < _n; s++)
+            {
+                for (int g = 0; g < _groups; g++)
+                    if (col is null) Compute.Gemm(w, g * _og * _k, true, dy, (s * _o + g * _og) * Plane, false, dx, s * _sample + g * _k * Plane, _k, _og, Plane, accumulate: true);
+                    else Compute.Gemm(w, g * _og * _k, true, dy, (s * _o + g * _og) * Plane, false, col, g * _k * Plane, _k, _og, Plane, accumulate: false);
+                if (col is null) continue;
+                if (dx.DType == DType.Float32) Convolution.Col2ImAdd<float>(col.F32, _c, _h, _w, _win, dx.F32.Slice(s * _sample, _sample));
+                else Convolution.Col2ImAdd<double>(col.F64, _c, _h, _w, _win, dx.F64.Slice(s * _sample, _sample));
+            }
+        }
+
+        /// <summary>One sample's column matrix, or null for a pointwise window, which needs none.</summary>
+        private Tensor? Scratch(DType dtype) => _win.IsPointwise ? null : Compute.Empty(new Shape(_c * _win.KernelH * _win.KernelW, Plane), dtype);
 
         // Sample s's columns as (tensor, offset): im2col into the scratch, or the input itself for a pointwise window.
-        (Tensor Cols, int Offset) Columns(int s, Tensor? scratch)
+        private (Tensor Cols, int Offset) Columns(Tensor x, int s, Tensor? scratch)
         {
-            if (scratch is null) return (input, s * sample);
-            if (input.DType == DType.Float32) Convolution.Im2Col<float>(input.F32.Slice(s * sample, sample), c, h, w, win, scratch.F32);
-            else Convolution.Im2Col<double>(input.F64.Slice(s * sample, sample), c, h, w, win, scratch.F64);
+            if (scratch is null) return (x, s * _sample);
+            if (x.DType == DType.Float32) Convolution.Im2Col<float>(x.F32.Slice(s * _sample, _sample), _c, _h, _w, _win, scratch.F32);
+            else Convolution.Im2Col<double>(x.F64.Slice(s * _sample, _sample), _c, _h, _w, _win, scratch.F64);
             return (scratch, 0);
         }
     }

@@ -93,6 +93,38 @@ public class Conv2dTests
     public void Backward_StridedWithoutBias_MatchesCentralDifferences() =>
         GradCheck.Assert(t => Ops.Conv2d(t[0], t[1], null, (2, 1), (0, 1), (1, 2)), [Leaf(16, 2, 3, 5, 6), Leaf(17, 2, 3, 2, 2)], "Conv2d (strided, no bias)");
 
+    [TestCase(1, 0, 1, 1)]
+    [TestCase(2, 1, 1, 1)]
+    [TestCase(1, 1, 2, 2)]
+    public void SecondOrder_MatchesCentralDifferencesOfTheFirstDerivative(int stride, int padding, int dilation, int groups) =>
+        // Tanh makes the second derivative in x nonzero; the product of conv outputs makes it nonzero in W and b too.
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var y = Ops.Conv2d(t[0], t[1], t[2], (stride, stride), (padding, padding), (dilation, dilation), groups);
+            return Ops.Tanh(y) * y;
+        }, [Leaf(20, 2, 2, 5, 4), Leaf(21, 2, 2 / groups, 2, 3), Leaf(22, 2)], "Conv2d");
+
+    [Test]
+    public void SecondOrder_Pointwise_MatchesCentralDifferencesOfTheFirstDerivative() =>
+        GradCheck.AssertSecondOrder(t => Ops.Tanh(Ops.Conv2d(t[0], t[1], null, groups: 2)), [Leaf(23, 2, 4, 2, 3), Leaf(24, 4, 2, 1, 1)], "Conv2d (1x1)");
+
+    [Test]
+    public void ThirdOrder_ThroughTheRecordedBackwardOps()
+    {
+        // y = Σ (w ⋆ x)² with a single weight w and no padding: y = w²·Σx², so dy/dw = 2w·Σx², d²y/dw² = 2·Σx², d³y/dw³ = 0,
+        // and d/dx of d²y/dw² is 4x: the backward ops' own backward ops are exercised.
+        var x = Leaf(25, 1, 1, 3, 3);
+        var w = Tensor.FromArray(new[] { 1.5 }, 1, 1, 1, 1).RequireGrad();
+        var y = Ops.Conv2d(x, w, null, padding: 0);
+        var dw = Autograd.Grad([(y * y).Sum()], [w], createGraph: true)[0]!;
+        var d2w = Autograd.Grad([dw.Sum()], [w], createGraph: true)[0]!;
+        double sumSquares = x.ToDoubleArray().Sum(v => v * v);
+        Assert.That(dw.ItemDouble(), Is.EqualTo(2 * 1.5 * sumSquares).Within(1e-12));
+        Assert.That(d2w.ItemDouble(), Is.EqualTo(2 * sumSquares).Within(1e-12));
+        var dx = Autograd.Grad([d2w.Sum()], [x])[0]!;
+        Assert.That(dx.ToDoubleArray(), Is.EqualTo(x.ToDoubleArray().Select(v => 4 * v)).Within(1e-12));
+    }
+
     [Test]
     public void Conv2d_ThrowsForWrongRank() =>
         AssertThrows<ArgumentException>(() => Ops.Conv2d(Tensor.Zeros(3, 5, 5), Tensor.Zeros(2, 3, 3, 3)), "Conv2d", "[3, 5, 5]");
