@@ -22,6 +22,24 @@ public class ConvModulesTests
     }
 
     [Test]
+    public void Conv2d_WithHeightAndWidthSizes_MatchesTheOpWithThoseSizes()
+    {
+        var conv = new Conv2d(2, 3, kernelSize: (1, 3), stride: (2, 1), padding: (0, 1), dilation: (1, 2), generator: new Generator(2));
+        Assert.That(conv.Weight.Shape.ToArray(), Is.EqualTo(new[] { 3, 2, 1, 3 }));
+        double bound = 1 / Math.Sqrt(2 * 1 * 3);
+        Assert.That(conv.Weight.ToDoubleArray(), Is.All.InRange(-bound, bound));
+        Assert.That(conv.Describe(), Is.EqualTo("Conv2d(2, 3, kernelSize: (1, 3), stride: (2, 1), padding: (0, 1), dilation: (1, 2), bias: True)"));
+        var x = Tensor.Randn([2, 2, 5, 6], 3);
+        var y = conv.Forward(x);
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 2, 3, 3, 4 }));     // oH = ⌊(5-1)/2⌋+1, oW = 6 + 2 - 2·2 - 1 + 1
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(Ops.Conv2d(x, conv.Weight, conv.Bias, (2, 1), (0, 1), (1, 2)).ToDoubleArray()));
+    }
+
+    [Test]
+    public void Conv2d_ThrowsForANonPositiveKernelSide() =>
+        AssertThrows<ArgumentException>(() => new Conv2d(1, 1, (3, 0)), "Conv2d", "kernelSize (3, 0)");
+
+    [Test]
     public void TheCnnOfTheExample_MapsImagesToTenScores()
     {
         var g = new Generator(0);
