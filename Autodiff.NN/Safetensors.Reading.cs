@@ -9,11 +9,13 @@ namespace Autodiff.NN;
 public static partial class Safetensors
 {
     /// <summary>Reads every tensor in <paramref name="path"/>, in buffer order. Same as <c>safetensors.torch.load_file(path)</c>.</summary>
-    /// <returns>Tensors by name: F32 as Float32, F64 as Float64, F16 and BF16 converted to Float32.</returns>
+    /// <returns>Tensors by name: F32 as Float32, F64 as Float64, F16 and BF16 converted to Float32, integers (I8-I64,
+    /// U8-U64, such as BatchNorm's <c>num_batches_tracked</c>) converted to Float64, which holds them exactly.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors; the message names the file, the tensor
     /// and what is wrong (header length, JSON, dtype, shape, offsets).</exception>
-    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load (integers, bool, 8-bit floats).</exception>
+    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load (bool, 8-bit floats), or
+    /// an integer beyond ±2⁵³, which Float64 cannot hold exactly.</exception>
     public static Dictionary<string, Tensor> Load(string path) => Load(path, out _);
 
     /// <summary>Reads every tensor in <paramref name="path"/> and the file's <c>__metadata__</c>; see <see cref="Load(string)"/>.</summary>
@@ -38,9 +40,12 @@ public static partial class Safetensors
         foreach (var e in entries)
         {
             var bytes = buffer[(int)e.Begin..(int)e.End];
-            var t = Compute.Empty(e.Shape, e.StoredDType == "F64" ? DType.Float64 : DType.Float32);
+            var t = Compute.Empty(e.Shape, e.StoredDType is "F32" or "F16" or "BF16" ? DType.Float32 : DType.Float64);
             switch (e.StoredDType)
             {
+                case "I8" or "I16" or "I32" or "I64" or "U8" or "U16" or "U32" or "U64":
+                    ReadIntegerTensor(bytes, e, source, t.F64);
+                    break;
                 case "F32": bytes.CopyTo(MemoryMarshal.AsBytes(t.F32)); break;
                 case "F64": bytes.CopyTo(MemoryMarshal.AsBytes(t.F64)); break;
                 case "F16":
@@ -55,6 +60,44 @@ public static partial class Safetensors
             result.Add(e.Name, t);
         }
         return result;
+    }
+
+    /// <summary>Little-endian integers of the entry's dtype into Float64, refusing any that Float64 would round.</summary>
+    private static void ReadIntegerTensor(ReadOnlySpan<byte> bytes, Entry e, string source, Span<double> into)
+    {
+        const long exact = 1L << 53;                                             // every integer within ±2⁵³ is a double
+        int size = KnownDTypes[e.StoredDType];
+        bool signed = e.StoredDType[0] == 'I';
+        for (int i = 0; i < into.Length; i++)
+        {
+            var b = bytes.Slice(i * size, size);
+            bool fits = true;
+            long v = 0;
+            if (size == 8 && !signed)
+            {
+                ulong u = BinaryPrimitives.ReadUInt64LittleEndian(b);
+                fits = u <= exact;
+                v = (long)Math.Min(u, exact);
+            }
+            else
+            {
+                v = (size, signed) switch
+                {
+                    (1, true) => (sbyte)b[0],
+                    (1, false) => b[0],
+                    (2, true) => BinaryPrimitives.ReadInt16LittleEndian(b),
+                    (2, false) => BinaryPrimitives.ReadUInt16LittleEndian(b),
+                    (4, true) => BinaryPrimitives.ReadInt32LittleEndian(b),
+                    (4, false) => BinaryPrimitives.ReadUInt32LittleEndian(b),
+                    _ => BinaryPrimitives.ReadInt64LittleEndian(b),
+                };
+                fits = v is >= -exact and <= exact;
+            }
+            if (!fits)
+                throw new NotSupportedException($"Safetensors: {source}: tensor '{e.Name}' ({e.StoredDType} {e.Shape}) holds a value beyond ±2⁵³ " +
+                    $"at element {i}; integers load as Float64, which cannot hold it exactly.");
+            into[i] = v;
+        }
     }
 
     private sealed record Entry(string Name, string StoredDType, Shape Shape, long Begin, long End);
@@ -117,8 +160,8 @@ public static partial class Safetensors
             Invalid(source, $"{where} has no dtype string.");
         string dtype = dtypeElement.GetString()!;
         if (!KnownDTypes.ContainsKey(dtype)) Invalid(source, $"{where} has unknown dtype '{dtype}'.");
-        if (dtype is not ("F32" or "F64" or "F16" or "BF16"))
-            throw new NotSupportedException($"Safetensors: {source}: {where} has dtype {dtype}; only F32, F64, F16 and BF16 can be loaded.");
+        if (dtype is "BOOL" || dtype.StartsWith("F8_", StringComparison.Ordinal))
+            throw new NotSupportedException($"Safetensors: {source}: {where} has dtype {dtype}; only F32, F64, F16, BF16 and integers can be loaded.");
 
         long[] dims = ReadIntegers(value, "shape", where, source);
         long[] offsets = ReadIntegers(value, "data_offsets", where, source);

@@ -5,8 +5,8 @@ namespace Autodiff.NN;
 /// <remarks>
 /// <para>Parameters <c>weight</c> (ones) and <c>bias</c> (zeros), <c>[numFeatures]</c>, when affine. Buffers, saved in the
 /// state dict under PyTorch's names: <c>running_mean</c> (zeros), <c>running_var</c> (ones) and
-/// <c>num_batches_tracked</c> (a Float64 scalar counting training batches; PyTorch stores it as int64), when
-/// trackRunningStats.</para>
+/// <c>num_batches_tracked</c> (a Float64 scalar counting training batches; PyTorch stores it as int64, and such a file
+/// loads into it exactly), when trackRunningStats.</para>
 /// <para>In training mode (or without running statistics) the batch's own statistics normalize and the running ones are
 /// updated; in eval mode the running statistics normalize. See <see cref="Ops.BatchNorm"/> for the formulas.</para>
 /// </remarks>

@@ -156,6 +156,66 @@ public class SafetensorsTests
     }
 
     [Test]
+    public void Load_ReadsEveryIntegerDTypeAsFloat64_Exactly()
+    {
+        var path = Path.Combine(_dir, "ints.safetensors");
+        byte[] header = ("""{"i8":{"dtype":"I8","shape":[2],"data_offsets":[0,2]},"u8":{"dtype":"U8","shape":[1],"data_offsets":[2,3]},""" +
+            """ "i16":{"dtype":"I16","shape":[1],"data_offsets":[3,5]},"u16":{"dtype":"U16","shape":[1],"data_offsets":[5,7]},""" +
+            """ "i32":{"dtype":"I32","shape":[1],"data_offsets":[7,11]},"u32":{"dtype":"U32","shape":[1],"data_offsets":[11,15]},""" +
+            """ "i64":{"dtype":"I64","shape":[2],"data_offsets":[15,31]},"u64":{"dtype":"U64","shape":[],"data_offsets":[31,39]}}""").Select(c => (byte)c).ToArray();
+        byte[] data =
+        [
+            0xFD, 0x7F,                                                                   // I8 -3, 127
+            0xFA,                                                                         // U8 250
+            0x00, 0x80,  0xFF, 0xFF,                                                      // I16 -32768, U16 65535
+            .. BitConverter.GetBytes(-123456789), .. BitConverter.GetBytes(4000000000u),
+            .. BitConverter.GetBytes(-(1L << 53)), .. BitConverter.GetBytes(7L), .. BitConverter.GetBytes(1UL << 53),
+        ];
+        File.WriteAllBytes(path, [.. U64((ulong)header.Length), .. header, .. data]);
+        var loaded = Safetensors.Load(path);
+        Assert.That(loaded.Values.Select(t => t.DType), Is.All.EqualTo(DType.Float64));
+        Assert.That(loaded["i8"].ToDoubleArray(), Is.EqualTo(new[] { -3.0, 127 }));
+        Assert.That(loaded["u8"].ToDoubleArray(), Is.EqualTo(new[] { 250.0 }));
+        Assert.That((loaded["i16"].ItemDouble(), loaded["u16"].ItemDouble()), Is.EqualTo((-32768.0, 65535.0)));
+        Assert.That((loaded["i32"].ItemDouble(), loaded["u32"].ItemDouble()), Is.EqualTo((-123456789.0, 4e9)));
+        Assert.That(loaded["i64"].ToDoubleArray(), Is.EqualTo(new[] { -9007199254740992.0, 7 }));
+        Assert.That(loaded["u64"].Shape.Rank, Is.EqualTo(0));
+        Assert.That(loaded["u64"].ItemDouble(), Is.EqualTo(9007199254740992.0));
+    }
+
+    [Test]
+    public void Load_Throws_ForAnIntegerFloat64CannotHoldExactly()
+    {
+        var path = Path.Combine(_dir, "big.safetensors");
+        byte[] header = """{"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"""u8.ToArray();
+        File.WriteAllBytes(path, [.. U64((ulong)header.Length), .. header, .. BitConverter.GetBytes(1L), .. BitConverter.GetBytes((1L << 53) + 1)]);
+        var ex = Assert.Throws<NotSupportedException>(() => Safetensors.Load(path))!;
+        Assert.That(ex.Message, Does.Contain("tensor 'ids' (I64 [2])").And.Contain("element 1").And.Contain("2⁵³"));
+    }
+
+    [Test]
+    public void BatchNorm_LoadsAPyTorchFileWhoseBatchCountIsInt64()
+    {
+        // What safetensors.torch.save_file(nn.BatchNorm2d(2).state_dict()) writes after 7 training batches: F32 statistics
+        // and parameters, and num_batches_tracked as an I64 scalar.
+        var path = Path.Combine(_dir, "bn.safetensors");
+        byte[] header = ("""{"bias":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[8,16]},""" +
+            """ "running_mean":{"dtype":"F32","shape":[2],"data_offsets":[16,24]},"running_var":{"dtype":"F32","shape":[2],"data_offsets":[24,32]},""" +
+            """ "weight":{"dtype":"F32","shape":[2],"data_offsets":[32,40]}}""").Select(c => (byte)c).ToArray();
+        float[] bias = [0.5f, -0.5f], mean = [1f, 2f], variance = [4f, 9f], weight = [2f, 3f];
+        byte[] F32(float[] v) => [.. v.SelectMany(BitConverter.GetBytes)];
+        File.WriteAllBytes(path, [.. U64((ulong)header.Length), .. header, .. F32(bias), .. BitConverter.GetBytes(7L), .. F32(mean), .. F32(variance), .. F32(weight)]);
+
+        var bn = new BatchNorm2d(2);
+        bn.LoadSafetensors(path);
+        Assert.That(bn.NumBatchesTracked!.ItemDouble(), Is.EqualTo(7));
+        Assert.That(bn.RunningMean!.ToArray(), Is.EqualTo(mean));
+        bn.Eval();
+        var y = bn.Forward(Tensor.Full([1, 2, 1, 1], 3f));                            // (3 - μ)/√(σ² + 1e-5)·γ + β
+        Assert.That(y.ToArray(), Is.EqualTo(new[] { 2 * 2 / MathF.Sqrt(4 + 1e-5f) + 0.5f, 3 * 1 / MathF.Sqrt(9 + 1e-5f) - 0.5f }).Within(1e-5));
+    }
+
+    [Test]
     public void Load_AcceptsTensorsListedInAnyOrder()
     {
         var path = Path.Combine(_dir, "order.safetensors");
@@ -301,8 +361,10 @@ public class SafetensorsTests
     {
         Assert.That(LoadFails<InvalidDataException>("""{"w":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}""", 8),
             Does.Contain("tensor 'w' has unknown dtype 'F33'"));
-        Assert.That(LoadFails<NotSupportedException>("""{"steps":{"dtype":"I64","shape":[],"data_offsets":[0,8]}}""", 8),
-            Does.Contain("tensor 'steps' has dtype I64").And.Contain("F32, F64, F16 and BF16"));
+        Assert.That(LoadFails<NotSupportedException>("""{"mask":{"dtype":"BOOL","shape":[8],"data_offsets":[0,8]}}""", 8),
+            Does.Contain("tensor 'mask' has dtype BOOL").And.Contain("F32, F64, F16, BF16 and integers"));
+        Assert.That(LoadFails<NotSupportedException>("""{"q":{"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]}}""", 8),
+            Does.Contain("tensor 'q' has dtype F8_E4M3"));
     }
 
     [Test]
