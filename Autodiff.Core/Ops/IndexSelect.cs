@@ -26,10 +26,32 @@ public static partial class Ops
         else Layout.IndexCopy<double>(x.F64, saved, outer, size, inner, y.F64);
 
         return Tape.Record("IndexSelect", y, [x], "dx[idx[j]] += g[j]", dy =>
+            IndexAdd(dy, saved, outer, size, inner, x.GradBuffer()),                     // dx[.., idx[j], ..] += g[.., j, ..]
+            dy => [IndexSelectScatter(dy, d, saved, x.Shape)]);
+    }
+
+    /// <summary>IndexSelect's backward as a recorded op (for <c>createGraph</c>): zeros of the input's shape with each slice
+    /// of g added at its index. It is linear; its backward selects those slices again.</summary>
+    private static Tensor IndexSelectScatter(Tensor g, int d, int[] indices, Shape shape)
+    {
+        var (outer, size, inner) = shape.Around(d);
+        var y = Compute.Zeros(shape, g.DType);
+        IndexAdd(g, indices, outer, size, inner, y);                                     // y[.., idx[j], ..] += g[.., j, ..]
+
+        return Tape.Record("IndexSelectBackward", y, [g], "dg[j] += dy[idx[j]]", dy =>
         {
-            var dx = x.GradBuffer();                                                     // dx[.., idx[j], ..] += g[.., j, ..]
-            if (x.DType == DType.Float32) Layout.IndexAdd<float>(dy.F32, saved, outer, size, inner, dx.F32);
-            else Layout.IndexAdd<double>(dy.F64, saved, outer, size, inner, dx.F64);
-        });
+            var dg = Compute.Empty(g.Shape, g.DType);                                    // dg[.., j, ..] += dy[.., idx[j], ..]
+            if (dg.DType == DType.Float32) Layout.IndexCopy<float>(dy.F32, indices, outer, size, inner, dg.F32);
+            else Layout.IndexCopy<double>(dy.F64, indices, outer, size, inner, dg.F64);
+            g.AccumulateGrad(dg, owned: true);
+        },
+        dy => [IndexSelect(dy, d, indices)]);
+    }
+
+    /// <summary><c>into[.., idx[j], ..] += g[.., j, ..]</c>.</summary>
+    private static void IndexAdd(Tensor g, int[] indices, int outer, int size, int inner, Tensor into)
+    {
+        if (into.DType == DType.Float32) Layout.IndexAdd<float>(g.F32, indices, outer, size, inner, into.F32);
+        else Layout.IndexAdd<double>(g.F64, indices, outer, size, inner, into.F64);
     }
 }

@@ -184,9 +184,17 @@ public class SecondOrderTests
     [Test]
     public void CreateGraph_ThroughAnOpWithoutADifferentiableBackward_ThrowsNamingIt()
     {
+        // A custom op recorded with only a kernel backward: y = 2x.
         var x = Leaf(46, 4);
-        var y = Ops.IndexSelect(x, 0, [0, 2]).Sum();
-        var ex = Assert.Throws<NotSupportedException>(() => y.Backward(createGraph: true))!;
-        Assert.That(ex.Message, Does.StartWith("IndexSelect:").And.Contain("createGraph"));
+        var doubled = Tape.Record("Double", Tensor.FromArray(x.ToDoubleArray().Select(v => 2 * v).ToArray(), 4), [x], "dx += 2g",
+            dy => x.Grad = dy * 2);
+        var ex = Assert.Throws<NotSupportedException>(() => doubled.Sum().Backward(createGraph: true))!;
+        Assert.That(ex.Message, Does.StartWith("Double:").And.Contain("createGraph"));
     }
+
+    [Test]
+    public void IndexSelect_WithRepeatsAlongAMiddleDim_MatchesCentralDifferences() =>
+        // Exp makes the second derivative nonzero; index 2 twice makes the backward scatter-add two slices into one.
+        GradCheck.AssertSecondOrder(t => Ops.Exp(Ops.IndexSelect(t[0], 1, [2, 0, 2])) * Ops.IndexSelect(t[0], 1, [1, 1, 0]),
+            [Leaf(47, 2, 3, 2)], "IndexSelect");
 }
