@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Where a training step spends its time: samples 20 s of OursBench's training-step loop with perf (cpu-clock, so it
 # works without hardware counters) and prints the hottest .NET methods. Not part of CI; needs linux-perf.
-# Usage: bench/profile.sh [784-100-10_b100_sgd | 784-256-256-10_b128_adam] [threads]
+# Usage: bench/profile.sh [784-100-10_b100_sgd | 784-256-256-10_b128_adam | cnn_b128_adam] [threads]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 workload="${1:-784-100-10_b100_sgd}"
