@@ -23,7 +23,7 @@ public static partial class Safetensors
     /// <param name="metadata">The <c>__metadata__</c> strings, empty when the file has none.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors.</exception>
-    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load.</exception>
+    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load, or an integer beyond ±2⁵³.</exception>
     public static Dictionary<string, Tensor> Load(string path, out Dictionary<string, string> metadata)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -37,29 +37,48 @@ public static partial class Safetensors
         var entries = ReadHeader(file, source, out metadata, out int bufferStart);
         var buffer = file[bufferStart..];
         var result = new Dictionary<string, Tensor>(entries.Count);
-        foreach (var e in entries)
+        try
         {
-            var bytes = buffer[(int)e.Begin..(int)e.End];
-            var t = Compute.Empty(e.Shape, e.StoredDType is "F32" or "F16" or "BF16" ? DType.Float32 : DType.Float64);
-            switch (e.StoredDType)
-            {
-                case "I8" or "I16" or "I32" or "I64" or "U8" or "U16" or "U32" or "U64":
-                    ReadIntegerTensor(bytes, e, source, t.F64);
-                    break;
-                case "F32": bytes.CopyTo(MemoryMarshal.AsBytes(t.F32)); break;
-                case "F64": bytes.CopyTo(MemoryMarshal.AsBytes(t.F64)); break;
-                case "F16":
-                    var f16 = t.F32;
-                    for (int i = 0; i < f16.Length; i++) f16[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]);
-                    break;
-                default:                                             // BF16: the upper half of a float32
-                    var bf16 = t.F32;
-                    for (int i = 0; i < bf16.Length; i++) bf16[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
-                    break;
-            }
-            result.Add(e.Name, t);
+            foreach (var e in entries) result.Add(e.Name, ReadTensor(buffer, e, source));
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();                                // an integer out of range: give the buffers back
+            throw;
         }
         return result;
+    }
+
+    /// <summary>One entry's bytes as a tensor: floats as they are (F16/BF16 widened to Float32), integers as Float64.</summary>
+    private static Tensor ReadTensor(ReadOnlySpan<byte> buffer, Entry e, string source)
+    {
+        var bytes = buffer[(int)e.Begin..(int)e.End];
+        var t = Compute.Empty(e.Shape, e.StoredDType is "F32" or "F16" or "BF16" ? DType.Float32 : DType.Float64);
+        switch (e.StoredDType)
+        {
+            case "F32": bytes.CopyTo(MemoryMarshal.AsBytes(t.F32)); break;
+            case "F64": bytes.CopyTo(MemoryMarshal.AsBytes(t.F64)); break;
+            case "F16":
+                var f16 = t.F32;
+                for (int i = 0; i < f16.Length; i++) f16[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]);
+                break;
+            case "BF16":                                                                   // the upper half of a float32
+                var bf16 = t.F32;
+                for (int i = 0; i < bf16.Length; i++) bf16[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
+                break;
+            default:                                                                       // I8-I64, U8-U64
+                try
+                {
+                    ReadIntegerTensor(bytes, e, source, t.F64);
+                }
+                catch
+                {
+                    t.Dispose();
+                    throw;
+                }
+                break;
+        }
+        return t;
     }
 
     /// <summary>Little-endian integers of the entry's dtype into Float64, refusing any that Float64 would round.</summary>
@@ -95,7 +114,7 @@ public static partial class Safetensors
             }
             if (!fits)
                 throw new NotSupportedException($"Safetensors: {source}: tensor '{e.Name}' ({e.StoredDType} {e.Shape}) holds a value beyond ±2⁵³ " +
-                    $"at element {i}; integers load as Float64, which cannot hold it exactly.");
+                    $"at element {i}; integers load as Float64, which beyond ±2⁵³ no longer holds every integer, so it is refused rather than rounded.");
             into[i] = v;
         }
     }

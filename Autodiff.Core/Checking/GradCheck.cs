@@ -33,8 +33,8 @@ public static class GradCheck
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(inputs);
-        Shape outputShape;
-        using (Tape.NoGrad()) outputShape = function(inputs).Shape;
+        // Not under NoGrad: the function may itself take gradients (Autograd.Grad), to check third derivatives.
+        var outputShape = function(inputs).Shape;
         var v = outputShape.Numel == 1 ? Tensor.Ones(outputShape.ToArray(), DType.Float64) : Tensor.Randn(outputShape.ToArray(), 12345, DType.Float64);
         Tensor FirstDerivatives(Tensor[] xs)
         {

@@ -78,10 +78,13 @@ public sealed class Conv2d : Module
     public override Tensor Forward(Tensor input) => Ops.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
 
     /// <inheritdoc/>
-    public override string Describe() =>
-        $"Conv2d({InChannels}, {OutChannels}, kernelSize: {Size(KernelSize)}, stride: {Size(Stride)}, padding: {Size(Padding)}" +
-        (Dilation != (1, 1) ? $", dilation: {Size(Dilation)}" : "") + (Groups != 1 ? $", groups: {Groups}" : "") + $", bias: {Bias is not null})";
-
-    // One number when both directions agree, as the layer was most likely written; (h, w) otherwise.
-    private static string Size((int H, int W) size) => size.H == size.W ? $"{size.H}" : $"({size.H}, {size.W})";
+    public override string Describe()
+    {
+        // One number per size when every size is square, as the layer was then most likely written; (h, w) pairs
+        // otherwise, matching the constructor that takes pairs.
+        bool square = KernelSize.H == KernelSize.W && Stride.H == Stride.W && Padding.H == Padding.W && Dilation.H == Dilation.W;
+        string Size((int H, int W) size) => square ? $"{size.H}" : $"({size.H}, {size.W})";
+        return $"Conv2d({InChannels}, {OutChannels}, kernelSize: {Size(KernelSize)}, stride: {Size(Stride)}, padding: {Size(Padding)}" +
+            (Dilation != (1, 1) ? $", dilation: {Size(Dilation)}" : "") + (Groups != 1 ? $", groups: {Groups}" : "") + $", bias: {Bias is not null})";
+    }
 }

@@ -197,4 +197,9 @@ public class SecondOrderTests
         // Exp makes the second derivative nonzero; index 2 twice makes the backward scatter-add two slices into one.
         GradCheck.AssertSecondOrder(t => Ops.Exp(Ops.IndexSelect(t[0], 1, [2, 0, 2])) * Ops.IndexSelect(t[0], 1, [1, 1, 0]),
             [Leaf(47, 2, 3, 2)], "IndexSelect");
+
+    [Test]
+    public void IndexSelect_ThirdOrder_DifferentiatesTheScatterTwice() =>
+        GradCheck.AssertSecondOrder(t => Autograd.Grad([Ops.Pow(Ops.IndexSelect(t[0], 1, [2, 0, 2]), 4).Sum()], [t[0]], createGraph: true)[0]!,
+            [Leaf(48, 2, 3, 2)], "IndexSelect (third order)");
 }

@@ -36,6 +36,11 @@ public class ConvModulesTests
     }
 
     [Test]
+    public void Conv2d_Describe_PrintsPairsWheneverOneSizeIsNotSquare() =>
+        Assert.That(new Conv2d(1, 2, (3, 3), stride: (2, 1)).Describe(),
+            Is.EqualTo("Conv2d(1, 2, kernelSize: (3, 3), stride: (2, 1), padding: (0, 0), bias: True)"));
+
+    [Test]
     public void Conv2d_ThrowsForANonPositiveKernelSide() =>
         AssertThrows<ArgumentException>(() => new Conv2d(1, 1, (3, 0)), "Conv2d", "kernelSize (3, 0)");
 

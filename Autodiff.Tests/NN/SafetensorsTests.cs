@@ -183,14 +183,18 @@ public class SafetensorsTests
         Assert.That(loaded["u64"].ItemDouble(), Is.EqualTo(9007199254740992.0));
     }
 
-    [Test]
-    public void Load_Throws_ForAnIntegerFloat64CannotHoldExactly()
+    [TestCase("I64", 1L << 53 | 1)]
+    [TestCase("I64", -(1L << 53) - 1)]
+    [TestCase("I64", long.MinValue)]
+    [TestCase("U64", 1L << 53 | 1)]
+    [TestCase("U64", -1L)]                                                               // as U64: 2⁶⁴ - 1
+    public void Load_Throws_ForAnIntegerBeyondTwoToThe53(string dtype, long bits)
     {
         var path = Path.Combine(_dir, "big.safetensors");
-        byte[] header = """{"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"""u8.ToArray();
-        File.WriteAllBytes(path, [.. U64((ulong)header.Length), .. header, .. BitConverter.GetBytes(1L), .. BitConverter.GetBytes((1L << 53) + 1)]);
+        byte[] header = Encoding.UTF8.GetBytes("""{"ids":{"dtype":"DT","shape":[2],"data_offsets":[0,16]}}""".Replace("DT", dtype));
+        File.WriteAllBytes(path, [.. U64((ulong)header.Length), .. header, .. BitConverter.GetBytes(1L), .. BitConverter.GetBytes(bits)]);
         var ex = Assert.Throws<NotSupportedException>(() => Safetensors.Load(path))!;
-        Assert.That(ex.Message, Does.Contain("tensor 'ids' (I64 [2])").And.Contain("element 1").And.Contain("2⁵³"));
+        Assert.That(ex.Message, Does.Contain($"tensor 'ids' ({dtype} [2])").And.Contain("element 1").And.Contain("2⁵³"));
     }
 
     [Test]

@@ -108,11 +108,24 @@ public class Conv2dTests
     public void SecondOrder_Pointwise_MatchesCentralDifferencesOfTheFirstDerivative() =>
         GradCheck.AssertSecondOrder(t => Ops.Tanh(Ops.Conv2d(t[0], t[1], null, groups: 2)), [Leaf(23, 2, 4, 2, 3), Leaf(24, 4, 2, 1, 1)], "Conv2d (1x1)");
 
+    [TestCase(1, 0, 1, 1)]
+    [TestCase(2, 1, 1, 2)]
+    [TestCase(1, 1, 2, 1)]
+    public void ThirdOrder_TheBackwardOpsOwnDerivatives_MatchCentralDifferences(int stride, int padding, int dilation, int groups) =>
+        // The function checked is itself a gradient (of input and weight, built with createGraph), so its second
+        // derivative is a third derivative of the convolution: both recorded backward ops are differentiated twice.
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var y = Ops.Conv2d(t[0], t[1], null, (stride, stride), (padding, padding), (dilation, dilation), groups);
+            var g = Autograd.Grad([(Ops.Tanh(y) * y).Sum()], [t[0], t[1]], createGraph: true);
+            return Ops.Cat([g[0]!.Reshape(g[0]!.Numel), g[1]!.Reshape(g[1]!.Numel)], 0);
+        }, [Leaf(26, 1, 2, 4, 3), Leaf(27, 2, 2 / groups, 2, 2)], "Conv2d (third order)");
+
     [Test]
     public void ThirdOrder_ThroughTheRecordedBackwardOps()
     {
         // y = Σ (w ⋆ x)² with a single weight w and no padding: y = w²·Σx², so dy/dw = 2w·Σx², d²y/dw² = 2·Σx², d³y/dw³ = 0,
-        // and d/dx of d²y/dw² is 4x: the backward ops' own backward ops are exercised.
+        // and d/dx of d²y/dw² is 4x: a hand-derived answer through the weight-gradient op's own backward.
         var x = Leaf(25, 1, 1, 3, 3);
         var w = Tensor.FromArray(new[] { 1.5 }, 1, 1, 1, 1).RequireGrad();
         var y = Ops.Conv2d(x, w, null, padding: 0);
