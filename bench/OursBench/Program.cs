@@ -15,6 +15,7 @@ using Tensor = Autodiff.Tensor;
 double budget = 1.0;   // seconds of timed repeats per workload (after warm-up)
 int threads = 1, epochs = 3, cnnEpochs = 0;
 string? profile = null;   // --profile NAME: only loop that training step (for bench/profile.sh), no timing output
+string? sameStart = null; // --same-start DIR: replay bench/peers/cnn_same_start.py's start and batches, print its losses
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--budget") budget = double.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -22,7 +23,9 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--epochs") epochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--profile") profile = args[++i];
     else if (args[i] == "--cnn-epochs") cnnEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
-    else throw new ArgumentException($"OursBench: unknown option '{args[i]}' (expected --budget S, --threads N, --epochs N).");
+    else if (args[i] == "--same-start") sameStart = args[++i];
+    else throw new ArgumentException($"OursBench: unknown option '{args[i]}' (expected --budget S, --threads N, --epochs N, " +
+        "--cnn-epochs N, --profile NAME or --same-start DIR).");
 }
 Threading.NumThreads = threads;
 
@@ -90,6 +93,36 @@ var configs = new (string Name, int[] Sizes, int Batch, Func<IEnumerable<Tensor>
     ("784-100-10_b100_sgd", [784, 100, 10], 100, p => new SGD(p, lr: 0.1f)),
     ("784-256-256-10_b128_adam", [784, 256, 256, 10], 128, p => new Adam(p, lr: 1e-3f)),
 };
+
+if (sameStart is not null)
+{
+    // From the weights and the shuffled order PyTorch wrote, one epoch of the same batches; the loss printed at the same
+    // steps as bench/peers/cnn_same_start.py, so the two can be compared line by line.
+    int[] reportSteps = [1, 2, 3, 5, 10, 20, 50, 100, 200, 300, 400, 469];
+    var (trainSet, testSet) = (FashionMnist.Load(train: true), FashionMnist.Load(train: false));
+    var model = Cnn(new Generator(0));
+    model.LoadSafetensors(Path.Combine(sameStart, "start.safetensors"));
+    int[] order = Array.ConvertAll(Safetensors.Load(Path.Combine(sameStart, "order.safetensors"))["order"].ToDoubleArray(), v => (int)v);
+    var opt = new Adam(model.Parameters(), lr: 1e-3f);
+    double total = 0;
+    int step = 0;
+    foreach (var batch in order.Chunk(128))
+    {
+        float loss = TrainStep(model, opt, Ops.IndexSelect(trainSet.Inputs, 0, batch), [.. batch.Select(i => trainSet.Labels[i])], ownsBatch: true);
+        total += loss;
+        if (reportSteps.Contains(++step)) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step}: loss {loss:F6}"));
+    }
+    model.Eval();
+    int correct = 0;
+    using (Tape.NoGrad())
+        foreach (var (x, y) in new DataLoader(testSet, 1000))
+        {
+            var predicted = Ops.ArgmaxIndices(model.Forward(x), 1);
+            for (int i = 0; i < y.Length; i++) if (predicted[i] == y[i]) correct++;
+        }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch mean loss {total / step:F6}, test accuracy {correct / (double)testSet.Count:F4}"));
+    return;
+}
 
 if (profile == "cnn_b128_adam")
 {
