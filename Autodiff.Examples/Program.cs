@@ -36,7 +36,7 @@ var root = new RootCommand("Autodiff examples: reverse-mode autodiff and neural 
 root.SetAction(_ =>
 {
     if (Autodiff.NN.Data.FashionMnist.IsAvailable())
-        return TrainCommand.Run("twolayer", 5, null, null, 0, Autodiff.NN.Data.FashionMnist.DefaultDirectory, "fashion-mnist-output");
+        return TrainCommand.Run("twolayer", 5, null, null, 0, normalize: true, Autodiff.NN.Data.FashionMnist.DefaultDirectory, "fashion-mnist-output");
     Walkthroughs();
     Console.WriteLine(Autodiff.NN.Data.FashionMnist.HowToGet);
     return 0;

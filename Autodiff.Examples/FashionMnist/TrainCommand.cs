@@ -1,7 +1,8 @@
 // What this shows: training on real Fashion-MNIST with the PyTorch loop — the notes' TwoLayerNet
 // (784-100-10, ReLU, softmax-with-loss, SGD) by default, --model mlp (784-256-256-10, Adam) or --model cnn (two 3x3
-// convolutions with max pooling, then 3136-128-10, Adam) — with a live
-// progress bar per epoch, test accuracy on the full 10,000-image test set, a loss/accuracy curve (PNG) and a checkpoint.
+// convolutions with max pooling, then 3136-128-10, Adam) — on pixels standardized with the training set's mean and std
+// (as torchvision's Normalize), with a live progress bar per epoch, test accuracy on the full 10,000-image test set, a
+// loss/accuracy curve (PNG) and a checkpoint.
 using System.CommandLine;
 using System.Diagnostics;
 using Autodiff;
@@ -22,16 +23,22 @@ internal static class TrainCommand
         var batchSize = new Option<int?>("--batch-size") { Description = "Samples per step (default 100 for twolayer, 128 for mlp and cnn)" };
         var lr = new Option<float?>("--lr") { Description = "Learning rate (default 0.1 for SGD, 1e-3 for Adam)" };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation and shuffling", DefaultValueFactory = _ => 0 };
+        var normalize = new Option<bool>("--normalize")
+        {
+            Description = "Standardize pixels with the training set's mean and std, as torchvision's Normalize (--normalize false: pixels / 255 only)",
+            DefaultValueFactory = _ => true,
+        };
         var data = new Option<string>("--data") { Description = "Folder with the four IDX files", DefaultValueFactory = _ => Autodiff.NN.Data.FashionMnist.DefaultDirectory };
         var output = new Option<string>("--output") { Description = "Folder for the curve PNG and the checkpoint", DefaultValueFactory = _ => "fashion-mnist-output" };
 
-        var command = new Command("fashion-mnist", "Train on Fashion-MNIST and report test accuracy") { model, epochs, batchSize, lr, seed, data, output };
+        var command = new Command("fashion-mnist", "Train on Fashion-MNIST and report test accuracy") { model, epochs, batchSize, lr, seed, normalize, data, output };
         command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(lr),
-            result.GetValue(seed), result.GetValue(data)!, result.GetValue(output)!));
+            result.GetValue(seed), result.GetValue(normalize), result.GetValue(data)!, result.GetValue(output)!));
         return command;
     }
 
-    public static int Run(string modelName, int epochs, int? batchSizeOption, float? lrOption, int seed, string dataDirectory, string outputDirectory)
+    public static int Run(string modelName, int epochs, int? batchSizeOption, float? lrOption, int seed, bool normalize, string dataDirectory,
+        string outputDirectory)
     {
         if (!Autodiff.NN.Data.FashionMnist.IsAvailable(dataDirectory))
         {
@@ -44,6 +51,13 @@ internal static class TrainCommand
 
         var train = Autodiff.NN.Data.FashionMnist.Load(train: true, dataDirectory);
         var test = Autodiff.NN.Data.FashionMnist.Load(train: false, dataDirectory);
+        string inputs = "pixels / 255";
+        if (normalize)
+        {
+            var (mean, std) = train.InputStatistics();                                 // 0.2860 and 0.3530 for Fashion-MNIST
+            (train, test) = (train.Normalize(mean, std), test.Normalize(mean, std));   // the test set uses the training statistics
+            inputs = $"(pixels / 255 - {mean:F4}) / {std:F4}";
+        }
         var generator = new Generator(seed);
         Module net = modelName switch
         {
@@ -59,7 +73,7 @@ internal static class TrainCommand
         var loader = new DataLoader(train, batchSize, shuffle: true, seed: seed);
 
         Console.WriteLine(net);
-        Console.WriteLine($"{(adam ? "Adam" : "SGD")} lr {lr}, batch {batchSize}, {epochs} epochs, seed {seed}, {train.Count:N0} training / {test.Count:N0} test images");
+        Console.WriteLine($"{(adam ? "Adam" : "SGD")} lr {lr}, batch {batchSize}, {epochs} epochs, seed {seed}, {train.Count:N0} training / {test.Count:N0} test images, inputs {inputs}");
         var losses = new List<double>();
         var accuracies = new List<double>();
         for (int epoch = 1; epoch <= epochs; epoch++)

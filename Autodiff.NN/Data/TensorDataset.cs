@@ -22,4 +22,26 @@ public sealed class TensorDataset
 
     /// <summary>The number of samples.</summary>
     public int Count => Labels.Length;
+
+    /// <summary>The mean and (population) standard deviation of every input value, summed in float64: the statistics a
+    /// training set gives <see cref="Normalize"/>, as <c>x.mean(), x.std(unbiased=False)</c> in PyTorch.</summary>
+    public (double Mean, double Std) InputStatistics()
+    {
+        var values = Inputs.ToDoubleArray();
+        double mean = values.Sum() / values.Length;
+        double variance = values.Sum(v => (v - mean) * (v - mean)) / values.Length;
+        return (mean, Math.Sqrt(variance));
+    }
+
+    /// <summary>A copy whose inputs are <c>(x - mean) / std</c>, labels shared. Same as torchvision's
+    /// <c>transforms.Normalize((mean,), (std,))</c> applied to every sample; pass the training set's statistics
+    /// (<see cref="InputStatistics"/>) for the test set too.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">std is not positive and finite, or mean is not finite.</exception>
+    public TensorDataset Normalize(double mean, double std)
+    {
+        if (!double.IsFinite(mean) || !(std > 0) || !double.IsFinite(std))
+            Check.FailRange("TensorDataset.Normalize", $"needs a finite mean and a positive, finite std, got mean {mean}, std {std} (inputs {Inputs.Shape}).", nameof(std));
+        using (Tape.NoGrad())
+            return new TensorDataset((Inputs - mean) / std, Labels);
+    }
 }
