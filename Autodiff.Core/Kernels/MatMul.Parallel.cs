@@ -14,7 +14,7 @@ internal static partial class MatMul
     /// single-thread kernel got faster (SIMD packing, A read in place), on a loaded machine, best of three runs, one
     /// thread → two: 128³ 75–88 → 53–151, 160³ 79–91 → 77–116, 192³ 80–94 → 61–127, 100·784·100 59–73 → 62–93; the
     /// crossover did not move measurably, so the threshold stays.</remarks>
-    private const long ParallelMinFlops = 2L * 128 * 128 * 128;
+    internal const long ParallelMinFlops = 2L * 128 * 128 * 128;
 
     /// <summary>Splits C into <see cref="Threading.NumThreads"/> disjoint blocks when the product is large enough, and
     /// computes each block with <see cref="Blocked"/> on its own thread (the calling thread takes one).</summary>
@@ -28,7 +28,7 @@ internal static partial class MatMul
         int nr = 2 * TSimd.Count;
         bool splitColumns = g.N > g.M;
         int slivers = splitColumns ? (g.N + nr - 1) / nr : (g.M + Mr - 1) / Mr;
-        int threads = 2L * g.M * g.K * g.N < ParallelMinFlops ? 1 : Math.Min(Threading.NumThreads, slivers);
+        int threads = 2L * g.M * g.K * g.N < ParallelMinFlops ? 1 : Math.Min(Threading.Available, slivers);
         if (threads == 1)
             Blocked<T, TVector, TSimd>(a, b, c, g, 0, g.M, 0, g.N);
         else

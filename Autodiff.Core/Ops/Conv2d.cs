@@ -122,35 +122,37 @@ public static partial class Ops
         public Tensor Apply(Tensor x, Tensor w) => Conv2d(x, w, null, (_win.StrideH, _win.StrideW), (_win.PadH, _win.PadW),
             (_win.DilationH, _win.DilationW), _groups);
 
-        /// <summary><c>y (+)= W_g · im2col(x[s])_g</c> for every sample s and group g.</summary>
-        public void Forward(Tensor x, Tensor w, Tensor y, bool accumulate)
+        /// <summary><c>y (+)= W_g · im2col(x[s])_g</c> for every sample s and group g; threads take disjoint runs of samples.</summary>
+        public void Forward(Tensor x, Tensor w, Tensor y, bool accumulate) => ForEachPart(_n, (first, end) =>
         {
             using var col = Scratch(x.DType);
-            for (int s = 0; s < _n; s++)
+            for (int s = first; s < end; s++)
             {
                 var (cols, at) = Columns(x, s, col);
                 for (int g = 0; g < _groups; g++)
                     Compute.Gemm(w, g * _og * _k, false, cols, at + g * _k * Plane, false, y, (s * _o + g * _og) * Plane, _og, _k, Plane, accumulate);
             }
-        }
+        });
 
-        /// <summary><c>dW_g += dY[s]_g · im2col(x[s])_gᵀ</c>, samples in order.</summary>
-        public void WeightGrad(Tensor x, Tensor dy, Tensor dw)
+        /// <summary><c>dW_g += dY[s]_g · im2col(x[s])_gᵀ</c>, samples in order; threads take disjoint runs of each group's
+        /// output channels (rows of dW), so every element is still summed over the samples in the same order.</summary>
+        public void WeightGrad(Tensor x, Tensor dy, Tensor dw) => ForEachPart(_og, (first, end) =>
         {
             using var col = Scratch(x.DType);
             for (int s = 0; s < _n; s++)
             {
                 var (cols, at) = Columns(x, s, col);
                 for (int g = 0; g < _groups; g++)
-                    Compute.Gemm(dy, (s * _o + g * _og) * Plane, false, cols, at + g * _k * Plane, true, dw, g * _og * _k, _og, Plane, _k, accumulate: true);
+                    Compute.Gemm(dy, (s * _o + g * _og + first) * Plane, false, cols, at + g * _k * Plane, true, dw, (g * _og + first) * _k,
+                        end - first, Plane, _k, accumulate: true);
             }
-        }
+        });
 
-        /// <summary><c>dx[s] += col2im(W_gᵀ · dY[s]_g)</c>.</summary>
-        public void InputGrad(Tensor dy, Tensor w, Tensor dx)
+        /// <summary><c>dx[s] += col2im(W_gᵀ · dY[s]_g)</c>; threads take disjoint runs of samples.</summary>
+        public void InputGrad(Tensor dy, Tensor w, Tensor dx) => ForEachPart(_n, (first, end) =>
         {
             using var col = Scratch(dy.DType);
-            for (int s = 0; s < _n; s++)
+            for (int s = first; s < end; s++)
             {
                 for (int g = 0; g < _groups; g++)
                     if (col is null) Compute.Gemm(w, g * _og * _k, true, dy, (s * _o + g * _og) * Plane, false, dx, s * _sample + g * _k * Plane, _k, _og, Plane, accumulate: true);
@@ -159,6 +161,16 @@ public static partial class Ops
                 if (dx.DType == DType.Float32) Convolution.Col2ImAdd<float>(col.F32, _c, _h, _w, _win, dx.F32.Slice(s * _sample, _sample));
                 else Convolution.Col2ImAdd<double>(col.F64, _c, _h, _w, _win, dx.F64.Slice(s * _sample, _sample));
             }
+        });
+
+        /// <summary>Calls <c>body(first, end)</c> on disjoint runs covering <c>[0, units)</c>: one run on the calling thread
+        /// when the convolution is below the GEMM's threshold for a second thread, else one run per thread. Each run's
+        /// products are computed exactly as on one thread, so the result does not depend on the thread count.</summary>
+        private void ForEachPart(int units, Action<int, int> body)
+        {
+            long flops = 2L * _n * _o * _k * Plane;
+            int parts = flops < Kernels.MatMul.ParallelMinFlops ? 1 : Math.Min(Threading.Available, units);
+            Threading.For(parts, p => body(p * units / parts, (p + 1) * units / parts));
         }
 
         /// <summary>One sample's column matrix, or null for a pointwise window, which needs none.</summary>

@@ -20,8 +20,15 @@ public static partial class Ops
         int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3], oh = win.OutH(h), ow = win.OutW(w);
         var y = Compute.Empty(new Shape(n, c, oh, ow), input.DType);
         var argmax = WinnerBuffer(y.Numel);                                              // saved for the backward
-        if (y.DType == DType.Float32) Pooling.MaxPool<float>(input.F32, n * c, h, w, win, y.F32, Indices(argmax));   // y = max over each window
-        else Pooling.MaxPool<double>(input.F64, n * c, h, w, win, y.F64, Indices(argmax));
+        int inPlane = h * w, outPlane = oh * ow;
+        ForEachPlaneRun(n * c, input.Numel, (first, count) =>                           // y = max over each window
+        {
+            var winners = Indices(argmax).Slice(first * outPlane, count * outPlane);
+            if (y.DType == DType.Float32)
+                Pooling.MaxPool<float>(input.F32.Slice(first * inPlane, count * inPlane), count, h, w, win, y.F32.Slice(first * outPlane, count * outPlane), winners);
+            else
+                Pooling.MaxPool<double>(input.F64.Slice(first * inPlane, count * inPlane), count, h, w, win, y.F64.Slice(first * outPlane, count * outPlane), winners);
+        });
 
         return Tape.Record(op, y, [input], "dx[argmax] += g", dy =>
             ScatterToArgmax(dy, argmax, input.GradBuffer()),                            // dx[argmax] += g
@@ -55,8 +62,29 @@ public static partial class Ops
     private static void ScatterToArgmax(Tensor g, Tensor argmax, Tensor destination)
     {
         int planes = g.Shape[0] * g.Shape[1], inPlane = destination.Shape[2] * destination.Shape[3], outPlane = g.Shape[2] * g.Shape[3];
-        if (g.DType == DType.Float32) Pooling.MaxPoolBackward<float>(g.F32, Indices(argmax), planes, inPlane, outPlane, destination.F32);
-        else Pooling.MaxPoolBackward<double>(g.F64, Indices(argmax), planes, inPlane, outPlane, destination.F64);
+        ForEachPlaneRun(planes, destination.Numel, (first, count) =>
+        {
+            var winners = Indices(argmax).Slice(first * outPlane, count * outPlane);
+            if (g.DType == DType.Float32)
+                Pooling.MaxPoolBackward<float>(g.F32.Slice(first * outPlane, count * outPlane), winners, count, inPlane, outPlane,
+                    destination.F32.Slice(first * inPlane, count * inPlane));
+            else
+                Pooling.MaxPoolBackward<double>(g.F64.Slice(first * outPlane, count * outPlane), winners, count, inPlane, outPlane,
+                    destination.F64.Slice(first * inPlane, count * inPlane));
+        });
+    }
+
+    /// <summary>Calls <c>body(first, count)</c> on disjoint runs of planes covering <c>[0, planes)</c>: one run per thread
+    /// when the pooled input has at least 2¹⁸ elements (a 1 MB float32 input, where a second thread pays for itself),
+    /// else one. Planes are independent, so the result does not depend on the thread count.</summary>
+    private static void ForEachPlaneRun(int planes, int inputElements, Action<int, int> body)
+    {
+        int parts = inputElements < 1 << 18 ? 1 : Math.Max(1, Math.Min(Threading.Available, planes));
+        Threading.For(parts, p =>
+        {
+            int first = (int)((long)p * planes / parts), end = (int)((long)(p + 1) * planes / parts);
+            body(first, end - first);
+        });
     }
 
     /// <summary>A new tensor of <paramref name="outputShape"/> holding <c>x[n, c, argmax]</c>.</summary>
