@@ -23,11 +23,11 @@ internal static class Compute
         if (dtype == DType.Float32)
         {
             var f32 = Memory.BufferPool.RentFloat(shape.Numel);
-            if (t_poisonEmpty) f32.AsSpan().Fill(float.NaN);
+            if (s_poisonEmpty) f32.AsSpan().Fill(float.NaN);
             return new(shape, f32, null);
         }
         var f64 = Memory.BufferPool.RentDouble(shape.Numel);
-        if (t_poisonEmpty) f64.AsSpan().Fill(double.NaN);
+        if (s_poisonEmpty) f64.AsSpan().Fill(double.NaN);
         return new(shape, null, f64);
     }
 
@@ -45,13 +45,14 @@ internal static class Compute
         return new(shape, null, f64);
     }
 
-    [ThreadStatic] private static bool t_poisonEmpty;
+    private static volatile bool s_poisonEmpty;
 
-    /// <summary>For tests only: while true on this thread, <see cref="Empty"/> fills its buffers with NaN.</summary>
+    /// <summary>For tests only: while true, <see cref="Empty"/> fills its buffers with NaN on every thread (convolution and
+    /// pooling workers rent their scratch buffers on their own threads).</summary>
     internal static bool PoisonEmpty
     {
-        get => t_poisonEmpty;
-        set => t_poisonEmpty = value;
+        get => s_poisonEmpty;
+        set => s_poisonEmpty = value;
     }
 
     public static Tensor Full(Shape shape, DType dtype, double value)
