@@ -19,4 +19,20 @@ internal static class TestHelpers
         Assert.That(ex.Message, Does.StartWith(parts[0] + ":"));
         foreach (var part in parts) Assert.That(ex.Message, Does.Contain(part));
     }
+
+    /// <summary>Runs <paramref name="body"/> with <see cref="Threading.NumThreads"/> set to <paramref name="threads"/>,
+    /// restoring the previous value afterwards (for tests that compare one thread with two).</summary>
+    public static T WithThreads<T>(int threads, Func<T> body)
+    {
+        int saved = Threading.NumThreads;
+        try
+        {
+            Threading.NumThreads = threads;
+            return body();
+        }
+        finally
+        {
+            Threading.NumThreads = saved;
+        }
+    }
 }

@@ -2,6 +2,7 @@ using Autodiff;
 using Autodiff.NN;
 using Autodiff.Optim;
 using static Autodiff.Ops;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Core;
 
@@ -36,23 +37,14 @@ public class EmptyBufferTests
     public void ConvolutionAndPooling_SplitAcrossThreads_AreBitIdentical_WhenEmptyBuffersHoldNaN()
     {
         // Large enough that Conv2d and MaxPool2d split across two threads, whose workers rent their own scratch buffers.
-        float[] Run()
+        float[] Run() => WithThreads(2, () =>
         {
-            int saved = Threading.NumThreads;
-            try
-            {
-                Threading.NumThreads = 2;
-                var x = Tensor.Randn([3, 8, 48, 48], 50).RequireGrad();
-                var w = (Tensor.Randn([10, 8, 3, 3], 51) * 0.1).Detach().RequireGrad();
-                var y = MaxPool2d(Relu(Conv2d(x, w, null, padding: 1)), 2);
-                (y * y).Sum().Backward();
-                return [.. y.ToArray(), .. x.Grad!.ToArray(), .. w.Grad!.ToArray()];
-            }
-            finally
-            {
-                Threading.NumThreads = saved;
-            }
-        }
+            var x = Tensor.Randn([3, 8, 48, 48], 50).RequireGrad();
+            var w = (Tensor.Randn([10, 8, 3, 3], 51) * 0.1).Detach().RequireGrad();
+            var y = MaxPool2d(Relu(Conv2d(x, w, null, padding: 1)), 2);
+            (y * y).Sum().Backward();
+            return (float[])[.. y.ToArray(), .. x.Grad!.ToArray(), .. w.Grad!.ToArray()];
+        });
         var normal = Run();
         Compute.PoisonEmpty = true;
         Assert.That(Run(), Is.EqualTo(normal));

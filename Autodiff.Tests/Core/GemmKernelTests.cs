@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.Intrinsics;
 using Autodiff;
 using Autodiff.Kernels;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Core;
 
@@ -34,24 +35,16 @@ public class GemmKernelTests
     [Test]
     public void Gemm_ThreadCountDoesNotChangeBits()
     {
-        int saved = Threading.NumThreads;
-        try
-        {
-            // m > n splits rows, n > m splits columns; k > Kc gives several k blocks.
-            foreach (var (m, k, n) in new[] { (300, 520, 200), (150, 300, 611), (100, 784, 100) })
-                foreach (var (transA, transB) in TransposeCombos)
-                {
-                    var one = RunWithThreads<float>(1, m, k, n, transA, transB);
-                    Assert.That(RunWithThreads<float>(2, m, k, n, transA, transB), Is.EqualTo(one), $"{m}x{k}x{n} {transA} {transB}, 2 threads");
-                    Assert.That(RunWithThreads<float>(3, m, k, n, transA, transB), Is.EqualTo(one), $"{m}x{k}x{n} {transA} {transB}, 3 threads");
-                }
-            var oneDouble = RunWithThreads<double>(1, 200, 300, 250, true, true);
-            Assert.That(RunWithThreads<double>(3, 200, 300, 250, true, true), Is.EqualTo(oneDouble), "double, 3 threads");
-        }
-        finally
-        {
-            Threading.NumThreads = saved;
-        }
+        // m > n splits rows, n > m splits columns; k > Kc gives several k blocks.
+        foreach (var (m, k, n) in new[] { (300, 520, 200), (150, 300, 611), (100, 784, 100) })
+            foreach (var (transA, transB) in TransposeCombos)
+            {
+                var one = RunWithThreads<float>(1, m, k, n, transA, transB);
+                Assert.That(RunWithThreads<float>(2, m, k, n, transA, transB), Is.EqualTo(one), $"{m}x{k}x{n} {transA} {transB}, 2 threads");
+                Assert.That(RunWithThreads<float>(3, m, k, n, transA, transB), Is.EqualTo(one), $"{m}x{k}x{n} {transA} {transB}, 3 threads");
+            }
+        var oneDouble = RunWithThreads<double>(1, 200, 300, 250, true, true);
+        Assert.That(RunWithThreads<double>(3, 200, 300, 250, true, true), Is.EqualTo(oneDouble), "double, 3 threads");
     }
 
     [Test]
@@ -191,14 +184,14 @@ public class GemmKernelTests
     }
 
     /// <summary>C = C₀ + op(A)·op(B) on seeded data with <see cref="Threading.NumThreads"/> set to <paramref name="threads"/>.</summary>
-    private static T[] RunWithThreads<T>(int threads, int m, int k, int n, bool transA, bool transB) where T : struct, IFloatingPointIeee754<T>
-    {
-        Threading.NumThreads = threads;
-        var rng = new Random(11);
-        var (a, b, c) = (RandomArray<T>(rng, m * k), RandomArray<T>(rng, k * n), RandomArray<T>(rng, m * n));
-        MatMul.Gemm<T>(a, transA, b, transB, c, m, k, n, accumulate: true);
-        return c;
-    }
+    private static T[] RunWithThreads<T>(int threads, int m, int k, int n, bool transA, bool transB) where T : struct, IFloatingPointIeee754<T> =>
+        WithThreads(threads, () =>
+        {
+            var rng = new Random(11);
+            var (a, b, c) = (RandomArray<T>(rng, m * k), RandomArray<T>(rng, k * n), RandomArray<T>(rng, m * n));
+            MatMul.Gemm<T>(a, transA, b, transB, c, m, k, n, accumulate: true);
+            return c;
+        });
 
     /// <summary>Whether every width in <paramref name="widths"/> gives the bits of the first, overwriting and accumulating.</summary>
     private static bool RunWithWidths<T>(List<MatMul.VectorWidth> widths, int m, int k, int n, bool transA, bool transB)

@@ -144,24 +144,15 @@ public class Conv2dTests
     {
         // 2·n·o·k·oH·oW is above the GEMM's 2·128³ threshold, so on two threads the samples (forward, input gradient)
         // and the output channels (weight gradient) are split; 3 samples and 5 channels per group make the runs uneven.
-        (float[] Y, float[] Dx, float[] Dw, float[] Db) Run(int threads)
+        (float[] Y, float[] Dx, float[] Dw, float[] Db) Run(int threads) => WithThreads(threads, () =>
         {
-            int saved = Threading.NumThreads;
-            try
-            {
-                Threading.NumThreads = threads;
-                var x = Tensor.Randn([3, 8, size, size], 30).RequireGrad();
-                var w = (Tensor.Randn([10, 8 / groups, 3, 3], 31) * 0.1).Detach().RequireGrad();
-                var b = Tensor.Randn([10], 32).RequireGrad();
-                var y = Ops.Conv2d(x, w, b, padding: 1, groups: groups);
-                (Ops.Tanh(y) * y).Sum().Backward();
-                return (y.ToArray(), x.Grad!.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray());
-            }
-            finally
-            {
-                Threading.NumThreads = saved;
-            }
-        }
+            var x = Tensor.Randn([3, 8, size, size], 30).RequireGrad();
+            var w = (Tensor.Randn([10, 8 / groups, 3, 3], 31) * 0.1).Detach().RequireGrad();
+            var b = Tensor.Randn([10], 32).RequireGrad();
+            var y = Ops.Conv2d(x, w, b, padding: 1, groups: groups);
+            (Ops.Tanh(y) * y).Sum().Backward();
+            return (y.ToArray(), x.Grad!.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray());
+        });
         var (one, two) = (Run(1), Run(2));
         Assert.That(two.Y, Is.EqualTo(one.Y), "output");
         Assert.That(two.Dx, Is.EqualTo(one.Dx), "input gradient");

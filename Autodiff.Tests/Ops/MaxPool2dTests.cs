@@ -62,23 +62,14 @@ public class MaxPool2dTests
     {
         // 3·7·120·120 = 302,400 inputs, above the 2¹⁸ (262,144) split threshold, in 21 planes: an odd
         // plane count makes the runs uneven. Rounded values make ties, so which winner gets the gradient is checked too.
-        (float[] Y, float[] Dx) Run(int threads)
+        (float[] Y, float[] Dx) Run(int threads) => WithThreads(threads, () =>
         {
-            int saved = Threading.NumThreads;
-            try
-            {
-                Threading.NumThreads = threads;
-                var x = Tensor.FromArray(Tensor.Randn([3, 7, 120, 120], 40).ToArray().Select(v => MathF.Round(4 * v)).ToArray(), 3, 7, 120, 120)
-                    .RequireGrad();
-                var y = Ops.MaxPool2d(x, k, stride, p);
-                (y * Tensor.Randn(y.Shape.ToArray(), 41)).Sum().Backward();
-                return (y.ToArray(), x.Grad!.ToArray());
-            }
-            finally
-            {
-                Threading.NumThreads = saved;
-            }
-        }
+            var x = Tensor.FromArray(Tensor.Randn([3, 7, 120, 120], 40).ToArray().Select(v => MathF.Round(4 * v)).ToArray(), 3, 7, 120, 120)
+                .RequireGrad();
+            var y = Ops.MaxPool2d(x, k, stride, p);
+            (y * Tensor.Randn(y.Shape.ToArray(), 41)).Sum().Backward();
+            return (y.ToArray(), x.Grad!.ToArray());
+        });
         var (one, two) = (Run(1), Run(2));
         Assert.That(two.Y, Is.EqualTo(one.Y), "output");
         Assert.That(two.Dx, Is.EqualTo(one.Dx), "input gradient");
