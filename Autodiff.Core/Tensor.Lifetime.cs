@@ -47,6 +47,17 @@ public sealed partial class Tensor : IDisposable
     /// </code></example>
     public static DisposeScope NewDisposeScope() => DisposeScope.Begin();
 
+    /// <summary>Empties every thread's buffer pool now and returns the bytes given back to the GC. Call it after a burst
+    /// of work (training done, a batch of inference on many threads) when the memory matters more than the next
+    /// step's allocations.</summary>
+    /// <remarks>Disposed tensors' buffers are kept per thread for the next tensor of the same size: at most 256 MB across
+    /// all threads, and a pool unused for 10 seconds is emptied by itself. Only buffers of disposed tensors are pooled,
+    /// so a program that never disposes (no <see cref="NewDisposeScope"/>, no <see cref="Dispose"/>) keeps none.</remarks>
+    public static long TrimBufferPools() => Memory.BufferPool.Trim();
+
+    /// <summary>Bytes currently kept by all threads' buffer pools (see <see cref="TrimBufferPools"/>).</summary>
+    public static long BufferPoolBytes => Memory.BufferPool.TotalHeldBytes;
+
     /// <summary>Moves this tensor from its <see cref="DisposeScope"/> to the enclosing one (or to none, so only the GC
     /// frees it), so it survives the end of its scope. Returns this tensor.</summary>
     public Tensor MoveToOuterScope()

@@ -3,57 +3,163 @@ namespace Autodiff.Memory;
 /// <summary>Arrays given back by disposed tensors, kept per thread and per exact length for the next tensor of that
 /// size. A training loop asks for the same sizes every step, so after the first step it allocates almost nothing.</summary>
 /// <remarks>
-/// <para>Only arrays of at least <see cref="MinimumLength"/> elements are kept: small ones are cheaper for the GC than
-/// for a lookup. Each thread keeps at most <see cref="MaximumPerLength"/> arrays of one length and
-/// <see cref="MaximumBytes"/> in all; beyond that a returned array is left to the GC.</para>
+/// <para><b>What is kept.</b> Only arrays of at least <see cref="MinimumLength"/> elements: small ones are cheaper for
+/// the GC than for a lookup. At most <see cref="MaximumPerLength"/> arrays of one length per thread, and at most
+/// <see cref="MaximumBytes"/> in all threads' pools together; beyond that a returned array is left to the GC.</para>
+/// <para><b>How long.</b> A thread's pool that has not been used for <see cref="IdleMilliseconds"/> is emptied by a
+/// background timer (which runs only while some pool holds arrays), so threads that trained once, or ran a burst of
+/// scoped inference, do not keep their arrays for the life of the thread. <see cref="Trim"/> empties every pool now.</para>
+/// <para><b>Threads.</b> Each thread rents from and returns to its own pool under that pool's lock, which only the
+/// trimmer ever contends for; the byte total is shared (Interlocked).</para>
 /// <para>A rented array holds whatever its last user wrote: callers that need zeros clear it (Compute.Zeros).</para>
 /// </remarks>
 internal static class BufferPool
 {
     public const int MinimumLength = 256;
     public const int MaximumPerLength = 32;
+
+    /// <summary>The most all threads' pools hold together: 256 MB, the working set of a CNN training step with room to spare.</summary>
     public const long MaximumBytes = 256L << 20;
 
-    public static float[] RentFloat(int length) => Pool<float>.Rent(length);
+    /// <summary>How long a pool may sit unused before the trimmer empties it: 10 s (tests shorten it).</summary>
+    internal static int IdleMilliseconds { get; set; } = 10_000;
 
-    public static double[] RentDouble(int length) => Pool<double>.Rent(length);
+    private static long s_totalBytes;
+    private static readonly Lock s_registryLock = new();
+    private static readonly List<ThreadBuffers> s_pools = [];       // every pool holding arrays, for the trimmer
+    private static Timer? s_timer;                                   // runs only while s_pools is non-empty
+
+    [ThreadStatic] private static ThreadBuffers? t_pool;
+
+    public static float[] RentFloat(int length) =>
+        length >= MinimumLength && t_pool is { } pool ? pool.Rent(pool.Floats, length) : GC.AllocateUninitializedArray<float>(length);
+
+    public static double[] RentDouble(int length) =>
+        length >= MinimumLength && t_pool is { } pool ? pool.Rent(pool.Doubles, length) : GC.AllocateUninitializedArray<double>(length);
 
     public static void Return(float[]? f32, double[]? f64)
     {
-        if (f32 is not null) Pool<float>.Return(f32);
-        if (f64 is not null) Pool<double>.Return(f64);
+        if (f32 is not null && f32.Length >= MinimumLength) Pool.Return(Pool.Floats, f32);
+        if (f64 is not null && f64.Length >= MinimumLength) Pool.Return(Pool.Doubles, f64);
     }
 
-    /// <summary>Bytes currently held by the calling thread's pools (for tests and diagnostics).</summary>
-    public static long HeldBytes => Pool<float>.HeldBytes + Pool<double>.HeldBytes;
+    private static ThreadBuffers Pool => t_pool ??= new ThreadBuffers();
 
-    private static class Pool<T> where T : unmanaged
+    /// <summary>Bytes held by the calling thread's pool (for tests and diagnostics); reading counts as using the pool.</summary>
+    public static long HeldBytes => t_pool is { } pool ? pool.Touch() : 0;
+
+    /// <summary>Bytes held by all threads' pools together.</summary>
+    public static long TotalHeldBytes => Interlocked.Read(ref s_totalBytes);
+
+    /// <summary>Empties every thread's pool, or only those unused for <see cref="IdleMilliseconds"/>; returns the bytes freed.</summary>
+    public static long Trim(bool idleOnly = false)
     {
-        [ThreadStatic] private static Dictionary<int, Stack<T[]>>? t_byLength;
-        [ThreadStatic] private static long t_heldBytes;
+        ThreadBuffers[] pools;
+        lock (s_registryLock) pools = [.. s_pools];
+        long now = Environment.TickCount64, freed = 0;
+        foreach (var pool in pools)
+            if (!idleOnly || now - pool.LastUse >= IdleMilliseconds) freed += pool.Clear();
+        return freed;
+    }
 
-        public static long HeldBytes => t_heldBytes;
-
-        public static T[] Rent(int length)
+    private static void Register(ThreadBuffers pool)
+    {
+        lock (s_registryLock)
         {
-            if (length >= MinimumLength && t_byLength is { } byLength
-                && byLength.TryGetValue(length, out var stack) && stack.TryPop(out var array))
+            s_pools.Add(pool);
+            if (s_pools.Count == 1)
             {
-                t_heldBytes -= (long)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-                return array;
+                s_timer ??= new Timer(_ => OnTimer(), null, Timeout.Infinite, Timeout.Infinite);
+                s_timer.Change(IdleMilliseconds / 2, IdleMilliseconds / 2);
+            }
+        }
+    }
+
+    private static void Unregister(ThreadBuffers pool)
+    {
+        lock (s_registryLock)
+        {
+            s_pools.Remove(pool);
+            if (s_pools.Count == 0) s_timer?.Change(Timeout.Infinite, Timeout.Infinite);
+        }
+    }
+
+    private static void OnTimer() => Trim(idleOnly: true);
+
+    /// <summary>One thread's arrays by exact length. Only its thread rents and returns; the trimmer may clear it.</summary>
+    private sealed class ThreadBuffers
+    {
+        private readonly Lock _sync = new();
+        public readonly Dictionary<int, Stack<float[]>> Floats = [];
+        public readonly Dictionary<int, Stack<double[]>> Doubles = [];
+        private long _bytes;
+        private bool _registered;                // in s_pools: true while it holds arrays
+        public long LastUse = Environment.TickCount64;
+
+        public long Touch()
+        {
+            lock (_sync)
+            {
+                LastUse = Environment.TickCount64;
+                return _bytes;
+            }
+        }
+
+        public T[] Rent<T>(Dictionary<int, Stack<T[]>> byLength, int length) where T : unmanaged
+        {
+            lock (_sync)
+            {
+                LastUse = Environment.TickCount64;
+                if (byLength.TryGetValue(length, out var stack) && stack.TryPop(out var array))
+                {
+                    long bytes = Bytes(array);
+                    _bytes -= bytes;
+                    Interlocked.Add(ref s_totalBytes, -bytes);
+                    return array;
+                }
             }
             return GC.AllocateUninitializedArray<T>(length);
         }
 
-        public static void Return(T[] array)
+        public void Return<T>(Dictionary<int, Stack<T[]>> byLength, T[] array) where T : unmanaged
         {
-            long bytes = (long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-            if (array.Length < MinimumLength || t_heldBytes + bytes > MaximumBytes) return;
-            var byLength = t_byLength ??= [];
-            if (!byLength.TryGetValue(array.Length, out var stack)) byLength[array.Length] = stack = new Stack<T[]>();
-            if (stack.Count >= MaximumPerLength) return;
-            stack.Push(array);
-            t_heldBytes += bytes;
+            long bytes = Bytes(array);
+            lock (_sync)
+            {
+                LastUse = Environment.TickCount64;
+                if (!byLength.TryGetValue(array.Length, out var stack)) byLength[array.Length] = stack = new Stack<T[]>();
+                if (stack.Count >= MaximumPerLength) return;
+                if (Interlocked.Add(ref s_totalBytes, bytes) > MaximumBytes)
+                {
+                    Interlocked.Add(ref s_totalBytes, -bytes);   // over the shared budget: leave it to the GC
+                    return;
+                }
+                stack.Push(array);
+                _bytes += bytes;
+                if (_registered) return;
+                _registered = true;
+                Register(this);                  // lock order: a pool's lock, then the registry's
+            }
         }
+
+        /// <summary>Drops every array and leaves the registry; returns the bytes freed.</summary>
+        public long Clear()
+        {
+            long freed;
+            lock (_sync)
+            {
+                freed = _bytes;
+                Floats.Clear();
+                Doubles.Clear();
+                _bytes = 0;
+                Interlocked.Add(ref s_totalBytes, -freed);
+                if (_registered) Unregister(this);
+                _registered = false;
+            }
+            return freed;
+        }
+
+        private static long Bytes<T>(T[] array) where T : unmanaged =>
+            (long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
     }
 }
