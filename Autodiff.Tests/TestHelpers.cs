@@ -35,4 +35,12 @@ internal static class TestHelpers
             Threading.NumThreads = saved;
         }
     }
+
+    /// <summary>The folder holding Autodiff.sln, found upwards from the test assembly (a clone or a worktree).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Autodiff.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"TestHelpers: no Autodiff.sln above {TestContext.CurrentContext.TestDirectory}.");
+    }
 }

@@ -27,7 +27,7 @@ public class PackTests
         _root = Path.Combine(Path.GetTempPath(), "autodiff-pack-" + Guid.NewGuid().ToString("N"));
         _feed = Path.Combine(_root, "feed");
         Directory.CreateDirectory(_feed);
-        string repository = RepositoryRoot();
+        string repository = TestHelpers.RepositoryRoot();
         foreach (var project in new[] { "Autodiff.Core", "Autodiff.NN" })
         {
             Dotnet(repository, "pack", Path.Combine(repository, project, project + ".csproj"), "-c", "Release",
@@ -61,12 +61,12 @@ public class PackTests
         Assert.That(Field("description"), Is.Not.Empty);
         var repository = metadata.Element(ns + "repository")!;
         Assert.That(repository.Attribute("type")?.Value, Is.EqualTo("git"));
-        if (Path.Exists(Path.Combine(RepositoryRoot(), ".git")))                       // a clone or worktree, as CI builds from
+        if (Path.Exists(Path.Combine(TestHelpers.RepositoryRoot(), ".git")))                       // a clone or worktree, as CI builds from
             Assert.That(repository.Attribute("commit")?.Value, Does.Match("^[0-9a-f]{40}$"), "Source Link: the commit the package was built from");
         Assert.That(metadata.Descendants(ns + "dependency").Select(d => d.Attribute("id")!.Value), Does.Contain(dependency));
 
         using (var readme = new StreamReader(package.GetEntry("README.md")!.Open()))
-            Assert.That(readme.ReadToEnd(), Is.EqualTo(File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"))));
+            Assert.That(readme.ReadToEnd(), Is.EqualTo(File.ReadAllText(Path.Combine(TestHelpers.RepositoryRoot(), "README.md"))));
         using var symbols = ZipFile.OpenRead(Path.Combine(_feed, $"{id}.{Version}.snupkg"));
         Assert.That(symbols.Entries.Select(e => e.FullName), Does.Contain($"lib/net10.0/{id}.pdb"));
     }
@@ -146,13 +146,6 @@ public class PackTests
         reloaded.LoadSafetensors(path);
         Console.WriteLine("loss reloaded " + Loss(reloaded).ToString("R", CultureInfo.InvariantCulture));
         """;
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Autodiff.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"PackTests: no Autodiff.sln above {TestContext.CurrentContext.TestDirectory}.");
-    }
 
     /// <summary>Runs the dotnet CLI with no build servers left behind (they would outlive the test and hold its
     /// pipes), and returns its output; fails the test with that output when it exits non-zero or times out.</summary>
