@@ -215,7 +215,7 @@ public sealed class Tape
         {
             if (entries[i] is not TapeEntry entry) continue;          // collected before the pass: not on any live graph
             var output = entry.Output;
-            var gradient = output.Grad;
+            var gradient = output.PeekGrad();
             if (gradient is null) continue;          // not on the path from root
             output.Grad = null;                      // a non-leaf keeps no gradient (PyTorch semantics)
             bool kept = Autograd.Capture?.Offer(output, gradient) ?? false;   // Autograd.Grad asked for this one
@@ -228,7 +228,7 @@ public sealed class Tape
             else entry.RunBackward(gradient);
             if (Autograd.IsAnomalyDetectionEnabled)
                 foreach (var input in entry.Inputs)
-                    if (input.Grad is { } g) Autograd.CheckFinite(entry.Op, "backward pass", g, entry.Inputs);
+                    if (input.PeekGrad() is { } g) Autograd.CheckFinite(entry.Op, "backward pass", g, entry.Inputs);
             if (!createGraph && !kept && !AdoptedByAnInput(gradient, entry.Inputs))
                 gradient.Dispose();                  // spent: its buffer serves the next step
             if (!retainGraph)
@@ -245,7 +245,7 @@ public sealed class Tape
     private static bool AdoptedByAnInput(Tensor gradient, IReadOnlyList<Tensor> inputs)
     {
         foreach (var input in inputs)
-            if (input.Grad is { } g && g.SharesBufferWith(gradient)) return true;
+            if (input.PeekGrad() is { } g && g.SharesBufferWith(gradient)) return true;
         return false;
     }
 
