@@ -131,7 +131,15 @@ public sealed class Tape
         if (DisposeScope.Current is { } scope && Array.IndexOf(inputs, output) < 0) scope.Adopt(output);
         if (s_noGradDepth.Value != 0)
         {
-            foreach (var input in inputs) if (input.RequiresGrad) input.LastUnrecordedUse = op;   // for Backward diagnostics
+            bool lost = false;                   // a gradient would have flowed here outside NoGrad
+            foreach (var input in inputs)
+                if (input.RequiresGrad || input.UnrecordedOp is not null)
+                {
+                    if (input.RequiresGrad) input.LastUnrecordedUse = op;     // for Backward diagnostics
+                    lost = true;
+                }
+            if (lost && !output.RequiresGrad && Array.IndexOf(inputs, output) < 0)
+                (output.UnrecordedOp, output.UnrecordedDirectly) = (op, true);   // so Backward can say why nothing was recorded
             return output;
         }
         Tape? tape = null;
@@ -146,7 +154,17 @@ public sealed class Tape
                 Check.FailState(op, $"inputs {Describe(inputs)} were recorded on different tapes (threads); " +
                     "run one forward pass on one thread, or Detach() the tensor that crossed over.");
         }
-        if (!any) return output;
+        if (!any)
+        {
+            // Computed from a NoGrad result, e.g. the loss of logits a NoGrad scope produced: remember where the graph broke.
+            foreach (var input in inputs)
+                if (input.UnrecordedOp is { } lostAt && Array.IndexOf(inputs, output) < 0)
+                {
+                    (output.UnrecordedOp, output.UnrecordedDirectly) = (lostAt, false);
+                    break;
+                }
+            return output;
+        }
         tape ??= Current;
         var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, backward, differentiable);
         tape.Append(entry);

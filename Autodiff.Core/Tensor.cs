@@ -232,6 +232,14 @@ public sealed partial class Tensor
     /// handing it to the user, so <see cref="ReleaseGrad"/> may still recycle it.</summary>
     internal Tensor? PeekGrad() => _grad;
 
+    /// <summary>For diagnostics: the op that produced this tensor inside a NoGrad scope from a tensor that requires grad
+    /// (or from another such result), so nothing was recorded; null otherwise. <see cref="Backward()"/> quotes it.</summary>
+    internal string? UnrecordedOp { get; set; }
+
+    /// <summary>True when <see cref="UnrecordedOp"/> produced this tensor itself; false when this tensor was computed
+    /// (outside NoGrad) from such a result.</summary>
+    internal bool UnrecordedDirectly { get; set; }
+
     /// <summary>For diagnostics: the last non-differentiable op (e.g. Argmax) that read this tensor, if any.</summary>
     internal string? LastNonDifferentiableUse { get; set; }
 
@@ -315,8 +323,7 @@ public sealed partial class Tensor
     /// <exception cref="NotSupportedException">createGraph is set and an op on the path has no differentiable backward.</exception>
     public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
     {
-        if (!RequiresGrad)
-            Check.Fail("Backward", $"{Label} does not require grad and no recorded op produced it; set RequiresGrad on the leaves first.");
+        if (!RequiresGrad) Check.NotRequiringGrad("Backward", this);
         if (gradient is null)
         {
             if (Numel != 1)

@@ -113,6 +113,21 @@ public static class Check
         if (double.IsNaN(value)) Fail(op, $"{paramName} must not be NaN.", paramName);
     }
 
+    /// <summary>Throws because <paramref name="t"/> does not require grad, saying why when it is known: a NoGrad scope
+    /// computed it (or what it was computed from) from tensors that require grad.</summary>
+    /// <exception cref="ArgumentException">Always.</exception>
+    [DoesNotReturn]
+    internal static void NotRequiringGrad(string op, Tensor t, string? what = null, string? paramName = null)
+    {
+        string subject = what is null ? t.Label : $"{what} ({t.Label})";
+        const string fix = "so nothing was recorded; compute the loss outside `using (Tape.NoGrad())`.";
+        if (t.UnrecordedOp is { } by)
+            Fail(op, t.UnrecordedDirectly
+                ? $"{subject} was computed by {by} inside a NoGrad scope, {fix}"
+                : $"{subject} does not require grad: it was computed from a result of {by} inside a NoGrad scope, {fix}", paramName);
+        Fail(op, $"{subject} does not require grad and no recorded op produced it; set RequiresGrad on the leaves first.", paramName);
+    }
+
     /// <summary>Checks that a tensor list is not empty and that its tensors share a dtype.</summary>
     /// <exception cref="ArgumentException">The list is empty, holds a null, or mixes dtypes.</exception>
     public static void NonEmptyList(string op, IReadOnlyList<Tensor> tensors, string paramName)
