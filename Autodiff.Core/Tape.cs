@@ -110,6 +110,10 @@ public sealed class Tape
     /// <param name="formula">The local derivatives in terms of the incoming gradient <c>g</c>, for printing.</param>
     /// <param name="backward">Accumulates into each input that requires grad, given the output's gradient.</param>
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
+    /// <remarks>This is the library's own recording hook: the closure must accumulate into the inputs through the
+    /// engine's internal gradient path, which user code cannot reach (writing <c>x.Grad</c> in it bypasses
+    /// <c>Autograd.Grad</c>, <c>createGraph</c> and broadcasting). To write a custom op, derive from
+    /// <see cref="Function"/> instead: its Backward returns one gradient per input and works with every one of those.</remarks>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward) =>
         Record(op, output, inputs, formula, backward, differentiable: null);
@@ -123,6 +127,7 @@ public sealed class Tape
     /// <param name="differentiable">The same derivatives written with ops, one entry per input (null where none is
     /// needed), so that a backward pass that creates a graph is itself recorded and can be differentiated again.</param>
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
+    /// <remarks>For the library's ops; a custom op is a <see cref="Function"/> (see the other overload).</remarks>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward,
         Func<Tensor, Tensor?[]>? differentiable)
