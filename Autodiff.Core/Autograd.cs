@@ -55,7 +55,7 @@ public static class Autograd
         Check.NonEmptyList(op, outputs, nameof(outputs));
         Check.NonEmptyList(op, inputs, nameof(inputs));
         for (int i = 0; i < outputs.Count; i++)
-            if (!outputs[i].RequiresGrad) Check.Fail(op, $"output {i} ({outputs[i].Label}) does not require grad.", nameof(outputs));
+            if (!outputs[i].RequiresGrad) Check.NotRequiringGrad(op, outputs[i], $"output {i}", nameof(outputs));
         for (int i = 0; i < inputs.Count; i++)
             if (!inputs[i].RequiresGrad) Check.Fail(op, $"input {i} ({inputs[i].Label}) does not require grad.", nameof(inputs));
         if (gradOutputs is not null && gradOutputs.Count != outputs.Count)

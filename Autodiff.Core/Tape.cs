@@ -110,6 +110,10 @@ public sealed class Tape
     /// <param name="formula">The local derivatives in terms of the incoming gradient <c>g</c>, for printing.</param>
     /// <param name="backward">Accumulates into each input that requires grad, given the output's gradient.</param>
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
+    /// <remarks>This is the library's own recording hook: the closure must accumulate into the inputs through the
+    /// engine's internal gradient path, which user code cannot reach (writing <c>x.Grad</c> in it bypasses
+    /// <c>Autograd.Grad</c>, <c>createGraph</c> and broadcasting). To write a custom op, derive from
+    /// <see cref="Function"/> instead: its Backward returns one gradient per input and works with every one of those.</remarks>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward) =>
         Record(op, output, inputs, formula, backward, differentiable: null);
@@ -123,6 +127,7 @@ public sealed class Tape
     /// <param name="differentiable">The same derivatives written with ops, one entry per input (null where none is
     /// needed), so that a backward pass that creates a graph is itself recorded and can be differentiated again.</param>
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
+    /// <remarks>For the library's ops; a custom op is a <see cref="Function"/> (see the other overload).</remarks>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward,
         Func<Tensor, Tensor?[]>? differentiable)
@@ -131,7 +136,15 @@ public sealed class Tape
         if (DisposeScope.Current is { } scope && Array.IndexOf(inputs, output) < 0) scope.Adopt(output);
         if (s_noGradDepth.Value != 0)
         {
-            foreach (var input in inputs) if (input.RequiresGrad) input.LastUnrecordedUse = op;   // for Backward diagnostics
+            bool lost = false;                   // a gradient would have flowed here outside NoGrad
+            foreach (var input in inputs)
+                if (input.RequiresGrad || input.UnrecordedOp is not null)
+                {
+                    if (input.RequiresGrad) input.LastUnrecordedUse = op;     // for Backward diagnostics
+                    lost = true;
+                }
+            if (lost && !output.RequiresGrad && Array.IndexOf(inputs, output) < 0)
+                (output.UnrecordedOp, output.UnrecordedDirectly) = (op, true);   // so Backward can say why nothing was recorded
             return output;
         }
         Tape? tape = null;
@@ -146,7 +159,17 @@ public sealed class Tape
                 Check.FailState(op, $"inputs {Describe(inputs)} were recorded on different tapes (threads); " +
                     "run one forward pass on one thread, or Detach() the tensor that crossed over.");
         }
-        if (!any) return output;
+        if (!any)
+        {
+            // Computed from a NoGrad result, e.g. the loss of logits a NoGrad scope produced: remember where the graph broke.
+            foreach (var input in inputs)
+                if (input.UnrecordedOp is { } lostAt && Array.IndexOf(inputs, output) < 0)
+                {
+                    (output.UnrecordedOp, output.UnrecordedDirectly) = (lostAt, false);
+                    break;
+                }
+            return output;
+        }
         tape ??= Current;
         var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, backward, differentiable);
         tape.Append(entry);
@@ -215,7 +238,7 @@ public sealed class Tape
         {
             if (entries[i] is not TapeEntry entry) continue;          // collected before the pass: not on any live graph
             var output = entry.Output;
-            var gradient = output.Grad;
+            var gradient = output.PeekGrad();
             if (gradient is null) continue;          // not on the path from root
             output.Grad = null;                      // a non-leaf keeps no gradient (PyTorch semantics)
             bool kept = Autograd.Capture?.Offer(output, gradient) ?? false;   // Autograd.Grad asked for this one
@@ -228,7 +251,7 @@ public sealed class Tape
             else entry.RunBackward(gradient);
             if (Autograd.IsAnomalyDetectionEnabled)
                 foreach (var input in entry.Inputs)
-                    if (input.Grad is { } g) Autograd.CheckFinite(entry.Op, "backward pass", g, entry.Inputs);
+                    if (input.PeekGrad() is { } g) Autograd.CheckFinite(entry.Op, "backward pass", g, entry.Inputs);
             if (!createGraph && !kept && !AdoptedByAnInput(gradient, entry.Inputs))
                 gradient.Dispose();                  // spent: its buffer serves the next step
             if (!retainGraph)
@@ -245,7 +268,7 @@ public sealed class Tape
     private static bool AdoptedByAnInput(Tensor gradient, IReadOnlyList<Tensor> inputs)
     {
         foreach (var input in inputs)
-            if (input.Grad is { } g && g.SharesBufferWith(gradient)) return true;
+            if (input.PeekGrad() is { } g && g.SharesBufferWith(gradient)) return true;
         return false;
     }
 

@@ -74,7 +74,8 @@ public sealed partial class Tensor : IDisposable
         set => _scope = value;
     }
 
-    /// <summary>Clears <see cref="Grad"/>; a gradient Backward made (not one you assigned) goes back to the pool.</summary>
+    /// <summary>Clears <see cref="Grad"/>; a gradient Backward made goes back to the pool unless someone may still hold
+    /// it (it was read through the public <see cref="Grad"/> getter, or assigned by the user).</summary>
     internal void ReleaseGrad()
     {
         var (grad, ours) = (_grad, _gradIsOurs);

@@ -23,7 +23,7 @@ public sealed partial class Tensor
     private readonly Storage _storage;     // shared by every view of the buffer: version counter and owner count
     private bool _requiresGrad;
     private Tensor? _grad;
-    private bool _gradIsOurs;              // _grad was made by Backward (not assigned by the user), so ZeroGrad may recycle it
+    private bool _gradIsOurs;              // _grad was made by Backward and never handed out (by the Grad getter), so ZeroGrad may recycle it
 
     /// <summary>Wraps a buffer (not copied) as a tensor of the given shape. The buffer must hold at least <c>shape.Numel</c> values.</summary>
     internal Tensor(Shape shape, float[]? f32, double[]? f64, Storage? storage = null)
@@ -81,10 +81,17 @@ public sealed partial class Tensor
 
     /// <summary>The accumulated gradient <c>∂loss/∂this</c>, the same shape and dtype as this tensor, or null before any
     /// <see cref="Backward()"/> reached it. Gradients add up across backward passes until set to null (PyTorch semantics).</summary>
+    /// <remarks>A gradient you read here stays valid after <c>ZeroGrad()</c>, as in PyTorch: ZeroGrad only recycles
+    /// (returns to the buffer pool) a gradient nobody read through this property, which is what a plain
+    /// <c>ZeroGrad(); Backward(); Step()</c> loop does, so that loop still reuses its gradient buffers.</remarks>
     /// <exception cref="ArgumentException">Set to a tensor of another shape or dtype.</exception>
     public Tensor? Grad
     {
-        get => _grad;
+        get
+        {
+            _gradIsOurs = false;                 // the caller may keep it: ZeroGrad must not recycle it under them
+            return _grad;
+        }
         set
         {
             if (value is not null && (value.Shape != Shape || value.DType != DType))
@@ -221,6 +228,18 @@ public sealed partial class Tensor
     /// <summary>For diagnostics: the last op that read this tensor while recording was off (NoGrad), if any.</summary>
     internal string? LastUnrecordedUse { get; set; }
 
+    /// <summary>Reads <see cref="Grad"/> for library code (optimizers, gradient clipping, diagnostics, the engine) without
+    /// handing it to the user, so <see cref="ReleaseGrad"/> may still recycle it.</summary>
+    internal Tensor? PeekGrad() => _grad;
+
+    /// <summary>For diagnostics: the op that produced this tensor inside a NoGrad scope from a tensor that requires grad
+    /// (or from another such result), so nothing was recorded; null otherwise. <see cref="Backward()"/> quotes it.</summary>
+    internal string? UnrecordedOp { get; set; }
+
+    /// <summary>True when <see cref="UnrecordedOp"/> produced this tensor itself; false when this tensor was computed
+    /// (outside NoGrad) from such a result.</summary>
+    internal bool UnrecordedDirectly { get; set; }
+
     /// <summary>For diagnostics: the last non-differentiable op (e.g. Argmax) that read this tensor, if any.</summary>
     internal string? LastNonDifferentiableUse { get; set; }
 
@@ -304,8 +323,7 @@ public sealed partial class Tensor
     /// <exception cref="NotSupportedException">createGraph is set and an op on the path has no differentiable backward.</exception>
     public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
     {
-        if (!RequiresGrad)
-            Check.Fail("Backward", $"{Label} does not require grad and no recorded op produced it; set RequiresGrad on the leaves first.");
+        if (!RequiresGrad) Check.NotRequiringGrad("Backward", this);
         if (gradient is null)
         {
             if (Numel != 1)

@@ -76,7 +76,7 @@ public static class Diagnostics
     {
         if (leaves.Contains(p))
         {
-            if (p.Grad is null || p.Grad.ToDoubleArray().All(v => v == 0))
+            if (p.PeekGrad() is not { } grad || grad.ToDoubleArray().All(v => v == 0))
                 return (GradientStatus.ZeroGradient, "it is in the loss's graph but its gradient is all zeros (e.g. ReLU units that never activate, or a zero upstream gradient).");
             return (GradientStatus.Ok, "received a non-zero gradient.");
         }

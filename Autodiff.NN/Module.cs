@@ -116,7 +116,9 @@ public abstract class Module
     /// <summary>Every parameter, recursively, in registration order. Same as <c>parameters()</c>.</summary>
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Parameter);
 
-    /// <summary>Sets every parameter's gradient to null; gradients Backward made go back to the buffer pool (see Optimizer.ZeroGrad).</summary>
+    /// <summary>Sets every parameter's gradient to null. Same as <c>zero_grad()</c>.</summary>
+    /// <remarks>A gradient you read (<c>var g = p.Grad;</c>) stays valid afterwards, as in PyTorch; one nobody read goes
+    /// back to the buffer pool for the next Backward (see <see cref="Autodiff.Optim.Optimizer.ZeroGrad"/>).</remarks>
     public void ZeroGrad()
     {
         foreach (var p in Parameters()) p.ReleaseGrad();

@@ -12,7 +12,7 @@ public static class Utils
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (!(maxNorm >= 0)) Check.Fail("ClipGradNorm", $"maxNorm must be non-negative, got {maxNorm}.", nameof(maxNorm));
-        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToArray();
+        var grads = parameters.Select(p => p.PeekGrad()).OfType<Tensor>().ToArray();
         double sumOfSquares = 0;
         foreach (var g in grads)
             foreach (double v in g.ToDoubleArray()) sumOfSquares += v * v;

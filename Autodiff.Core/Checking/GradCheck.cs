@@ -130,7 +130,7 @@ public static class GradCheck
     {
         var jacobians = inputs.Select(x => new double[output.Numel, x.Numel]).ToArray();
         if (!output.RequiresGrad) return jacobians;                           // constant in every input: all zeros
-        var saved = inputs.Select(x => x.Grad).ToArray();
+        var saved = inputs.Select(x => x.PeekGrad()).ToArray();
         for (int o = 0; o < output.Numel; o++)
         {
             foreach (var x in inputs) x.Grad = null;
@@ -139,7 +139,7 @@ public static class GradCheck
             output.Backward(seed, retainGraph: o < output.Numel - 1);
             for (int k = 0; k < inputs.Length; k++)
             {
-                var g = inputs[k].Grad;
+                var g = inputs[k].PeekGrad();
                 if (g is null) continue;
                 var gs = g.F64;
                 for (int j = 0; j < gs.Length; j++) jacobians[k][o, j] = gs[j];

@@ -113,6 +113,44 @@ public static class Check
         if (double.IsNaN(value)) Fail(op, $"{paramName} must not be NaN.", paramName);
     }
 
+    /// <summary>Throws because <paramref name="t"/> does not require grad, saying why when it is known: a NoGrad scope
+    /// computed it (or what it was computed from) from tensors that require grad.</summary>
+    /// <exception cref="ArgumentException">Always.</exception>
+    [DoesNotReturn]
+    internal static void NotRequiringGrad(string op, Tensor t, string? what = null, string? paramName = null)
+    {
+        string subject = what is null ? t.Label : $"{what} ({t.Label})";
+        const string fix = "so nothing was recorded; compute the loss outside `using (Tape.NoGrad())`.";
+        if (t.UnrecordedOp is { } by)
+            Fail(op, t.UnrecordedDirectly
+                ? $"{subject} was computed by {by} inside a NoGrad scope, {fix}"
+                : $"{subject} does not require grad: it was computed from a result of {by} inside a NoGrad scope, {fix}", paramName);
+        Fail(op, $"{subject} does not require grad and no recorded op produced it; set RequiresGrad on the leaves first.", paramName);
+    }
+
+    /// <summary>Checks what a custom <see cref="Function"/>'s Backward returned: one gradient (or null) per input, each of
+    /// its input's dtype and of its input's shape or a shape the input broadcasts to (the engine sums it back).</summary>
+    /// <exception cref="InvalidOperationException">The array is null, its length differs from the inputs', or a gradient's
+    /// dtype or shape does not fit its input.</exception>
+    internal static void FunctionGradients(string function, [NotNull] Tensor?[]? grads, Tensor[] inputs)
+    {
+        if (grads is null)
+            FailState(function, $"Backward returned null; return an array with one gradient (or null) per input, {inputs.Length} in all.");
+        if (grads.Length != inputs.Length)
+            FailState(function, $"Backward returned {grads.Length} gradient(s) for {inputs.Length} input(s) " +
+                $"({string.Join(", ", inputs.Select(x => x.Label))}); return one per input, null for an input that gets none.");
+        for (int i = 0; i < grads.Length; i++)
+        {
+            if (grads[i] is not { } g) continue;
+            if (g.DType != inputs[i].DType)
+                FailState(function, $"Backward's gradient {i} is {g.DType} {g.Shape}, but input {i} ({inputs[i].Label}) is {inputs[i].DType}; " +
+                    "return gradients of each input's dtype.");
+            if (g.Shape != inputs[i].Shape && Shape.TryBroadcast(inputs[i].Shape, g.Shape) != g.Shape)
+                FailState(function, $"Backward's gradient {i} has shape {g.Shape}, but input {i} is {inputs[i].Label}; " +
+                    $"return a gradient of shape {inputs[i].Shape} (or of a shape it broadcasts to).");
+        }
+    }
+
     /// <summary>Checks that a tensor list is not empty and that its tensors share a dtype.</summary>
     /// <exception cref="ArgumentException">The list is empty, holds a null, or mixes dtypes.</exception>
     public static void NonEmptyList(string op, IReadOnlyList<Tensor> tensors, string paramName)

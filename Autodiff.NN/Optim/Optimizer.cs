@@ -49,8 +49,9 @@ public abstract class Optimizer
     }
 
     /// <summary>Sets every parameter's gradient to null (PyTorch's default <c>set_to_none=True</c>), before the next Backward.</summary>
-    /// <remarks>A gradient that Backward made goes back to the buffer pool for the next Backward, so the old gradient
-    /// tensor is disposed: copy what you need (<c>p.Grad.ToArray()</c>) before ZeroGrad.</remarks>
+    /// <remarks>As in PyTorch, a gradient you read (<c>var g = p.Grad;</c>) stays valid afterwards. A gradient nobody read
+    /// through <see cref="Tensor.Grad"/> (the optimizer's own reads do not count) goes back to the buffer pool, so a plain
+    /// <c>ZeroGrad(); Backward(); Step()</c> loop reuses its gradient buffers instead of allocating them every step.</remarks>
     public void ZeroGrad()
     {
         foreach (var p in Parameters) p.ReleaseGrad();
@@ -62,7 +63,7 @@ public abstract class Optimizer
         using (Tape.NoGrad())
         {
             for (int i = 0; i < Parameters.Count; i++)
-                if (Parameters[i].Grad is { } grad)
+                if (Parameters[i].PeekGrad() is { } grad)
                 {
                     Update(i, Parameters[i], grad);
                     Parameters[i].MarkModified();

@@ -125,13 +125,50 @@ public class LifetimeTests
         var a = Tensor.Ones(Big).RequireGrad();
         var b = Tensor.Ones(Big).RequireGrad();
         Ops.Mul(a, b).Sum().Backward();
-        var made = a.Grad!;
+        var made = a.PeekGrad()!;                       // as the library reads it: nobody outside holds it
         var assigned = Tensor.Zeros(Big);
         b.Grad = assigned;
         new SGD([a, b], lr: 0.1f).ZeroGrad();
         Assert.That((a.Grad, b.Grad), Is.EqualTo(((Tensor?)null, (Tensor?)null)));
         Assert.That(made.IsDisposed, Is.True);
         Assert.That(assigned.IsDisposed, Is.False);
+    }
+
+    [Test]
+    public void ZeroGrad_LeavesAGradientTheUserReadValid_AsPyTorch()
+    {
+        var w = Tensor.Ones(Big).RequireGrad();
+        var opt = new SGD([w], lr: 0.1f);
+        Ops.Mul(w, Tensor.Full([Big], 3f)).Sum().Backward();
+        var held = w.Grad!;                             // var g = p.grad
+        opt.ZeroGrad();
+        Assert.That(w.Grad, Is.Null);
+        Ops.Mul(w, Tensor.Full([Big], 5f)).Sum().Backward();   // would reuse a recycled buffer
+        Assert.That(held.IsDisposed, Is.False);
+        Assert.That(held.ToArray(), Is.All.EqualTo(3f), "the held gradient keeps its values");
+        var heldAgain = w.Grad!;
+        w.ReleaseGrad();                                // Module.ZeroGrad's path
+        Assert.That(heldAgain.ToArray(), Is.All.EqualTo(5f));
+    }
+
+    [Test]
+    public void PlainTrainingLoop_StillRecyclesItsGradients()
+    {
+        var g = new Generator(3);
+        var x = Tensor.Rand([8, 64], g);
+        var model = new Linear(64, 64, generator: g);
+        var opt = new SGD(model.Parameters(), lr: 0.01f);
+        Tensor? previous = null;
+        for (int step = 0; step < 3; step++)
+        {
+            var loss = (model.Forward(x) * model.Forward(x)).Mean();
+            opt.ZeroGrad();
+            if (previous is not null) Assert.That(previous.IsDisposed, Is.True, $"step {step}: the last step's weight gradient went back to the pool");
+            loss.Backward();
+            opt.Step();
+            Utils.ClipGradNorm(model.Parameters(), 1.0);            // library reads do not pin the gradient
+            previous = model.Weight.PeekGrad();
+        }
     }
 
     [Test]

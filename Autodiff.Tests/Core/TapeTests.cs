@@ -137,6 +137,44 @@ public class TapeTests
     }
 
     [Test]
+    public void Backward_OfALossComputedUnderNoGrad_SaysSo()
+    {
+        var w = Tensor.FromArray([1.0, 2.0, 3.0, 4.0], 2, 2).RequireGrad();
+        var x = Tensor.FromArray([1.0, 0.5], 1, 2);
+        Tensor loss;
+        using (Tape.NoGrad()) loss = Autodiff.NN.Functional.CrossEntropy(global::Autodiff.Ops.MatMul(x, w), [1]);
+        var ex = Assert.Throws<ArgumentException>(() => loss.Backward())!;
+        Assert.That(ex.Message, Does.StartWith($"Backward: {loss.Label} was computed by {loss.UnrecordedOp} inside a NoGrad scope")
+            .And.Contain("nothing was recorded").And.Contain("outside `using (Tape.NoGrad())`"));
+        ex = Assert.Throws<ArgumentException>(() => Autograd.Grad([loss], [w]))!;
+        Assert.That(ex.Message, Does.StartWith("Autograd.Grad: output 0").And.Contain("inside a NoGrad scope"));
+    }
+
+    [Test]
+    public void Backward_OfALossComputedFromNoGradLogits_SaysWhereTheGraphBroke()
+    {
+        var w = Tensor.FromArray([1.0, 2.0, 3.0, 4.0], 2, 2).RequireGrad();
+        Tensor logits;
+        using (Tape.NoGrad()) logits = global::Autodiff.Ops.MatMul(Tensor.FromArray([1.0, 0.5], 1, 2), w);
+        var loss = Autodiff.NN.Functional.CrossEntropy(logits, [1]);
+        var ex = Assert.Throws<ArgumentException>(() => loss.Backward())!;
+        Assert.That(ex.Message, Does.StartWith($"Backward: {loss.Label} does not require grad: it was computed from a result of MatMul inside a NoGrad scope"));
+    }
+
+    [Test]
+    public void Backward_OfAConstantOrADetachedResult_GivesTheOrdinaryMessage()
+    {
+        var w = Tensor.FromArray([1.0, 2.0]).RequireGrad();
+        Tensor y;
+        using (Tape.NoGrad()) y = (w * 2.0).Sum();
+        foreach (var t in new[] { Tensor.Ones(1), (Tensor.Ones(2) * 3.0).Sum(), y.Detach() })
+        {
+            var ex = Assert.Throws<ArgumentException>(() => t.Backward())!;
+            Assert.That(ex.Message, Is.EqualTo($"Backward: {t.Label} does not require grad and no recorded op produced it; set RequiresGrad on the leaves first."));
+        }
+    }
+
+    [Test]
     public void Backward_LeavesOtherGraphsOnTheTape()
     {
         var x = Tensor.FromArray([2.0]).RequireGrad();
