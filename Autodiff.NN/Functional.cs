@@ -14,23 +14,41 @@ public static class Functional
     /// <summary>Mean cross-entropy of logits against class indices: the notes' fused softmax-with-loss.
     /// Same as <c>torch.nn.functional.cross_entropy(logits, targets)</c>.</summary>
     /// <remarks>Forward <c>L = (1/N) Σₙ (logsumexp(x[n]) - x[n, t[n]])</c>. Backward <c>dx = (softmax(x) - onehot(t)) / N</c>,
-    /// through <see cref="Ops.SoftmaxCrossEntropy"/> and the mean.</remarks>
+    /// through <see cref="Ops.SoftmaxCrossEntropy"/> and the mean. For a sequence model's logits [B, T, V] and targets
+    /// [B, T], flatten both, as PyTorch code does: <c>CrossEntropy(logits.Reshape(-1, V), targets)</c> with the targets
+    /// as B*T row-major entries. PyTorch's [N, C, d1, ...] form (classes in dim 1) is not accepted: with flat <c>int[]</c>
+    /// targets it could not be told apart from [B, T, V] when C equals V, so any rank but 2 fails, naming the reshape.</remarks>
     /// <param name="logits">Unnormalized scores, shape [N, C].</param>
     /// <param name="targets">The class of each row, N values in <c>[0, C)</c>.</param>
     /// <returns>A scalar tensor.</returns>
-    /// <exception cref="ArgumentException">Logits are not 2-D, the target count is not N, or a target is outside [0, C).</exception>
+    /// <exception cref="ArgumentException">Logits are not 2-D (the message gives the reshape to [B*T, V]), the target
+    /// count is not N, or a target is outside [0, C).</exception>
     /// <example><code>var loss = Functional.CrossEntropy(model.Forward(x), labels); loss.Backward();</code></example>
     public static Tensor CrossEntropy(Tensor logits, int[] targets) => CrossEntropy(logits, targets, Reduction.Mean);
 
     /// <summary>Cross-entropy with a chosen reduction: per-sample losses [N] for <see cref="Reduction.None"/>.</summary>
-    /// <exception cref="ArgumentException">Logits are not 2-D, the target count is not N, or a target is outside [0, C).</exception>
-    public static Tensor CrossEntropy(Tensor logits, int[] targets, Reduction reduction) => Reduce("CrossEntropy", Ops.SoftmaxCrossEntropy(logits, targets), reduction);
+    /// <exception cref="ArgumentException">Logits are not 2-D (the message gives the reshape to [B*T, V]), the target
+    /// count is not N, or a target is outside [0, C).</exception>
+    public static Tensor CrossEntropy(Tensor logits, int[] targets, Reduction reduction)
+    {
+        Check.NotNull("CrossEntropy", logits, nameof(logits));
+        Check.NotNullArg("CrossEntropy", targets, nameof(targets));
+        Check.ClassScores("CrossEntropy", logits, targets, "logits", nameof(logits));
+        return Reduce("CrossEntropy", Ops.SoftmaxCrossEntropy(logits, targets), reduction);
+    }
 
     /// <summary>Negative log-likelihood of log-probabilities [N, C] against class indices. Same as <c>torch.nn.functional.nll_loss</c>.</summary>
-    /// <remarks>Forward <c>L = reduce(-x[n, t[n]])</c>; backward <c>dx[n, t[n]] = -g[n]</c>. With <see cref="Ops.LogSoftmax"/>, equals CrossEntropy.</remarks>
-    /// <exception cref="ArgumentException">The input is not 2-D, the target count is not N, or a target is outside [0, C).</exception>
-    public static Tensor NllLoss(Tensor logProbabilities, int[] targets, Reduction reduction = Reduction.Mean) =>
-        Reduce("NllLoss", Ops.NllLoss(logProbabilities, targets), reduction);
+    /// <remarks>Forward <c>L = reduce(-x[n, t[n]])</c>; backward <c>dx[n, t[n]] = -g[n]</c>. With <see cref="Ops.LogSoftmax"/>, equals CrossEntropy.
+    /// As for CrossEntropy, input [B, T, V] is reshaped to [B*T, V] by the caller.</remarks>
+    /// <exception cref="ArgumentException">The input is not 2-D (the message gives the reshape to [B*T, V]), the target
+    /// count is not N, or a target is outside [0, C).</exception>
+    public static Tensor NllLoss(Tensor logProbabilities, int[] targets, Reduction reduction = Reduction.Mean)
+    {
+        Check.NotNull("NllLoss", logProbabilities, nameof(logProbabilities));
+        Check.NotNullArg("NllLoss", targets, nameof(targets));
+        Check.ClassScores("NllLoss", logProbabilities, targets, "input", nameof(logProbabilities));
+        return Reduce("NllLoss", Ops.NllLoss(logProbabilities, targets), reduction);
+    }
 
     /// <summary>Mean squared error between two tensors of the same shape. Same as <c>torch.nn.functional.mse_loss</c>.</summary>
     /// <remarks>Forward <c>L = mean((input - target)²)</c>. Backward <c>d input = 2(input - target)/n</c>, <c>d target = -2(input - target)/n</c>.</remarks>

@@ -106,6 +106,31 @@ public static class Check
         if (t.Rank != rank) Fail(op, $"{what} must have rank {rank}, got shape {t.Shape}.");
     }
 
+    /// <summary>Checks class scores [N, C] against one class index per row (the targets of CrossEntropy and NllLoss) and
+    /// returns (N, C). Scores of another rank fail with the reshape that fixes the usual case, a sequence [B, T, V].</summary>
+    /// <remarks>PyTorch also takes [N, C, d1, ...] with the classes in dim 1 and targets [N, d1, ...]; with flat
+    /// <c>int[]</c> targets that form cannot be told apart from [B, T, V] with classes last when C equals the last dim,
+    /// so only 2-D scores are accepted.</remarks>
+    /// <exception cref="ArgumentException">The scores are not 2-D, or the target count is not N.</exception>
+    public static (int N, int C) ClassScores(string op, Tensor scores, int[] targets, string what, string paramName)
+    {
+        if (scores.Rank != 2)
+        {
+            long rows = 1;                                                   // B*T: every dim but the last
+            for (int d = 0; d < scores.Rank - 1; d++) rows *= scores.Shape[d];
+            string fix = scores.Rank < 2
+                ? "for one sample, use shape [1, C]."
+                : $"if the classes are the last dim ([B, T, V]), reshape {what} to [B*T, V] = [{rows}, {scores.Shape[scores.Rank - 1]}] " +
+                  $"({what}.Reshape(-1, {scores.Shape[scores.Rank - 1]})) and targets to B*T = {rows} entries; " +
+                  "PyTorch's [N, C, d1, ...] layout (classes in dim 1) is not accepted: move the classes to the last dim first.";
+            Fail(op, $"{what} must have rank 2 ([N, C]), got {scores.Shape} with {targets.Length} target{(targets.Length == 1 ? "" : "s")}; {fix}", paramName);
+        }
+        int n = scores.Shape[0], c = scores.Shape[1];
+        if (targets.Length != n)
+            Fail(op, $"{what} {scores.Shape} has {n} rows but targets has {targets.Length} entries.", nameof(targets));
+        return (n, c);
+    }
+
     /// <summary>Checks that a scalar argument is a finite number or, where allowed, positive infinity.</summary>
     /// <exception cref="ArgumentException">The value is NaN.</exception>
     public static void NotNaN(string op, double value, string paramName)

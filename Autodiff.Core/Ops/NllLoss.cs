@@ -10,7 +10,7 @@ public static partial class Ops
     public static Tensor NllLoss(Tensor logProbabilities, int[] targets)
     {
         const string op = "NllLoss";
-        var (n, c) = CheckClassTargets(op, logProbabilities, targets);
+        var (n, c) = CheckClassTargets(op, logProbabilities, targets, nameof(logProbabilities));
         var saved = (int[])targets.Clone();
         var y = Compute.Empty(new Shape(n), logProbabilities.DType);
         for (int i = 0; i < n; i++)                                                        // loss[n] = -x[n, t[n]]
@@ -28,14 +28,11 @@ public static partial class Ops
     }
 
     /// <summary>Checks scores [N, C] against N class indices in [0, C) and returns (N, C).</summary>
-    private static (int N, int C) CheckClassTargets(string op, Tensor scores, int[] targets)
+    private static (int N, int C) CheckClassTargets(string op, Tensor scores, int[] targets, string paramName)
     {
         Check.NotNull(op, scores, nameof(scores));
         Check.NotNullArg(op, targets, nameof(targets));
-        Check.Rank(op, scores, 2, "input");
-        int n = scores.Shape[0], c = scores.Shape[1];
-        if (targets.Length != n)
-            Check.Fail(op, $"input {scores.Shape} has {n} rows but targets has {targets.Length} entries.", nameof(targets));
+        var (n, c) = Check.ClassScores(op, scores, targets, "input", paramName);
         for (int i = 0; i < n; i++)
             if ((uint)targets[i] >= (uint)c)
                 Check.Fail(op, $"target {targets[i]} at position {i} is out of range for {c} classes (input {scores.Shape}).", nameof(targets));

@@ -14,7 +14,7 @@ public static partial class Ops
     public static Tensor SoftmaxCrossEntropy(Tensor logits, int[] targets)
     {
         const string op = "SoftmaxCrossEntropy";
-        var (n, c) = CheckClassTargets(op, logits, targets);
+        var (n, c) = CheckClassTargets(op, logits, targets, nameof(logits));
         var saved = (int[])targets.Clone();
 
         var probabilities = Compute.Empty(logits.Shape, logits.DType);

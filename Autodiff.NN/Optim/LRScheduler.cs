@@ -17,7 +17,7 @@ public abstract class LRScheduler
     public Optimizer Optimizer { get; }
 
     /// <summary>The learning rate at epoch 0.</summary>
-    public float BaseLr { get; }
+    public double BaseLr { get; }
 
     /// <summary>The number of <see cref="Step"/> calls so far.</summary>
     public int LastEpoch { get; private set; }
@@ -26,7 +26,7 @@ public abstract class LRScheduler
     public void Step()
     {
         LastEpoch++;
-        Optimizer.Lr = (float)RateAt(LastEpoch);
+        Optimizer.Lr = RateAt(LastEpoch);
     }
 
     /// <summary>The learning rate for <paramref name="epoch"/>.</summary>

@@ -10,22 +10,23 @@ namespace Autodiff.Optim;
 public abstract class Optimizer
 {
     private readonly Dictionary<string, Tensor>[] _state;
-    private float _lr;
+    private double _lr;
 
     /// <summary>Takes the parameters to optimize, in order, and the learning rate.</summary>
-    /// <exception cref="ArgumentException">The list is empty, holds a null or a tensor that does not require grad, or lr is negative or NaN.</exception>
-    protected Optimizer(string name, IEnumerable<Tensor> parameters, float lr)
+    /// <remarks>A parameter that does not require grad (a frozen layer) is accepted and skipped while it has no
+    /// gradient, as in PyTorch, so <c>new Adam(model.Parameters())</c> works after freezing some layers, and a layer
+    /// unfrozen later trains from then on.</remarks>
+    /// <exception cref="ArgumentException">The list is empty or holds a null, or lr is negative or NaN.</exception>
+    protected Optimizer(string name, IEnumerable<Tensor> parameters, double lr)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         Name = name;
         Parameters = parameters.ToArray();
-        if (Parameters.Count == 0) Check.Fail(name, "got an empty parameter list.", nameof(parameters));
-        for (int i = 0; i < Parameters.Count; i++)
-        {
-            Check.NotNull(name, Parameters[i], $"parameters[{i}]");
-            if (!Parameters[i].RequiresGrad)
-                Check.Fail(name, $"parameter {i} ({Parameters[i].Label}) does not require grad, so it would never be updated.", nameof(parameters));
-        }
+        if (Parameters.Count == 0)
+            Check.Fail(name, "got an empty parameter list; if it came from model.Parameters(), the model registered no parameters " +
+                "(layers held in fields are registered; a List<Module> is not: use ModuleList), or every parameter was filtered out.",
+                nameof(parameters));
+        for (int i = 0; i < Parameters.Count; i++) Check.NotNull(name, Parameters[i], $"parameters[{i}]");
         Lr = lr;
         _state = Parameters.Select(_ => new Dictionary<string, Tensor>()).ToArray();
     }
@@ -37,8 +38,10 @@ public abstract class Optimizer
     public IReadOnlyList<Tensor> Parameters { get; }
 
     /// <summary>The learning rate; schedulers change it between steps.</summary>
+    /// <remarks>A double, as PyTorch's Python float: float64 parameters are updated with it exactly, float32 parameters
+    /// with it rounded to float (see <see cref="AtPrecisionOf"/>).</remarks>
     /// <exception cref="ArgumentException">Set to a negative or NaN value.</exception>
-    public float Lr
+    public double Lr
     {
         get => _lr;
         set
@@ -74,6 +77,16 @@ public abstract class Optimizer
     /// <summary>Applies the update rule to parameter <paramref name="index"/>.</summary>
     protected abstract void Update(int index, Tensor parameter, Tensor grad);
 
+    /// <summary><paramref name="value"/>, a hyper-parameter, at the precision <paramref name="parameter"/> is updated in:
+    /// rounded to float for a float32 parameter, unchanged for a float64 one.</summary>
+    /// <remarks>Derived values (<c>1 - β₁</c>, <c>1 - β₁ᵗ</c>) are computed from the rounded value, so <c>lr: 0.1</c> and
+    /// <c>lr: 0.1f</c> give a float32 parameter the same bits; a float64 parameter gets the full double.</remarks>
+    protected static double AtPrecisionOf(Tensor parameter, double value)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        return parameter.DType == DType.Float32 ? (float)value : value;
+    }
+
     /// <summary>The state tensor <paramref name="name"/> of parameter <paramref name="index"/>, created by <paramref name="create"/> on first use.</summary>
     protected Tensor State(int index, string name, Func<Tensor> create)
     {
@@ -106,10 +119,10 @@ public abstract class Optimizer
             if (dot < 0 || !int.TryParse(key[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out index) || index >= Parameters.Count)
                 Check.Fail(Name, $"state '{key}' does not name one of the {Parameters.Count} parameters.", nameof(state));
             if (value.Numel != 1 && value.Shape != Parameters[index].Shape)
-                Check.Fail(Name, $"state '{key}' has shape {value.Shape} but parameter {index} is {Parameters[index].Shape}.", nameof(state));
+                Check.Fail(Name, $"state '{key}' has shape {value.Shape} but parameter {index} is {Parameters[index].Label}.", nameof(state));
             parsed.Add((index, key[(dot + 1)..], value));
         }
-        if (state.TryGetValue("lr", out var lr)) Lr = (float)lr.ItemDouble();
+        if (state.TryGetValue("lr", out var lr)) Lr = lr.ItemDouble();
         foreach (var s in _state) s.Clear();
         foreach (var (index, name, value) in parsed) _state[index][name] = value.Detach().To(value.DType);
     }

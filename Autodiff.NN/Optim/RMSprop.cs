@@ -4,12 +4,12 @@ namespace Autodiff.Optim;
 /// <remarks>With <c>g = ∇θ + λθ</c>: <c>v ← αv + (1 - α)g²</c>; centered, <c>ḡ ← αḡ + (1 - α)g</c> and the denominator is
 /// <c>√(v - ḡ²) + ε</c>, else <c>√v + ε</c>. Without momentum <c>θ ← θ - lr·g/denominator</c>; with momentum μ,
 /// <c>b ← μb + g/denominator</c> and <c>θ ← θ - lr·b</c>.</remarks>
-/// <example><code>var optimizer = new RMSprop(model.Parameters(), lr: 1e-2f);</code></example>
+/// <example><code>var optimizer = new RMSprop(model.Parameters(), lr: 1e-2);</code></example>
 public sealed class RMSprop : Optimizer
 {
     /// <summary>Creates the optimizer.</summary>
     /// <exception cref="ArgumentException">lr, eps, weight decay or momentum is negative or NaN, or alpha is outside [0, 1].</exception>
-    public RMSprop(IEnumerable<Tensor> parameters, float lr = 1e-2f, float alpha = 0.99f, float eps = 1e-8f, float weightDecay = 0, float momentum = 0, bool centered = false)
+    public RMSprop(IEnumerable<Tensor> parameters, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0, double momentum = 0, bool centered = false)
         : base("RMSprop", parameters, lr)
     {
         if (!(alpha >= 0 && alpha <= 1)) Check.Fail("RMSprop", $"alpha must be in [0, 1], got {alpha}.", nameof(alpha));
@@ -20,16 +20,16 @@ public sealed class RMSprop : Optimizer
     }
 
     /// <summary>α, the decay of the squared-gradient average.</summary>
-    public float Alpha { get; }
+    public double Alpha { get; }
 
     /// <summary>ε, added to the denominator.</summary>
-    public float Eps { get; }
+    public double Eps { get; }
 
     /// <summary>λ, the L2 penalty.</summary>
-    public float WeightDecay { get; }
+    public double WeightDecay { get; }
 
     /// <summary>μ, the momentum factor.</summary>
-    public float Momentum { get; }
+    public double Momentum { get; }
 
     /// <summary>Whether the variance is centered by the running mean gradient.</summary>
     public bool Centered { get; }
@@ -40,6 +40,7 @@ public sealed class RMSprop : Optimizer
         var v = State(index, "square_avg", () => Compute.Zeros(parameter.Shape, parameter.DType));
         var mean = Centered ? State(index, "grad_avg", () => Compute.Zeros(parameter.Shape, parameter.DType)) : null;
         var buffer = Momentum > 0 ? State(index, "momentum_buffer", () => Compute.Zeros(parameter.Shape, parameter.DType)) : null;
-        Compute.RmsPropStep(parameter, grad, v, mean, buffer, Lr, Alpha, Eps, WeightDecay, Momentum);
+        Compute.RmsPropStep(parameter, grad, v, mean, buffer, AtPrecisionOf(parameter, Lr), AtPrecisionOf(parameter, Alpha),
+            AtPrecisionOf(parameter, Eps), AtPrecisionOf(parameter, WeightDecay), AtPrecisionOf(parameter, Momentum));
     }
 }

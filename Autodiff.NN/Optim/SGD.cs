@@ -6,7 +6,7 @@ namespace Autodiff.Optim;
 /// <c>b ← g</c> on the first step and <c>b ← μb + (1 - dampening)g</c> after, then <c>θ ← θ - lr·b</c>, or
 /// <c>θ ← θ - lr·(g + μb)</c> with Nesterov.</remarks>
 /// <example><code>
-/// var optimizer = new SGD(model.Parameters(), lr: 0.1f);
+/// var optimizer = new SGD(model.Parameters(), lr: 0.1);
 /// optimizer.ZeroGrad(); loss.Backward(); optimizer.Step();
 /// </code></example>
 public sealed class SGD : Optimizer
@@ -14,25 +14,25 @@ public sealed class SGD : Optimizer
     /// <summary>Creates the optimizer.</summary>
     /// <exception cref="ArgumentException">The parameter list is empty, lr or momentum or weight decay is negative or
     /// NaN, or Nesterov is asked for without momentum or with dampening.</exception>
-    public SGD(IEnumerable<Tensor> parameters, float lr, float momentum = 0, float dampening = 0, float weightDecay = 0, bool nesterov = false)
+    public SGD(IEnumerable<Tensor> parameters, double lr, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false)
         : base("SGD", parameters, lr)
     {
         if (!(momentum >= 0)) Check.Fail("SGD", $"momentum must be non-negative, got {momentum}.", nameof(momentum));
         if (!(weightDecay >= 0)) Check.Fail("SGD", $"weightDecay must be non-negative, got {weightDecay}.", nameof(weightDecay));
-        if (float.IsNaN(dampening)) Check.Fail("SGD", "dampening must not be NaN.", nameof(dampening));
+        if (double.IsNaN(dampening)) Check.Fail("SGD", "dampening must not be NaN.", nameof(dampening));
         if (nesterov && (momentum <= 0 || dampening != 0))
             Check.Fail("SGD", $"nesterov needs momentum > 0 and dampening 0, got momentum {momentum}, dampening {dampening}.", nameof(nesterov));
         (Momentum, Dampening, WeightDecay, Nesterov) = (momentum, dampening, weightDecay, nesterov);
     }
 
     /// <summary>The momentum factor μ.</summary>
-    public float Momentum { get; }
+    public double Momentum { get; }
 
     /// <summary>The dampening of the momentum.</summary>
-    public float Dampening { get; }
+    public double Dampening { get; }
 
     /// <summary>The L2 penalty λ.</summary>
-    public float WeightDecay { get; }
+    public double WeightDecay { get; }
 
     /// <summary>Whether Nesterov momentum is used.</summary>
     public bool Nesterov { get; }
@@ -40,28 +40,30 @@ public sealed class SGD : Optimizer
     /// <inheritdoc/>
     protected override void Update(int index, Tensor parameter, Tensor grad)
     {
+        double lr = AtPrecisionOf(parameter, Lr), momentum = AtPrecisionOf(parameter, Momentum);
+        double dampening = AtPrecisionOf(parameter, Dampening), weightDecay = AtPrecisionOf(parameter, WeightDecay);
         var g = grad;
-        if (WeightDecay != 0)
+        if (weightDecay != 0)
         {
             g = grad.CloneData();
-            Compute.MultiplyAddInPlace(g, parameter, WeightDecay);                    // g = ∇θ + λθ
+            Compute.MultiplyAddInPlace(g, parameter, weightDecay);                    // g = ∇θ + λθ
         }
-        if (Momentum != 0)
+        if (momentum != 0)
         {
             bool first = false;
             var buffer = State(index, "momentum_buffer", () => { first = true; return g.CloneData(); });   // b = g on the first step
             if (!first)
             {
-                Compute.MultiplyInPlace(buffer, Momentum);                             // b = μb + (1 - dampening)g
-                Compute.MultiplyAddInPlace(buffer, g, 1 - (double)Dampening);
+                Compute.MultiplyInPlace(buffer, momentum);                             // b = μb + (1 - dampening)g
+                Compute.MultiplyAddInPlace(buffer, g, 1 - dampening);
             }
             if (Nesterov)
             {
                 g = g.CloneData();
-                Compute.MultiplyAddInPlace(g, buffer, Momentum);                       // g = g + μb
+                Compute.MultiplyAddInPlace(g, buffer, momentum);                       // g = g + μb
             }
             else g = buffer;
         }
-        Compute.MultiplyAddInPlace(parameter, g, -Lr);                                 // θ = θ - lr·g
+        Compute.MultiplyAddInPlace(parameter, g, -lr);                                 // θ = θ - lr·g
     }
 }

@@ -46,6 +46,61 @@ public class FunctionalTests
     public void CrossEntropy_Throws_WhenTargetOutOfRange() =>
         AssertThrows<ArgumentException>(() => Functional.CrossEntropy(Tensor.Zeros(2, 3), new[] { 0, 3 }), "SoftmaxCrossEntropy", "[2, 3]");
 
+    // [B, T, V] = [2, 3, 5] logits of a sequence model, with one target per position (B*T = 6).
+    private static Tensor SequenceLogits() => Tensor.Randn(new[] { 2, 3, 5 }, 7, DType.Float64).RequireGrad();
+    private static readonly int[] SequenceTargets = [4, 0, 2, 1, 3, 3];
+
+    [TestCase(6, TestName = "CrossEntropy_OnSequenceLogits_Throws_NamingTheShapesAndTheReshape_TargetsBT")]
+    [TestCase(10, TestName = "CrossEntropy_OnSequenceLogits_Throws_NamingTheShapesAndTheReshape_TargetsBV")]
+    public void CrossEntropy_OnSequenceLogits_Throws_NamingTheShapesAndTheReshape(int targetCount)
+    {
+        // PyTorch reads [2, 3, 5] as [N, C, d1] (classes in dim 1); here any rank but 2 fails, naming the fix.
+        var targets = new int[targetCount];
+        AssertThrows<ArgumentException>(() => Functional.CrossEntropy(SequenceLogits(), targets),
+            "CrossEntropy", "[2, 3, 5]", $"{targetCount} targets", "reshape logits to [B*T, V] = [6, 5]", "logits.Reshape(-1, 5)", "B*T = 6");
+        AssertThrows<ArgumentException>(() => new CrossEntropyLoss(Reduction.Sum).Forward(SequenceLogits(), targets),
+            "CrossEntropy", "[2, 3, 5]", "[6, 5]");
+    }
+
+    [Test]
+    public void CrossEntropy_OnSequenceLogitsWithTEqualV_Throws_RatherThanReadingClassesFromDim1()
+    {
+        // [2, 4, 4] with 8 targets fits both readings ([B*T, V] rows and PyTorch's [N, C, d1] positions); neither is guessed.
+        AssertThrows<ArgumentException>(() => Functional.CrossEntropy(Tensor.Zeros(2, 4, 4), new int[8]),
+            "CrossEntropy", "[2, 4, 4]", "8 targets", "[8, 4]");
+    }
+
+    [Test]
+    public void CrossEntropy_On1DLogits_Throws_SuggestingOneRow() =>
+        AssertThrows<ArgumentException>(() => Functional.CrossEntropy(Tensor.Zeros(5), new[] { 1 }), "CrossEntropy", "[5]", "[1, C]");
+
+    [Test]
+    public void NllLoss_OnSequenceInput_Throws_NamingTheShapesAndTheReshape()
+    {
+        AssertThrows<ArgumentException>(() => Functional.NllLoss(SequenceLogits().LogSoftmax(2), SequenceTargets),
+            "NllLoss", "[2, 3, 5]", "6 targets", "reshape input to [B*T, V] = [6, 5]");
+        AssertThrows<ArgumentException>(() => new NllLoss().Forward(SequenceLogits().LogSoftmax(2), SequenceTargets), "NllLoss", "[2, 3, 5]");
+    }
+
+    [Test]
+    public void CrossEntropyAndNllLoss_OnSequenceLogitsReshapedToRows_AreTheMeanOverPositions()
+    {
+        var logits = SequenceLogits();
+        var x = logits.ToDoubleArray();
+        double expected = 0;                                            // mean over b, t of logsumexp(x[b, t]) - x[b, t, target]
+        for (int row = 0; row < 6; row++)
+        {
+            var scores = x.Skip(row * 5).Take(5).ToArray();
+            expected += Math.Log(scores.Sum(Math.Exp)) - scores[SequenceTargets[row]];
+        }
+        expected /= 6;
+        var loss = Functional.CrossEntropy(logits.Reshape(-1, 5), SequenceTargets);
+        Assert.That(loss.ItemDouble(), Is.EqualTo(expected).Within(1e-12));
+        Assert.That(Functional.NllLoss(logits.Reshape(-1, 5).LogSoftmax(1), SequenceTargets).ItemDouble(), Is.EqualTo(expected).Within(1e-12));
+        loss.Backward();
+        Assert.That(logits.Grad!.Shape.ToArray(), Is.EqualTo(new[] { 2, 3, 5 }));
+    }
+
     // ---- MseLoss ------------------------------------------------------------------------------------------------
 
     [Test]

@@ -66,9 +66,12 @@ public class AdamWTests
     [Test]
     public void DefaultWeightDecay_IsPyTorchs()
     {
+        // The defaults are PyTorch's Python floats exactly (they were float-rounded, 0.01f = 0.009999999776, before
+        // hyper-parameters became doubles); a float32 parameter still rounds them to float when it updates.
         var adamW = new AdamW([Tensor.Ones(1).RequireGrad()]);
-        Assert.That(adamW.WeightDecay, Is.EqualTo(0.01f));
-        Assert.That(adamW.Lr, Is.EqualTo(1e-3f));
+        Assert.That(adamW.WeightDecay, Is.EqualTo(0.01));
+        Assert.That(adamW.Lr, Is.EqualTo(1e-3));
+        Assert.That((adamW.Beta1, adamW.Beta2, adamW.Eps), Is.EqualTo((0.9, 0.999, 1e-8)));
         Assert.That(adamW.Name, Is.EqualTo("AdamW"));
     }
 

@@ -143,7 +143,7 @@ public class OptimizerStateTests
         var adam = new Adam(model.Parameters(), lr: 0.01f);
         Train(model, adam, 2);
         var before = Snapshot(adam);
-        float lrBefore = adam.Lr;
+        double lrBefore = adam.Lr;
 
         var state = adam.StateDict();
         state["lr"] = Tensor.Scalar(0.5, DType.Float64);

@@ -58,11 +58,4 @@ public class SGDTests
         var ex = Assert.Throws<ArgumentException>(() => new SGD([w], lr, momentum));
         Assert.That(ex!.Message, Does.StartWith("SGD:"));
     }
-
-    [Test]
-    public void Constructor_Throws_ForParameterThatDoesNotRequireGrad()
-    {
-        var ex = Assert.Throws<ArgumentException>(() => new SGD([Tensor.Ones(2)], 0.1f));
-        Assert.That(ex!.Message, Does.Contain("SGD").And.Contain("does not require grad"));
-    }
 }

@@ -79,6 +79,21 @@ public class SchedulerTests
         Assert.That(w.ItemDouble(), Is.EqualTo(0.0));               // 1 - 0.5·2
     }
 
+    [Test]
+    public void Schedulers_KeepTheExactDoubleRate()
+    {
+        // lr: 0.1 is a double all the way: BaseLr and the scheduled rates are not rounded to float.
+        var sgd = new SGD([Tensor.Ones(1).RequireGrad()], lr: 0.1);
+        var stepLr = new StepLR(sgd, stepSize: 1, gamma: 0.5);
+        Assert.That(stepLr.BaseLr, Is.EqualTo(0.1));
+        stepLr.Step();
+        Assert.That(sgd.Lr, Is.EqualTo(0.1 * 0.5));
+        var adam = new Adam([Tensor.Ones(1).RequireGrad()], lr: 3e-4);
+        var cosine = new CosineAnnealingLR(adam, tMax: 4, etaMin: 1e-5);
+        cosine.Step();
+        Assert.That(adam.Lr, Is.EqualTo(1e-5 + (3e-4 - 1e-5) * (1 + Math.Cos(Math.PI / 4)) / 2));
+    }
+
     [TestCase(0, 0.1)]
     [TestCase(-3, 0.1)]
     [TestCase(2, -0.5)]
