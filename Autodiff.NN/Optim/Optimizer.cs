@@ -16,7 +16,7 @@ public abstract class Optimizer
     /// <remarks>A parameter that does not require grad (a frozen layer) is accepted and skipped while it has no
     /// gradient, as in PyTorch, so <c>new Adam(model.Parameters())</c> works after freezing some layers, and a layer
     /// unfrozen later trains from then on.</remarks>
-    /// <exception cref="ArgumentException">The list is empty or holds a null, or lr is negative or NaN.</exception>
+    /// <exception cref="ArgumentException">The list is empty, holds a null or the same tensor twice, or lr is negative or NaN.</exception>
     protected Optimizer(string name, IEnumerable<Tensor> parameters, double lr)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -26,7 +26,15 @@ public abstract class Optimizer
             Check.Fail(name, "got an empty parameter list; if it came from model.Parameters(), the model registered no parameters " +
                 "(layers held in fields are registered; a List<Module> is not: use ModuleList), or every parameter was filtered out.",
                 nameof(parameters));
-        for (int i = 0; i < Parameters.Count; i++) Check.NotNull(name, Parameters[i], $"parameters[{i}]");
+        var seen = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            Check.NotNull(name, Parameters[i], $"parameters[{i}]");
+            // Twice in the list would mean two updates per Step (PyTorch warns); a tied weight appears once in Parameters().
+            if (!seen.TryAdd(Parameters[i], i))
+                Check.Fail(name, $"parameter {i} ({Parameters[i].Label}) is the same tensor as parameter {seen[Parameters[i]]}, so Step " +
+                    "would update it twice; pass each tensor once (e.g. model.Parameters() of one model, or .Distinct()).", nameof(parameters));
+        }
         Lr = lr;
         _state = Parameters.Select(_ => new Dictionary<string, Tensor>()).ToArray();
     }

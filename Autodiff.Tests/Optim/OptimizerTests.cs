@@ -1,6 +1,7 @@
 using Autodiff;
 using Autodiff.NN;
 using Autodiff.Optim;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Optim;
 
@@ -181,5 +182,17 @@ public class OptimizerTests
         Assert.That(ex.Message, Does.StartWith("Adam: got an empty parameter list").And.Contain("model.Parameters()")
             .And.Contain("ModuleList").And.Contain("filtered out"));
         Assert.That(Assert.Throws<ArgumentException>(() => new SGD([], lr: 0.1))!.Message, Does.StartWith("SGD: got an empty parameter list"));
+    }
+
+    [Test]
+    public void Constructor_WithTheSameTensorTwice_ThrowsNamingBoth()
+    {
+        // Passing two models' Parameters() that share a layer would update the shared weight twice per Step.
+        var shared = new Linear(3, 2);
+        shared.Weight.Name = "shared.weight";
+        var a = new Sequential(shared, new ReLU());
+        var b = new Sequential(shared);
+        AssertThrows<ArgumentException>(() => new SGD(a.Parameters().Concat(b.Parameters()), lr: 0.1),
+            "SGD", "parameter 2 (shared.weight[2, 3])", "same tensor as parameter 0", "twice");
     }
 }
