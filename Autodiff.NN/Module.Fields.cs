@@ -173,7 +173,7 @@ public abstract partial class Module
             switch (value)
             {
                 case Module m:
-                    if (ReferenceEquals(m, this)) FailCycle(slots[i].DisplayName, m);
+                    if (ReferenceEquals(m, this)) FailCycle($"field '{slots[i].DisplayName}'", m);
                     modules.Add((i, m));
                     break;
                 case Tensor t when (t.IsLeaf && t.RequiresGrad) || (sameAsBefore && old!.Roles[i] == FieldRole.Parameter):
@@ -245,7 +245,7 @@ public abstract partial class Module
         int index = _children.FindIndex(c => c.Name == name);
         if (index >= 0 && value is null or Module)
         {
-            if (ReferenceEquals(value, this)) FailCycle(slot.DisplayName, this);
+            if (ReferenceEquals(value, this)) FailCycle($"field '{slot.DisplayName}'", this);
             _children[index] = (name, (Module?)value);
         }
         else if (_parameters.ContainsKey(name) && value is null or Tensor { IsLeaf: true })

@@ -17,13 +17,11 @@ public sealed class ModuleList : Module, IEnumerable<Module>
 {
     private List<Module> _items = [];
 
-    /// <summary>Creates the list holding <paramref name="modules"/> in order.</summary>
+    /// <summary>Creates the list holding <paramref name="modules"/> in order: <c>new ModuleList(a, b)</c>, or any
+    /// sequence, <c>new ModuleList(Enumerable.Range(0, 4).Select(_ =&gt; new Linear(8, 8)))</c>. As in PyTorch, a single
+    /// ModuleList or Sequential passed alone is iterated: the new list holds its modules.</summary>
     /// <exception cref="ArgumentNullException">A module is null; the message names its index.</exception>
-    public ModuleList(params Module[] modules) : this((IEnumerable<Module>)modules) { }
-
-    /// <summary>Creates the list holding <paramref name="modules"/> in order.</summary>
-    /// <exception cref="ArgumentNullException">A module is null; the message names its index.</exception>
-    public ModuleList(IEnumerable<Module> modules) => Extend(modules);
+    public ModuleList(params IEnumerable<Module> modules) => Extend(modules);
 
     /// <summary>The number of modules.</summary>
     public int Count => _items.Count;

@@ -15,13 +15,10 @@ public sealed class ParameterList : Module, IEnumerable<Tensor>
 {
     private List<Tensor> _items = [];
 
-    /// <summary>Creates the list holding <paramref name="parameters"/> in order.</summary>
+    /// <summary>Creates the list holding <paramref name="parameters"/> in order: <c>new ParameterList(a, b)</c> or any
+    /// sequence of tensors.</summary>
     /// <exception cref="ArgumentNullException">A tensor is null; the message names its index.</exception>
-    public ParameterList(params Tensor[] parameters) : this((IEnumerable<Tensor>)parameters) { }
-
-    /// <summary>Creates the list holding <paramref name="parameters"/> in order.</summary>
-    /// <exception cref="ArgumentNullException">A tensor is null; the message names its index.</exception>
-    public ParameterList(IEnumerable<Tensor> parameters)
+    public ParameterList(params IEnumerable<Tensor> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var items = new List<Tensor>();
