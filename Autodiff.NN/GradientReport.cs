@@ -23,8 +23,9 @@ public enum GradientStatus
     NotAParameter,
 }
 
-/// <summary>One parameter's line in a <see cref="GradientReport"/>.</summary>
-/// <param name="Name">The dotted parameter name, as in <see cref="Module.NamedParameters"/>.</param>
+/// <summary>One line in a <see cref="GradientReport"/>: a parameter, or a tensor that should perhaps be one.</summary>
+/// <param name="Name">The dotted parameter name, as in <see cref="Module.NamedParameters"/>; for a tensor that is not a
+/// parameter, its <see cref="Tensor.Name"/> or <c>t17</c>.</param>
 /// <param name="Shape">The parameter's shape.</param>
 /// <param name="Status">What happened.</param>
 /// <param name="Reason">A sentence saying why.</param>
