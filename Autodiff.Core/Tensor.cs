@@ -55,8 +55,24 @@ public sealed partial class Tensor
     /// <summary>An optional name shown by the tape and <see cref="ToString"/> instead of <c>t17</c>.</summary>
     public string? Name { get; set; }
 
-    /// <summary>How the tape prints this tensor: its name or <c>t17</c>, followed by its shape.</summary>
-    public string Label => $"{Name ?? "t" + Id.ToString(CultureInfo.InvariantCulture)}{Shape}";
+    /// <summary>How the tape and error messages print this tensor: its <see cref="Name"/>, else the dotted name it has in
+    /// a module's state dict (<c>0.weight</c>), else <c>t17</c>; followed by its shape.</summary>
+    public string Label => $"{Name ?? ParameterName ?? "t" + Id.ToString(CultureInfo.InvariantCulture)}{Shape}";
+
+    /// <summary>The dotted state-dict name (<c>0.weight</c>, <c>encoder.fc1.bias</c>) a module gave this tensor when it
+    /// enumerated its parameters and buffers, or null; <see cref="Label"/> shows it when <see cref="Name"/> is null.</summary>
+    internal string? ParameterName { get; private set; }
+
+    /// <summary>Records <paramref name="name"/> as this tensor's <see cref="ParameterName"/> unless it already has one with
+    /// more dots: the name seen from the outermost module wins (<c>0.weight</c> from a Sequential over <c>weight</c> from
+    /// the Linear's own enumeration); between equally deep names the latest wins. A reference store, no formatting.</summary>
+    internal void NameAsParameter(string name)
+    {
+        var old = ParameterName;
+        if (old is null || (!ReferenceEquals(old, name) && Dots(name) >= Dots(old))) ParameterName = name;
+
+        static int Dots(string s) => s.AsSpan().Count('.');
+    }
 
     /// <summary>The tape entry of the op that produced this tensor, or null for a leaf.</summary>
     public TapeEntry? Creator { get; internal set; }

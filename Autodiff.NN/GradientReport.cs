@@ -17,33 +17,52 @@ public enum GradientStatus
     NonDifferentiable,
     /// <summary>Nothing in the loss's graph reads it.</summary>
     Unused,
+    /// <summary>A tensor that requires grad and feeds the loss but is not a parameter of the model: an optimizer over the
+    /// model's Parameters() does not train it and StateDict does not save it (e.g. held by a plain object or a
+    /// [NotRegistered] field, or created in Forward). Listed in <see cref="GradientReport.NotParameters"/>.</summary>
+    NotAParameter,
 }
 
-/// <summary>One parameter's line in a <see cref="GradientReport"/>.</summary>
-/// <param name="Name">The dotted parameter name, as in <see cref="Module.NamedParameters"/>.</param>
+/// <summary>One line in a <see cref="GradientReport"/>: a parameter, or a tensor that should perhaps be one.</summary>
+/// <param name="Name">The dotted parameter name, as in <see cref="Module.NamedParameters"/>; for a tensor that is not a
+/// parameter, its <see cref="Tensor.Name"/> or <c>t17</c>.</param>
 /// <param name="Shape">The parameter's shape.</param>
 /// <param name="Status">What happened.</param>
 /// <param name="Reason">A sentence saying why.</param>
 public sealed record ParameterGradient(string Name, Shape Shape, GradientStatus Status, string Reason);
 
-/// <summary>What a diagnosed Backward found for every parameter of a model; see <see cref="Diagnostics.Backward"/>.</summary>
+/// <summary>What a diagnosed Backward found for every parameter of a model, and for every tensor that requires grad
+/// and feeds the loss without being one of them; see <see cref="Diagnostics.Backward"/>.</summary>
 public sealed class GradientReport
 {
-    internal GradientReport(IReadOnlyList<ParameterGradient> parameters) => Parameters = parameters;
+    internal GradientReport(IReadOnlyList<ParameterGradient> parameters, IReadOnlyList<ParameterGradient> notParameters) =>
+        (Parameters, NotParameters) = (parameters, notParameters);
 
     /// <summary>One entry per parameter, in registration order.</summary>
     public IReadOnlyList<ParameterGradient> Parameters { get; }
 
-    /// <summary>The parameters that did not receive a usable gradient.</summary>
-    public IEnumerable<ParameterGradient> Problems => Parameters.Where(p => p.Status != GradientStatus.Ok);
+    /// <summary>One entry (status <see cref="GradientStatus.NotAParameter"/>) per leaf tensor that requires grad and
+    /// feeds the loss but is not a parameter of the model, named by its <see cref="Tensor.Label"/>; oldest first.</summary>
+    public IReadOnlyList<ParameterGradient> NotParameters { get; }
 
-    /// <summary>One line per parameter with a problem, or a line saying all is well.</summary>
+    /// <summary>The parameters that did not receive a usable gradient, then the tensors that are not parameters.</summary>
+    public IEnumerable<ParameterGradient> Problems => Parameters.Where(p => p.Status != GradientStatus.Ok).Concat(NotParameters);
+
+    /// <summary>One line per problem, or a line saying all is well.</summary>
     public override string ToString()
     {
-        var problems = Problems.ToList();
-        if (problems.Count == 0) return $"All {Parameters.Count} parameters received a non-zero gradient.";
-        var sb = new StringBuilder($"{problems.Count} of {Parameters.Count} parameters received no usable gradient:\n");
+        var problems = Parameters.Where(p => p.Status != GradientStatus.Ok).ToList();
+        if (problems.Count == 0 && NotParameters.Count == 0) return $"All {Parameters.Count} parameters received a non-zero gradient.";
+        var sb = new StringBuilder();
+        if (problems.Count > 0) sb.Append($"{problems.Count} of {Parameters.Count} parameters received no usable gradient:\n");
         foreach (var p in problems) sb.Append($"  {p.Name} {p.Shape}: {p.Status}: {p.Reason}\n");
+        if (NotParameters.Count > 0)
+        {
+            sb.Append((NotParameters.Count == 1 ? "1 tensor that requires grad and feeds the loss is" :
+                $"{NotParameters.Count} tensors that require grad and feed the loss are") + $" not among the model's {Parameters.Count} parameters, so an optimizer " +
+                "over model.Parameters() does not train them and StateDict does not save them:\n");
+            foreach (var p in NotParameters) sb.Append($"  {p.Name} {p.Shape}: {p.Status}: {p.Reason}\n");
+        }
         return sb.ToString().TrimEnd();
     }
 }
@@ -52,7 +71,8 @@ public sealed class GradientReport
 public static class Diagnostics
 {
     /// <summary>Runs <c>loss.Backward()</c> and reports, for every parameter of <paramref name="diagnose"/>, whether it
-    /// received a gradient, and if not why: detached, used under NoGrad, read only by a non-differentiable op, or unused.</summary>
+    /// received a gradient, and if not why: detached, used under NoGrad, read only by a non-differentiable op, or unused;
+    /// and lists every leaf that requires grad and feeds the loss but is not a parameter of the model.</summary>
     /// <remarks>Gradients accumulate as in a plain Backward, so call <c>ZeroGrad()</c> first for the report to describe
     /// this pass alone. The graph is walked once before the backward pass to learn which leaves the loss depends on.</remarks>
     /// <example><code>var report = loss.Backward(diagnose: model); Console.WriteLine(report);</code></example>
@@ -64,13 +84,24 @@ public static class Diagnostics
         var leaves = ReachableLeaves(loss);
         loss.Backward();
         var report = new List<ParameterGradient>();
+        var parameters = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var (name, p) in diagnose.NamedParameters())
         {
             var (status, reason) = Diagnose(p, leaves);
             report.Add(new ParameterGradient(name, p.Shape, status, reason));
+            parameters.Add(p);
         }
-        return new GradientReport(report);
+        var notParameters = leaves.Where(t => t.RequiresGrad && !parameters.Contains(t)).OrderBy(t => t.Id)
+            .Select(t => new ParameterGradient(t.Name ?? t.ParameterName ?? $"t{t.Id}", t.Shape, GradientStatus.NotAParameter, NotAParameterReason(t)))
+            .ToList();
+        return new GradientReport(report, notParameters);
     }
+
+    private static string NotAParameterReason(Tensor t) => t.ParameterName is { } other && t.Name is null
+        ? $"it is registered as '{other}' in another module, not in this model; pass the model that owns it, or register it here."
+        : "a leaf that requires grad but no module of this model registers it: most likely it is held by a plain (non-Module) " +
+          "object, by a [NotRegistered] field or collection, or created in Forward. Make it a Tensor field of a Module, " +
+          "RegisterParameter it, or hold it in a ParameterList; if it is an input you want a gradient for, ignore this line.";
 
     private static (GradientStatus, string) Diagnose(Tensor p, HashSet<Tensor> leaves)
     {

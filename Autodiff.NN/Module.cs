@@ -1,19 +1,44 @@
+using System.Collections.ObjectModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace Autodiff.NN;
 
-/// <summary>The base of every layer and model: named parameters and submodules registered in call order, train/eval
-/// mode, and a readable tree. Same idea as <c>torch.nn.Module</c>.</summary>
-/// <remarks>Registration is explicit (<see cref="RegisterParameter"/>, <see cref="RegisterBuffer"/>,
-/// <see cref="RegisterModule{T}"/>); nothing is found by reflection. Names join the path with dots as PyTorch's
-/// <c>state_dict</c> does: <c>0.weight</c>, <c>fc1.bias</c>, <c>bn.running_mean</c>.</remarks>
-public abstract class Module
+/// <summary>The base of every layer and model: named parameters, buffers and submodules, train/eval mode, and a
+/// readable tree. Same idea as <c>torch.nn.Module</c>.</summary>
+/// <remarks>
+/// <para>Parameters and submodules are registered two ways, both named as PyTorch's <c>state_dict</c> names them
+/// (<c>0.weight</c>, <c>fc1.bias</c>, <c>bn.running_mean</c>):</para>
+/// <list type="bullet">
+/// <item><b>Fields</b>, as PyTorch's <c>self.fc = nn.Linear(...)</c>: a field holding a <see cref="Module"/>, or a leaf
+/// <see cref="Tensor"/> that requires grad, is registered under the field's name the first time the model is read
+/// (<see cref="Parameters"/>, <see cref="StateDict"/>, <see cref="Train"/>, ToString, ...), and again when the field is
+/// reassigned. A field holding a plain collection of modules (<c>List&lt;Linear&gt;</c>) fails loudly: use
+/// <see cref="ModuleList"/>. Rules and the opt-out <see cref="NotRegisteredAttribute"/>: Module.Fields.cs.</item>
+/// <item><b>Explicitly</b>, in call order: <see cref="RegisterParameter"/>, <see cref="RegisterBuffer"/>,
+/// <see cref="RegisterModule{T}"/>. Field registrations come after them: each module lists its explicit parameters, then
+/// its field parameters, then its buffers, then its explicit submodules, then its field submodules.</item>
+/// </list>
+/// <para>Parameters and buffers name themselves after their place in the model, so error messages and the tape print
+/// <c>0.weight[8, 3]</c> instead of <c>t368[8, 3]</c> (see <see cref="Tensor.Label"/>).</para>
+/// </remarks>
+/// <example><code>
+/// sealed class Residual : Module
+/// {
+///     public Linear Hidden = new(3, 8);       // registered as "Hidden": trained, saved, printed
+///     private readonly Linear _out = new(8, 3); // registered as "out"
+///     public override Tensor Forward(Tensor x) => x + _out.Forward(Hidden.Forward(x).Relu());
+/// }
+/// </code></example>
+[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.NonPublicFields)]
+public abstract partial class Module
 {
     private readonly List<string> _parameterNames = [];
     private readonly Dictionary<string, Tensor?> _parameters = [];
     private readonly List<string> _bufferNames = [];
     private readonly Dictionary<string, Tensor?> _buffers = [];
-    private readonly List<(string Name, Module Module)> _children = [];
+    private readonly List<(string Name, Module? Module)> _children = [];   // null: the name is kept for a field set to null
+    private StateCache? _stateCache;
 
     /// <summary>Computes the module's output. Same as <c>forward</c>.</summary>
     public abstract Tensor Forward(Tensor input);
@@ -24,9 +49,15 @@ public abstract class Module
     /// <summary>Sets training mode on this module and every submodule, and returns this module.</summary>
     public Module Train(bool mode = true)
     {
-        Training = mode;
-        foreach (var (_, child) in _children) child.Train(mode);
+        SyncTree();
+        SetTraining(mode);
         return this;
+    }
+
+    private void SetTraining(bool mode)
+    {
+        Training = mode;
+        foreach (var (_, child) in Children()) child.SetTraining(mode);
     }
 
     /// <summary>Sets evaluation mode (<c>Train(false)</c>) and returns this module.</summary>
@@ -39,6 +70,7 @@ public abstract class Module
         CheckNewName(name);
         _parameterNames.Add(name);
         _parameters[name] = parameter?.RequireGrad();
+        StructureChanged();
     }
 
     /// <summary>Adds a buffer under <paramref name="name"/>: state that is saved and loaded with the parameters but is not
@@ -50,28 +82,63 @@ public abstract class Module
         CheckNewName(name);
         _bufferNames.Add(name);
         _buffers[name] = buffer;
+        StructureChanged();
     }
 
     /// <summary>The buffer registered under <paramref name="name"/> (null when reserved as absent).</summary>
     protected Tensor? GetBuffer(string name) => _buffers[name];
 
     /// <summary>Adds a submodule under <paramref name="name"/> and returns it.</summary>
-    /// <exception cref="ArgumentException">The name is empty, contains a dot, or is already taken.</exception>
+    /// <exception cref="ArgumentNullException">The module is null.</exception>
+    /// <exception cref="ArgumentException">The name is empty, contains a dot, or is already taken; or the module is this
+    /// module or contains it (a cycle).</exception>
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
         ArgumentNullException.ThrowIfNull(module);
         CheckNewName(name);
+        CheckNoCycle(name, module);
         _children.Add((name, module));
+        StructureChanged();
         return module;
+    }
+
+    /// <summary>Replaces every submodule by <paramref name="modules"/>, in order: how <see cref="ModuleList"/>,
+    /// <see cref="ModuleDict"/> and <see cref="Sequential"/> renumber or rename after an insertion or removal.</summary>
+    private protected void ReplaceModules(IEnumerable<(string Name, Module Module)> modules)
+    {
+        var list = modules.ToList();
+        var seen = new HashSet<string>();
+        foreach (var (name, module) in list)
+        {
+            ArgumentNullException.ThrowIfNull(module, name);
+            if (!seen.Add(name)) Check.Fail(GetType().Name, $"name '{name}' is already registered.", nameof(name));
+            CheckNoCycle(name, module);
+        }
+        _children.Clear();
+        _children.AddRange(list.Select(m => (m.Name, (Module?)m.Module)));
+        StructureChanged();
+    }
+
+    /// <summary>Replaces every parameter by <paramref name="parameters"/>, in order (see <see cref="ParameterList"/>).</summary>
+    private protected void ReplaceParameters(IEnumerable<(string Name, Tensor Parameter)> parameters)
+    {
+        var list = parameters.ToList();
+        _parameterNames.Clear();
+        _parameters.Clear();
+        foreach (var (name, p) in list) RegisterParameter(name, p);
+        StructureChanged();
     }
 
     private void CheckNewName(string name)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
             Check.Fail(GetType().Name, $"name '{name}' must be non-empty and contain no dot.", nameof(name));
-        if (_parameters.ContainsKey(name) || _buffers.ContainsKey(name) || _children.Any(c => c.Name == name))
+        if (IsExplicitName(name))
             Check.Fail(GetType().Name, $"name '{name}' is already registered.", nameof(name));
     }
+
+    private bool IsExplicitName(string name) =>
+        _parameters.ContainsKey(name) || _buffers.ContainsKey(name) || _children.Exists(c => c.Name == name);
 
     /// <summary>The parameter registered under <paramref name="name"/> (null when reserved as absent).</summary>
     protected Tensor? GetParameter(string name) => _parameters[name];
@@ -84,10 +151,15 @@ public abstract class Module
             Check.Fail($"{GetType().Name}.{name}", $"expected shape {expected}, got {value.Shape}.", nameof(value));
         if (!_parameters.ContainsKey(name)) Check.Fail(GetType().Name, $"no parameter named '{name}'.", nameof(name));
         _parameters[name] = value?.RequireGrad();
+        StructureChanged();
     }
 
-    /// <summary>The direct submodules, in registration order.</summary>
-    public IEnumerable<(string Name, Module Module)> NamedChildren() => _children;
+    /// <summary>The direct submodules, explicit ones in registration order then those held in fields.</summary>
+    public IEnumerable<(string Name, Module Module)> NamedChildren()
+    {
+        SyncFields();
+        return Children().ToList();
+    }
 
     /// <summary>Every parameter of this module and its submodules, in registration order, with dotted names as
     /// PyTorch's <c>named_parameters()</c>.</summary>
@@ -100,28 +172,81 @@ public abstract class Module
 
     private enum Kind { Parameter, Buffer }
 
+    private readonly record struct StateItem(string Name, Tensor Value, Kind Kind);
+
+    /// <summary>The flattened state of the tree as last read, valid while no module anywhere changed its registrations
+    /// (<see cref="s_structureVersion"/>): a training step's Parameters() and ZeroGrad() reuse it.</summary>
+    private sealed class StateCache(long version, StateItem[] items)
+    {
+        public long Version { get; } = version;
+        public StateItem[] Items { get; } = items;
+        public ReadOnlyCollection<Tensor> Parameters { get; } =
+            Array.AsReadOnly(items.Where(s => s.Kind == Kind.Parameter).Select(s => s.Value).ToArray());
+    }
+
     /// <summary>Parameters and buffers in PyTorch's <c>state_dict</c> order: each module's parameters, then its buffers,
-    /// then its submodules'.</summary>
-    private IEnumerable<(string Name, Tensor Value, Kind Kind)> NamedState(string prefix = "")
+    /// then its submodules'. Without a prefix the result is cached, and each tensor is named after its entry
+    /// (<see cref="Tensor.Label"/>).</summary>
+    private IReadOnlyList<StateItem> NamedState(string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return prefix.Length == 0 ? CurrentState().Items : CollectState(prefix);
+    }
+
+    private StateCache CurrentState()
+    {
+        SyncTree();
+        long version = Volatile.Read(ref s_structureVersion);
+        if (_stateCache is { } cache && cache.Version == version) return cache;
+        var items = CollectState("");
+        foreach (var item in items) item.Value.NameAsParameter(item.Name);
+        return _stateCache = new StateCache(version, [.. items]);
+    }
+
+    private List<StateItem> CollectState(string prefix)
+    {
+        SyncTree();
+        var items = new List<StateItem>();
+        Collect(items, prefix);
+        return items;
+    }
+
+    private void Collect(List<StateItem> items, string prefix)
+    {
+        foreach (var (name, p) in OwnParameters()) items.Add(new(prefix + name, p, Kind.Parameter));
+        foreach (var name in _bufferNames)
+            if (_buffers[name] is { } b) items.Add(new(prefix + name, b, Kind.Buffer));
+        foreach (var (name, child) in Children()) child.Collect(items, prefix + name + ".");
+    }
+
+    /// <summary>This module's own parameters (not its submodules'): explicit ones, then those held in fields.</summary>
+    private IEnumerable<(string Name, Tensor Parameter)> OwnParameters()
     {
         foreach (var name in _parameterNames)
-            if (_parameters[name] is { } p) yield return (prefix + name, p, Kind.Parameter);
-        foreach (var name in _bufferNames)
-            if (_buffers[name] is { } b) yield return (prefix + name, b, Kind.Buffer);
-        foreach (var (name, child) in _children)
-            foreach (var item in child.NamedState(prefix + name + "."))
-                yield return item;
+            if (_parameters[name] is { } p) yield return (name, p);
+        if (_fieldState is { } state)
+            foreach (var p in state.Parameters) yield return p;
+    }
+
+    /// <summary>This module's direct submodules: explicit ones, then those held in fields.</summary>
+    private IEnumerable<(string Name, Module Module)> Children()
+    {
+        for (int i = 0; i < _children.Count; i++)
+            if (_children[i].Module is { } child) yield return (_children[i].Name, child);
+        if (_fieldState is { } state)
+            foreach (var c in state.Children) yield return c;
     }
 
     /// <summary>Every parameter, recursively, in registration order. Same as <c>parameters()</c>.</summary>
-    public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Parameter);
+    /// <remarks>A snapshot: reassigning a field or registering later is seen by the next call.</remarks>
+    public IEnumerable<Tensor> Parameters() => CurrentState().Parameters;
 
     /// <summary>Sets every parameter's gradient to null. Same as <c>zero_grad()</c>.</summary>
     /// <remarks>A gradient you read (<c>var g = p.Grad;</c>) stays valid afterwards, as in PyTorch; one nobody read goes
     /// back to the buffer pool for the next Backward (see <see cref="Autodiff.Optim.Optimizer.ZeroGrad"/>).</remarks>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters()) p.ReleaseGrad();
+        foreach (var p in CurrentState().Parameters) p.ReleaseGrad();
     }
 
     /// <summary>Copies of every parameter and buffer by dotted name, in PyTorch's order. Same as <c>state_dict()</c>.</summary>
@@ -134,7 +259,7 @@ public abstract class Module
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var own = NamedState().ToList();
+        var own = NamedState();
         foreach (var (name, p, kind) in own)
         {
             if (!state.TryGetValue(name, out var value))
@@ -142,8 +267,9 @@ public abstract class Module
             if (value.Shape != p.Shape || value.DType != p.DType)
                 Check.Fail("LoadStateDict", $"{kind.ToString().ToLowerInvariant()} '{name}' is {p.DType} {p.Shape} in the model but {value.DType} {value.Shape} in the state dict.", nameof(state));
         }
+        var names = own.Select(p => p.Name).ToHashSet();
         foreach (var name in state.Keys)
-            if (!own.Any(p => p.Name == name)) Check.Fail("LoadStateDict", $"unexpected parameter '{name}' {state[name].Shape}.", nameof(state));
+            if (!names.Contains(name)) Check.Fail("LoadStateDict", $"unexpected parameter '{name}' {state[name].Shape}.", nameof(state));
         foreach (var (name, p, _) in own)
         {
             Compute.Copy(state[name], p);
@@ -178,7 +304,7 @@ public abstract class Module
     public void LoadSafetensors(string path) => LoadStateDict(Safetensors.Load(path));
 
     /// <summary>The number of parameter elements, recursively.</summary>
-    public long ParameterCount() => Parameters().Sum(p => (long)p.Numel);
+    public long ParameterCount() => CurrentState().Parameters.Sum(p => (long)p.Numel);
 
     /// <summary>One line describing this module alone, e.g. <c>Linear(inFeatures: 784, outFeatures: 100, bias: true)</c>.</summary>
     public virtual string Describe() => GetType().Name + "()";
@@ -186,6 +312,7 @@ public abstract class Module
     /// <summary>The module tree, as PyTorch's repr, with each module's parameter count.</summary>
     public override string ToString()
     {
+        SyncTree();
         var sb = new StringBuilder();
         Append(sb, "", 0);
         return sb.ToString().TrimEnd();
@@ -196,14 +323,15 @@ public abstract class Module
         string indent = new(' ', depth * 2);
         string label = name.Length > 0 ? $"({name}): " : "";
         string line = Describe();
-        if (_children.Count == 0)
+        var children = Children().ToList();
+        if (children.Count == 0)
         {
             long count = ParameterCount();
             sb.Append(indent).Append(label).Append(line).Append(count > 0 ? $"  [{count:N0} parameters]" : "").AppendLine();
             return;
         }
         sb.Append(indent).Append(label).Append(line.EndsWith("()") ? line[..^1] : line + "(").AppendLine();
-        foreach (var (childName, child) in _children) child.Append(sb, childName, depth + 1);
+        foreach (var (childName, child) in children) child.Append(sb, childName, depth + 1);
         sb.Append(indent).Append(')');
         if (depth == 0) sb.Append($"  [{ParameterCount():N0} parameters]");
         sb.AppendLine();
