@@ -7,7 +7,10 @@ namespace Autodiff.NN;
 /// two dropout layers draw different masks, and <see cref="Generator.ManualSeed"/> makes a run reproducible. With a seed,
 /// the module draws from a generator of its own seeded with it, so its masks are the same run after run whatever else
 /// draws from the default.</remarks>
-/// <example><code>var net = new Sequential(new Linear(784, 256), new ReLU(), new Dropout(0.2, seed: 1), new Linear(256, 10));</code></example>
+/// <example><code>
+/// var net = new Sequential(new Linear(784, 256), new ReLU(), new Dropout(0.2), new Linear(256, 10));   // masks from Generator.Default
+/// var own = new Dropout(0.2, seed: 1);                                                                  // a mask stream of its own
+/// </code></example>
 public sealed class Dropout : Module
 {
     private readonly Generator? _generator;   // null: draw from Generator.Default at each Forward
