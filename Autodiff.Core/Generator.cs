@@ -1,19 +1,68 @@
+using System.Numerics;
+
 namespace Autodiff;
 
-/// <summary>A seeded source of random numbers. Same idea as <c>torch.Generator</c>.</summary>
-/// <remarks>Uses xoshiro256** seeded through SplitMix64, so a seed gives the same numbers on every machine,
-/// runtime version and run. There is no global generator: every random call takes a seed or a generator.
-/// Not thread-safe: give each thread its own.</remarks>
+/// <summary>A seeded source of random numbers. Same idea as <c>torch.Generator</c>; <see cref="Default"/> and
+/// <see cref="ManualSeed"/> are <c>torch.default_generator</c> and <c>torch.manual_seed</c>.</summary>
+/// <remarks>
+/// <para>Uses xoshiro256** seeded through SplitMix64, so a seed gives the same numbers on every machine, runtime version
+/// and run (not the numbers PyTorch gives for that seed: the algorithms differ).</para>
+/// <para>Every layer, dropout module, shuffling <c>DataLoader</c> and random factory given no generator draws from
+/// <see cref="Default"/>, so two new layers start different and a program seeded once with <see cref="ManualSeed"/> is
+/// reproducible. Unseeded, the default starts from the fixed seed 67280421310721, as PyTorch's CPU generator does, so a
+/// program is also reproducible run to run without <see cref="ManualSeed"/>.</para>
+/// <para>Thread safety: a lock. Every public draw takes it, and a tensor fill takes it once for the whole tensor, so
+/// draws from several threads never race: no value is lost or repeated. A seeded single-threaded program is
+/// bit-reproducible; draws interleaved from several threads are race-free but their order depends on scheduling, as in
+/// PyTorch. Give each thread its own generator when the order matters.</para>
+/// </remarks>
+/// <example><code>
+/// Generator.ManualSeed(42);                       // as torch.manual_seed(42)
+/// var net = new Sequential(new Linear(784, 100), new ReLU(), new Linear(100, 10));   // the same weights every run
+/// var noise = Tensor.Randn(64, 784);              // drawn from Generator.Default
+/// var mine = Tensor.Randn([64, 784], new Generator(7));   // a stream of its own
+/// </code></example>
 public sealed class Generator
 {
+    /// <summary>The seed <see cref="Default"/> starts from when nothing reseeds it: PyTorch's default CPU seed.</summary>
+    public const long DefaultSeed = 67280421310721;
+
+    private readonly Lock _lock = new();
     private ulong _s0, _s1, _s2, _s3;
     private double? _spareNormal;
 
     /// <summary>Creates a generator from a seed.</summary>
-    public Generator(long seed)
+    public Generator(long seed) => Reset(seed);
+
+    /// <summary>The process-wide generator that layers, dropout, shuffling and random factories draw from when no
+    /// generator is passed. Same as <c>torch.default_generator</c>.</summary>
+    /// <remarks>Always the same object: <see cref="ManualSeed"/> reseeds it in place, so a reference kept earlier stays
+    /// the default. Starts from <see cref="DefaultSeed"/>. Shared by all threads (see the class remarks).</remarks>
+    public static Generator Default { get; } = new(DefaultSeed);
+
+    /// <summary>Reseeds <see cref="Default"/> so that it draws what <c>new Generator(seed)</c> would, and returns it.
+    /// Same as <c>torch.manual_seed</c>.</summary>
+    /// <remarks>Call it once at the start of a program (or before building a model) to make every default draw that
+    /// follows reproducible. Generators created with their own seed are not affected.</remarks>
+    public static Generator ManualSeed(long seed)
     {
-        ulong x = (ulong)seed;
-        _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
+        Default.Reset(seed);
+        return Default;
+    }
+
+    /// <summary>The seed this generator was created with or last reseeded with. Same as <c>Generator.initial_seed()</c>
+    /// (<c>Generator.Default.InitialSeed</c> is <c>torch.initial_seed()</c>).</summary>
+    public long InitialSeed { get; private set; }
+
+    private void Reset(long seed)
+    {
+        lock (_lock)
+        {
+            ulong x = (ulong)seed;
+            _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
+            _spareNormal = null;
+            InitialSeed = seed;
+        }
     }
 
     private static ulong SplitMix(ref ulong x)
@@ -27,6 +76,88 @@ public sealed class Generator
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
+        lock (_lock) return Bits();
+    }
+
+    /// <summary>A uniform double in <c>[0, 1)</c> with 53 random bits.</summary>
+    public double NextDouble()
+    {
+        lock (_lock) return Unit();
+    }
+
+    /// <summary>A uniform integer in <c>[0, maxExclusive)</c>, without modulo bias.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxExclusive"/> is not positive.</exception>
+    public int NextInt(int maxExclusive)
+    {
+        if (maxExclusive <= 0) Check.FailRange("Generator.NextInt", $"maxExclusive must be positive, got {maxExclusive}.", nameof(maxExclusive));
+        lock (_lock) return (int)Below((ulong)maxExclusive);
+    }
+
+    /// <summary>A standard normal sample (mean 0, variance 1), by the Box-Muller transform.</summary>
+    public double NextNormal()
+    {
+        lock (_lock) return Normal();
+    }
+
+    /// <summary>Shuffles <paramref name="items"/> in place (Fisher-Yates), holding the lock once for the whole shuffle.</summary>
+    public void Shuffle<T>(Span<T> items)
+    {
+        lock (_lock)
+        {
+            for (int i = items.Length - 1; i > 0; i--)
+            {
+                int j = (int)Below((ulong)(i + 1));
+                (items[i], items[j]) = (items[j], items[i]);
+            }
+        }
+    }
+
+    /// <summary><c>destination[i] = low + (high - low) · u</c>, u uniform in <c>[0, 1)</c>: the same values, in order, as
+    /// calling <see cref="NextDouble"/> once per element, under one lock.</summary>
+    internal void FillUniform<T>(Span<T> destination, double low = 0, double high = 1) where T : IFloatingPoint<T>
+    {
+        lock (_lock)
+        {
+            for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(low + (high - low) * Unit());
+        }
+    }
+
+    /// <summary>Standard normal samples: the same values, in order, as calling <see cref="NextNormal"/> once per element,
+    /// under one lock.</summary>
+    internal void FillNormal<T>(Span<T> destination) where T : IFloatingPoint<T>
+    {
+        lock (_lock)
+        {
+            for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(Normal());
+        }
+    }
+
+    /// <summary><c>destination[i] = value</c> with probability <paramref name="probability"/> (when a uniform draw is below
+    /// it), else 0; one <see cref="NextDouble"/> per element, under one lock. A dropout mask.</summary>
+    internal void FillBernoulli<T>(Span<T> destination, double probability, double value) where T : IFloatingPoint<T>
+    {
+        T on = T.CreateTruncating(value);
+        lock (_lock)
+        {
+            for (int i = 0; i < destination.Length; i++) destination[i] = Unit() < probability ? on : T.Zero;
+        }
+    }
+
+    /// <summary>Uniform integers in <c>[low, high)</c>, without modulo bias, under one lock. The caller checks
+    /// <c>low &lt; high</c>.</summary>
+    internal void FillIntegers<T>(Span<T> destination, long low, long high) where T : IFloatingPoint<T>
+    {
+        ulong range = (ulong)(high - low);   // wraps correctly even when high - low overflows a long
+        lock (_lock)
+        {
+            for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating((double)(low + (long)Below(range)));
+        }
+    }
+
+    // The draws below assume the lock is held.
+
+    private ulong Bits()
+    {
         ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
         ulong t = _s1 << 17;
         _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
@@ -35,45 +166,30 @@ public sealed class Generator
         return result;
     }
 
-    /// <summary>A uniform double in <c>[0, 1)</c> with 53 random bits.</summary>
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+    private double Unit() => (Bits() >> 11) * (1.0 / (1UL << 53));
 
-    /// <summary>A uniform integer in <c>[0, maxExclusive)</c>, without modulo bias.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxExclusive"/> is not positive.</exception>
-    public int NextInt(int maxExclusive)
+    /// <summary>Uniform in <c>[0, bound)</c>: rejects the lowest <c>2^64 mod bound</c> values so every residue is equally likely.</summary>
+    private ulong Below(ulong bound)
     {
-        if (maxExclusive <= 0) Check.FailRange("Generator.NextInt", $"maxExclusive must be positive, got {maxExclusive}.", nameof(maxExclusive));
-        ulong bound = (ulong)maxExclusive;
         ulong threshold = (0UL - bound) % bound;
         while (true)
         {
-            ulong r = NextUInt64();
-            if (r >= threshold) return (int)(r % bound);
+            ulong r = Bits();
+            if (r >= threshold) return r % bound;
         }
     }
 
-    /// <summary>A standard normal sample (mean 0, variance 1), by the Box-Muller transform.</summary>
-    public double NextNormal()
+    private double Normal()
     {
         if (_spareNormal is double spare)
         {
             _spareNormal = null;
             return spare;
         }
-        double u1 = 1.0 - NextDouble(); // (0, 1], so the log is finite
-        double u2 = NextDouble();
+        double u1 = 1.0 - Unit(); // (0, 1], so the log is finite
+        double u2 = Unit();
         double r = Math.Sqrt(-2.0 * Math.Log(u1));
         _spareNormal = r * Math.Sin(2.0 * Math.PI * u2);
         return r * Math.Cos(2.0 * Math.PI * u2);
-    }
-
-    /// <summary>Shuffles <paramref name="items"/> in place (Fisher-Yates).</summary>
-    public void Shuffle<T>(Span<T> items)
-    {
-        for (int i = items.Length - 1; i > 0; i--)
-        {
-            int j = NextInt(i + 1);
-            (items[i], items[j]) = (items[j], items[i]);
-        }
     }
 }

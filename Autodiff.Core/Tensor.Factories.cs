@@ -60,31 +60,95 @@ public sealed partial class Tensor
     /// <summary>Ones of the same shape and dtype as <paramref name="other"/>. Same as <c>torch.ones_like</c>.</summary>
     public static Tensor OnesLike(Tensor other) => Compute.Full(other.Shape, other.DType, 1.0);
 
-    /// <summary>Uniform samples in <c>[0, 1)</c> from <paramref name="generator"/>. Same as <c>torch.rand</c>.</summary>
+    /// <summary>A float32 tensor of uniform samples in <c>[0, 1)</c> drawn from <see cref="Generator.Default"/>. Same as
+    /// <c>torch.rand(*size)</c>: <c>Tensor.Rand(2, 3)</c> is shape [2, 3].</summary>
+    /// <remarks>For another dtype or generator, name them: <c>Tensor.Rand([2, 3], dtype: DType.Float64)</c>,
+    /// <c>Tensor.Rand([2, 3], generator)</c>.</remarks>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
-    public static Tensor Rand(int[] shape, Generator generator, DType dtype = DType.Float32) =>
-        Fill("Rand", shape, dtype, generator.NextDouble);
+    public static Tensor Rand(params int[] shape) => Rand(shape, generator: null);
 
-    /// <summary>Uniform samples in <c>[0, 1)</c> from a new generator seeded with <paramref name="seed"/>.</summary>
+    /// <summary>Uniform samples in <c>[0, 1)</c> from <paramref name="generator"/>, or from <see cref="Generator.Default"/>
+    /// when it is null. Same as <c>torch.rand(size, generator=generator, dtype=dtype)</c>.</summary>
+    /// <remarks>The whole tensor is drawn under one lock of the generator, in row-major order.</remarks>
+    /// <exception cref="ArgumentException">A dimension is negative.</exception>
+    public static Tensor Rand(int[] shape, Generator? generator = null, DType dtype = DType.Float32) =>
+        Uniform("Rand", shape, 0, 1, generator, dtype);
+
+    /// <summary>Uniform samples in <c>[0, 1)</c> from a new generator seeded with <paramref name="seed"/> (its own stream:
+    /// <see cref="Generator.Default"/> is not touched).</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Rand(int[] shape, long seed, DType dtype = DType.Float32) => Rand(shape, new Generator(seed), dtype);
 
-    /// <summary>Standard normal samples from <paramref name="generator"/>. Same as <c>torch.randn</c>.</summary>
+    /// <summary>A float32 tensor of standard normal samples drawn from <see cref="Generator.Default"/>. Same as
+    /// <c>torch.randn(*size)</c>: <c>Tensor.Randn(2, 3)</c> is shape [2, 3].</summary>
+    /// <remarks>For another dtype or generator, name them: <c>Tensor.Randn([2, 3], dtype: DType.Float64)</c>,
+    /// <c>Tensor.Randn([2, 3], generator)</c>.</remarks>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
-    public static Tensor Randn(int[] shape, Generator generator, DType dtype = DType.Float32) =>
-        Fill("Randn", shape, dtype, generator.NextNormal);
+    public static Tensor Randn(params int[] shape) => Randn(shape, generator: null);
 
-    /// <summary>Standard normal samples from a new generator seeded with <paramref name="seed"/>.</summary>
+    /// <summary>Standard normal samples from <paramref name="generator"/>, or from <see cref="Generator.Default"/> when it
+    /// is null. Same as <c>torch.randn(size, generator=generator, dtype=dtype)</c>.</summary>
+    /// <remarks>The whole tensor is drawn under one lock of the generator, in row-major order.</remarks>
+    /// <exception cref="ArgumentException">A dimension is negative.</exception>
+    public static Tensor Randn(int[] shape, Generator? generator = null, DType dtype = DType.Float32)
+    {
+        var t = Compute.Empty(Check.ShapeArg("Randn", shape), dtype);
+        generator ??= Generator.Default;
+        if (dtype == DType.Float32) generator.FillNormal(t.F32);
+        else generator.FillNormal(t.F64);
+        return t;
+    }
+
+    /// <summary>Standard normal samples from a new generator seeded with <paramref name="seed"/> (its own stream:
+    /// <see cref="Generator.Default"/> is not touched).</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Randn(int[] shape, long seed, DType dtype = DType.Float32) => Randn(shape, new Generator(seed), dtype);
 
-    /// <summary>Uniform samples in <c>[low, high)</c>. Same as <c>torch.empty(shape).uniform_(low, high)</c>.</summary>
+    /// <summary>Uniform samples in <c>[low, high)</c> from <paramref name="generator"/>, or from
+    /// <see cref="Generator.Default"/> when it is null. Same as <c>torch.empty(shape).uniform_(low, high)</c>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative, or <paramref name="low"/> &gt; <paramref name="high"/>.</exception>
-    public static Tensor Uniform(int[] shape, double low, double high, Generator generator, DType dtype = DType.Float32)
+    public static Tensor Uniform(int[] shape, double low, double high, Generator? generator = null, DType dtype = DType.Float32) =>
+        Uniform("Uniform", shape, low, high, generator, dtype);
+
+    private static Tensor Uniform(string op, int[] shape, double low, double high, Generator? generator, DType dtype)
     {
-        if (!(low <= high)) Check.Fail("Uniform", $"low {low} must not exceed high {high}.", nameof(low));
-        return Fill("Uniform", shape, dtype, () => low + (high - low) * generator.NextDouble());
+        var s = Check.ShapeArg(op, shape);
+        if (!(low <= high)) Check.Fail(op, $"low {low} must not exceed high {high}.", nameof(low));
+        var t = Compute.Empty(s, dtype);
+        generator ??= Generator.Default;
+        if (dtype == DType.Float32) generator.FillUniform(t.F32, low, high);
+        else generator.FillUniform(t.F64, low, high);
+        return t;
     }
+
+    /// <summary>Integers drawn uniformly from <c>[low, high)</c>, from <paramref name="generator"/> or from
+    /// <see cref="Generator.Default"/> when it is null. Same as <c>torch.randint(low, high, size)</c>.</summary>
+    /// <remarks>There is no integer dtype yet, so the integers are held as whole-valued floats: Float32 by default (exact
+    /// for bounds within ±2^24), Float64 on request (exact within ±2^53). Bounds beyond what the dtype holds exactly are
+    /// refused rather than rounded, since rounding would make some integers more likely than others.</remarks>
+    /// <exception cref="ArgumentException">A dimension is negative, <paramref name="low"/> is not below
+    /// <paramref name="high"/>, or a bound is beyond what <paramref name="dtype"/> holds exactly.</exception>
+    public static Tensor RandInt(long low, long high, int[] shape, Generator? generator = null, DType dtype = DType.Float32)
+    {
+        var s = Check.ShapeArg("RandInt", shape);
+        if (low >= high) Check.Fail("RandInt", $"low {low} must be below high {high} (the range [low, high) is empty).", nameof(low));
+        long exact = dtype == DType.Float32 ? 1L << 24 : 1L << 53;
+        if (low < -exact || high - 1 > exact)
+            Check.Fail("RandInt", $"bounds [{low}, {high}) go beyond ±{exact}, the integers {dtype} holds exactly" +
+                (dtype == DType.Float32 ? "; pass dtype: DType.Float64." : "."), nameof(high));
+        var t = Compute.Empty(s, dtype);
+        generator ??= Generator.Default;
+        if (dtype == DType.Float32) generator.FillIntegers(t.F32, low, high);
+        else generator.FillIntegers(t.F64, low, high);
+        return t;
+    }
+
+    /// <summary>Integers drawn uniformly from <c>[0, high)</c>. Same as <c>torch.randint(high, size)</c>; see
+    /// <see cref="RandInt(long, long, int[], Generator?, DType)"/>.</summary>
+    /// <exception cref="ArgumentException">A dimension is negative, <paramref name="high"/> is not positive, or it is beyond
+    /// what <paramref name="dtype"/> holds exactly.</exception>
+    public static Tensor RandInt(long high, int[] shape, Generator? generator = null, DType dtype = DType.Float32) =>
+        RandInt(0, high, shape, generator, dtype);
 
     private static Tensor Fill(string op, int[] shape, DType dtype, Func<double> next)
     {

@@ -58,19 +58,18 @@ internal static class TrainCommand
             (train, test) = (train.Normalize(mean, std), test.Normalize(mean, std));   // the test set uses the training statistics
             inputs = $"(pixels / 255 - {mean:F4}) / {std:F4}";
         }
-        var generator = new Generator(seed);
+        Generator.ManualSeed(seed);   // as torch.manual_seed: the layers below draw their initial weights from the default generator
         Module net = modelName switch
         {
-            "mlp" => new Sequential(new Linear(784, 256, generator: generator), new ReLU(), new Linear(256, 256, generator: generator), new ReLU(),
-                new Linear(256, 10, generator: generator)),
+            "mlp" => new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 256), new ReLU(), new Linear(256, 10)),
             "cnn" => new Sequential(new Unflatten(1, 1, 28, 28),                               // [N, 784] -> [N, 1, 28, 28]
-                new Conv2d(1, 32, 3, padding: 1, generator: generator), new ReLU(), new MaxPool2d(2),
-                new Conv2d(32, 64, 3, padding: 1, generator: generator), new ReLU(), new MaxPool2d(2),
-                new Flatten(), new Linear(3136, 128, generator: generator), new ReLU(), new Linear(128, 10, generator: generator)),
-            _ => new Sequential(new Linear(784, 100, generator: generator), new ReLU(), new Linear(100, 10, generator: generator)),
+                new Conv2d(1, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2),
+                new Conv2d(32, 64, 3, padding: 1), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(3136, 128), new ReLU(), new Linear(128, 10)),
+            _ => new Sequential(new Linear(784, 100), new ReLU(), new Linear(100, 10)),
         };
         Optimizer optimizer = adam ? new Adam(net.Parameters(), lr) : new SGD(net.Parameters(), lr);
-        var loader = new DataLoader(train, batchSize, shuffle: true, seed: seed);
+        var loader = new DataLoader(train, batchSize, shuffle: true, seed: seed);   // its own shuffling stream, seeded too
 
         Console.WriteLine(net);
         Console.WriteLine($"{(adam ? "Adam" : "SGD")} lr {lr}, batch {batchSize}, {epochs} epochs, seed {seed}, {train.Count:N0} training / {test.Count:N0} test images, inputs {inputs}");

@@ -12,12 +12,12 @@ internal static class SimpleNetworkDemo
     public static int Run(IAnsiConsole console, int steps = 100, long seed = 0)
     {
         Tape.Current.Clear();
-        var generator = new Generator(seed);
-        var model = new Sequential(new Linear(10, 20, generator: generator), new ReLU(), new Linear(20, 1, generator: generator));
+        Generator.ManualSeed(seed);                                   // torch.manual_seed(seed): every draw below is reproducible
+        var model = new Sequential(new Linear(10, 20), new ReLU(), new Linear(20, 1));
         var criterion = new MseLoss();
         var optimizer = new SGD(model.Parameters(), lr: 0.01f);
-        var inputs = Tensor.Randn([64, 10], generator);
-        var targets = Tensor.Randn([64, 1], generator);
+        var inputs = Tensor.Randn(64, 10);
+        var targets = Tensor.Randn(64, 1);
         console.WriteLine(model.ToString());
 
         for (int step = 1; step <= steps; step++)

@@ -11,15 +11,15 @@ internal static class TinyNetworkDemo
 {
     public static void Run()
     {
-        var generator = new Generator(42);
+        Generator.ManualSeed(42);                                     // the same points and weights every run
         const int n = 256;
-        var x = Tensor.Uniform([n, 2], -1, 1, generator);
+        var x = Tensor.Uniform([n, 2], -1, 1);
         var points = x.ToArray();
         var labels = Enumerable.Range(0, n).Select(i => points[2 * i] * points[2 * i] + points[2 * i + 1] * points[2 * i + 1] < 0.5f ? 1 : 0).ToArray();
 
-        var w1 = (Tensor.Randn([2, 16], generator) * 0.7).Detach().RequireGrad();
+        var w1 = (Tensor.Randn(2, 16) * 0.7).Detach().RequireGrad();
         var b1 = Tensor.Zeros(16).RequireGrad();
-        var w2 = (Tensor.Randn([16, 2], generator) * 0.25).Detach().RequireGrad();
+        var w2 = (Tensor.Randn(16, 2) * 0.25).Detach().RequireGrad();
         var b2 = Tensor.Zeros(2).RequireGrad();
         var optimizer = new SGD([w1, b1, w2, b2], lr: 0.5f, momentum: 0.9f);
 

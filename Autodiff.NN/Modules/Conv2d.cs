@@ -3,7 +3,7 @@ namespace Autodiff.NN;
 /// <summary>2-D convolution over NCHW input. Same as <c>torch.nn.Conv2d</c>.</summary>
 /// <remarks>Weight <c>[outChannels, inChannels/groups, kH, kW]</c> and bias <c>[outChannels]</c> start uniform in
 /// <c>[-1/√fanIn, 1/√fanIn]</c> with <c>fanIn = inChannels/groups · kH · kW</c>, the bounds of PyTorch's default
-/// initialisation, drawn from the generator passed in (seed 0 if none). Sizes are one number for both directions, or
+/// initialisation, drawn from the generator passed in, or from <see cref="Generator.Default"/> if none. Sizes are one number for both directions, or
 /// (height, width) pairs through the second constructor, as PyTorch takes an int or a tuple.</remarks>
 /// <example><code>
 /// var conv = new Conv2d(1, 32, kernelSize: 3, padding: 1);                  // [N, 1, 28, 28] -> [N, 32, 28, 28]
@@ -34,7 +34,7 @@ public sealed class Conv2d : Module
         (InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, Groups) = (inChannels, outChannels, kernelSize, s, p, d, groups);
         RegisterParameter("weight", Tensor.Zeros(WeightShape.ToArray()));
         RegisterParameter("bias", bias ? Tensor.Zeros(outChannels) : null);
-        ResetParameters(generator ?? new Generator(0));
+        ResetParameters(generator);
     }
 
     /// <summary>Input channels.</summary>
@@ -66,8 +66,9 @@ public sealed class Conv2d : Module
 
     private Shape WeightShape => new(OutChannels, InChannels / Groups, KernelSize.H, KernelSize.W);
 
-    /// <summary>Redraws weight and bias uniformly in <c>[-1/√fanIn, 1/√fanIn]</c>.</summary>
-    public void ResetParameters(Generator generator)
+    /// <summary>Redraws weight and bias uniformly in <c>[-1/√fanIn, 1/√fanIn]</c>, from <paramref name="generator"/> or,
+    /// when it is null, from <see cref="Generator.Default"/>.</summary>
+    public void ResetParameters(Generator? generator = null)
     {
         double bound = 1.0 / Math.Sqrt(InChannels / Groups * KernelSize.H * KernelSize.W);
         SetParameter("weight", Tensor.Uniform(WeightShape.ToArray(), -bound, bound, generator), WeightShape);

@@ -1,8 +1,8 @@
 namespace Autodiff.NN;
 
 /// <summary>A lookup table of <c>numEmbeddings</c> vectors of size <c>embeddingDim</c>. Same as <c>torch.nn.Embedding</c>.</summary>
-/// <remarks>The weight <c>[numEmbeddings, embeddingDim]</c> starts standard normal, drawn from the generator passed in (seed 0
-/// if none), with the paddingIdx row zeroed, as PyTorch. See <see cref="Ops.Embedding(int[], int[], Tensor, int?)"/> for the formulas.</remarks>
+/// <remarks>The weight <c>[numEmbeddings, embeddingDim]</c> starts standard normal, drawn from the generator passed in (from
+/// <see cref="Generator.Default"/> if none), with the paddingIdx row zeroed, as PyTorch. See <see cref="Ops.Embedding(int[], int[], Tensor, int?)"/> for the formulas.</remarks>
 /// <example><code>
 /// var embed = new Embedding(10000, 64);
 /// var vectors = embed.Forward(tokenIds, [batch, length]);   // [batch, length, 64]
@@ -21,7 +21,7 @@ public sealed class Embedding : Module
         (NumEmbeddings, EmbeddingDim) = (numEmbeddings, embeddingDim);
         PaddingIdx = paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
         RegisterParameter("weight", Tensor.Zeros(numEmbeddings, embeddingDim));
-        ResetParameters(generator ?? new Generator(0));
+        ResetParameters(generator);
     }
 
     /// <summary>The number of rows.</summary>
@@ -36,8 +36,9 @@ public sealed class Embedding : Module
     /// <summary>The table, <c>[numEmbeddings, embeddingDim]</c>.</summary>
     public Tensor Weight => GetParameter("weight")!;
 
-    /// <summary>Redraws the table from a standard normal and zeroes the padding row.</summary>
-    public void ResetParameters(Generator generator)
+    /// <summary>Redraws the table from a standard normal, drawn from <paramref name="generator"/> or, when it is null, from
+    /// <see cref="Generator.Default"/>, and zeroes the padding row.</summary>
+    public void ResetParameters(Generator? generator = null)
     {
         var weight = Tensor.Randn([NumEmbeddings, EmbeddingDim], generator);
         if (PaddingIdx is int p) weight.AsSpan().Slice(p * EmbeddingDim, EmbeddingDim).Clear();

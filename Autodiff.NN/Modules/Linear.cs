@@ -2,7 +2,8 @@ namespace Autodiff.NN;
 
 /// <summary>The notes' Affine layer: <c>y = x Wᵀ + b</c>. Same as <c>torch.nn.Linear</c>.</summary>
 /// <remarks>Weight and bias start uniform in <c>[-1/√inFeatures, 1/√inFeatures]</c>, the bounds PyTorch's
-/// Kaiming-uniform initialisation (a = √5) gives, drawn from the generator passed in (seed 0 if none).</remarks>
+/// Kaiming-uniform initialisation (a = √5) gives, drawn from the generator passed in, or from <see cref="Generator.Default"/> if none, so two
+/// layers start different (seed it with <see cref="Generator.ManualSeed"/> for a reproducible model).</remarks>
 /// <example><code>
 /// var layer = new Linear(784, 100, generator: new Generator(42));
 /// var y = layer.Forward(x);   // x [N, 784] -> y [N, 100]
@@ -18,7 +19,7 @@ public sealed class Linear : Module
         (InFeatures, OutFeatures) = (inFeatures, outFeatures);
         RegisterParameter("weight", Tensor.Zeros(outFeatures, inFeatures));
         RegisterParameter("bias", bias ? Tensor.Zeros(outFeatures) : null);
-        ResetParameters(generator ?? new Generator(0));
+        ResetParameters(generator);
     }
 
     /// <summary>The number of input features.</summary>
@@ -43,8 +44,9 @@ public sealed class Linear : Module
         set => SetParameter("bias", value, new Shape(OutFeatures));
     }
 
-    /// <summary>Redraws weight and bias uniformly in <c>[-1/√inFeatures, 1/√inFeatures]</c>.</summary>
-    public void ResetParameters(Generator generator)
+    /// <summary>Redraws weight and bias uniformly in <c>[-1/√inFeatures, 1/√inFeatures]</c>, from
+    /// <paramref name="generator"/> or, when it is null, from <see cref="Generator.Default"/>.</summary>
+    public void ResetParameters(Generator? generator = null)
     {
         double bound = 1.0 / Math.Sqrt(InFeatures);
         Weight = Tensor.Uniform([OutFeatures, InFeatures], -bound, bound, generator);
