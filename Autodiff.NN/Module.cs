@@ -163,8 +163,18 @@ public abstract partial class Module
 
     /// <summary>Every parameter of this module and its submodules, in registration order, with dotted names as
     /// PyTorch's <c>named_parameters()</c>.</summary>
+    /// <remarks>A tensor registered under two names (tied weights, e.g. <c>decoder.Weight = embedding.Weight</c>) is
+    /// listed once, under its first name, as PyTorch's <c>remove_duplicate=True</c>; <see cref="StateDict"/> keeps both names.</remarks>
     public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(string prefix = "") =>
-        NamedState(prefix).Where(s => s.Kind == Kind.Parameter).Select(s => (s.Name, s.Value));
+        DistinctParameters(NamedState(prefix)).Select(s => (s.Name, s.Value));
+
+    /// <summary>The parameter entries, each tensor once (its first name), so tied weights are trained and counted once.</summary>
+    private static IEnumerable<StateItem> DistinctParameters(IEnumerable<StateItem> items)
+    {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var item in items)
+            if (item.Kind == Kind.Parameter && seen.Add(item.Value)) yield return item;
+    }
 
     /// <summary>Every buffer of this module and its submodules, with dotted names. Same as <c>named_buffers()</c>.</summary>
     public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers(string prefix = "") =>
@@ -181,7 +191,7 @@ public abstract partial class Module
         public long Version { get; } = version;
         public StateItem[] Items { get; } = items;
         public ReadOnlyCollection<Tensor> Parameters { get; } =
-            Array.AsReadOnly(items.Where(s => s.Kind == Kind.Parameter).Select(s => s.Value).ToArray());
+            Array.AsReadOnly(DistinctParameters(items).Select(s => s.Value).ToArray());
     }
 
     /// <summary>Parameters and buffers in PyTorch's <c>state_dict</c> order: each module's parameters, then its buffers,
@@ -237,7 +247,7 @@ public abstract partial class Module
             foreach (var c in state.Children) yield return c;
     }
 
-    /// <summary>Every parameter, recursively, in registration order. Same as <c>parameters()</c>.</summary>
+    /// <summary>Every parameter, recursively, in registration order, each tensor once. Same as <c>parameters()</c>.</summary>
     /// <remarks>A snapshot: reassigning a field or registering later is seen by the next call.</remarks>
     public IEnumerable<Tensor> Parameters() => CurrentState().Parameters;
 

@@ -404,4 +404,31 @@ public class ModuleRegistrationTests
         Assert.That(text, Does.Not.Contain("All 2 parameters received a non-zero gradient"));
         Assert.That(text, Does.Contain("1 tensor that requires grad and feeds the loss is not among the model's 2 parameters").And.Contain("[2]: NotAParameter").And.Contain("ParameterList"));
     }
+
+    private sealed class TiedLanguageModel : Module
+    {
+        public Embedding Embed = new(10, 4);
+        public Linear Head = new(4, 10, bias: false);
+
+        public TiedLanguageModel() => Head.Weight = Embed.Weight;      // weight tying, as GPT-2 does
+
+        public override Tensor Forward(Tensor input) => Head.Forward(input);
+    }
+
+    [Test]
+    public void TiedWeights_AreOneParameter_ButKeepBothStateDictNames()
+    {
+        var model = new TiedLanguageModel();
+        Assert.That(model.NamedParameters().Select(p => p.Name), Is.EqualTo(new[] { "Embed.weight" }), "as named_parameters()");
+        Assert.That(model.Parameters().Count(), Is.EqualTo(1));
+        Assert.That(model.ParameterCount(), Is.EqualTo(40));
+        Assert.That(model.StateDict().Keys, Is.EquivalentTo(new[] { "Embed.weight", "Head.weight" }), "as state_dict()");
+
+        var optimizer = new SGD(model.Parameters(), lr: 0.1);              // would refuse a tensor listed twice
+        var before = model.Embed.Weight.ToArray();
+        model.Forward(Tensor.Ones(2, 4)).Sum().Backward();
+        optimizer.Step();
+        Assert.That(model.Head.Weight, Is.SameAs(model.Embed.Weight));
+        Assert.That(model.Embed.Weight.ToArray(), Is.Not.EqualTo(before), "trained once through the shared tensor");
+    }
 }
