@@ -63,16 +63,19 @@ public sealed partial class Tensor
     /// enumerated its parameters and buffers, or null; <see cref="Label"/> shows it when <see cref="Name"/> is null.</summary>
     internal string? ParameterName { get; private set; }
 
-    /// <summary>Records <paramref name="name"/> as this tensor's <see cref="ParameterName"/> unless it already has one with
-    /// more dots: the name seen from the outermost module wins (<c>0.weight</c> from a Sequential over <c>weight</c> from
-    /// the Linear's own enumeration); between equally deep names the latest wins. A reference store, no formatting.</summary>
-    internal void NameAsParameter(string name)
+    /// <summary>Records <paramref name="name"/>, given by the module tree <paramref name="root"/>, as this tensor's
+    /// <see cref="ParameterName"/> unless another tree at least as large (<paramref name="treeSize"/>, its count of
+    /// parameters and buffers) named it: the name seen from the whole model wins (<c>0.weight</c> from a Sequential over
+    /// <c>weight</c> from the Linear's own enumeration, and over <c>0.weight</c> from a slice <c>model[2..]</c>), whichever
+    /// was read first; the same root renames freely (a ModuleList renumbered). A reference store, no formatting.</summary>
+    internal void NameAsParameter(string name, object root, int treeSize)
     {
-        var old = ParameterName;
-        if (old is null || (!ReferenceEquals(old, name) && Dots(name) >= Dots(old))) ParameterName = name;
-
-        static int Dots(string s) => s.AsSpan().Count('.');
+        if (ParameterName is not null && !ReferenceEquals(root, _parameterNameRoot) && treeSize <= _parameterNameTreeSize) return;
+        (ParameterName, _parameterNameRoot, _parameterNameTreeSize) = (name, root, treeSize);
     }
+
+    private object? _parameterNameRoot;     // the module whose state dict gave ParameterName
+    private int _parameterNameTreeSize;
 
     /// <summary>The tape entry of the op that produced this tensor, or null for a leaf.</summary>
     public TapeEntry? Creator { get; internal set; }
@@ -92,8 +95,14 @@ public sealed partial class Tensor
             if (!value && Creator is not null)
                 Check.FailState("RequiresGrad", $"{Label} is the result of {Creator.Op}, not a leaf; use Detach() to cut it from the tape.");
             _requiresGrad = value;
+            RequiresGradSet = true;
         }
     }
+
+    /// <summary>True once <see cref="RequiresGrad"/> was set, to true or false: a leaf someone declared trainable or frozen,
+    /// as a PyTorch <c>nn.Parameter</c> is (modules register such a tensor held in a field, and keep a frozen one frozen),
+    /// unlike a plain tensor nobody marked.</summary>
+    internal bool RequiresGradSet { get; private set; }
 
     /// <summary>The accumulated gradient <c>∂loss/∂this</c>, the same shape and dtype as this tensor, or null before any
     /// <see cref="Backward()"/> reached it. Gradients add up across backward passes until set to null (PyTorch semantics).</summary>

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Autodiff.NN;
 
@@ -13,31 +14,39 @@ namespace Autodiff.NN;
 //     each class in declaration order (MetadataToken); auto-property backing fields and captured primary-constructor
 //     parameters count as fields named after the property or parameter; fields of Module itself and fields marked
 //     [NotRegistered] are skipped; only fields whose type could hold a Module or Tensor are kept (Module types, Tensor,
-//     object, and collections of those);
-//   - a field holding a Module becomes a submodule, and a field holding a leaf Tensor that requires grad becomes a
+//     object, interfaces a Module may implement, and collections and tuples of those);
+//   - a field holding a Module becomes a submodule, and a field holding a leaf Tensor that requires grad, or whose
+//     RequiresGrad was set at all (a frozen parameter, PyTorch's nn.Parameter(t, requires_grad=False)), becomes a
 //     parameter, named after the field with one leading underscore dropped (_fc1 -> fc1, property Hidden -> Hidden);
+//     a plain tensor nobody marked (a mask, a table) stays a plain field, as PyTorch's plain tensor attributes;
+//   - a field found at its module's first read holding a non-leaf tensor that requires grad fails naming the field: it
+//     is almost surely `Tensor.Randn(3, 2).RequireGrad() * 0.1f`, a parameter that could never be trained;
 //   - a field whose object is already registered is not registered again: an object registered explicitly on this
 //     module (Sequential's own array of its modules, a module caching its parameter) is left under its explicit name,
 //     and an object found anywhere inside this module's other registrations (a typed shortcut `_last = body[2]`) is left
 //     where it is. PyTorch's setattr would register the shortcut a second time (state dict keys `last.weight` and
 //     `body.2.weight`); C# code keeps such typed references often, and a second name would break weight exchange;
-//   - a reassigned field replaces its registration, as PyTorch's __setattr__ does; a field that held an explicitly
+//   - a reassigned field replaces its registration, as PyTorch's __setattr__ does: a parameter field given a new leaf
+//     tensor keeps it as the parameter (made to require grad unless its RequiresGrad was set), given anything else (a
+//     computed tensor) fails, as PyTorch's TypeError, and given null drops it; a field that held an explicitly
 //     registered object writes its new value through to that explicit name (`_fc = RegisterModule("fc", ...)`, later
 //     `_fc = new Linear(...)`, replaces "fc");
-//   - a field holding a collection (List<Linear>, Module[], Dictionary<string, Module>, List<Tensor>) whose modules or
-//     requires-grad leaf tensors are not all registered fails loudly naming the field and the fix (ModuleList,
-//     ModuleDict, ParameterList). PyTorch silently ignores such a list; we do not;
+//   - a field holding a collection or tuple (List<Linear>, Module[], Dictionary<string, Module>, List<Tensor>,
+//     (Linear, Linear)) whose modules or requires-grad leaf tensors are not all registered fails loudly naming the field
+//     and the fix (ModuleList, ModuleDict, ParameterList). PyTorch silently ignores such a list; we do not. A change of
+//     its elements (by reference, one level deep) is seen at the next read;
 //   - a field that leads back to the module holding it is a cycle, reported naming the field ([NotRegistered] for a
 //     back-reference to a parent).
-// Tensor fields that do not require grad stay unregistered, as PyTorch's plain tensor attributes: use RegisterBuffer
-// for state that must be saved. A Tensor field registered as a parameter stays one when it is later frozen
-// (RequiresGrad = false), as a PyTorch Parameter does. Order: each module's explicit registrations (call order) come
-// before its field registrations (declaration order).
+// Use RegisterBuffer for unmarked tensors that must be saved. A module or tensor reached only through an object that
+// is none of the above (a holder class, a closure) is not seen; Backward(diagnose: model) names such a tensor when it
+// feeds the loss. Order: each module's explicit registrations (call order) come before its field registrations
+// (declaration order).
 //
-// Cost. A sync reads each candidate field (FieldInfo.GetValue: no allocation for reference fields) and compares it with
-// the value seen last time; it rebinds only when a field, a collection's Count, or any module's registrations changed
-// (a process-wide structure counter, incremented atomically). The flattened state behind Parameters() is cached per
-// root on that counter, so a training step's ZeroGrad allocates nothing here. Rebinding (construction, reassignment)
+// Cost. A sync reads each candidate field (FieldInfo.GetValue: no allocation for reference fields; a list or array is
+// read by index) and compares it with what it saw last time; it rebinds only when a field, a collection's elements, or
+// the registrations of a module somebody has read changed (a process-wide structure counter, incremented atomically;
+// modules still being built, such as a slice made in Forward, do not touch it). The flattened state behind
+// Parameters() is cached per root on that counter, so a training step's ZeroGrad allocates nothing here. Rebinding
 // walks the module's subtree. Snapshots are immutable and replaced whole, so concurrent reads see old or new state.
 //
 // Why reflection. TorchSharp asks for an explicit RegisterComponents() call at the end of each constructor (also
@@ -65,6 +74,17 @@ public abstract partial class Module
     private FieldState? _fieldState;
 
     private static void StructureChanged() => Interlocked.Increment(ref s_structureVersion);
+
+    /// <summary>Set on the first sync: from then on this module may be part of a tree whose state is cached.</summary>
+    private bool _observed;
+
+    /// <summary>Invalidates cached trees after this module's registrations changed. A module nobody has read yet (being
+    /// built: a constructor's registrations, a slice made in Forward) cannot be in a cached tree, so it does not count:
+    /// building modules elsewhere never makes a training model rebuild its state.</summary>
+    private void OnStructureChanged()
+    {
+        if (_observed) StructureChanged();
+    }
 
     /// <summary>A field that may hold a module or tensor: how it is read, the name it registers under, and the name
     /// messages show (the property's for a backing field).</summary>
@@ -96,13 +116,48 @@ public abstract partial class Module
     }
 
     /// <summary>What, besides the reference, makes a field's registration change: a tensor's requires-grad/leaf state,
-    /// a collection's count.</summary>
-    private static int Signature(object? value) => value switch
+    /// a collection's or tuple's elements (by reference; a list or array is read by index, without allocating).
+    /// Collections nested in collections are seen only through their own references.</summary>
+    private static int Signature(object? value)
     {
-        Tensor t => (t.RequiresGrad ? 1 : 0) | (t.IsLeaf ? 2 : 0),
-        ICollection c => c.Count,
-        _ => 0,
-    };
+        switch (value)
+        {
+            case null or Module or string:
+                return 0;
+            case Tensor t:
+                return (t.RequiresGrad ? 1 : 0) | (t.IsLeaf ? 2 : 0) | (t.RequiresGradSet ? 4 : 0);
+        }
+        if (!HoldsRegistrable(value.GetType())) return 0;
+        var hash = new HashCode();
+        switch (value)
+        {
+            case IList list:
+                hash.Add(list.Count);
+                for (int i = 0; i < list.Count; i++) hash.Add(Identity(list[i]));
+                break;
+            case ITuple tuple:
+                for (int i = 0; i < tuple.Length; i++) hash.Add(Identity(tuple[i]));
+                break;
+            case IDictionary dictionary:
+                hash.Add(dictionary.Count);
+                foreach (var item in dictionary.Values) hash.Add(Identity(item));
+                break;
+            case IEnumerable items:
+                foreach (var item in items) hash.Add(Identity(item));
+                break;
+        }
+        return hash.ToHashCode();
+
+        // An element by reference; a boxed struct element (a pair, a tuple) by its contents, since each read boxes anew.
+        static int Identity(object? item) => item is null ? 0 : item.GetType().IsValueType ? item.GetHashCode() : RuntimeHelpers.GetHashCode(item);
+    }
+
+    private static readonly ConcurrentDictionary<Type, bool> s_holdsRegistrable = new();
+
+    /// <summary><see cref="MayHoldRegistrable"/> for a collection or tuple's run-time type, cached.</summary>
+    private static bool HoldsRegistrable(Type type) =>
+        s_holdsRegistrable.TryGetValue(type, out bool holds) ? holds : s_holdsRegistrable.GetOrAdd(type, t =>
+            (typeof(IEnumerable).IsAssignableFrom(t) || typeof(ITuple).IsAssignableFrom(t)) && MayHoldRegistrable(t));
 
     /// <summary>Syncs the fields of this module and of every module under it.</summary>
     private void SyncTree(int depth = 0)
@@ -118,6 +173,7 @@ public abstract partial class Module
     /// <summary>Brings this module's field registrations up to date; allocation-free when nothing changed.</summary>
     private void SyncFields()
     {
+        _observed = true;
         var slots = _slots ??= SlotsOf(GetType());
         if (slots.Length == 0) return;
         var state = _fieldState;
@@ -170,16 +226,32 @@ public abstract partial class Module
                 (roles[i], bound[i], wrote) = (FieldRole.Bound, previous, true);
                 continue;
             }
+            bool wasParameter = old is not null && old.Roles[i] == FieldRole.Parameter;
             switch (value)
             {
+                case not null when wasParameter && !sameAsBefore && value is not Tensor { IsLeaf: true }:
+                    // PyTorch refuses this too (TypeError: cannot assign ... as parameter): the parameter would silently vanish.
+                    Check.FailState(GetType().Name, $"field '{slots[i].DisplayName}' held a parameter and now holds " +
+                        $"{DescribeValue(value)}{(value is Tensor { Creator: { } c } ? $", the result of {c.Op}" : "")}, which cannot be a " +
+                        "parameter: assign a leaf tensor (x.Detach() for computed values), or null to remove it.");
+                    break;
                 case Module m:
                     if (ReferenceEquals(m, this)) FailCycle($"field '{slots[i].DisplayName}'", m);
                     modules.Add((i, m));
                     break;
-                case Tensor t when (t.IsLeaf && t.RequiresGrad) || (sameAsBefore && old!.Roles[i] == FieldRole.Parameter):
+                case Tensor { IsLeaf: true } t when t.RequiresGrad || t.RequiresGradSet || wasParameter:
+                    // Declared trainable or frozen (RequiresGrad was set), or a new tensor replacing a parameter.
+                    if (!t.RequiresGradSet) signatures[i] = Signature(t.RequireGrad());
                     tensors.Add((i, t));
                     break;
-                case IEnumerable when value is not string && MayHoldRegistrable(value.GetType()):
+                case Tensor { Creator: { } creator } t when old is null && t.RequiresGrad:
+                    // Found at the first read, before training: almost surely `Tensor.Randn(3, 2).RequireGrad() * 0.1f`.
+                    Check.FailState(GetType().Name, $"field '{slots[i].DisplayName}' holds {t.Label}, the result of {creator.Op}, " +
+                        "which requires grad but is not a leaf, so it cannot be a parameter and would never be trained. Make it a " +
+                        "leaf: (Tensor.Randn(...) * 0.1f).RequireGrad() computes first, then marks; mark the field [NotRegistered] " +
+                        "if it caches an activation.");
+                    break;
+                case IEnumerable or ITuple when value is not string && HoldsRegistrable(value.GetType()):
                     collections.Add(i);
                     break;
             }
@@ -208,9 +280,9 @@ public abstract partial class Module
         }
         foreach (int slot in collections) CheckCollection(slots[slot], values[slot]!, covered, children, parameters);
 
-        bool changed = wrote || (old is null
-            ? children.Count + parameters.Count > 0
-            : !SameRegistrations(old.Children, children) || !SameRegistrations(old.Parameters, parameters));
+        // A first sync changes no cached tree: whoever syncs this module reads the structure version afterwards.
+        bool changed = wrote || (old is not null &&
+            (!SameRegistrations(old.Children, children) || !SameRegistrations(old.Parameters, parameters)));
         _fieldState = new FieldState(version, values, signatures, roles, bound, [.. parameters], [.. children]);
         if (changed) StructureChanged();
     }
@@ -249,7 +321,7 @@ public abstract partial class Module
             _children[index] = (name, (Module?)value);
         }
         else if (_parameters.ContainsKey(name) && value is null or Tensor { IsLeaf: true })
-            _parameters[name] = ((Tensor?)value)?.RequireGrad();
+            _parameters[name] = AsParameter(name, (Tensor?)value);
         else if (_buffers.ContainsKey(name) && value is null or Tensor)
             _buffers[name] = (Tensor?)value;
         else
@@ -337,24 +409,29 @@ public abstract partial class Module
                         $"({t.Label}) requires grad but is not registered, so it would not be trained or saved. Hold the tensors in " +
                         "a ParameterList or register each with RegisterParameter; mark the field [NotRegistered] if they are registered elsewhere.");
                     break;
-                case IEnumerable inner when depth < 4 && item is not string and not Module && MayHoldRegistrable(item.GetType()):
-                    VisitAll(inner, where + " ", depth + 1);
+                case IEnumerable or ITuple when depth < 4 && item is not string and not Module && HoldsRegistrable(item.GetType()):
+                    VisitAll(item, where + " ", depth + 1);
                     break;
             }
         }
 
-        void VisitAll(IEnumerable items, string prefix, int depth)
+        void VisitAll(object items, string prefix, int depth)
         {
+            if (items is ITuple tuple)
+            {
+                for (int i = 0; i < tuple.Length; i++) Visit(tuple[i], $"{prefix}item {i + 1}", depth);
+                return;
+            }
             if (items is IDictionary dictionary)
             {
                 foreach (DictionaryEntry entry in dictionary) Visit(entry.Value, $"{prefix}entry '{entry.Key}'", depth);
                 return;
             }
             int index = 0;
-            foreach (var item in items) Visit(item, $"{prefix}element {index++}", depth);
+            foreach (var item in (IEnumerable)items) Visit(item, $"{prefix}element {index++}", depth);
         }
 
-        VisitAll((IEnumerable)collection, "", 0);
+        VisitAll(collection, "", 0);
     }
 
     private static string DescribeValue(object? value) => value switch
@@ -402,8 +479,9 @@ public abstract partial class Module
             foreach (var field in fields.OrderBy(f => f.MetadataToken))
             {
                 var fieldType = field.FieldType;
+                // An interface-typed field may hold a Module that implements it; a tuple may hold several.
                 bool candidate = fieldType == typeof(object) || fieldType == typeof(Tensor) || typeof(Module).IsAssignableFrom(fieldType) ||
-                    (typeof(IEnumerable).IsAssignableFrom(fieldType) && MayHoldRegistrable(fieldType));
+                    fieldType.IsInterface || ((typeof(IEnumerable).IsAssignableFrom(fieldType) || typeof(ITuple).IsAssignableFrom(fieldType)) && MayHoldRegistrable(fieldType));
                 if (!candidate || field.IsDefined(typeof(NotRegisteredAttribute), inherit: false)) continue;
                 string display = SourceName(field.Name);
                 string name = display.StartsWith('_') && display.Length > 1 ? display[1..] : display;

@@ -11,7 +11,8 @@ namespace Autodiff.NN;
 /// (<c>0.weight</c>, <c>fc1.bias</c>, <c>bn.running_mean</c>):</para>
 /// <list type="bullet">
 /// <item><b>Fields</b>, as PyTorch's <c>self.fc = nn.Linear(...)</c>: a field holding a <see cref="Module"/>, or a leaf
-/// <see cref="Tensor"/> that requires grad, is registered under the field's name the first time the model is read
+/// <see cref="Tensor"/> whose <see cref="Tensor.RequiresGrad"/> was set (true, or false for a frozen parameter), is
+/// registered under the field's name the first time the model is read
 /// (<see cref="Parameters"/>, <see cref="StateDict"/>, <see cref="Train"/>, ToString, ...), and again when the field is
 /// reassigned. A field holding a plain collection of modules (<c>List&lt;Linear&gt;</c>) fails loudly: use
 /// <see cref="ModuleList"/>. Rules and the opt-out <see cref="NotRegisteredAttribute"/>: Module.Fields.cs.</item>
@@ -63,14 +64,17 @@ public abstract partial class Module
     /// <summary>Sets evaluation mode (<c>Train(false)</c>) and returns this module.</summary>
     public Module Eval() => Train(false);
 
-    /// <summary>Adds a parameter under <paramref name="name"/>; it is made to require grad. Null reserves the name (e.g. no bias).</summary>
-    /// <exception cref="ArgumentException">The name is empty, contains a dot, or is already taken.</exception>
+    /// <summary>Adds a parameter under <paramref name="name"/>; it is made to require grad unless its
+    /// <see cref="Tensor.RequiresGrad"/> was set already (a frozen tensor stays frozen). Null reserves the name (e.g. no bias).</summary>
+    /// <exception cref="ArgumentException">The name is empty, contains a dot, or is already taken; or the tensor is not a
+    /// leaf (the result of a recorded op).</exception>
     protected void RegisterParameter(string name, Tensor? parameter)
     {
         CheckNewName(name);
+        var value = AsParameter(name, parameter);
         _parameterNames.Add(name);
-        _parameters[name] = parameter?.RequireGrad();
-        StructureChanged();
+        _parameters[name] = value;
+        OnStructureChanged();
     }
 
     /// <summary>Adds a buffer under <paramref name="name"/>: state that is saved and loaded with the parameters but is not
@@ -82,7 +86,7 @@ public abstract partial class Module
         CheckNewName(name);
         _bufferNames.Add(name);
         _buffers[name] = buffer;
-        StructureChanged();
+        OnStructureChanged();
     }
 
     /// <summary>The buffer registered under <paramref name="name"/> (null when reserved as absent).</summary>
@@ -98,12 +102,12 @@ public abstract partial class Module
         CheckNewName(name);
         CheckNoCycle(name, module);
         _children.Add((name, module));
-        StructureChanged();
+        OnStructureChanged();
         return module;
     }
 
-    /// <summary>Replaces every submodule by <paramref name="modules"/>, in order: how <see cref="ModuleList"/>,
-    /// <see cref="ModuleDict"/> and <see cref="Sequential"/> renumber or rename after an insertion or removal.</summary>
+    /// <summary>Replaces every submodule by <paramref name="modules"/>, in order: how <see cref="ModuleList"/> and
+    /// <see cref="ModuleDict"/> renumber or rename after an insertion or removal.</summary>
     private protected void ReplaceModules(IEnumerable<(string Name, Module Module)> modules)
     {
         var list = modules.ToList();
@@ -116,7 +120,7 @@ public abstract partial class Module
         }
         _children.Clear();
         _children.AddRange(list.Select(m => (m.Name, (Module?)m.Module)));
-        StructureChanged();
+        OnStructureChanged();
     }
 
     /// <summary>Replaces every parameter by <paramref name="parameters"/>, in order (see <see cref="ParameterList"/>).</summary>
@@ -126,7 +130,17 @@ public abstract partial class Module
         _parameterNames.Clear();
         _parameters.Clear();
         foreach (var (name, p) in list) RegisterParameter(name, p);
-        StructureChanged();
+        OnStructureChanged();
+    }
+
+    /// <summary>A tensor as a parameter: a leaf, requiring grad unless someone already set its RequiresGrad.</summary>
+    private Tensor? AsParameter(string name, Tensor? value)
+    {
+        if (value is { Creator: { } creator })
+            Check.Fail($"{GetType().Name}.{name}", $"a parameter must be a leaf tensor, but {value.Label} is the result of {creator.Op}, " +
+                "so training would update nothing. To tie weights assign the same tensor (b.Weight = a.Weight); to start from " +
+                "computed values use x.Detach() (a copy: x.Detach().To(x.DType)).", nameof(value));
+        return value is null || value.RequiresGradSet ? value : value.RequireGrad();
     }
 
     private void CheckNewName(string name)
@@ -143,15 +157,17 @@ public abstract partial class Module
     /// <summary>The parameter registered under <paramref name="name"/> (null when reserved as absent).</summary>
     protected Tensor? GetParameter(string name) => _parameters[name];
 
-    /// <summary>Replaces a registered parameter after checking its shape; the new tensor is made to require grad.</summary>
-    /// <exception cref="ArgumentException">The new tensor's shape differs from <paramref name="expected"/>.</exception>
+    /// <summary>Replaces a registered parameter after checking its shape; the new tensor is made to require grad unless
+    /// its <see cref="Tensor.RequiresGrad"/> was set already, so tying to a frozen weight keeps it frozen.</summary>
+    /// <exception cref="ArgumentException">The new tensor's shape differs from <paramref name="expected"/>, or it is not a
+    /// leaf (the result of a recorded op, such as <c>other.Weight.Transpose(0, 1)</c>).</exception>
     protected void SetParameter(string name, Tensor? value, Shape expected)
     {
         if (value is not null && value.Shape != expected)
             Check.Fail($"{GetType().Name}.{name}", $"expected shape {expected}, got {value.Shape}.", nameof(value));
         if (!_parameters.ContainsKey(name)) Check.Fail(GetType().Name, $"no parameter named '{name}'.", nameof(name));
-        _parameters[name] = value?.RequireGrad();
-        StructureChanged();
+        _parameters[name] = AsParameter(name, value);
+        OnStructureChanged();
     }
 
     /// <summary>The direct submodules, explicit ones in registration order then those held in fields.</summary>
@@ -209,7 +225,9 @@ public abstract partial class Module
         long version = Volatile.Read(ref s_structureVersion);
         if (_stateCache is { } cache && cache.Version == version) return cache;
         var items = CollectState("");
-        foreach (var item in items) item.Value.NameAsParameter(item.Name);
+        var named = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var item in items)
+            if (named.Add(item.Value)) item.Value.NameAsParameter(item.Name, this, items.Count);   // a tied weight keeps its first name
         return _stateCache = new StateCache(version, [.. items]);
     }
 

@@ -76,4 +76,40 @@ public class ParameterLabelTests
         _ = model.Parameters();
         Assert.That(((BatchNorm1d)model[0]).RunningMean!.Label, Is.EqualTo("0.running_mean[4]"));
     }
+
+    [Test]
+    public void ASlice_DoesNotRenameTheModelsParameters()
+    {
+        var model = new Sequential(new Linear(2, 2), new ReLU(), new Linear(2, 2));
+        _ = model.Parameters();
+        _ = model[2..].Parameters();                                     // would name the last weight "0.weight"
+        Assert.That(((Linear)model[2]).Weight.Label, Is.EqualTo("2.weight[2, 2]"));
+
+        var fresh = new Sequential(new Linear(2, 2), new ReLU(), new Linear(2, 2));
+        _ = fresh[2..].Parameters();                                     // the slice read first
+        _ = fresh.Parameters();
+        Assert.That(((Linear)fresh[2]).Weight.Label, Is.EqualTo("2.weight[2, 2]"), "the whole model wins whichever came first");
+    }
+
+    [Test]
+    public void ATiedWeight_IsLabelledWithItsFirstName()
+    {
+        var embed = new Linear(4, 4);
+        var head = new Linear(4, 4);
+        head.Weight = embed.Weight;
+        var model = new Sequential(embed, head);
+        Assert.That(model.NamedParameters().First().Name, Is.EqualTo("0.weight"));
+        Assert.That(embed.Weight.Label, Is.EqualTo("0.weight[4, 4]"), "as NamedParameters lists it");
+    }
+
+    [Test]
+    public void ARenumberedList_RenamesItsParameters()
+    {
+        var list = new ModuleList(new Linear(2, 2), new Linear(2, 2));
+        var second = (Linear)list[1];
+        _ = list.Parameters();
+        list.RemoveAt(0);
+        _ = list.Parameters();
+        Assert.That(second.Weight.Label, Is.EqualTo("0.weight[2, 2]"));
+    }
 }

@@ -1,0 +1,210 @@
+using Autodiff;
+using Autodiff.NN;
+using Autodiff.Optim;
+
+namespace Autodiff.Tests.NN;
+
+/// <summary>The ways a parameter held in a field could still vanish silently, found by review and a new-user trial:
+/// each now works as in PyTorch or fails naming the field.</summary>
+public class ModuleFieldTrapTests
+{
+    private sealed class WithScale : Module
+    {
+        public Tensor Scale = Tensor.Ones(3).RequireGrad();
+        public Linear Fc = new(3, 3);
+
+        public override Tensor Forward(Tensor input) => Fc.Forward(input * Scale);
+    }
+
+    [Test]
+    public void TensorParameterField_ReassignedToAPlainTensor_StaysAParameter()
+    {
+        // Loading weights by hand: the parameter must not vanish (it did, and diagnose said all was well).
+        var model = new WithScale();
+        _ = model.Parameters();
+        model.Scale = Tensor.FromArray([2f, 3f, 4f]);
+        Assert.That(model.NamedParameters().Select(p => p.Name), Is.EqualTo(new[] { "Scale", "Fc.weight", "Fc.bias" }));
+        Assert.That(model.Scale.RequiresGrad, Is.True);
+        model.Scale = null!;
+        Assert.That(model.NamedParameters().Select(p => p.Name), Is.EqualTo(new[] { "Fc.weight", "Fc.bias" }), "null removes it, as PyTorch's None");
+    }
+
+    [Test]
+    public void TensorParameterField_ReassignedToANonLeaf_FailsNamingTheField()
+    {
+        var model = new WithScale();
+        _ = model.Parameters();
+        model.Scale = model.Scale * 0.5f;
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Parameters())!;
+        Assert.That(ex.Message, Does.StartWith("WithScale:").And.Contain("field 'Scale'").And.Contain("result of Mul").And.Contain("leaf"));
+    }
+
+    private sealed class FrozenInConstructor : Module
+    {
+        public Linear Fc = new(3, 3);
+        public Tensor Positions = Tensor.Randn(3).RequireGrad(false);     // nn.Parameter(t, requires_grad=False)
+
+        public override Tensor Forward(Tensor input) => Fc.Forward(input + Positions);
+    }
+
+    [Test]
+    public void TensorFieldFrozenBeforeTheFirstRead_IsStillAParameter_AndSaved()
+    {
+        var model = new FrozenInConstructor();
+        Assert.That(model.StateDict().Keys, Does.Contain("Positions"));
+        Assert.That(model.Positions.RequiresGrad, Is.False, "stays frozen");
+
+        var other = new WithScale();
+        other.Scale.RequiresGrad = false;                                 // frozen before anything read the model
+        Assert.That(other.StateDict().Keys, Does.Contain("Scale"));
+    }
+
+    [Test]
+    public void PlainTensorField_NeverMarked_IsNotAParameter()
+    {
+        // A constant (a mask, a table) stays a plain field, as PyTorch's plain tensor attribute.
+        Assert.That(new PlainConstant().StateDict().Keys, Is.EqualTo(new[] { "Fc.weight", "Fc.bias" }));
+    }
+
+    private sealed class PlainConstant : Module
+    {
+        public Linear Fc = new(3, 3);
+        private readonly Tensor _mask = Tensor.Ones(3);
+
+        public override Tensor Forward(Tensor input) => Fc.Forward(input * _mask);
+    }
+
+    private sealed class ScaledInit : Module
+    {
+        public Tensor W = Tensor.Randn(3, 2).RequireGrad() * 0.1f;       // the usual spelling of nn.Parameter(randn * 0.1)
+        public Linear Fc = new(2, 2);
+
+        public override Tensor Forward(Tensor input) => Fc.Forward(input.MatMul(W));
+    }
+
+    [Test]
+    public void FieldHoldingANonLeafThatRequiresGrad_FailsAtTheFirstRead_NamingIt()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => new Adam(new ScaledInit().Parameters()))!;
+        Assert.That(ex.Message, Does.StartWith("ScaledInit:").And.Contain("field 'W'").And.Contain("result of Mul").And.Contain("leaf"));
+    }
+
+    private interface IEncoder
+    {
+        Tensor Encode(Tensor x);
+    }
+
+    private sealed class Encoder : Module, IEncoder
+    {
+        public Linear Fc = new(4, 4);
+
+        public Tensor Encode(Tensor x) => Fc.Forward(x);
+
+        public override Tensor Forward(Tensor input) => Encode(input);
+    }
+
+    private sealed class WithInterface(IEncoder encoder) : Module
+    {
+        private readonly IEncoder _encoder = encoder;
+        public Linear Head = new(4, 1);
+
+        public override Tensor Forward(Tensor input) => Head.Forward(_encoder.Encode(input));
+    }
+
+    [Test]
+    public void InterfaceTypedField_HoldingAModule_IsRegistered()
+    {
+        var model = new WithInterface(new Encoder());
+        Assert.That(model.NamedParameters().Select(p => p.Name), Is.EqualTo(new[] { "encoder.Fc.weight", "encoder.Fc.bias", "Head.weight", "Head.bias" }));
+    }
+
+    private sealed class WithTuple : Module
+    {
+        private readonly (Linear A, Linear B) _pair = (new(2, 2), new(2, 2));
+
+        public override Tensor Forward(Tensor input) => _pair.B.Forward(_pair.A.Forward(input));
+    }
+
+    [Test]
+    public void TupleOfModulesField_FailsAtFirstUse_NamingTheFieldAndTheFix()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => new WithTuple().Parameters())!;
+        Assert.That(ex.Message, Does.StartWith("WithTuple:").And.Contain("field '_pair'").And.Contain("item 1").And.Contain("ModuleList"));
+    }
+
+    private sealed class LazyArray : Module
+    {
+        public Tensor?[] Ws = new Tensor?[2];
+        public Linear Fc = new(2, 2);
+
+        public override Tensor Forward(Tensor input)
+        {
+            for (int i = 0; i < Ws.Length; i++) Ws[i] ??= Tensor.Randn(2).RequireGrad();
+            return Fc.Forward(input * Ws[0]! * Ws[1]!);
+        }
+    }
+
+    [Test]
+    public void ArrayFilledAfterFirstUse_WithoutChangingItsLength_FailsAtTheNextUse()
+    {
+        var model = new LazyArray();
+        Assert.That(model.Parameters().Count(), Is.EqualTo(2));
+        model.Forward(Tensor.Ones(1, 2));
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Parameters())!;
+        Assert.That(ex.Message, Does.Contain("field 'Ws'").And.Contain("element 0").And.Contain("ParameterList"));
+    }
+
+    private sealed class ListOfRegistered : Module
+    {
+        public Linear A = new(2, 2);
+        public Linear B = new(2, 2);
+        [NotRegistered] public Linear Spare = new(2, 2);
+        public List<Linear> Order;
+
+        public ListOfRegistered() => Order = [A, B];
+
+        public override Tensor Forward(Tensor input) => Order.Aggregate(input, (x, m) => m.Forward(x));
+    }
+
+    [Test]
+    public void ListElementReplaced_WithoutChangingItsCount_IsSeenAtTheNextUse()
+    {
+        var model = new ListOfRegistered();
+        Assert.That(model.Parameters().Count(), Is.EqualTo(4), "a list of registered modules is fine");
+        model.Order[1] = model.Spare;                                     // an unregistered module, same count
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Parameters())!;
+        Assert.That(ex.Message, Does.Contain("field 'Order'").And.Contain("element 1").And.Contain("ModuleList"));
+    }
+
+    [Test]
+    public void BuildingModulesElsewhere_DoesNotInvalidateAModelsCachedParameters()
+    {
+        // A slice made in Forward, or another thread building a model, used to make every model rebuild its state.
+        var model = new Sequential(new Linear(3, 3), new ReLU(), new Linear(3, 1));
+        var parameters = model.Parameters();
+        _ = new Sequential(new Linear(2, 2), new ModuleList(new Linear(2, 2)));
+        _ = model[..2];
+        Assert.That(model.Parameters(), Is.SameAs(parameters));
+    }
+
+    [Test]
+    public void TyingToANonLeaf_Fails_NamingTheParameterAndTheOp()
+    {
+        var encoder = new Linear(4, 3);
+        var decoder = new Linear(3, 4);
+        var ex = Assert.Throws<ArgumentException>(() => decoder.Weight = encoder.Weight.Transpose(0, 1))!;
+        Assert.That(ex.Message, Does.StartWith("Linear.weight:").And.Contain("leaf").And.Contain("Transpose").And.Contain("b.Weight = a.Weight"));
+    }
+
+    [Test]
+    public void TyingToAFrozenWeight_KeepsItFrozen()
+    {
+        var a = new Linear(3, 3);
+        var b = new Linear(3, 3);
+        a.Weight.RequiresGrad = false;
+        b.Weight = a.Weight;
+        Assert.That(a.Weight.RequiresGrad, Is.False, "as PyTorch's b.weight = a.weight");
+        b.Weight = Tensor.Zeros(3, 3);
+        Assert.That(b.Weight.RequiresGrad, Is.True, "a new plain tensor becomes a trainable parameter");
+    }
+}
