@@ -56,6 +56,18 @@ public sealed class Shape : IReadOnlyList<int>, IEquatable<Shape>
         }
     }
 
+    /// <summary>The size of dimension <paramref name="index"/> counted as C# indices count (<c>shape[^1]</c> is the last).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is outside the dimensions.</exception>
+    public int this[Index index]
+    {
+        get
+        {
+            int i = index.GetOffset(_dims.Length);
+            if ((uint)i >= (uint)_dims.Length) Check.FailRange("Shape", $"dim {index} is out of range for shape {this} (rank {Rank}).", nameof(index));
+            return _dims[i];
+        }
+    }
+
     int IReadOnlyCollection<int>.Count => _dims.Length;
 
     /// <summary>A copy of the dimensions.</summary>

@@ -4,30 +4,13 @@ using static Autodiff.Tests.TestHelpers;
 namespace Autodiff.Tests.Core;
 
 using Ops = global::Autodiff.Ops;
+using SiLU = Autodiff.Tests.Examples.SiLU;   // README's own, from ReadmeTourTests
 
 /// <summary>Custom autograd functions (<see cref="Function"/>): a Backward that returns one gradient per input works with
 /// Backward, Autograd.Grad, createGraph and GradCheck, on leaves and non-leaves, and what it returns is validated.</summary>
 public class FunctionTests
 {
-    // ---- the README example, verbatim ----------------------------------------------------------------------------
-
-    /// <summary>SiLU: <c>y = x·σ(x)</c>, <c>dy/dx = σ(x)·(1 + x·(1 − σ(x)))</c>.</summary>
-    private sealed class SiLU : Function
-    {
-        protected override Tensor Forward(FunctionContext ctx, IReadOnlyList<Tensor> inputs)
-        {
-            var x = inputs[0];
-            ctx.SaveForBackward(x);
-            return x * Ops.Sigmoid(x);                                   // y = x·σ(x)
-        }
-
-        protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
-        {
-            var x = ctx.SavedTensors[0];
-            var s = Ops.Sigmoid(x);
-            return [gradOutput * s * (1 + x * (1 - s))];                 // dx = g·σ(x)·(1 + x·(1 − σ(x)))
-        }
-    }
+    // ---- the README example (the class lives beside ReadmeTourTests) ---------------------------------------------
 
     [Test]
     public void ReadmeExample_SiLU_TrainsAndMatchesTheFormula()

@@ -164,4 +164,13 @@ public class ShapeTests
         Assert.That(ex!.Message, Does.Contain("Shape").And.Contain("[]"));
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = s[3]);
     }
+
+    [Test]
+    public void ShapeIndexer_TakesCSharpIndices()
+    {
+        var shape = new Shape(4, 5, 6);
+        Assert.That((shape[^1], shape[^3], shape[0], shape[-1]), Is.EqualTo((6, 4, 4, 6)));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = shape[^0])!;
+        Assert.That(ex.Message, Does.StartWith("Shape:").And.Contain("^0").And.Contain("[4, 5, 6]"));
+    }
 }

@@ -44,22 +44,6 @@ public class ReadmeTourTests
         return (loss, model);
     }
 
-    private sealed class SiLU : Function
-    {
-        protected override Tensor Forward(FunctionContext ctx, IReadOnlyList<Tensor> inputs)
-        {
-            var x = inputs[0];
-            ctx.SaveForBackward(x);
-            return x * Ops.Sigmoid(x);                                  // y = x·σ(x)
-        }
-
-        protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
-        {
-            var x = ctx.SavedTensors[0];
-            var s = Ops.Sigmoid(x);
-            return [gradOutput * s * (1 + x * (1 - s))];                // dy/dx = σ(x)·(1 + x·(1 − σ(x)))
-        }
-    }
     // -----------------------------------------------------------------------------------------------------------------
 
     [Test]
@@ -93,5 +77,23 @@ public class ReadmeTourTests
         var g = Autograd.Grad([new SiLU().Apply(x).Sum()], [x])[0]!;
         Assert.That(g.ToDoubleArray(), Is.EqualTo(Autograd.Grad([Ops.Mul(x, Ops.Sigmoid(x)).Sum()], [x])[0]!.ToDoubleArray()).Within(1e-15));
         Assert.That(x.Grad, Is.Null, "Autograd.Grad leaves .Grad alone");
+    }
+}
+
+/// <summary>README's custom Function: SiLU, <c>y = x·σ(x)</c>, <c>dy/dx = σ(x)·(1 + x·(1 − σ(x)))</c>; FunctionTests uses it too.</summary>
+internal sealed class SiLU : Function
+{
+    protected override Tensor Forward(FunctionContext ctx, IReadOnlyList<Tensor> inputs)
+    {
+        var x = inputs[0];
+        ctx.SaveForBackward(x);
+        return x * Ops.Sigmoid(x);                                  // y = x·σ(x)
+    }
+
+    protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
+    {
+        var x = ctx.SavedTensors[0];
+        var s = Ops.Sigmoid(x);
+        return [gradOutput * s * (1 + x * (1 - s))];                // dy/dx = σ(x)·(1 + x·(1 − σ(x)))
     }
 }
