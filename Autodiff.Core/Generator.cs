@@ -113,13 +113,34 @@ public sealed class Generator
     }
 
     /// <summary><c>destination[i] = low + (high - low) · u</c>, u uniform in <c>[0, 1)</c>: the same values, in order, as
-    /// calling <see cref="NextDouble"/> once per element, under one lock.</summary>
-    internal void FillUniform<T>(Span<T> destination, double low = 0, double high = 1) where T : IFloatingPoint<T>
+    /// calling <see cref="NextDouble"/> once per element, under one lock. Every value is in <c>[low, high)</c> (see
+    /// <see cref="UniformValue{T}"/>).</summary>
+    internal void FillUniform<T>(Span<T> destination, double low = 0, double high = 1) where T : IFloatingPointIeee754<T>
     {
         lock (_lock)
         {
-            for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(low + (high - low) * Unit());
+            for (int i = 0; i < destination.Length; i++) destination[i] = UniformValue<T>(low, high, Unit());
         }
+    }
+
+    /// <summary>Fills a tensor in place, in its dtype, as <see cref="FillUniform{T}(Span{T}, double, double)"/>. The
+    /// caller marks it modified.</summary>
+    internal void FillUniform(Tensor destination, double low, double high)
+    {
+        if (destination.DType == DType.Float32) FillUniform(destination.F32, low, high);
+        else FillUniform(destination.F64, low, high);
+    }
+
+    /// <summary><c>low + (high - low) · u</c> rounded to <typeparamref name="T"/>, kept below <paramref name="high"/>.</summary>
+    /// <remarks>For u close to 1 the rounding (to float32 from u ≥ 1 − 2⁻²⁵ with [0, 1); to float64 in some ranges too)
+    /// can give exactly <c>high</c>, which <c>[low, high)</c> excludes; that value becomes the largest one below
+    /// <c>high</c>, so every other value is unchanged. When low and high round to the same value there is nothing below,
+    /// and that value is returned, as <c>torch.empty(n).uniform_(a, a)</c> gives <c>a</c>.</remarks>
+    internal static T UniformValue<T>(double low, double high, double u) where T : IFloatingPointIeee754<T>
+    {
+        T value = T.CreateTruncating(low + (high - low) * u);
+        T top = T.CreateTruncating(high);
+        return value >= top && top > T.CreateTruncating(low) ? T.BitDecrement(top) : value;
     }
 
     /// <summary>Standard normal samples: the same values, in order, as calling <see cref="NextNormal"/> once per element,
@@ -130,6 +151,14 @@ public sealed class Generator
         {
             for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(Normal());
         }
+    }
+
+    /// <summary>Fills a tensor in place, in its dtype, as <see cref="FillNormal{T}(Span{T})"/>. The caller marks it
+    /// modified.</summary>
+    internal void FillNormal(Tensor destination)
+    {
+        if (destination.DType == DType.Float32) FillNormal(destination.F32);
+        else FillNormal(destination.F64);
     }
 
     /// <summary><c>destination[i] = value</c> with probability <paramref name="probability"/> (when a uniform draw is below

@@ -168,6 +168,14 @@ public sealed class Tape
                     (output.UnrecordedOp, output.UnrecordedDirectly) = (lostAt, false);
                     break;
                 }
+            // Computed from an unrecorded createGraph gradient, e.g. a gradient penalty: remember which backward gave it.
+            if (output.UnrecordedOp is null && output.ConstantGradientFrom is null && Array.IndexOf(inputs, output) < 0)
+                foreach (var input in inputs)
+                    if (input.ConstantGradientFrom is { } from)
+                    {
+                        output.ConstantGradientFrom = from;
+                        break;
+                    }
             return output;
         }
         tape ??= Current;
@@ -246,7 +254,13 @@ public sealed class Tape
             {
                 var grads = entry.RunDifferentiableBackward(gradient);          // recorded: the backward becomes a graph
                 for (int k = 0; k < grads.Length; k++)
-                    if (grads[k] is { } g && entry.Inputs[k].RequiresGrad) entry.Inputs[k].AccumulateGrad(g);
+                    if (grads[k] is { } g && entry.Inputs[k].RequiresGrad)
+                    {
+                        // Unrecorded: a backward not built from ops, or a constant gradient. Remember where, for the error
+                        // a second differentiation of it would otherwise explain wrongly.
+                        if (!g.RequiresGrad && g.UnrecordedOp is null) g.ConstantGradientFrom ??= entry.Op;
+                        entry.Inputs[k].AccumulateGrad(g);
+                    }
             }
             else entry.RunBackward(gradient);
             if (Autograd.IsAnomalyDetectionEnabled)

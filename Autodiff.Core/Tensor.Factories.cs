@@ -94,8 +94,7 @@ public sealed partial class Tensor
     {
         var t = Compute.Empty(Check.ShapeArg("Randn", shape), dtype);
         generator ??= Generator.Default;
-        if (dtype == DType.Float32) generator.FillNormal(t.F32);
-        else generator.FillNormal(t.F64);
+        generator.FillNormal(t);
         return t;
     }
 
@@ -116,8 +115,7 @@ public sealed partial class Tensor
         if (!(low <= high)) Check.Fail(op, $"low {low} must not exceed high {high}.", nameof(low));
         var t = Compute.Empty(s, dtype);
         generator ??= Generator.Default;
-        if (dtype == DType.Float32) generator.FillUniform(t.F32, low, high);
-        else generator.FillUniform(t.F64, low, high);
+        generator.FillUniform(t, low, high);
         return t;
     }
 

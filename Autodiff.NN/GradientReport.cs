@@ -21,6 +21,9 @@ public enum GradientStatus
     /// model's Parameters() does not train it and StateDict does not save it (e.g. held by a plain object or a
     /// [NotRegistered] field, or created in Forward). Listed in <see cref="GradientReport.NotParameters"/>.</summary>
     NotAParameter,
+    /// <summary>Its <see cref="Tensor.RequiresGrad"/> is false (frozen, e.g. a pretrained layer kept fixed), so it gets no
+    /// gradient by design. Not counted in <see cref="GradientReport.Problems"/>.</summary>
+    Frozen,
 }
 
 /// <summary>One line in a <see cref="GradientReport"/>: a parameter, or a tensor that should perhaps be one.</summary>
@@ -45,16 +48,23 @@ public sealed class GradientReport
     /// feeds the loss but is not a parameter of the model, named by its <see cref="Tensor.Label"/>; oldest first.</summary>
     public IReadOnlyList<ParameterGradient> NotParameters { get; }
 
-    /// <summary>The parameters that did not receive a usable gradient, then the tensors that are not parameters.</summary>
-    public IEnumerable<ParameterGradient> Problems => Parameters.Where(p => p.Status != GradientStatus.Ok).Concat(NotParameters);
+    /// <summary>The trainable parameters that did not receive a usable gradient, then the tensors that are not parameters.</summary>
+    /// <remarks>Frozen parameters (<see cref="GradientStatus.Frozen"/>) are not problems: freezing is deliberate, so they
+    /// are only listed, on a line of their own, by <see cref="ToString"/>. Find them in <see cref="Parameters"/>.</remarks>
+    public IEnumerable<ParameterGradient> Problems => Parameters.Where(IsProblem).Concat(NotParameters);
 
-    /// <summary>One line per problem, or a line saying all is well.</summary>
+    private static bool IsProblem(ParameterGradient p) => p.Status is not (GradientStatus.Ok or GradientStatus.Frozen);
+
+    /// <summary>One line per problem, or a line saying all is well; then one line naming the frozen parameters, if any.</summary>
     public override string ToString()
     {
-        var problems = Parameters.Where(p => p.Status != GradientStatus.Ok).ToList();
-        if (problems.Count == 0 && NotParameters.Count == 0) return $"All {Parameters.Count} parameters received a non-zero gradient.";
+        var problems = Parameters.Where(IsProblem).ToList();
+        var frozen = Parameters.Where(p => p.Status == GradientStatus.Frozen).ToList();
+        int trainable = Parameters.Count - frozen.Count;
+        string counted = frozen.Count == 0 ? $"{Parameters.Count} parameters" : $"{trainable} trainable parameters";
         var sb = new StringBuilder();
-        if (problems.Count > 0) sb.Append($"{problems.Count} of {Parameters.Count} parameters received no usable gradient:\n");
+        if (problems.Count == 0 && NotParameters.Count == 0 && trainable > 0) sb.Append($"All {counted} received a non-zero gradient.\n");
+        if (problems.Count > 0) sb.Append($"{problems.Count} of {counted} received no usable gradient:\n");
         foreach (var p in problems) sb.Append($"  {p.Name} {p.Shape}: {p.Status}: {p.Reason}\n");
         if (NotParameters.Count > 0)
         {
@@ -62,6 +72,14 @@ public sealed class GradientReport
                 $"{NotParameters.Count} tensors that require grad and feed the loss are") + $" not among the model's {Parameters.Count} parameters, so an optimizer " +
                 "over model.Parameters() does not train them and StateDict does not save them:\n");
             foreach (var p in NotParameters) sb.Append($"  {p.Name} {p.Shape}: {p.Status}: {p.Reason}\n");
+        }
+        if (frozen.Count > 0)
+        {
+            const int shown = 10;
+            string names = string.Join(", ", frozen.Take(shown).Select(p => $"{p.Name} {p.Shape}")) +
+                (frozen.Count > shown ? $" and {frozen.Count - shown} more" : "");
+            sb.Append((frozen.Count == 1 ? "1 parameter is" : $"{frozen.Count} parameters are") +
+                $" frozen (RequiresGrad = false), so not trained; set RequiresGrad = true to train: {names}.\n");
         }
         return sb.ToString().TrimEnd();
     }
@@ -71,8 +89,8 @@ public sealed class GradientReport
 public static class Diagnostics
 {
     /// <summary>Runs <c>loss.Backward()</c> and reports, for every parameter of <paramref name="diagnose"/>, whether it
-    /// received a gradient, and if not why: detached, used under NoGrad, read only by a non-differentiable op, or unused;
-    /// and lists every leaf that requires grad and feeds the loss but is not a parameter of the model.</summary>
+    /// received a gradient, and if not why: frozen (RequiresGrad false), detached, used under NoGrad, read only by a
+    /// non-differentiable op, or unused; and lists every leaf that requires grad and feeds the loss but is not a parameter of the model.</summary>
     /// <remarks>Gradients accumulate as in a plain Backward, so call <c>ZeroGrad()</c> first for the report to describe
     /// this pass alone. The graph is walked once before the backward pass to learn which leaves the loss depends on.</remarks>
     /// <example><code>var report = loss.Backward(diagnose: model); Console.WriteLine(report);</code></example>
@@ -105,6 +123,8 @@ public static class Diagnostics
 
     private static (GradientStatus, string) Diagnose(Tensor p, HashSet<Tensor> leaves)
     {
+        if (!p.RequiresGrad)   // first: a frozen weight in the graph has no Grad, and one never recorded looks unused
+            return (GradientStatus.Frozen, "RequiresGrad is false (frozen), so it gets no gradient; set RequiresGrad = true to train it.");
         if (leaves.Contains(p))
         {
             if (p.PeekGrad() is not { } grad || grad.ToDoubleArray().All(v => v == 0))

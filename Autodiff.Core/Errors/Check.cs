@@ -139,7 +139,8 @@ public static class Check
     }
 
     /// <summary>Throws because <paramref name="t"/> does not require grad, saying why when it is known: a NoGrad scope
-    /// computed it (or what it was computed from) from tensors that require grad.</summary>
+    /// computed it (or what it was computed from) from tensors that require grad, or it is (computed from) a gradient a
+    /// <c>createGraph</c> pass produced without recording it.</summary>
     /// <exception cref="ArgumentException">Always.</exception>
     [DoesNotReturn]
     internal static void NotRequiringGrad(string op, Tensor t, string? what = null, string? paramName = null)
@@ -150,6 +151,11 @@ public static class Check
             Fail(op, t.UnrecordedDirectly
                 ? $"{subject} was computed by {by} inside a NoGrad scope, {fix}"
                 : $"{subject} does not require grad: it was computed from a result of {by} inside a NoGrad scope, {fix}", paramName);
+        if (t.ConstantGradientFrom is { } from)
+            Fail(op, $"{subject} does not require grad: it is, or is computed from, a gradient computed with createGraph that depends " +
+                $"on no recorded op (the backward of {from} returned it unrecorded): some op or Function on the path has a Backward " +
+                "that is not differentiable (override Function.OnceDifferentiable to make this fail at the op), or the gradient " +
+                "is constant.", paramName);
         Fail(op, $"{subject} does not require grad and no recorded op produced it; set RequiresGrad on the leaves first.", paramName);
     }
 

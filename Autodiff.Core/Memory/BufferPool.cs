@@ -6,8 +6,9 @@ namespace Autodiff.Memory;
 /// <para><b>What is kept.</b> Only arrays of at least <see cref="MinimumLength"/> elements: small ones are cheaper for
 /// the GC than for a lookup. At most <see cref="MaximumPerLength"/> arrays of one length per thread, and at most
 /// <see cref="MaximumBytes"/> in all threads' pools together; beyond that a returned array is left to the GC.</para>
-/// <para><b>How long.</b> A thread's pool that has not been used for <see cref="IdleMilliseconds"/> is emptied by a
-/// background timer (which runs only while some pool holds arrays), so threads that trained once, or ran a burst of
+/// <para><b>How long.</b> A thread's pool that has not been used for <see cref="IdleMilliseconds"/> (10 s) is emptied by a
+/// background timer that checks every <c>IdleMilliseconds / 2</c> (5 s) and runs only while some pool holds arrays, so an
+/// unused pool is emptied 10 to 15 s after its last use: threads that trained once, or ran a burst of
 /// scoped inference, do not keep their arrays for the life of the thread. <see cref="Trim"/> empties every pool now.</para>
 /// <para><b>Threads.</b> Each thread rents from and returns to its own pool under that pool's lock, which only the
 /// trimmer ever contends for; the byte total is shared (Interlocked).</para>

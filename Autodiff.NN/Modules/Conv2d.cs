@@ -68,11 +68,13 @@ public sealed class Conv2d : Module
 
     /// <summary>Redraws weight and bias uniformly in <c>[-1/√fanIn, 1/√fanIn]</c>, from <paramref name="generator"/> or,
     /// when it is null, from <see cref="Generator.Default"/>.</summary>
+    /// <remarks>In place, as PyTorch's <c>reset_parameters()</c>: the tensors stay the same objects, so an optimizer built
+    /// earlier keeps training them and a frozen weight stays frozen.</remarks>
     public void ResetParameters(Generator? generator = null)
     {
         double bound = 1.0 / Math.Sqrt(InChannels / Groups * KernelSize.H * KernelSize.W);
-        SetParameter("weight", Tensor.Uniform(WeightShape.ToArray(), -bound, bound, generator), WeightShape);
-        if (Bias is not null) SetParameter("bias", Tensor.Uniform([OutChannels], -bound, bound, generator), new Shape(OutChannels));
+        Init.Uniform(Weight, -bound, bound, generator);
+        if (Bias is not null) Init.Uniform(Bias, -bound, bound, generator);
     }
 
     /// <inheritdoc/>

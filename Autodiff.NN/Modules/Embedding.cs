@@ -38,11 +38,16 @@ public sealed class Embedding : Module
 
     /// <summary>Redraws the table from a standard normal, drawn from <paramref name="generator"/> or, when it is null, from
     /// <see cref="Generator.Default"/>, and zeroes the padding row.</summary>
+    /// <remarks>In place, as PyTorch's <c>reset_parameters()</c>: the table stays the same object, so an optimizer built
+    /// earlier keeps training it and a frozen table stays frozen.</remarks>
     public void ResetParameters(Generator? generator = null)
     {
-        var weight = Tensor.Randn([NumEmbeddings, EmbeddingDim], generator);
-        if (PaddingIdx is int p) weight.AsSpan().Slice(p * EmbeddingDim, EmbeddingDim).Clear();
-        SetParameter("weight", weight, new Shape(NumEmbeddings, EmbeddingDim));
+        Init.Normal(Weight, generator);
+        if (PaddingIdx is int p)
+        {
+            if (Weight.DType == DType.Float32) Weight.F32.Slice(p * EmbeddingDim, EmbeddingDim).Clear();
+            else Weight.F64.Slice(p * EmbeddingDim, EmbeddingDim).Clear();
+        }
     }
 
     /// <summary>The rows <paramref name="indices"/>, shaped <c>[..shape, embeddingDim]</c>.</summary>

@@ -46,11 +46,13 @@ public sealed class Linear : Module
 
     /// <summary>Redraws weight and bias uniformly in <c>[-1/√inFeatures, 1/√inFeatures]</c>, from
     /// <paramref name="generator"/> or, when it is null, from <see cref="Generator.Default"/>.</summary>
+    /// <remarks>In place, as PyTorch's <c>reset_parameters()</c>: the tensors stay the same objects, so an optimizer built
+    /// earlier keeps training them and a frozen weight stays frozen.</remarks>
     public void ResetParameters(Generator? generator = null)
     {
         double bound = 1.0 / Math.Sqrt(InFeatures);
-        Weight = Tensor.Uniform([OutFeatures, InFeatures], -bound, bound, generator);
-        if (Bias is not null) Bias = Tensor.Uniform([OutFeatures], -bound, bound, generator);
+        Init.Uniform(Weight, -bound, bound, generator);
+        if (Bias is not null) Init.Uniform(Bias, -bound, bound, generator);
     }
 
     /// <summary>Applies the layer to input of shape [..., inFeatures].</summary>

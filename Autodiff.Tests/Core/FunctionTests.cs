@@ -99,6 +99,23 @@ public class FunctionTests
             [Tensor.FromArray(gradOutput.ToDoubleArray().Select(g => 2 * g).ToArray(), gradOutput.Shape.ToArray())];
     }
 
+    /// <summary>Squares its input with a Backward that writes the gradient through an array, and forgets to say
+    /// OnceDifferentiable: under createGraph its gradient depends on no recorded op.</summary>
+    private sealed class SquareBySpans : Function
+    {
+        protected override Tensor Forward(FunctionContext ctx, IReadOnlyList<Tensor> inputs)
+        {
+            ctx.SaveForBackward(inputs[0]);
+            return inputs[0] * inputs[0];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
+        {
+            var (x, g) = (ctx.SavedTensors[0].ToDoubleArray(), gradOutput.ToDoubleArray());
+            return [Tensor.FromArray(x.Select((v, i) => 2 * v * g[i]).ToArray(), gradOutput.Shape.ToArray())];
+        }
+    }
+
     private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
     private static double SiLUPrime(double x) => Sigmoid(x) * (1 + x * (1 - Sigmoid(x)));
@@ -198,6 +215,29 @@ public class FunctionTests
         GradCheck.Assert(t => new DoubleBySpans().Apply(t[0]), [Leaf(12, 3)], "DoubleBySpans");
         var y = new DoubleBySpans().Apply(x * x).Sum();
         AssertThrows<NotSupportedException>(() => Autograd.Grad([y], [x], createGraph: true), "DoubleBySpans", "createGraph");
+    }
+
+    [Test]
+    public void SecondOrder_ThroughABackwardNotBuiltFromOps_SaysTheGradientDependsOnNoRecordedOp()
+    {
+        // A gradient penalty through a Function whose Backward writes arrays: the gradient requires no grad, and the
+        // error used to say "set RequiresGrad on the leaves first", though x requires grad.
+        var x = Tensor.FromArray([1.0, -3.0]).RequireGrad();
+        var g = Autograd.Grad([new SquareBySpans().Apply(x).Sum()], [x], createGraph: true)[0]!;
+        var penalty = (g * g).Sum();
+        string[] why = ["does not require grad", "gradient computed with createGraph", "SquareBySpans",
+            "not differentiable", "OnceDifferentiable", "or the gradient is constant"];
+        AssertThrows<ArgumentException>(() => Autograd.Grad([penalty], [x]), ["Autograd.Grad", "output 0", .. why]);
+        AssertThrows<ArgumentException>(() => penalty.Backward(), ["Backward", .. why]);
+        var message = Assert.Throws<ArgumentException>(() => penalty.Backward())!.Message;
+        Assert.That(message, Does.Not.Contain("set RequiresGrad on the leaves"));
+
+        // The same through Backward(createGraph: true) and x.Grad.
+        new SquareBySpans().Apply(x).Sum().Backward(createGraph: true);
+        AssertThrows<ArgumentException>(() => x.Grad!.Sum().Backward(), ["Backward", .. why]);
+
+        // A plain leaf that does not require grad keeps the old advice.
+        AssertThrows<ArgumentException>(() => Tensor.FromArray([1.0]).Sum().Backward(), "Backward", "set RequiresGrad on the leaves");
     }
 
     [Test]

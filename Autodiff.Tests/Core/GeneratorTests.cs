@@ -34,6 +34,25 @@ public class GeneratorTests
             Is.EqualTo(Draw(6, () => -2 + 5 * u.NextDouble())));
     }
 
+    [Test]
+    public void UniformValue_NeverReturnsHigh_WhenRoundingWouldReachIt()
+    {
+        double lastBelowOne = 1 - Math.Pow(2, -53);   // the largest u a generator can draw
+        // float32: u ≥ 1 − 2⁻²⁵ rounds to 1; it becomes the largest float below 1, which [0, 1) allows.
+        Assert.That(Generator.UniformValue<float>(0, 1, lastBelowOne), Is.EqualTo(float.BitDecrement(1f)));
+        Assert.That(Generator.UniformValue<float>(0, 1, 1 - Math.Pow(2, -25)), Is.EqualTo(float.BitDecrement(1f)));
+        Assert.That(Generator.UniformValue<float>(-3, 5, lastBelowOne), Is.EqualTo(float.BitDecrement(5f)));
+        // float64 too: 1 + (1 − 2⁻⁵³) rounds to 2.
+        Assert.That(Generator.UniformValue<double>(1, 2, lastBelowOne), Is.EqualTo(double.BitDecrement(2.0)));
+        // Values below high are untouched, so seeded draws keep their values.
+        Assert.That(Generator.UniformValue<float>(0, 1, 1 - Math.Pow(2, -24)), Is.EqualTo(1f - MathF.Pow(2, -24)));
+        Assert.That(Generator.UniformValue<float>(-2, 3, 0.5), Is.EqualTo(0.5f));
+        Assert.That(Generator.UniformValue<double>(0, 1, lastBelowOne), Is.EqualTo(lastBelowOne));
+        // low == high (or both rounding to one float) leaves nothing below high: that value, as torch's uniform_(a, a).
+        Assert.That(Generator.UniformValue<float>(2, 2, lastBelowOne), Is.EqualTo(2f));
+        Assert.That(Generator.UniformValue<float>(1, 1 + 1e-12, lastBelowOne), Is.EqualTo(1f));
+    }
+
     [Test, NonParallelizable]
     public void ManualSeed_ReseedsTheDefaultInPlace_ToWhatANewGeneratorDraws()
     {

@@ -54,4 +54,41 @@ public class DiagnosticsTests
         Assert.That(report.Problems, Is.Empty);
         Assert.That(report.ToString(), Is.EqualTo("All 4 parameters received a non-zero gradient."));
     }
+
+    [Test]
+    public void Report_SaysFrozen_NotUnusedOrZero_ForAParameterWithoutRequiresGrad()
+    {
+        // Freezing the first layer means its MatMul is never recorded (it looked "Unused"); freezing the last layer's
+        // bias leaves it in the graph without a gradient (it looked "ZeroGradient"). Both are deliberate.
+        var model = new Sequential(new Linear(3, 4, generator: new Generator(1)), new Tanh(), new Linear(4, 2, generator: new Generator(2)));
+        foreach (var p in ((Linear)model[0]).Parameters()) p.RequiresGrad = false;
+        ((Linear)model[2]).Bias!.RequiresGrad = false;
+        var loss = Functional.CrossEntropy(model.Forward(Tensor.Randn([5, 3], seed: 3)), [0, 1, 0, 1, 1]);
+        var report = loss.Backward(diagnose: model);
+        var status = report.Parameters.ToDictionary(p => p.Name, p => p.Status);
+        Assert.That(status["0.weight"], Is.EqualTo(GradientStatus.Frozen));
+        Assert.That(status["0.bias"], Is.EqualTo(GradientStatus.Frozen));
+        Assert.That(status["2.bias"], Is.EqualTo(GradientStatus.Frozen));
+        Assert.That(status["2.weight"], Is.EqualTo(GradientStatus.Ok));
+        Assert.That(report.Parameters.First(p => p.Name == "0.weight").Reason,
+            Does.Contain("RequiresGrad is false (frozen)").And.Contain("set RequiresGrad = true"));
+        Assert.That(report.Problems, Is.Empty);   // freezing is deliberate: listed, not counted
+        Assert.That(report.ToString(), Is.EqualTo(
+            "All 1 trainable parameters received a non-zero gradient.\n" +
+            "3 parameters are frozen (RequiresGrad = false), so not trained; set RequiresGrad = true to train: " +
+            "0.weight [4, 3], 0.bias [4], 2.bias [2]."));
+    }
+
+    [Test]
+    public void Report_CountsOnlyTrainableParameters_WhenSomeAreFrozen()
+    {
+        var model = new Probe();
+        model.P("unused").RequiresGrad = false;
+        model.P("dead").RequiresGrad = false;
+        var report = model.Forward(Tensor.FromArray([1.0, 1.0])).Sum().Backward(diagnose: model);
+        Assert.That(report.Problems.Select(p => p.Name), Is.EqualTo(new[] { "detached", "nograd", "argmax" }));
+        Assert.That(report.ToString(), Does.StartWith("3 of 4 trainable parameters received no usable gradient:")
+            .And.EndWith("2 parameters are frozen (RequiresGrad = false), so not trained; set RequiresGrad = true to train: dead [2], unused [2]."));
+    }
 }
+

@@ -1,6 +1,7 @@
 using Autodiff;
 using Autodiff.NN;
 using Autodiff.Optim;
+using static Autodiff.Tests.Optim.SmallClassifier;
 
 namespace Autodiff.Tests.Optim;
 
@@ -24,24 +25,6 @@ public class OptimizerStateTests
         yield return new TestCaseData(new Func<IEnumerable<Tensor>, Optimizer>(p => new AdamW(p, lr: 0.01f))).SetArgDisplayNames("AdamW");
         yield return new TestCaseData(new Func<IEnumerable<Tensor>, Optimizer>(p => new RMSprop(p, lr: 0.01f, momentum: 0.5f, centered: true))).SetArgDisplayNames("RMSprop");
     }
-
-    private static Sequential Net(long seed) =>
-        new(new Linear(5, 4, generator: new Generator(seed)), new Tanh(), new Linear(4, 3, generator: new Generator(seed + 1)));
-
-    private static readonly Tensor X = Tensor.Randn(new[] { 6, 5 }, 11);
-    private static readonly int[] Y = [0, 2, 1, 1, 0, 2];
-
-    private static void Train(Module model, Optimizer optimizer, int steps)
-    {
-        for (int i = 0; i < steps; i++)
-        {
-            optimizer.ZeroGrad();
-            Functional.CrossEntropy(model.Forward(X), Y).Backward();
-            optimizer.Step();
-        }
-    }
-
-    private static float[][] Values(Module model) => model.Parameters().Select(p => p.ToArray()).ToArray();
 
     private static Dictionary<string, double[]> Snapshot(Optimizer optimizer) =>
         optimizer.StateDict().ToDictionary(p => p.Key, p => p.Value.ToDoubleArray());

@@ -1,6 +1,7 @@
 using Autodiff;
 using Autodiff.NN;
 using Autodiff.Optim;
+using static Autodiff.Tests.Optim.SmallClassifier;
 using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Optim;
@@ -23,24 +24,6 @@ public class OptimizerTests
         yield return Case("RMSprop", p => new RMSprop(p, lr: 0.01, alpha: 0.9, eps: 1e-6, weightDecay: 0.01, momentum: 0.5, centered: true),
             p => new RMSprop(p, lr: 0.01f, alpha: 0.9f, eps: 1e-6f, weightDecay: 0.01f, momentum: 0.5f, centered: true));
     }
-
-    private static Sequential Net() =>
-        new(new Linear(5, 4, generator: new Generator(1)), new Tanh(), new Linear(4, 3, generator: new Generator(2)));
-
-    private static readonly Tensor X = Tensor.Randn(new[] { 6, 5 }, 11);
-    private static readonly int[] Y = [0, 2, 1, 1, 0, 2];
-
-    private static void Train(Module model, Optimizer optimizer, int steps)
-    {
-        for (int i = 0; i < steps; i++)
-        {
-            optimizer.ZeroGrad();
-            Functional.CrossEntropy(model.Forward(X), Y).Backward();
-            optimizer.Step();
-        }
-    }
-
-    private static float[][] Values(Module model) => model.Parameters().Select(p => p.ToArray()).ToArray();
 
     [TestCaseSource(nameof(DoubleAndFloatHyperparameters))]
     public void DoubleHyperparameters_GiveFloat32ParametersTheSameBitsAsFloatLiterals(
