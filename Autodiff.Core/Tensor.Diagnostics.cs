@@ -1,11 +1,80 @@
 namespace Autodiff;
 
-// Marks kept on a tensor only so that error messages can say why something went wrong.
+// Names and marks kept on a tensor only so that error messages can say what it is and why something went wrong. Most
+// tensors never get one, so they live in one side object made on the first write: a tensor stays small, and a training
+// step allocates no more than before these messages existed.
 public sealed partial class Tensor
 {
+    private sealed class Notes
+    {
+        public string? ParameterName;
+        public object? ParameterNameRoot;        // the module whose state dict gave ParameterName
+        public int ParameterNameTreeSize;
+        public string? LastUnrecordedUse;
+        public string? UnrecordedOp;
+        public bool UnrecordedDirectly;
+        public string? LastNonDifferentiableUse;
+        public string? ConstantGradientFrom;
+    }
+
+    private Notes? _notes;
+
+    /// <summary>The notes, made on the first write of a non-null value (a null written to no notes changes nothing).</summary>
+    private Notes? NotesFor(bool writing) => writing ? _notes ??= new Notes() : _notes;
+
+    /// <summary>The dotted state-dict name (<c>0.weight</c>, <c>encoder.fc1.bias</c>) a module gave this tensor when it
+    /// enumerated its parameters and buffers, or null; <see cref="Label"/> shows it when <see cref="Name"/> is null.</summary>
+    internal string? ParameterName => _notes?.ParameterName;
+
+    /// <summary>Records <paramref name="name"/>, given by the module tree <paramref name="root"/>, as this tensor's
+    /// <see cref="ParameterName"/> unless another tree at least as large (<paramref name="treeSize"/>, its count of
+    /// parameters and buffers) named it: the name seen from the whole model wins (<c>0.weight</c> from a Sequential over
+    /// <c>weight</c> from the Linear's own enumeration, and over <c>0.weight</c> from a slice <c>model[2..]</c>), whichever
+    /// was read first; the same root renames freely (a ModuleList renumbered). A reference store, no formatting.</summary>
+    internal void NameAsParameter(string name, object root, int treeSize)
+    {
+        var notes = NotesFor(writing: true)!;
+        if (notes.ParameterName is not null && !ReferenceEquals(root, notes.ParameterNameRoot) && treeSize <= notes.ParameterNameTreeSize) return;
+        (notes.ParameterName, notes.ParameterNameRoot, notes.ParameterNameTreeSize) = (name, root, treeSize);
+    }
+
+    /// <summary>For diagnostics: the last op that read this tensor while recording was off (NoGrad), if any.</summary>
+    internal string? LastUnrecordedUse
+    {
+        get => _notes?.LastUnrecordedUse;
+        set { if (NotesFor(value is not null) is { } n) n.LastUnrecordedUse = value; }
+    }
+
+    /// <summary>For diagnostics: the op that produced this tensor inside a NoGrad scope from a tensor that requires grad
+    /// (or from another such result), so nothing was recorded; null otherwise. <see cref="Backward()"/> quotes it.</summary>
+    internal string? UnrecordedOp
+    {
+        get => _notes?.UnrecordedOp;
+        set { if (NotesFor(value is not null) is { } n) n.UnrecordedOp = value; }
+    }
+
+    /// <summary>True when <see cref="UnrecordedOp"/> produced this tensor itself; false when this tensor was computed
+    /// (outside NoGrad) from such a result.</summary>
+    internal bool UnrecordedDirectly
+    {
+        get => _notes?.UnrecordedDirectly ?? false;
+        set { if (NotesFor(value) is { } n) n.UnrecordedDirectly = value; }
+    }
+
+    /// <summary>For diagnostics: the last non-differentiable op (e.g. Argmax) that read this tensor, if any.</summary>
+    internal string? LastNonDifferentiableUse
+    {
+        get => _notes?.LastNonDifferentiableUse;
+        set { if (NotesFor(value is not null) is { } n) n.LastNonDifferentiableUse = value; }
+    }
+
     /// <summary>For diagnostics: set on a gradient that a <c>createGraph</c> backward pass produced without recording it
     /// (it requires no grad, so it depends on no recorded op), and on what is computed from it: the op whose backward
     /// returned it. A Backward or <see cref="Autograd.Grad"/> on such a tensor then says that some backward on the path
     /// is not differentiable, or the gradient is constant, instead of blaming the leaves.</summary>
-    internal string? ConstantGradientFrom { get; set; }
+    internal string? ConstantGradientFrom
+    {
+        get => _notes?.ConstantGradientFrom;
+        set { if (NotesFor(value is not null) is { } n) n.ConstantGradientFrom = value; }
+    }
 }

@@ -59,24 +59,6 @@ public sealed partial class Tensor
     /// a module's state dict (<c>0.weight</c>), else <c>t17</c>; followed by its shape.</summary>
     public string Label => $"{Name ?? ParameterName ?? "t" + Id.ToString(CultureInfo.InvariantCulture)}{Shape}";
 
-    /// <summary>The dotted state-dict name (<c>0.weight</c>, <c>encoder.fc1.bias</c>) a module gave this tensor when it
-    /// enumerated its parameters and buffers, or null; <see cref="Label"/> shows it when <see cref="Name"/> is null.</summary>
-    internal string? ParameterName { get; private set; }
-
-    /// <summary>Records <paramref name="name"/>, given by the module tree <paramref name="root"/>, as this tensor's
-    /// <see cref="ParameterName"/> unless another tree at least as large (<paramref name="treeSize"/>, its count of
-    /// parameters and buffers) named it: the name seen from the whole model wins (<c>0.weight</c> from a Sequential over
-    /// <c>weight</c> from the Linear's own enumeration, and over <c>0.weight</c> from a slice <c>model[2..]</c>), whichever
-    /// was read first; the same root renames freely (a ModuleList renumbered). A reference store, no formatting.</summary>
-    internal void NameAsParameter(string name, object root, int treeSize)
-    {
-        if (ParameterName is not null && !ReferenceEquals(root, _parameterNameRoot) && treeSize <= _parameterNameTreeSize) return;
-        (ParameterName, _parameterNameRoot, _parameterNameTreeSize) = (name, root, treeSize);
-    }
-
-    private object? _parameterNameRoot;     // the module whose state dict gave ParameterName
-    private int _parameterNameTreeSize;
-
     /// <summary>The tape entry of the op that produced this tensor, or null for a leaf.</summary>
     public TapeEntry? Creator { get; internal set; }
 
@@ -250,23 +232,9 @@ public sealed partial class Tensor
     /// <summary>True when both tensors view the same buffer (one is a Detach() or Reshape of the other).</summary>
     internal bool SharesBufferWith(Tensor other) => ReferenceEquals(_storage, other._storage);
 
-    /// <summary>For diagnostics: the last op that read this tensor while recording was off (NoGrad), if any.</summary>
-    internal string? LastUnrecordedUse { get; set; }
-
     /// <summary>Reads <see cref="Grad"/> for library code (optimizers, gradient clipping, diagnostics, the engine) without
     /// handing it to the user, so <see cref="ReleaseGrad"/> may still recycle it.</summary>
     internal Tensor? PeekGrad() => _grad;
-
-    /// <summary>For diagnostics: the op that produced this tensor inside a NoGrad scope from a tensor that requires grad
-    /// (or from another such result), so nothing was recorded; null otherwise. <see cref="Backward()"/> quotes it.</summary>
-    internal string? UnrecordedOp { get; set; }
-
-    /// <summary>True when <see cref="UnrecordedOp"/> produced this tensor itself; false when this tensor was computed
-    /// (outside NoGrad) from such a result.</summary>
-    internal bool UnrecordedDirectly { get; set; }
-
-    /// <summary>For diagnostics: the last non-differentiable op (e.g. Argmax) that read this tensor, if any.</summary>
-    internal string? LastNonDifferentiableUse { get; set; }
 
     /// <summary>A new, unrecorded tensor of the same shape and dtype with copied values.</summary>
     internal Tensor CloneData()
