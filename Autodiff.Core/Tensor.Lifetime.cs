@@ -51,9 +51,9 @@ public sealed partial class Tensor : IDisposable
     /// of work (training done, a batch of inference on many threads) when the memory matters more than the next
     /// step's allocations.</summary>
     /// <remarks>Disposed tensors' buffers are kept per thread for the next tensor of the same size: at most 256 MB across
-    /// all threads, and a pool left unused is emptied by itself 10 to 15 seconds later (a timer checks every 5 s for pools
-    /// idle 10 s or more). Only buffers of disposed tensors are pooled,
-    /// so a program that never disposes (no <see cref="NewDisposeScope"/>, no <see cref="Dispose"/>) keeps none.</remarks>
+    /// all threads, and the buffers of a size no tensor of that thread has used for 10 s are dropped by themselves 10 to
+    /// 15 seconds after that last use (a timer checks every 5 s). Only buffers of disposed tensors are pooled, so a program
+    /// that never disposes (no <see cref="NewDisposeScope"/>, no <see cref="Dispose"/>) keeps none.</remarks>
     public static long TrimBufferPools() => Memory.BufferPool.Trim();
 
     /// <summary>Bytes currently kept by all threads' buffer pools (see <see cref="TrimBufferPools"/>).</summary>

@@ -96,4 +96,31 @@ public class BufferPoolTests
         Assert.That(BufferPool.HeldBytes, Is.EqualTo(Floats * sizeof(float)));
         Tensor.TrimBufferPools();
     }
+
+    [Test]
+    public void ABusyPool_DropsOnlyTheLengthsItStoppedUsing()
+    {
+        // A loop whose batch shape changed keeps renting the new sizes; the old sizes must not hold the budget forever.
+        int saved = BufferPool.IdleMilliseconds;
+        Tensor.TrimBufferPools();
+        BufferPool.IdleMilliseconds = 200;
+        try
+        {
+            var now = Tensor.Zeros(Floats / 2);
+            Ops.Exp(Tensor.Zeros(Floats)).Dispose();                     // the old size, then never again
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            do
+            {
+                Ops.Exp(now).Dispose();                                  // the pool stays busy with the size in use now
+                Thread.Sleep(20);
+            }
+            while (Tensor.BufferPoolBytes > Floats / 2 * sizeof(float) && DateTime.UtcNow < deadline);
+            Assert.That(BufferPool.HeldBytes, Is.EqualTo(Floats / 2 * sizeof(float)), "the unused length went, the one in use stayed");
+        }
+        finally
+        {
+            BufferPool.IdleMilliseconds = saved;
+            Tensor.TrimBufferPools();
+        }
+    }
 }
