@@ -19,7 +19,9 @@ namespace Autodiff;
 /// the built-in ops (the version counter).</para>
 /// <para><b>Instances.</b> Per-call state lives in the <see cref="FunctionContext"/>, never in the function object, so
 /// one instance can be applied many times and from several graphs. Non-tensor arguments (a slope, a dim) are
-/// constructor parameters held in readonly fields, where PyTorch passes them as extra arguments to <c>apply</c>.</para>
+/// constructor parameters held in readonly fields, where PyTorch passes them as extra arguments to <c>apply</c>. A field
+/// that is not readonly and can hold a tensor makes <see cref="Apply"/> throw: per-call tensors kept there would be
+/// overwritten by the next call before the first call's Backward (PyTorch's static forward/backward rule this out).</para>
 /// <para>Differences from PyTorch: one output tensor (not a tuple); no <c>mark_dirty</c> (do not modify inputs in
 /// Forward); the function's name on the tape is its type name (override <see cref="Name"/>).</para>
 /// </remarks>
@@ -44,8 +46,26 @@ namespace Autodiff;
 ///
 /// var y = new SiLU().Apply(x);
 /// </code></example>
+[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(
+    System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicFields | System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.NonPublicFields)]
 public abstract class Function
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string?> s_mutableTensorField = new();
+
+    /// <summary>The first instance field of this function's type that is not readonly and may hold a tensor, or null:
+    /// per-call state kept there would be overwritten by the next Apply before the first call's Backward runs.</summary>
+    private string? MutableTensorField() => s_mutableTensorField.GetOrAdd(GetType(), static type =>
+    {
+        for (Type? t = type; t is not null && t != typeof(Function); t = t.BaseType)
+            foreach (var field in t.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public |
+                System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
+                if (!field.IsInitOnly && !field.Name.EndsWith(">P", StringComparison.Ordinal) &&   // a captured primary-constructor parameter: set once
+                    (field.FieldType == typeof(Tensor) || field.FieldType == typeof(object) ||
+                    field.FieldType.IsAssignableTo(typeof(IEnumerable<Tensor>))))
+                    return field.Name.StartsWith('<') ? field.Name[1..field.Name.IndexOf('>', StringComparison.Ordinal)] : field.Name;
+        return null;
+    });
+
     /// <summary>The name printed on the tape and in error messages; the type's name unless overridden.</summary>
     public virtual string Name => GetType().Name;
 
@@ -62,10 +82,15 @@ public abstract class Function
     /// <param name="inputs">The tensors the function reads; gradients flow back to those that require grad.</param>
     /// <returns>The output of <see cref="Forward"/>, requiring grad when the call was recorded.</returns>
     /// <exception cref="ArgumentNullException">The input array or one of the inputs is null.</exception>
-    /// <exception cref="InvalidOperationException">Forward returned null, or marked as non-differentiable a tensor it did not return.</exception>
+    /// <exception cref="InvalidOperationException">Forward returned null, or marked as non-differentiable a tensor it did not
+    /// return; or the function's type has a field that is not readonly and can hold a tensor.</exception>
     public Tensor Apply(params Tensor[] inputs)
     {
         Check.NotNullArg(Name, inputs, nameof(inputs));
+        if (MutableTensorField() is { } field)
+            Check.FailState(Name, $"field '{field}' can be assigned a tensor, but one {Name} may be applied many times before any " +
+                "Backward runs, so each call's tensors belong in its FunctionContext (ctx.SaveForBackward, ctx.Items). Make the " +
+                "field readonly if it is a constant set in the constructor.");
         inputs = (Tensor[])inputs.Clone();                   // the caller may reuse its array; the tape keeps this one
         for (int i = 0; i < inputs.Length; i++) Check.NotNull(Name, inputs[i], $"inputs[{i}]");
 

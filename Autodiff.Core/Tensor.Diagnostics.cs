@@ -15,6 +15,7 @@ public sealed partial class Tensor
         public bool UnrecordedDirectly;
         public string? LastNonDifferentiableUse;
         public string? ConstantGradientFrom;
+        public string? ReplacedAs;
     }
 
     private Notes? _notes;
@@ -25,6 +26,9 @@ public sealed partial class Tensor
     /// <summary>The dotted state-dict name (<c>0.weight</c>, <c>encoder.fc1.bias</c>) a module gave this tensor when it
     /// enumerated its parameters and buffers, or null; <see cref="Label"/> shows it when <see cref="Name"/> is null.</summary>
     internal string? ParameterName => _notes?.ParameterName;
+
+    /// <summary>The module (the root of the tree) that gave <see cref="ParameterName"/>, or null.</summary>
+    internal object? ParameterNameRoot => _notes?.ParameterNameRoot;
 
     /// <summary>Records <paramref name="name"/>, given by the module tree <paramref name="root"/>, as this tensor's
     /// <see cref="ParameterName"/> unless another tree at least as large (<paramref name="treeSize"/>, its count of
@@ -76,5 +80,13 @@ public sealed partial class Tensor
     {
         get => _notes?.ConstantGradientFrom;
         set { if (NotesFor(value is not null) is { } n) n.ConstantGradientFrom = value; }
+    }
+
+    /// <summary>For diagnostics: the state-dict name of the parameter this tensor was until a module replaced it with
+    /// another tensor (<c>layer.Weight = w</c>), or null. An optimizer still holding it refuses to step it silently.</summary>
+    internal string? ReplacedAs
+    {
+        get => _notes?.ReplacedAs;
+        set { if (NotesFor(value is not null) is { } n) n.ReplacedAs = value; }
     }
 }

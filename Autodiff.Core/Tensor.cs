@@ -152,6 +152,29 @@ public sealed partial class Tensor
         return span;
     }
 
+    /// <summary>Overwrites this tensor's values with <paramref name="source"/>'s, in place (converting the dtype), and returns
+    /// this tensor. Same as <c>tensor.copy_(source)</c> under <c>torch.no_grad()</c>: the copy is not recorded, so no
+    /// gradient flows to <paramref name="source"/>. It is how to load values into a parameter an optimizer already holds
+    /// (assigning a new tensor to <c>layer.Weight</c> would leave the optimizer updating the old one).</summary>
+    /// <remarks>Counts as an in-place modification (<see cref="Version"/>): a recorded op that read this tensor refuses to
+    /// backpropagate afterwards, as after an optimizer step.</remarks>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    /// <exception cref="InvalidOperationException">This tensor is the result of a recorded op (not a leaf).</exception>
+    public Tensor Copy_(Tensor source)
+    {
+        Check.NotNull("Copy_", source, nameof(source));
+        if (source.Shape != Shape)
+            Check.Fail("Copy_", $"source {source.Label} must have the shape of {Label}.", nameof(source));
+        if (Creator is not null)
+            Check.FailState("Copy_", $"{Label} is the result of {Creator.Op}, not a leaf: an unrecorded copy into it would " +
+                "corrupt its graph. Copy into a leaf (a parameter, a tensor you created).");
+        if (source.DType == DType) Compute.Copy(source, this);
+        else if (DType == DType.Float32) source.ToArray().CopyTo(F32);
+        else source.ToDoubleArray().CopyTo(F64);
+        MarkModified();
+        return this;
+    }
+
     /// <summary>The single value of a one-element tensor, as float. Same as <c>item()</c>.</summary>
     /// <exception cref="ArgumentException">The tensor does not have exactly one element.</exception>
     public float Item()

@@ -72,6 +72,18 @@ public abstract partial class Module
 
     private FieldSlot[]? _slots;
     private FieldState? _fieldState;
+    private bool[]? _initializedAsParameter;      // by slot: a field initializer set it to a marked leaf tensor
+
+    /// <summary>Notes the fields that the derived classes' field initializers (which C# runs before this constructor)
+    /// set to a parameter (a leaf tensor whose RequiresGrad was set), so that replacing one with a plain tensor before
+    /// the model is first read keeps it a parameter, as a replacement after the first read does.</summary>
+    protected Module()
+    {
+        var slots = _slots = SlotsOf(GetType());
+        for (int i = 0; i < slots.Length; i++)
+            if (slots[i].Field.FieldType == typeof(Tensor) && slots[i].Field.GetValue(this) is Tensor { IsLeaf: true, RequiresGradSet: true })
+                (_initializedAsParameter ??= new bool[slots.Length])[i] = true;
+    }
 
     private static void StructureChanged() => Interlocked.Increment(ref s_structureVersion);
 
@@ -226,7 +238,7 @@ public abstract partial class Module
                 (roles[i], bound[i], wrote) = (FieldRole.Bound, previous, true);
                 continue;
             }
-            bool wasParameter = old is not null && old.Roles[i] == FieldRole.Parameter;
+            bool wasParameter = old is not null ? old.Roles[i] == FieldRole.Parameter : _initializedAsParameter?[i] == true;
             switch (value)
             {
                 case not null when wasParameter && !sameAsBefore && value is not Tensor { IsLeaf: true }:
@@ -263,7 +275,7 @@ public abstract partial class Module
             if (_children[c].Module is { } child) Cover(child, $"submodule '{_children[c].Name}'", covered);
         foreach (var (slot, m) in modules) Cover(m, $"field '{slots[slot].DisplayName}'", covered);
 
-        var used = new Dictionary<string, string>();   // registered name -> field, to report two fields with one name
+        var used = new Dictionary<string, FieldSlot>();   // registered name -> field, to report two fields with one name
         var children = new List<(string Name, Module Module)>();
         foreach (var (slot, m) in modules)
         {
@@ -279,6 +291,14 @@ public abstract partial class Module
             roles[slot] = FieldRole.Parameter;
         }
         foreach (int slot in collections) CheckCollection(slots[slot], values[slot]!, covered, children, parameters);
+
+        // What a reassigned field held is no longer this module's (an optimizer still holding it must not skip it
+        // silently), unless it is registered again right here (two fields swapped).
+        if (old is not null)
+            for (int i = 0; i < n; i++)
+                if (old.Roles[i] is FieldRole.Module or FieldRole.Parameter && !ReferenceEquals(old.Values[i], values[i])) MarkReplaced(old.Values[i]);
+        foreach (var item in covered) if (item is Tensor t) t.ReplacedAs = null;
+        foreach (var (_, t) in parameters) t.ReplacedAs = null;
 
         // A first sync changes no cached tree: whoever syncs this module reads the structure version afterwards.
         bool changed = wrote || (old is not null &&
@@ -318,10 +338,14 @@ public abstract partial class Module
         if (index >= 0 && value is null or Module)
         {
             if (ReferenceEquals(value, this)) FailCycle($"field '{slot.DisplayName}'", this);
+            MarkReplaced(_children[index].Module);
             _children[index] = (name, (Module?)value);
         }
         else if (_parameters.ContainsKey(name) && value is null or Tensor { IsLeaf: true })
+        {
+            MarkReplaced(_parameters[name]);
             _parameters[name] = AsParameter(name, (Tensor?)value);
+        }
         else if (_buffers.ContainsKey(name) && value is null or Tensor)
             _buffers[name] = (Tensor?)value;
         else
@@ -375,13 +399,16 @@ public abstract partial class Module
         }
     }
 
-    private string ClaimName(FieldSlot slot, Dictionary<string, string> used)
+    /// <summary><c>'_fc' (in Base)</c>: the field and, for messages about two fields of one name, the class declaring it.</summary>
+    private static string Where(FieldSlot slot) => $"'{slot.DisplayName}' (in {slot.Field.DeclaringType?.Name})";
+
+    private string ClaimName(FieldSlot slot, Dictionary<string, FieldSlot> used)
     {
         if (IsExplicitName(slot.Name))
             Check.FailState(GetType().Name, $"field '{slot.DisplayName}' would be registered as '{slot.Name}', a name already " +
                 "registered explicitly (RegisterModule/RegisterParameter/RegisterBuffer). Rename the field, or mark it [NotRegistered].");
-        if (!used.TryAdd(slot.Name, slot.DisplayName))
-            Check.FailState(GetType().Name, $"fields '{used[slot.Name]}' and '{slot.DisplayName}' would both be registered as '{slot.Name}'. " +
+        if (!used.TryAdd(slot.Name, slot))
+            Check.FailState(GetType().Name, $"fields {Where(used[slot.Name])} and {Where(slot)} would both be registered as '{slot.Name}'. " +
                 "Rename one, or mark it [NotRegistered].");
         return slot.Name;
     }

@@ -118,6 +118,8 @@ public abstract partial class Module
             if (!seen.Add(name)) Check.Fail(GetType().Name, $"name '{name}' is already registered.", nameof(name));
             CheckNoCycle(name, module);
         }
+        foreach (var (_, old) in _children)
+            if (!list.Exists(m => ReferenceEquals(m.Module, old))) MarkReplaced(old);
         _children.Clear();
         _children.AddRange(list.Select(m => (m.Name, (Module?)m.Module)));
         OnStructureChanged();
@@ -127,6 +129,8 @@ public abstract partial class Module
     private protected void ReplaceParameters(IEnumerable<(string Name, Tensor Parameter)> parameters)
     {
         var list = parameters.ToList();
+        foreach (var old in _parameters.Values)
+            if (!list.Exists(p => ReferenceEquals(p.Parameter, old))) MarkReplaced(old);
         _parameterNames.Clear();
         _parameters.Clear();
         foreach (var (name, p) in list) RegisterParameter(name, p);
@@ -140,7 +144,24 @@ public abstract partial class Module
             Check.Fail($"{GetType().Name}.{name}", $"a parameter must be a leaf tensor, but {value.Label} is the result of {creator.Op}, " +
                 "so training would update nothing. To tie weights assign the same tensor (b.Weight = a.Weight); to start from " +
                 "computed values use x.Detach() (a copy: x.Detach().To(x.DType)).", nameof(value));
-        return value is null || value.RequiresGradSet ? value : value.RequireGrad();
+        if (value is null) return null;
+        value.ReplacedAs = null;                 // registered again
+        return value.RequiresGradSet ? value : value.RequireGrad();
+    }
+
+    /// <summary>Marks a parameter, or every parameter of a module, that this module stopped holding (replaced or removed),
+    /// so an optimizer still holding it fails at Step instead of silently updating a tensor the model no longer uses.</summary>
+    private static void MarkReplaced(object? old)
+    {
+        switch (old)
+        {
+            case Tensor t:
+                t.ReplacedAs ??= t.Label;
+                break;
+            case Module m:
+                foreach (var p in m.Parameters()) p.ReplacedAs ??= p.Label;
+                break;
+        }
     }
 
     private void CheckNewName(string name)
@@ -166,7 +187,9 @@ public abstract partial class Module
         if (value is not null && value.Shape != expected)
             Check.Fail($"{GetType().Name}.{name}", $"expected shape {expected}, got {value.Shape}.", nameof(value));
         if (!_parameters.ContainsKey(name)) Check.Fail(GetType().Name, $"no parameter named '{name}'.", nameof(name));
-        _parameters[name] = AsParameter(name, value);
+        var parameter = AsParameter(name, value);
+        if (!ReferenceEquals(_parameters[name], parameter)) MarkReplaced(_parameters[name]);
+        _parameters[name] = parameter;
         OnStructureChanged();
     }
 
@@ -218,6 +241,10 @@ public abstract partial class Module
         ArgumentNullException.ThrowIfNull(prefix);
         return prefix.Length == 0 ? CurrentState().Items : CollectState(prefix);
     }
+
+    /// <summary>Brings the registrations of the whole tree up to date now (fields reassigned since the last read are
+    /// registered, and what they held is marked replaced): an optimizer asks before it skips a parameter.</summary>
+    internal void SyncRegistrations() => _ = CurrentState();
 
     private StateCache CurrentState()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Autodiff.NN;
 
 namespace Autodiff.Optim;
 
@@ -69,17 +70,38 @@ public abstract class Optimizer
     }
 
     /// <summary>Updates every parameter that has a gradient, in place and without recording on the tape.</summary>
+    /// <exception cref="InvalidOperationException">A parameter without a gradient was replaced in, or removed from, its
+    /// module after this optimizer was built (the optimizer would silently update a tensor the model no longer uses).</exception>
     public void Step()
     {
         using (Tape.NoGrad())
         {
+            List<Module>? synced = null;
             for (int i = 0; i < Parameters.Count; i++)
                 if (Parameters[i].PeekGrad() is { } grad)
                 {
                     Update(i, Parameters[i], grad);
                     Parameters[i].MarkModified();
                 }
+                else if (ReplacedInItsModule(Parameters[i], ref synced) is { } name)
+                    Check.FailState(Name, $"parameter {i} ({name}) is no longer in its module: it was replaced (e.g. " +
+                        "layer.Weight = w) or removed after this optimizer was built, so the optimizer would go on updating a tensor " +
+                        "the model no longer uses. Load values in place with layer.Weight.Copy_(w), or build the optimizer after " +
+                        "changing the model.");
         }
+    }
+
+    /// <summary>For a parameter with no gradient (frozen, unused this step, or no longer in the model): its name when its
+    /// module replaced or removed it. The model is re-read first (once per Step), so a field reassigned since the last
+    /// read counts too.</summary>
+    private static string? ReplacedInItsModule(Tensor parameter, ref List<Module>? synced)
+    {
+        if (parameter.ReplacedAs is null && parameter.ParameterNameRoot is Module root && !(synced ??= []).Contains(root))
+        {
+            synced.Add(root);
+            root.SyncRegistrations();
+        }
+        return parameter.ReplacedAs;
     }
 
     /// <summary>Applies the update rule to parameter <paramref name="index"/>.</summary>

@@ -370,4 +370,25 @@ public class FunctionTests
         new SiLU().Apply(x).Sum().Backward();
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { SiLUPrime(-1), SiLUPrime(0.5) }).Within(1e-6));
     }
+
+    private sealed class SquareKeepingItsInput : Function
+    {
+        private Tensor? _x;                                              // per-call state on the instance: the trap
+
+        protected override Tensor Forward(FunctionContext ctx, IReadOnlyList<Tensor> inputs)
+        {
+            _x = inputs[0];
+            return inputs[0] * inputs[0];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput) => [gradOutput * 2.0 * _x!];
+    }
+
+    [Test]
+    public void Apply_RefusesAFunctionWithAMutableTensorField()
+    {
+        // Two calls before one Backward would give the first call the second call's input (p.Grad = 2q, silently).
+        var p = Tensor.FromArray([1.0]).RequireGrad();
+        AssertThrows<InvalidOperationException>(() => new SquareKeepingItsInput().Apply(p), "SquareKeepingItsInput", "field '_x'", "FunctionContext", "readonly");
+    }
 }

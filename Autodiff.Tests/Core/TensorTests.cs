@@ -1,4 +1,5 @@
 using Autodiff;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Core;
 
@@ -172,5 +173,25 @@ public class ShapeTests
         Assert.That((shape[^1], shape[^3], shape[0], shape[-1]), Is.EqualTo((6, 4, 4, 6)));
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = shape[^0])!;
         Assert.That(ex.Message, Does.StartWith("Shape:").And.Contain("^0").And.Contain("[4, 5, 6]"));
+    }
+
+    [Test]
+    public void Copy_OverwritesInPlace_ConvertingTheDType_AndCountsAsAModification()
+    {
+        var w = Tensor.Zeros(2, 2).RequireGrad();
+        int version = w.Version;
+        Assert.That(w.Copy_(Tensor.FromArray([1.0, 2.0, 3.0, 4.0], 2, 2)), Is.SameAs(w));
+        Assert.That(w.ToArray(), Is.EqualTo(new[] { 1f, 2f, 3f, 4f }));
+        Assert.That((w.Version, w.RequiresGrad, w.IsLeaf), Is.EqualTo((version + 1, true, true)));
+    }
+
+    [Test]
+    public void Copy_Throws_ForAnotherShape_OrANonLeaf()
+    {
+        var w = Tensor.Zeros(2, 2).RequireGrad();
+        w.Name = "w";
+        AssertThrows<ArgumentException>(() => w.Copy_(Tensor.Zeros(4)), "Copy_", "[4]", "w[2, 2]");
+        var h = w * 2f;
+        AssertThrows<InvalidOperationException>(() => h.Copy_(Tensor.Zeros(2, 2)), "Copy_", "Mul", "not a leaf");
     }
 }

@@ -207,4 +207,114 @@ public class ModuleFieldTrapTests
         b.Weight = Tensor.Zeros(3, 3);
         Assert.That(b.Weight.RequiresGrad, Is.True, "a new plain tensor becomes a trainable parameter");
     }
+
+    [Test]
+    public void TensorParameterField_ReassignedBeforeTheFirstRead_StaysAParameter()
+    {
+        var model = new WithScale();                                      // Scale's initializer marked it a parameter
+        model.Scale = Tensor.FromArray([2f, 3f, 4f]);                     // replaced before anything read the model
+        Assert.That(model.NamedParameters().Select(p => p.Name), Is.EqualTo(new[] { "Scale", "Fc.weight", "Fc.bias" }));
+        Assert.That(model.Scale.RequiresGrad, Is.True);
+    }
+
+    // ---- an optimizer holding what the model replaced ------------------------------------------------------------
+
+    private static Tensor X => Tensor.Ones(4, 3);
+
+    private static void TrainStep(Module model, Optimizer optimizer)
+    {
+        var loss = model.Forward(X).Sum();
+        optimizer.ZeroGrad();
+        loss.Backward();
+        optimizer.Step();
+    }
+
+    [Test]
+    public void Step_AfterAParameterWasReplaced_FailsNamingItAndCopy()
+    {
+        var layer = new Linear(3, 1);
+        var model = new Sequential(layer);
+        var optimizer = new SGD(model.Parameters(), lr: 0.1);
+        layer.Weight = Tensor.Ones(1, 3);                                 // e.g. loading pretrained values
+        var ex = Assert.Throws<InvalidOperationException>(() => TrainStep(model, optimizer))!;
+        Assert.That(ex.Message, Does.StartWith("SGD: parameter 0 (0.weight[1, 3])").And.Contain("replaced").And.Contain("Copy_"));
+    }
+
+    [Test]
+    public void Step_AfterAFieldModuleWasReplaced_Fails()
+    {
+        var model = new WithScale();
+        var optimizer = new Adam(model.Parameters(), lr: 0.1);
+        model.Fc = new Linear(3, 3);
+        var ex = Assert.Throws<InvalidOperationException>(() => TrainStep(model, optimizer))!;
+        Assert.That(ex.Message, Does.Contain("Fc.weight[3, 3]").And.Contain("no longer in its module"));
+    }
+
+    [Test]
+    public void Step_AfterAModuleWasRemovedFromAList_Fails()
+    {
+        var list = new ModuleList(new Linear(3, 3), new Linear(3, 3));
+        var optimizer = new SGD(list.Parameters(), lr: 0.1);
+        list.RemoveAt(0);
+        var loss = list[0].Forward(X).Sum();
+        loss.Backward();
+        Assert.Throws<InvalidOperationException>(optimizer.Step);
+    }
+
+    [Test]
+    public void CopyInPlace_KeepsTheOptimizersParameter_AndTrains()
+    {
+        var layer = new Linear(3, 1);
+        var model = new Sequential(layer);
+        var optimizer = new SGD(model.Parameters(), lr: 0.1);
+        var weight = layer.Weight;
+        layer.Weight.Copy_(Tensor.Ones(1, 3));
+        TrainStep(model, optimizer);
+        Assert.That(layer.Weight, Is.SameAs(weight));
+        Assert.That(layer.Weight.ToArray(), Is.All.EqualTo(1f - 0.1f * 4f), "stepped from the copied values");
+    }
+
+    [Test]
+    public void ReplacingThenBuildingTheOptimizer_IsFine_AndSwappedFieldsStayParameters()
+    {
+        var model = new WithScale();
+        _ = new SGD(model.Parameters(), lr: 0.1);                          // an old optimizer, never stepped again
+        model.Fc = new Linear(3, 3);
+        var optimizer = new SGD(model.Parameters(), lr: 0.1);
+        Assert.DoesNotThrow(() => TrainStep(model, optimizer));
+
+        var pair = new Pair();
+        var pairOptimizer = new SGD(pair.Parameters(), lr: 0.1);
+        (pair.A, pair.B) = (pair.B, pair.A);                              // both still registered
+        Assert.DoesNotThrow(() => TrainStep(pair, pairOptimizer));
+    }
+
+    private sealed class Pair : Module
+    {
+        public Linear A = new(3, 3);
+        public Linear B = new(3, 3);
+
+        public override Tensor Forward(Tensor input) => B.Forward(A.Forward(input));
+    }
+
+    private class BaseWithFc : Module
+    {
+        private readonly Linear _fc = new(3, 3);
+
+        public override Tensor Forward(Tensor input) => _fc.Forward(input);
+    }
+
+    private sealed class DerivedWithFc : BaseWithFc
+    {
+        private readonly Linear _fc = new(3, 3);
+
+        public override Tensor Forward(Tensor input) => _fc.Forward(base.Forward(input));
+    }
+
+    [Test]
+    public void SameFieldNameInBaseAndDerived_FailsNamingBothClasses()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => new DerivedWithFc().Parameters())!;
+        Assert.That(ex.Message, Does.Contain("'_fc' (in BaseWithFc)").And.Contain("'_fc' (in DerivedWithFc)").And.Contain("'fc'"));
+    }
 }
