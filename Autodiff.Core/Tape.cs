@@ -227,7 +227,7 @@ public sealed class Tape
         {
             // A failed pass (e.g. an input modified in place) must not leave half-accumulated gradients on intermediate
             // tensors, where the next Backward would mistake them for its own.
-            foreach (var entry in entries) if (entry is not null) entry.Output.Grad = null;
+            foreach (var entry in entries) entry?.Output.ClearPassGradient(retain: false, recorded: false);
             throw;
         }
         finally
@@ -248,7 +248,7 @@ public sealed class Tape
             var output = entry.Output;
             var gradient = output.PeekGrad();
             if (gradient is null) continue;          // not on the path from root
-            output.Grad = null;                      // a non-leaf keeps no gradient (PyTorch semantics)
+            output.ClearPassGradient(retain: Autograd.Capture is null, createGraph);   // a non-leaf keeps no gradient unless RetainGrad()
             bool kept = Autograd.Capture?.Offer(output, gradient) ?? false;   // Autograd.Grad asked for this one
             if (createGraph)
             {

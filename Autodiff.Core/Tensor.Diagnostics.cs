@@ -16,6 +16,8 @@ public sealed partial class Tensor
         public string? LastNonDifferentiableUse;
         public string? ConstantGradientFrom;
         public string? ReplacedAs;
+        public bool RetainsGrad;
+        public Tensor? RetainedGrad;
     }
 
     private Notes? _notes;
@@ -88,5 +90,20 @@ public sealed partial class Tensor
     {
         get => _notes?.ReplacedAs;
         set { if (NotesFor(value is not null) is { } n) n.ReplacedAs = value; }
+    }
+
+    /// <summary>Set by <see cref="RetainGrad"/> on a non-leaf: Backward keeps its gradient in <see cref="RetainedGrad"/>.</summary>
+    internal bool RetainsGrad
+    {
+        get => _notes?.RetainsGrad ?? false;
+        private set { if (NotesFor(value) is { } n) n.RetainsGrad = value; }
+    }
+
+    /// <summary>A non-leaf's gradient kept after Backward because of <see cref="RetainGrad"/>; what <see cref="Grad"/>
+    /// returns for a non-leaf.</summary>
+    private Tensor? RetainedGrad
+    {
+        get => _notes?.RetainedGrad;
+        set { if (NotesFor(value is not null) is { } n) n.RetainedGrad = value; }
     }
 }

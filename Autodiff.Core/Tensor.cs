@@ -96,6 +96,7 @@ public sealed partial class Tensor
     {
         get
         {
+            if (Creator is not null) return RetainedGrad;    // a non-leaf keeps one only after RetainGrad(), as in PyTorch
             _gradIsOurs = false;                 // the caller may keep it: ZeroGrad must not recycle it under them
             return _grad;
         }
@@ -103,9 +104,41 @@ public sealed partial class Tensor
         {
             if (value is not null && (value.Shape != Shape || value.DType != DType))
                 Check.Fail("Grad", $"gradient {value.DType} {value.Shape} does not match tensor {DType} {Shape}.", nameof(value));
+            if (Creator is not null)
+            {
+                RetainedGrad = value;
+                return;
+            }
             _grad = value;
             _gradIsOurs = false;
         }
+    }
+
+    /// <summary>Makes this non-leaf keep its gradient after <see cref="Backward()"/>, in <see cref="Grad"/> (adding up
+    /// across backward passes until set to null), and returns this tensor. Same as <c>retain_grad()</c>: without it only
+    /// leaves keep a gradient. On a leaf that requires grad it does nothing.</summary>
+    /// <example><code>var h = x.MatMul(w).RetainGrad(); loss.Backward(); Console.WriteLine(h.Grad);   // ∂loss/∂h</code></example>
+    /// <exception cref="InvalidOperationException">This tensor does not require grad, so no gradient can reach it.</exception>
+    public Tensor RetainGrad()
+    {
+        if (!RequiresGrad)
+            Check.FailState("RetainGrad", $"{Label} does not require grad, so no gradient will reach it; call it on a result computed from tensors that require grad.");
+        if (Creator is not null) RetainsGrad = true;
+        return this;
+    }
+
+    /// <summary>Ends this tensor's part in a backward pass: a non-leaf's working gradient is dropped once it has been sent
+    /// on, after a copy is kept when <see cref="RetainGrad"/> asked for one and <paramref name="retain"/> allows (not
+    /// for a failed pass, nor for Autograd.Grad, which leaves every Grad alone).</summary>
+    internal void ClearPassGradient(bool retain, bool recorded)
+    {
+        if (retain && RetainsGrad && _grad is { } gradient)
+        {
+            if (RetainedGrad is not { } kept) RetainedGrad = recorded ? gradient : gradient.CloneData();
+            else if (recorded) RetainedGrad = Ops.Add(kept, gradient);
+            else Compute.AddInPlace(kept, gradient);
+        }
+        (_grad, _gradIsOurs) = (null, false);
     }
 
     /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, for one-line parameter creation.</summary>
