@@ -44,35 +44,46 @@ public static class Checkpoint
         });
     }
 
-    /// <summary>Saves a model and its optimizer's state in one file, as <c>model.{name}</c> and <c>optimizer.{name}</c>,
-    /// so training can resume exactly with <see cref="LoadTraining"/>.</summary>
-    public static void SaveTraining(string path, Module model, Optim.Optimizer optimizer)
+    /// <summary>Saves a model and its optimizer's state in one file, as <c>model.{name}</c> and <c>optimizer.{name}</c>
+    /// (and a learning-rate scheduler's as <c>scheduler.{name}</c>), so training can resume exactly with
+    /// <see cref="LoadTraining"/>.</summary>
+    public static void SaveTraining(string path, Module model, Optim.Optimizer optimizer, Optim.LRScheduler? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
         Save(path, model.StateDict().Select(p => KeyValuePair.Create("model." + p.Key, p.Value))
-            .Concat(optimizer.StateDict().Select(p => KeyValuePair.Create("optimizer." + p.Key, p.Value))));
+            .Concat(optimizer.StateDict().Select(p => KeyValuePair.Create("optimizer." + p.Key, p.Value)))
+            .Concat((scheduler?.StateDict() ?? []).Select(p => KeyValuePair.Create("scheduler." + p.Key, p.Value))));
     }
 
-    /// <summary>Restores a model and optimizer saved by <see cref="SaveTraining"/>; nothing changes if the file is corrupt.</summary>
+    /// <summary>Restores a model, optimizer and (when given) scheduler saved by <see cref="SaveTraining"/>; nothing
+    /// changes if the file is corrupt or does not fit.</summary>
     /// <exception cref="InvalidDataException">The file is corrupt or truncated.</exception>
-    /// <exception cref="ArgumentException">The file does not fit the model or optimizer.</exception>
-    public static void LoadTraining(string path, Module model, Optim.Optimizer optimizer)
+    /// <exception cref="ArgumentException">The file does not fit the model, optimizer or scheduler (a scheduler is given
+    /// but the file holds none, or the reverse).</exception>
+    public static void LoadTraining(string path, Module model, Optim.Optimizer optimizer, Optim.LRScheduler? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
         var entries = Load(path);
-        var modelState = entries.Where(e => e.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(e => e.Key["model.".Length..], e => e.Value);
-        var optimizerState = entries.Where(e => e.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(e => e.Key["optimizer.".Length..], e => e.Value);
-        var previous = optimizer.StateDict();
-        optimizer.LoadStateDict(optimizerState);                 // checks everything before changing anything
+        Dictionary<string, Tensor> Part(string prefix) =>
+            entries.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(e => e.Key[prefix.Length..], e => e.Value);
+        var (modelState, optimizerState, schedulerState) = (Part("model."), Part("optimizer."), Part("scheduler."));
+        if ((schedulerState.Count > 0) != (scheduler is not null))
+            Check.Fail("LoadTraining", scheduler is null
+                ? $"{path} holds a learning-rate scheduler's state; pass the scheduler too, or its schedule would restart and decay the restored rate again."
+                : $"{path} holds no scheduler state, so {scheduler.GetType().Name} cannot resume; it was saved without one.", nameof(scheduler));
+        var (previous, previousSchedule) = (optimizer.StateDict(), scheduler?.StateDict());
+        optimizer.LoadStateDict(optimizerState);                 // each checks everything before changing anything
         try
         {
+            scheduler?.LoadStateDict(schedulerState);
             model.LoadStateDict(modelState);
         }
         catch (ArgumentException)
         {
-            optimizer.LoadStateDict(previous);                   // never leave a half-loaded pair
+            optimizer.LoadStateDict(previous);                   // never leave a half-loaded set
+            if (previousSchedule is not null) scheduler!.LoadStateDict(previousSchedule);
             throw;
         }
     }

@@ -1,5 +1,7 @@
 using Autodiff;
+using Autodiff.NN;
 using Autodiff.Optim;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.Optim;
 
@@ -116,4 +118,81 @@ public class SchedulerTests
     [Test]
     public void Constructor_Throws_ForNullOptimizer() =>
         Assert.Throws<ArgumentNullException>(() => new StepLR(null!, 1));
+
+    private static SGD Sgd() => new([Tensor.Zeros(2).RequireGrad()], lr: 0.1);
+
+    [Test]
+    public void Step_RefusesARateChangedBehindItsBack()
+    {
+        // PyTorch's chainable schedulers would continue from 0.05; a closed form would silently overwrite it.
+        var optimizer = Sgd();
+        var scheduler = new StepLR(optimizer, stepSize: 3, gamma: 0.1);
+        scheduler.Step();
+        optimizer.Lr = 0.05;
+        AssertThrows<InvalidOperationException>(scheduler.Step, "StepLR", "lr is 0.05", "set 0.1", "overwrite");
+    }
+
+    [Test]
+    public void TwoSchedulersOnOneOptimizer_Fail_InsteadOfTheLastOneWinning()
+    {
+        var optimizer = Sgd();
+        var step = new StepLR(optimizer, stepSize: 1, gamma: 0.5);
+        var cosine = new CosineAnnealingLR(optimizer, tMax: 10);
+        step.Step();
+        Assert.Throws<InvalidOperationException>(cosine.Step);
+    }
+
+    [Test]
+    public void StateDict_ResumesTheScheduleExactly()
+    {
+        var optimizer = Sgd();
+        var scheduler = new StepLR(optimizer, stepSize: 2, gamma: 0.5);
+        for (int i = 0; i < 3; i++) scheduler.Step();                    // lr 0.1 -> 0.05 at epoch 2
+        var (optimizerState, schedulerState) = (optimizer.StateDict(), scheduler.StateDict());
+        scheduler.Step();                                                // the uninterrupted run: epoch 4, lr 0.025
+
+        var resumed = Sgd();
+        resumed.LoadStateDict(optimizerState);
+        var resumedScheduler = new StepLR(resumed, stepSize: 2, gamma: 0.5);
+        resumedScheduler.LoadStateDict(schedulerState);
+        resumedScheduler.Step();
+        Assert.That((resumed.Lr, resumedScheduler.LastEpoch), Is.EqualTo((optimizer.Lr, 4)));
+        Assert.That(resumed.Lr, Is.EqualTo(0.025).Within(1e-15));
+    }
+
+    [Test]
+    public void LoadStateDict_ThrowsForAMissingEntry()
+    {
+        var scheduler = new StepLR(Sgd(), stepSize: 2);
+        AssertThrows<ArgumentException>(() => scheduler.LoadStateDict(new Dictionary<string, Tensor> { ["base_lr"] = Tensor.Scalar(0.1) }),
+            "StepLR", "'last_epoch'");
+    }
+
+    [Test]
+    public void Checkpoint_SavesAndRestoresTheScheduler_AndRefusesToDropIt()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"sched-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            var model = new Linear(2, 1, generator: new Generator(1));
+            var optimizer = new SGD(model.Parameters(), lr: 0.1);
+            var scheduler = new StepLR(optimizer, stepSize: 1, gamma: 0.5);
+            scheduler.Step();
+            Checkpoint.SaveTraining(path, model, optimizer, scheduler);
+
+            var model2 = new Linear(2, 1, generator: new Generator(2));
+            var optimizer2 = new SGD(model2.Parameters(), lr: 0.1);
+            var scheduler2 = new StepLR(optimizer2, stepSize: 1, gamma: 0.5);
+            Checkpoint.LoadTraining(path, model2, optimizer2, scheduler2);
+            scheduler2.Step();
+            Assert.That(optimizer2.Lr, Is.EqualTo(0.025).Within(1e-15));
+
+            var ex = Assert.Throws<ArgumentException>(() => Checkpoint.LoadTraining(path, new Linear(2, 1), new SGD(new Linear(2, 1).Parameters(), lr: 0.1)))!;
+            Assert.That(ex.Message, Does.StartWith("LoadTraining:").And.Contain("scheduler"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
