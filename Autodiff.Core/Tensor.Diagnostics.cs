@@ -18,6 +18,7 @@ public sealed partial class Tensor
         public string? ReplacedAs;
         public bool RetainsGrad;
         public Tensor? RetainedGrad;
+        public bool RetainedGradIsOurs;          // a copy nobody else holds as a gradient: safe to add into in place
     }
 
     private Notes? _notes;
@@ -105,5 +106,12 @@ public sealed partial class Tensor
     {
         get => _notes?.RetainedGrad;
         set { if (NotesFor(value is not null) is { } n) n.RetainedGrad = value; }
+    }
+
+    /// <summary>True when <see cref="RetainedGrad"/> is a copy the engine made, so a later pass may add into it in place.</summary>
+    private bool RetainedGradIsOurs
+    {
+        get => _notes?.RetainedGradIsOurs ?? false;
+        set { if (NotesFor(value) is { } n) n.RetainedGradIsOurs = value; }
     }
 }

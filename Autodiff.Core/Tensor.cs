@@ -106,7 +106,7 @@ public sealed partial class Tensor
                 Check.Fail("Grad", $"gradient {value.DType} {value.Shape} does not match tensor {DType} {Shape}.", nameof(value));
             if (Creator is not null)
             {
-                RetainedGrad = value;
+                (RetainedGrad, RetainedGradIsOurs) = (value, false);
                 return;
             }
             _grad = value;
@@ -134,9 +134,18 @@ public sealed partial class Tensor
     {
         if (retain && RetainsGrad && _grad is { } gradient)
         {
-            if (RetainedGrad is not { } kept) RetainedGrad = recorded ? gradient : gradient.CloneData();
-            else if (recorded) RetainedGrad = Ops.Add(kept, gradient);
-            else Compute.AddInPlace(kept, gradient);
+            // Add in place only into a copy of our own: a gradient kept from a createGraph pass may be another tensor's
+            // gradient or the caller's seed too, and is part of a recorded graph.
+            var kept = RetainedGrad;
+            if (recorded) (RetainedGrad, RetainedGradIsOurs) = (kept is null ? gradient : Ops.Add(kept, gradient), false);
+            else if (kept is null) (RetainedGrad, RetainedGradIsOurs) = (gradient.CloneData(), true);
+            else if (RetainedGradIsOurs) Compute.AddInPlace(kept, gradient);
+            else
+            {
+                var sum = kept.CloneData();
+                Compute.AddInPlace(sum, gradient);
+                (RetainedGrad, RetainedGradIsOurs) = (sum, true);
+            }
         }
         (_grad, _gradIsOurs) = (null, false);
     }

@@ -70,4 +70,25 @@ public class RetainGradTests
         constant.Name = "c";
         AssertThrows<InvalidOperationException>(() => constant.RetainGrad(), "RetainGrad", "c[2]", "does not require grad");
     }
+
+    [Test]
+    public void AGradientKeptFromACreateGraphPass_IsNeverAddedIntoInPlace()
+    {
+        // Add's backward hands the same g to both inputs, and a seed is the caller's: keeping one by reference and adding
+        // the next pass into it would change the other tensor's gradient and the seed.
+        var x = Tensor.FromArray([1.0, 1.0]).RequireGrad();
+        var a = (x * 2.0).RetainGrad();
+        var b = (x * 3.0).RetainGrad();
+        Ops.Add(a, b).Sum().Backward(createGraph: true);
+        (a * 5.0).Sum().Backward();
+        Assert.That(a.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 6.0, 6.0 }));
+        Assert.That(b.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 1.0 }));
+
+        var h = Ops.Mul(x, x).RetainGrad();
+        var seed = Tensor.FromArray([1.0, 1.0]);
+        h.Backward(seed, createGraph: true);
+        (h * 5.0).Sum().Backward();
+        Assert.That(seed.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 1.0 }), "the caller's seed is untouched");
+        Assert.That(h.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 6.0, 6.0 }));
+    }
 }
