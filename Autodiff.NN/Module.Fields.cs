@@ -19,8 +19,9 @@ namespace Autodiff.NN;
 //     RequiresGrad was set at all (a frozen parameter, PyTorch's nn.Parameter(t, requires_grad=False)), becomes a
 //     parameter, named after the field with one leading underscore dropped (_fc1 -> fc1, property Hidden -> Hidden);
 //     a plain tensor nobody marked (a mask, a table) stays a plain field, as PyTorch's plain tensor attributes;
-//   - a field found at its module's first read holding a non-leaf tensor that requires grad fails naming the field: it
-//     is almost surely `Tensor.Randn(3, 2).RequireGrad() * 0.1f`, a parameter that could never be trained;
+//   - a field initializer that sets a non-leaf tensor requiring grad fails at construction naming the field: it is almost
+//     surely `Tensor.Randn(3, 2).RequireGrad() * 0.1f`, a parameter that could never be trained (later, a non-leaf in a
+//     field is an activation cached by Forward, as in PyTorch, and is left alone);
 //   - a field whose object is already registered is not registered again: an object registered explicitly on this
 //     module (Sequential's own array of its modules, a module caching its parameter) is left under its explicit name,
 //     and an object found anywhere inside this module's other registrations (a typed shortcut `_last = body[2]`) is left
@@ -77,12 +78,21 @@ public abstract partial class Module
     /// <summary>Notes the fields that the derived classes' field initializers (which C# runs before this constructor)
     /// set to a parameter (a leaf tensor whose RequiresGrad was set), so that replacing one with a plain tensor before
     /// the model is first read keeps it a parameter, as a replacement after the first read does.</summary>
+    /// <exception cref="InvalidOperationException">A field initializer set a field to a tensor that requires grad but is not
+    /// a leaf (<c>Tensor.Randn(3, 2).RequireGrad() * 0.1f</c>): a parameter that could never be trained.</exception>
     protected Module()
     {
         var slots = _slots = SlotsOf(GetType());
         for (int i = 0; i < slots.Length; i++)
-            if (slots[i].Field.FieldType == typeof(Tensor) && slots[i].Field.GetValue(this) is Tensor { IsLeaf: true, RequiresGradSet: true })
-                (_initializedAsParameter ??= new bool[slots.Length])[i] = true;
+        {
+            if (slots[i].Field.FieldType != typeof(Tensor) || slots[i].Field.GetValue(this) is not Tensor t) continue;
+            if (t is { IsLeaf: true, RequiresGradSet: true }) (_initializedAsParameter ??= new bool[slots.Length])[i] = true;
+            else if (t is { Creator: { } creator, RequiresGrad: true })
+                // Only at construction: later, a field holding a non-leaf is an activation cached by Forward, as in PyTorch.
+                Check.FailState(GetType().Name, $"field '{slots[i].DisplayName}' is initialized to {t.Label}, the result of {creator.Op}, " +
+                    "which requires grad but is not a leaf, so it cannot be a parameter and would never be trained. Make it a " +
+                    "leaf: (Tensor.Randn(...) * 0.1f).RequireGrad() computes first, then marks.");
+        }
     }
 
     private static void StructureChanged() => Interlocked.Increment(ref s_structureVersion);
@@ -100,7 +110,10 @@ public abstract partial class Module
 
     /// <summary>A field that may hold a module or tensor: how it is read, the name it registers under, and the name
     /// messages show (the property's for a backing field).</summary>
-    private sealed record FieldSlot(FieldInfo Field, string Name, string DisplayName);
+    private sealed record FieldSlot(FieldInfo Field, string Name, string DisplayName)
+    {
+        public bool IsValueType { get; } = Field.FieldType.IsValueType;
+    }
 
     private enum FieldRole : byte { None, Bound, Module, Parameter, Alias }
 
@@ -121,7 +134,8 @@ public abstract partial class Module
             for (int i = 0; i < slots.Length; i++)
             {
                 object? value = slots[i].Field.GetValue(owner);
-                if (!ReferenceEquals(value, Values[i]) || Signature(value) != Signatures[i]) return false;
+                // A struct field (a tuple) is boxed anew by each read: compare its elements (the signature), not the box.
+                if ((!slots[i].IsValueType && !ReferenceEquals(value, Values[i])) || Signature(value) != Signatures[i]) return false;
             }
             return true;
         }
@@ -255,13 +269,6 @@ public abstract partial class Module
                     // Declared trainable or frozen (RequiresGrad was set), or a new tensor replacing a parameter.
                     if (!t.RequiresGradSet) signatures[i] = Signature(t.RequireGrad());
                     tensors.Add((i, t));
-                    break;
-                case Tensor { Creator: { } creator } t when old is null && t.RequiresGrad:
-                    // Found at the first read, before training: almost surely `Tensor.Randn(3, 2).RequireGrad() * 0.1f`.
-                    Check.FailState(GetType().Name, $"field '{slots[i].DisplayName}' holds {t.Label}, the result of {creator.Op}, " +
-                        "which requires grad but is not a leaf, so it cannot be a parameter and would never be trained. Make it a " +
-                        "leaf: (Tensor.Randn(...) * 0.1f).RequireGrad() computes first, then marks; mark the field [NotRegistered] " +
-                        "if it caches an activation.");
                     break;
                 case IEnumerable or ITuple when value is not string && HoldsRegistrable(value.GetType()):
                     collections.Add(i);

@@ -317,4 +317,42 @@ public class ModuleFieldTrapTests
         var ex = Assert.Throws<InvalidOperationException>(() => new DerivedWithFc().Parameters())!;
         Assert.That(ex.Message, Does.Contain("'_fc' (in BaseWithFc)").And.Contain("'_fc' (in DerivedWithFc)").And.Contain("'fc'"));
     }
+
+    private sealed class CachesAnActivation : Module
+    {
+        public Linear Fc = new(3, 3);
+        public Tensor? LastOutput;                                        // as PyTorch's self.attn_weights = w
+
+        public override Tensor Forward(Tensor input) => LastOutput = Fc.Forward(input).Relu();
+    }
+
+    [Test]
+    public void AnActivationCachedInAField_IsLeftAlone_EvenWhenForwardRanBeforeTheFirstRead()
+    {
+        var model = new CachesAnActivation();
+        model.Forward(X);                                                 // a sanity-check forward before the optimizer
+        Assert.That(model.NamedParameters().Select(p => p.Name), Is.EqualTo(new[] { "Fc.weight", "Fc.bias" }));
+    }
+
+    private sealed class PairedShortcuts : Module
+    {
+        public Linear A = new(3, 3);
+        public Linear B = new(3, 3);
+        private readonly (Linear First, Linear Second) _order;            // a struct: boxed anew by every reflection read
+
+        public PairedShortcuts() => _order = (A, B);
+
+        public override Tensor Forward(Tensor input) => _order.Second.Forward(_order.First.Forward(input));
+    }
+
+    [Test]
+    public void ATupleField_DoesNotMakeEveryReadRebindTheModule()
+    {
+        var model = new PairedShortcuts();
+        _ = model.Parameters().Count();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++) _ = model.Parameters();
+        long perRead = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000;
+        Assert.That(perRead, Is.LessThan(100), "the tuple's box only, no rebinding (which allocated ~1.9 KB a read)");
+    }
 }
