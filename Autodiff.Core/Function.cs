@@ -19,9 +19,10 @@ namespace Autodiff;
 /// the built-in ops (the version counter).</para>
 /// <para><b>Instances.</b> Per-call state lives in the <see cref="FunctionContext"/>, never in the function object, so
 /// one instance can be applied many times and from several graphs. Non-tensor arguments (a slope, a dim) are
-/// constructor parameters held in readonly fields, where PyTorch passes them as extra arguments to <c>apply</c>. A field
-/// that is not readonly and can hold a tensor makes <see cref="Apply"/> throw: per-call tensors kept there would be
-/// overwritten by the next call before the first call's Backward (PyTorch's static forward/backward rule this out).</para>
+/// constructor parameters held in readonly fields, where PyTorch passes them as extra arguments to <c>apply</c>. A tensor
+/// field that is not readonly, or a field that can hold several tensors (an array, a list, <c>object</c>), makes
+/// <see cref="Apply"/> throw: per-call tensors kept there would be overwritten by the next call before the first call's
+/// Backward (PyTorch's static forward/backward rule this out).</para>
 /// <para>Differences from PyTorch: one output tensor (not a tuple); no <c>mark_dirty</c> (do not modify inputs in
 /// Forward); the function's name on the tape is its type name (override <see cref="Name"/>).</para>
 /// </remarks>
@@ -52,17 +53,24 @@ public abstract class Function
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string?> s_mutableTensorField = new();
 
-    /// <summary>The first instance field of this function's type that is not readonly and may hold a tensor, or null:
-    /// per-call state kept there would be overwritten by the next Apply before the first call's Backward runs.</summary>
+    /// <summary>The first instance field of this function's type where a call could leave its tensors: a tensor field
+    /// that is not readonly (a captured primary-constructor parameter is set once and allowed), or any field that can
+    /// hold several tensors or any object (an array, a list, <c>object</c>), readonly or not, since its contents can
+    /// change per call. Per-call state kept there is overwritten by the next Apply before the first call's Backward.</summary>
     private string? MutableTensorField() => s_mutableTensorField.GetOrAdd(GetType(), static type =>
     {
         for (Type? t = type; t is not null && t != typeof(Function); t = t.BaseType)
             foreach (var field in t.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public |
                 System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
-                if (!field.IsInitOnly && !field.Name.EndsWith(">P", StringComparison.Ordinal) &&   // a captured primary-constructor parameter: set once
-                    (field.FieldType == typeof(Tensor) || field.FieldType == typeof(object) ||
-                    field.FieldType.IsAssignableTo(typeof(IEnumerable<Tensor>))))
+            {
+                var fieldType = field.FieldType;
+                bool settableTensor = fieldType == typeof(Tensor) && !field.IsInitOnly && !field.Name.EndsWith(">P", StringComparison.Ordinal);
+                bool holdsMany = fieldType == typeof(object) || (fieldType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(fieldType) &&
+                    (fieldType.IsArray ? fieldType.GetElementType()! : fieldType.IsGenericType ? fieldType.GetGenericArguments()[^1] : typeof(object)) is var element &&
+                    (element == typeof(Tensor) || element == typeof(object)));
+                if (settableTensor || holdsMany)
                     return field.Name.StartsWith('<') ? field.Name[1..field.Name.IndexOf('>', StringComparison.Ordinal)] : field.Name;
+            }
         return null;
     });
 
@@ -83,14 +91,14 @@ public abstract class Function
     /// <returns>The output of <see cref="Forward"/>, requiring grad when the call was recorded.</returns>
     /// <exception cref="ArgumentNullException">The input array or one of the inputs is null.</exception>
     /// <exception cref="InvalidOperationException">Forward returned null, or marked as non-differentiable a tensor it did not
-    /// return; or the function's type has a field that is not readonly and can hold a tensor.</exception>
+    /// return; or the function's type has a field that could keep a call's tensors (see the remarks).</exception>
     public Tensor Apply(params Tensor[] inputs)
     {
         Check.NotNullArg(Name, inputs, nameof(inputs));
         if (MutableTensorField() is { } field)
-            Check.FailState(Name, $"field '{field}' can be assigned a tensor, but one {Name} may be applied many times before any " +
-                "Backward runs, so each call's tensors belong in its FunctionContext (ctx.SaveForBackward, ctx.Items). Make the " +
-                "field readonly if it is a constant set in the constructor.");
+            Check.FailState(Name, $"field '{field}' can take a call's tensors, but one {Name} may be applied many times before any " +
+                "Backward runs, so each call's tensors belong in its FunctionContext (ctx.SaveForBackward, ctx.Items). A constant " +
+                "tensor set in the constructor belongs in a readonly Tensor field.");
         inputs = (Tensor[])inputs.Clone();                   // the caller may reuse its array; the tape keeps this one
         for (int i = 0; i < inputs.Length; i++) Check.NotNull(Name, inputs[i], $"inputs[{i}]");
 

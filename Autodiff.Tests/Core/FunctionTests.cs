@@ -391,4 +391,24 @@ public class FunctionTests
         var p = Tensor.FromArray([1.0]).RequireGrad();
         AssertThrows<InvalidOperationException>(() => new SquareKeepingItsInput().Apply(p), "SquareKeepingItsInput", "field '_x'", "FunctionContext", "readonly");
     }
+
+    private sealed class SquareKeepingItsInputInAnArray : Function
+    {
+        private readonly Tensor?[] _saved = new Tensor?[1];              // readonly, yet its element changes per call
+
+        protected override Tensor Forward(FunctionContext ctx, IReadOnlyList<Tensor> inputs)
+        {
+            _saved[0] = inputs[0];
+            return inputs[0] * inputs[0];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput) => [gradOutput * 2.0 * _saved[0]!];
+    }
+
+    [Test]
+    public void Apply_RefusesAFunctionKeepingTensorsInAReadonlyArray()
+    {
+        var p = Tensor.FromArray([1.0]).RequireGrad();
+        AssertThrows<InvalidOperationException>(() => new SquareKeepingItsInputInAnArray().Apply(p), "SquareKeepingItsInputInAnArray", "field '_saved'");
+    }
 }
