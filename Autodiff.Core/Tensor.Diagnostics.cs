@@ -15,7 +15,6 @@ public sealed partial class Tensor
         public bool UnrecordedDirectly;
         public string? LastNonDifferentiableUse;
         public string? ConstantGradientFrom;
-        public string? ReplacedAs;
         public bool RetainsGrad;
         public Tensor? RetainedGrad;
         public bool RetainedGradIsOurs;          // a copy nobody else holds as a gradient: safe to add into in place
@@ -83,14 +82,6 @@ public sealed partial class Tensor
     {
         get => _notes?.ConstantGradientFrom;
         set { if (NotesFor(value is not null) is { } n) n.ConstantGradientFrom = value; }
-    }
-
-    /// <summary>For diagnostics: the state-dict name of the parameter this tensor was until a module replaced it with
-    /// another tensor (<c>layer.Weight = w</c>), or null. An optimizer still holding it refuses to step it silently.</summary>
-    internal string? ReplacedAs
-    {
-        get => _notes?.ReplacedAs;
-        set { if (NotesFor(value is not null) is { } n) n.ReplacedAs = value; }
     }
 
     /// <summary>Set by <see cref="RetainGrad"/> on a non-leaf: Backward keeps its gradient in <see cref="RetainedGrad"/>.</summary>

@@ -299,13 +299,6 @@ public abstract partial class Module
         }
         foreach (int slot in collections) CheckCollection(slots[slot], values[slot]!, covered, children, parameters);
 
-        // What a reassigned field held is no longer this module's (an optimizer still holding it must not skip it
-        // silently), unless it is registered again right here (two fields swapped).
-        if (old is not null)
-            for (int i = 0; i < n; i++)
-                if (old.Roles[i] is FieldRole.Module or FieldRole.Parameter && !ReferenceEquals(old.Values[i], values[i])) MarkReplaced(old.Values[i]);
-        foreach (var item in covered) if (item is Tensor t) t.ReplacedAs = null;
-        foreach (var (_, t) in parameters) t.ReplacedAs = null;
 
         // A first sync changes no cached tree: whoever syncs this module reads the structure version afterwards.
         bool changed = wrote || (old is not null &&
@@ -345,14 +338,10 @@ public abstract partial class Module
         if (index >= 0 && value is null or Module)
         {
             if (ReferenceEquals(value, this)) FailCycle($"field '{slot.DisplayName}'", this);
-            MarkReplaced(_children[index].Module);
             _children[index] = (name, (Module?)value);
         }
         else if (_parameters.ContainsKey(name) && value is null or Tensor { IsLeaf: true })
-        {
-            MarkReplaced(_parameters[name]);
             _parameters[name] = AsParameter(name, (Tensor?)value);
-        }
         else if (_buffers.ContainsKey(name) && value is null or Tensor)
             _buffers[name] = (Tensor?)value;
         else

@@ -118,8 +118,6 @@ public abstract partial class Module
             if (!seen.Add(name)) Check.Fail(GetType().Name, $"name '{name}' is already registered.", nameof(name));
             CheckNoCycle(name, module);
         }
-        foreach (var (_, old) in _children)
-            if (!list.Exists(m => ReferenceEquals(m.Module, old))) MarkReplaced(old);
         _children.Clear();
         _children.AddRange(list.Select(m => (m.Name, (Module?)m.Module)));
         OnStructureChanged();
@@ -129,8 +127,6 @@ public abstract partial class Module
     private protected void ReplaceParameters(IEnumerable<(string Name, Tensor Parameter)> parameters)
     {
         var list = parameters.ToList();
-        foreach (var old in _parameters.Values)
-            if (!list.Exists(p => ReferenceEquals(p.Parameter, old))) MarkReplaced(old);
         _parameterNames.Clear();
         _parameters.Clear();
         foreach (var (name, p) in list) RegisterParameter(name, p);
@@ -145,23 +141,7 @@ public abstract partial class Module
                 "so training would update nothing. To tie weights assign the same tensor (b.Weight = a.Weight); to start from " +
                 "computed values use x.Detach() (a copy: x.Detach().To(x.DType)).", nameof(value));
         if (value is null) return null;
-        value.ReplacedAs = null;                 // registered again
         return value.RequiresGradSet ? value : value.RequireGrad();
-    }
-
-    /// <summary>Marks a parameter, or every parameter of a module, that this module stopped holding (replaced or removed),
-    /// so an optimizer still holding it fails at Step instead of silently updating a tensor the model no longer uses.</summary>
-    private static void MarkReplaced(object? old)
-    {
-        switch (old)
-        {
-            case Tensor t:
-                t.ReplacedAs ??= t.Label;
-                break;
-            case Module m:
-                foreach (var p in m.Parameters()) p.ReplacedAs ??= p.Label;
-                break;
-        }
     }
 
     private void CheckNewName(string name)
@@ -187,9 +167,7 @@ public abstract partial class Module
         if (value is not null && value.Shape != expected)
             Check.Fail($"{GetType().Name}.{name}", $"expected shape {expected}, got {value.Shape}.", nameof(value));
         if (!_parameters.ContainsKey(name)) Check.Fail(GetType().Name, $"no parameter named '{name}'.", nameof(name));
-        var parameter = AsParameter(name, value);
-        if (!ReferenceEquals(_parameters[name], parameter)) MarkReplaced(_parameters[name]);
-        _parameters[name] = parameter;
+        _parameters[name] = AsParameter(name, value);
         OnStructureChanged();
     }
 
@@ -225,13 +203,29 @@ public abstract partial class Module
 
     /// <summary>The flattened state of the tree as last read, valid while no module anywhere changed its registrations
     /// (<see cref="s_structureVersion"/>): a training step's Parameters() and ZeroGrad() reuse it.</summary>
-    private sealed class StateCache(long version, StateItem[] items)
+    private sealed class StateCache(Module root, long version, StateItem[] items)
     {
+        private HashSet<Tensor>? _parameterSet;
+
         public long Version { get; } = version;
         public StateItem[] Items { get; } = items;
-        public ReadOnlyCollection<Tensor> Parameters { get; } =
-            Array.AsReadOnly(DistinctParameters(items).Select(s => s.Value).ToArray());
+        public ParameterSnapshot Parameters { get; } = new(root, DistinctParameters(items).Select(s => s.Value).ToArray());
+
+        /// <summary>The parameters as a set (by reference), made on first use.</summary>
+        public HashSet<Tensor> ParameterSet => _parameterSet ??= new HashSet<Tensor>(Parameters, ReferenceEqualityComparer.Instance);
     }
+
+    /// <summary>What <see cref="Parameters"/> returns: the parameters, and the module they were read from, so an
+    /// optimizer built from them can check at each step that the model still holds them.</summary>
+    internal sealed class ParameterSnapshot(Module root, Tensor[] parameters) : ReadOnlyCollection<Tensor>(parameters)
+    {
+        /// <summary>The module whose <see cref="Parameters"/> this is.</summary>
+        public Module Root { get; } = root;
+    }
+
+    /// <summary>This tree's current parameters (fields reassigned since the last read included), as a set by reference:
+    /// an optimizer checks at each step that the model still holds what it updates. Allocation-free while unchanged.</summary>
+    internal HashSet<Tensor> CurrentParameterSet() => CurrentState().ParameterSet;
 
     /// <summary>Parameters and buffers in PyTorch's <c>state_dict</c> order: each module's parameters, then its buffers,
     /// then its submodules'. Without a prefix the result is cached, and each tensor is named after its entry
@@ -242,10 +236,6 @@ public abstract partial class Module
         return prefix.Length == 0 ? CurrentState().Items : CollectState(prefix);
     }
 
-    /// <summary>Brings the registrations of the whole tree up to date now (fields reassigned since the last read are
-    /// registered, and what they held is marked replaced): an optimizer asks before it skips a parameter.</summary>
-    internal void SyncRegistrations() => _ = CurrentState();
-
     private StateCache CurrentState()
     {
         SyncTree();
@@ -255,7 +245,7 @@ public abstract partial class Module
         var named = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var item in items)
             if (named.Add(item.Value)) item.Value.NameAsParameter(item.Name, this, items.Count);   // a tied weight keeps its first name
-        return _stateCache = new StateCache(version, [.. items]);
+        return _stateCache = new StateCache(this, version, [.. items]);
     }
 
     private List<StateItem> CollectState(string prefix)

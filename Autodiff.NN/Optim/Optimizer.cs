@@ -11,6 +11,10 @@ namespace Autodiff.Optim;
 public abstract class Optimizer
 {
     private readonly Dictionary<string, Tensor>[] _state;
+    private readonly Module[] _roots;                 // the models the parameters came from, checked at each Step
+    private readonly int[] _rootOf;                   // per parameter: its index in _roots, or -1 (not from a model)
+    private readonly HashSet<Tensor>[] _rootSets;     // reused each Step: no allocation
+    private readonly HashSet<Tensor>? _own;           // built from a whole model's Parameters(): the set, to spot new ones
     private double _lr;
 
     /// <summary>Takes the parameters to optimize, in order, and the learning rate.</summary>
@@ -38,6 +42,9 @@ public abstract class Optimizer
         }
         Lr = lr;
         _state = Parameters.Select(_ => new Dictionary<string, Tensor>()).ToArray();
+        (_roots, _rootOf) = ModelsHolding(parameters, Parameters);
+        _rootSets = new HashSet<Tensor>[_roots.Length];
+        if (parameters is Module.ParameterSnapshot) _own = new HashSet<Tensor>(Parameters, ReferenceEqualityComparer.Instance);
     }
 
     /// <summary>The optimizer's name, used in messages.</summary>
@@ -70,38 +77,59 @@ public abstract class Optimizer
     }
 
     /// <summary>Updates every parameter that has a gradient, in place and without recording on the tape.</summary>
-    /// <exception cref="InvalidOperationException">A parameter without a gradient was replaced in, or removed from, its
-    /// module after this optimizer was built (the optimizer would silently update a tensor the model no longer uses).</exception>
+    /// <exception cref="InvalidOperationException">A parameter was replaced in, or removed from, the model it came from after
+    /// this optimizer was built (the optimizer would silently update a tensor the model no longer uses); nothing is updated.</exception>
     public void Step()
     {
+        CheckStillInTheirModels();
         using (Tape.NoGrad())
         {
-            List<Module>? synced = null;
             for (int i = 0; i < Parameters.Count; i++)
                 if (Parameters[i].PeekGrad() is { } grad)
                 {
                     Update(i, Parameters[i], grad);
                     Parameters[i].MarkModified();
                 }
-                else if (ReplacedInItsModule(Parameters[i], ref synced) is { } name)
-                    Check.FailState(Name, $"parameter {i} ({name}) is no longer in its module: it was replaced (e.g. " +
-                        "layer.Weight = w) or removed after this optimizer was built, so the optimizer would go on updating a tensor " +
-                        "the model no longer uses. Load values in place with layer.Weight.Copy_(w), or build the optimizer after " +
-                        "changing the model.");
         }
     }
 
-    /// <summary>For a parameter with no gradient (frozen, unused this step, or no longer in the model): its name when its
-    /// module replaced or removed it. The model is re-read first (once per Step), so a field reassigned since the last
-    /// read counts too.</summary>
-    private static string? ReplacedInItsModule(Tensor parameter, ref List<Module>? synced)
+    /// <summary>The models the parameters came from: the module whose <c>Parameters()</c> was passed in, or else, for each
+    /// parameter, the module tree that named it (when it holds it now); -1 for a tensor no module holds.</summary>
+    private static (Module[] Roots, int[] RootOf) ModelsHolding(IEnumerable<Tensor> source, IReadOnlyList<Tensor> parameters)
     {
-        if (parameter.ReplacedAs is null && parameter.ParameterNameRoot is Module root && !(synced ??= []).Contains(root))
+        var direct = (source as Module.ParameterSnapshot)?.Root;
+        var roots = new List<Module>();
+        var rootOf = new int[parameters.Count];
+        for (int i = 0; i < parameters.Count; i++)
         {
-            synced.Add(root);
-            root.SyncRegistrations();
+            var root = direct ?? parameters[i].ParameterNameRoot as Module;
+            if (root is null || (direct is null && !root.CurrentParameterSet().Contains(parameters[i]))) { rootOf[i] = -1; continue; }
+            int r = roots.IndexOf(root);
+            if (r < 0) roots.Add(root);
+            rootOf[i] = r < 0 ? roots.Count - 1 : r;
         }
-        return parameter.ReplacedAs;
+        return ([.. roots], rootOf);
+    }
+
+    /// <summary>Fails when the model no longer holds a parameter this optimizer updates: it was replaced
+    /// (<c>layer.Weight = w</c>, a field given a new layer) or removed after the optimizer was built, and stepping the old
+    /// tensor would train nothing the model uses. Re-reads each model once (field reads; no allocation while unchanged).</summary>
+    private void CheckStillInTheirModels()
+    {
+        if (_roots.Length == 0) return;
+        for (int r = 0; r < _roots.Length; r++) _rootSets[r] = _roots[r].CurrentParameterSet();
+        for (int i = 0; i < Parameters.Count; i++)
+            if (_rootOf[i] >= 0 && !_rootSets[_rootOf[i]].Contains(Parameters[i]))
+                Check.FailState(Name, $"parameter {i} ({Parameters[i].Label}) is no longer in the {_roots[_rootOf[i]].GetType().Name} " +
+                    "it came from: it was replaced (e.g. layer.Weight = w) or removed after this optimizer was built, so the " +
+                    "optimizer would go on updating a tensor the model no longer uses. Load values in place with " +
+                    "layer.Weight.Copy_(w), or build the optimizer after changing the model.");
+        if (_own is null || _rootSets[0].Count == _own.Count && _rootSets[0].SetEquals(_own)) return;
+        foreach (var p in _rootSets[0])                   // built from model.Parameters(): the model grew a parameter since
+            if (!_own.Contains(p) && p.RequiresGrad && p.PeekGrad() is not null)
+                Check.FailState(Name, $"the {_roots[0].GetType().Name} it was built from now has a parameter {p.Label} that " +
+                    "received a gradient but is not among this optimizer's parameters (it was added, or replaced an old one, after " +
+                    "the optimizer was built), so it would never be trained. Build the optimizer after changing the model.");
     }
 
     /// <summary>Applies the update rule to parameter <paramref name="index"/>.</summary>

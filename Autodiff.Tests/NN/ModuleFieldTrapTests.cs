@@ -247,7 +247,7 @@ public class ModuleFieldTrapTests
         var optimizer = new Adam(model.Parameters(), lr: 0.1);
         model.Fc = new Linear(3, 3);
         var ex = Assert.Throws<InvalidOperationException>(() => TrainStep(model, optimizer))!;
-        Assert.That(ex.Message, Does.Contain("Fc.weight[3, 3]").And.Contain("no longer in its module"));
+        Assert.That(ex.Message, Does.Contain("Fc.weight[3, 3]").And.Contain("no longer in the WithScale"));
     }
 
     [Test]
@@ -354,5 +354,55 @@ public class ModuleFieldTrapTests
         for (int i = 0; i < 1000; i++) _ = model.Parameters();
         long perRead = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000;
         Assert.That(perRead, Is.LessThan(100), "the tuple's box only, no rebinding (which allocated ~1.9 KB a read)");
+    }
+
+    [Test]
+    public void Step_AfterAReplacement_FailsEvenWhenTheLoopZeroesTheModelsGradients()
+    {
+        // model.ZeroGrad() clears only the model's current parameters: the old tensor kept its last gradient and went on
+        // being stepped while the new weight never trained.
+        var model = new Sequential(new Linear(3, 3), new Linear(3, 1));
+        var optimizer = new SGD(model.Parameters(), lr: 0.1);
+        model.Forward(X).Sum().Backward();
+        optimizer.Step();
+        ((Linear)model[1]).Weight = Tensor.Ones(1, 3);
+        model.ZeroGrad();
+        model.Forward(X).Sum().Backward();
+        var ex = Assert.Throws<InvalidOperationException>(optimizer.Step)!;
+        Assert.That(ex.Message, Does.Contain("parameter 2 (1.weight[1, 3])"));
+    }
+
+    [Test]
+    public void Step_DoesNotFail_ForParametersStillInTheModel_AfterReorderingSharingOrUntying()
+    {
+        // Frozen parameters get no gradient, which is when a check by gradient would have fired.
+        var list = new ModuleList(new Linear(3, 3), new Linear(3, 3));
+        foreach (var p in list.Parameters()) p.RequiresGrad = false;
+        var listOptimizer = new SGD(list.Parameters(), lr: 0.1);
+        var first = list[0];
+        list.RemoveAt(0);
+        list.Add(first);                                                  // reordered, still held
+        Assert.DoesNotThrow(listOptimizer.Step);
+
+        var shared = new Linear(3, 3);
+        foreach (var p in shared.Parameters()) p.RequiresGrad = false;
+        var m1 = new Sequential(shared, new Linear(3, 1));
+        var m2 = new Sequential(new Sequential(shared), new Linear(3, 1), new Linear(1, 1));   // larger: it names shared's weight
+        _ = m2.Parameters();
+        var optimizer = new SGD(m1.Parameters(), lr: 0.1);
+        ((Sequential)m2[0]).Append(new ReLU());
+        m2 = new Sequential(new Linear(3, 3));                            // m2 lets go of shared; m1 still holds it
+        m1.Forward(X).Sum().Backward();
+        Assert.DoesNotThrow(optimizer.Step);
+
+        var a = new Linear(3, 3);
+        var b = new Linear(3, 3);
+        b.Weight = a.Weight;                                              // tied
+        var tied = new Sequential(a, b);
+        var tiedOptimizer = new SGD(tied.Parameters(), lr: 0.1);
+        b.Weight = Tensor.Zeros(3, 3);                                    // untied: a.Weight is still a's
+        tied.Forward(X).Sum().Backward();
+        var ex = Assert.Throws<InvalidOperationException>(tiedOptimizer.Step, "b's new weight would never train")!;
+        Assert.That(ex.Message, Does.Contain("1.weight[3, 3]").And.Contain("never be trained").And.Not.Contain("parameter 0"));
     }
 }
