@@ -11,8 +11,6 @@ public sealed partial class Tensor
         public object? ParameterNameRoot;        // the module whose state dict gave ParameterName
         public int ParameterNameTreeSize;
         public string? LastUnrecordedUse;
-        public string? UnrecordedOp;
-        public bool UnrecordedDirectly;
         public string? LastNonDifferentiableUse;
         public string? ConstantGradientFrom;
         public bool RetainsGrad;
@@ -52,20 +50,13 @@ public sealed partial class Tensor
     }
 
     /// <summary>For diagnostics: the op that produced this tensor inside a NoGrad scope from a tensor that requires grad
-    /// (or from another such result), so nothing was recorded; null otherwise. <see cref="Backward()"/> quotes it.</summary>
-    internal string? UnrecordedOp
-    {
-        get => _notes?.UnrecordedOp;
-        set { if (NotesFor(value is not null) is { } n) n.UnrecordedOp = value; }
-    }
+    /// (or from another such result), so nothing was recorded; null otherwise. <see cref="Backward()"/> quotes it.
+    /// Kept on the tensor itself, not in the notes: every output of an evaluation under NoGrad gets one.</summary>
+    internal string? UnrecordedOp { get; set; }
 
     /// <summary>True when <see cref="UnrecordedOp"/> produced this tensor itself; false when this tensor was computed
     /// (outside NoGrad) from such a result.</summary>
-    internal bool UnrecordedDirectly
-    {
-        get => _notes?.UnrecordedDirectly ?? false;
-        set { if (NotesFor(value) is { } n) n.UnrecordedDirectly = value; }
-    }
+    internal bool UnrecordedDirectly { get; set; }
 
     /// <summary>For diagnostics: the last non-differentiable op (e.g. Argmax) that read this tensor, if any.</summary>
     internal string? LastNonDifferentiableUse
