@@ -20,9 +20,10 @@ namespace Autodiff;
 /// <para><b>Instances.</b> Per-call state lives in the <see cref="FunctionContext"/>, never in the function object, so
 /// one instance can be applied many times and from several graphs. Non-tensor arguments (a slope, a dim) are
 /// constructor parameters held in readonly fields, where PyTorch passes them as extra arguments to <c>apply</c>. A tensor
-/// field that is not readonly, or a field that can hold several tensors (an array, a list, <c>object</c>), makes
-/// <see cref="Apply"/> throw: per-call tensors kept there would be overwritten by the next call before the first call's
-/// Backward (PyTorch's static forward/backward rule this out).</para>
+/// field that is not readonly or is static, a field holding several tensors (an array, list or tuple of them, even
+/// readonly), or an <c>object</c> field that is not readonly makes <see cref="Apply"/> throw: per-call tensors kept
+/// there would be overwritten by the next call before the first call's Backward (PyTorch's static forward/backward
+/// rule this out). Not seen: a tensor reached through another object, or a captured constructor parameter reassigned.</para>
 /// <para>Differences from PyTorch: one output tensor (not a tuple); no <c>mark_dirty</c> (do not modify inputs in
 /// Forward); the function's name on the tape is its type name (override <see cref="Name"/>).</para>
 /// </remarks>
@@ -53,26 +54,33 @@ public abstract class Function
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string?> s_mutableTensorField = new();
 
-    /// <summary>The first instance field of this function's type where a call could leave its tensors: a tensor field
-    /// that is not readonly (a captured primary-constructor parameter is set once and allowed), or any field that can
-    /// hold several tensors or any object (an array, a list, <c>object</c>), readonly or not, since its contents can
-    /// change per call. Per-call state kept there is overwritten by the next Apply before the first call's Backward.</summary>
+    /// <summary>The first field of this function's type where a call could leave its tensors: a tensor field that is
+    /// not readonly (a captured primary-constructor parameter is set once and allowed), a static tensor field, a field
+    /// holding several tensors (an array or list of tensors, a tuple with a tensor), readonly or not, since its contents
+    /// can change per call, and an <c>object</c> field that is not readonly. Per-call state kept there is overwritten by
+    /// the next Apply before the first call's Backward.</summary>
     private string? MutableTensorField() => s_mutableTensorField.GetOrAdd(GetType(), static type =>
     {
+        const System.Reflection.BindingFlags fields = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static |
+            System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly;
         for (Type? t = type; t is not null && t != typeof(Function); t = t.BaseType)
-            foreach (var field in t.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public |
-                System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
+            foreach (var field in t.GetFields(fields))
             {
                 var fieldType = field.FieldType;
-                bool settableTensor = fieldType == typeof(Tensor) && !field.IsInitOnly && !field.Name.EndsWith(">P", StringComparison.Ordinal);
-                bool holdsMany = fieldType == typeof(object) || (fieldType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(fieldType) &&
-                    (fieldType.IsArray ? fieldType.GetElementType()! : fieldType.IsGenericType ? fieldType.GetGenericArguments()[^1] : typeof(object)) is var element &&
-                    (element == typeof(Tensor) || element == typeof(object)));
-                if (settableTensor || holdsMany)
-                    return field.Name.StartsWith('<') ? field.Name[1..field.Name.IndexOf('>', StringComparison.Ordinal)] : field.Name;
+                bool keeps = fieldType == typeof(Tensor)
+                    ? field.IsStatic || (!field.IsInitOnly && !field.Name.EndsWith(">P", StringComparison.Ordinal))
+                    : fieldType == typeof(object) ? !field.IsInitOnly && !field.IsLiteral : HoldsTensors(fieldType);
+                if (keeps) return field.Name.StartsWith('<') ? field.Name[1..field.Name.IndexOf('>', StringComparison.Ordinal)] : field.Name;
             }
         return null;
     });
+
+    /// <summary>An array, collection or tuple type whose elements are tensors (<c>Tensor[]</c>, <c>List&lt;Tensor?&gt;</c>,
+    /// <c>(Tensor, int)</c>).</summary>
+    private static bool HoldsTensors(Type type) =>
+        type.IsArray ? type.GetElementType() == typeof(Tensor)
+        : type.IsGenericType && (typeof(System.Collections.IEnumerable).IsAssignableFrom(type) || typeof(System.Runtime.CompilerServices.ITuple).IsAssignableFrom(type))
+            && type.GetGenericArguments().Any(a => a == typeof(Tensor) || (a.IsGenericType && HoldsTensors(a)));
 
     /// <summary>The name printed on the tape and in error messages; the type's name unless overridden.</summary>
     public virtual string Name => GetType().Name;

@@ -27,8 +27,6 @@ public sealed partial class Tensor
     /// enumerated its parameters and buffers, or null; <see cref="Label"/> shows it when <see cref="Name"/> is null.</summary>
     internal string? ParameterName => _notes?.ParameterName;
 
-    /// <summary>The module (the root of the tree) that gave <see cref="ParameterName"/>, or null.</summary>
-    internal object? ParameterNameRoot => _notes?.ParameterNameRoot;
 
     /// <summary>Records <paramref name="name"/>, given by the module tree <paramref name="root"/>, as this tensor's
     /// <see cref="ParameterName"/> unless another tree at least as large (<paramref name="treeSize"/>, its count of

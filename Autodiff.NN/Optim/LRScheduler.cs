@@ -33,7 +33,8 @@ public abstract class LRScheduler
     /// else changed it, and the schedule would overwrite that.</exception>
     public void Step()
     {
-        if (Optimizer.Lr != _lastSet)
+        // A relative tolerance: a hand-written warm-up that ends on the base rate (0.1 * 3 / 3) differs in the last bit.
+        if (Math.Abs(Optimizer.Lr - _lastSet) > 1e-12 * Math.Max(Math.Abs(Optimizer.Lr), Math.Abs(_lastSet)))
             Check.FailState(GetType().Name, $"the optimizer's lr is {Optimizer.Lr} but this scheduler set {_lastSet}: your code or " +
                 "another scheduler changed it, and this schedule (a closed form of the epoch) would overwrite that. Change the " +
                 "rate through one scheduler only; after loading the optimizer's state, load this scheduler's too (LoadStateDict).");

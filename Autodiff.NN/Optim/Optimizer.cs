@@ -11,10 +11,8 @@ namespace Autodiff.Optim;
 public abstract class Optimizer
 {
     private readonly Dictionary<string, Tensor>[] _state;
-    private readonly Module[] _roots;                 // the models the parameters came from, checked at each Step
-    private readonly int[] _rootOf;                   // per parameter: its index in _roots, or -1 (not from a model)
-    private readonly HashSet<Tensor>[] _rootSets;     // reused each Step: no allocation
-    private readonly HashSet<Tensor>? _own;           // built from a whole model's Parameters(): the set, to spot new ones
+    private readonly Module? _model;                  // the module whose Parameters() this optimizer was built from
+    private readonly HashSet<Tensor>? _own;           // this optimizer's parameters, as a set, when _model is known
     private double _lr;
 
     /// <summary>Takes the parameters to optimize, in order, and the learning rate.</summary>
@@ -42,9 +40,8 @@ public abstract class Optimizer
         }
         Lr = lr;
         _state = Parameters.Select(_ => new Dictionary<string, Tensor>()).ToArray();
-        (_roots, _rootOf) = ModelsHolding(parameters, Parameters);
-        _rootSets = new HashSet<Tensor>[_roots.Length];
-        if (parameters is Module.ParameterSnapshot) _own = new HashSet<Tensor>(Parameters, ReferenceEqualityComparer.Instance);
+        if (parameters is Module.ParameterSnapshot snapshot)
+            (_model, _own) = (snapshot.Root, new HashSet<Tensor>(Parameters, ReferenceEqualityComparer.Instance));
     }
 
     /// <summary>The optimizer's name, used in messages.</summary>
@@ -81,7 +78,7 @@ public abstract class Optimizer
     /// this optimizer was built (the optimizer would silently update a tensor the model no longer uses); nothing is updated.</exception>
     public void Step()
     {
-        CheckStillInTheirModels();
+        CheckModelUnchanged();
         using (Tape.NoGrad())
         {
             for (int i = 0; i < Parameters.Count; i++)
@@ -93,43 +90,26 @@ public abstract class Optimizer
         }
     }
 
-    /// <summary>The models the parameters came from: the module whose <c>Parameters()</c> was passed in, or else, for each
-    /// parameter, the module tree that named it (when it holds it now); -1 for a tensor no module holds.</summary>
-    private static (Module[] Roots, int[] RootOf) ModelsHolding(IEnumerable<Tensor> source, IReadOnlyList<Tensor> parameters)
+    /// <summary>For an optimizer built from <c>model.Parameters()</c>: fails when the model no longer holds one of its
+    /// parameters <em>and</em> now holds a trainable one it does not have, that is, when a parameter was replaced
+    /// (<c>layer.Weight = w</c>, a field given a new layer) after the optimizer was built: stepping the old tensor would
+    /// train nothing the model uses, and the new one would never train. A layer removed, a weight tied to one the
+    /// optimizer holds, or a layer added with an optimizer of its own are fine, as in PyTorch. Re-reads the model each
+    /// step (field reads; no allocation while nothing changed).</summary>
+    private void CheckModelUnchanged()
     {
-        var direct = (source as Module.ParameterSnapshot)?.Root;
-        var roots = new List<Module>();
-        var rootOf = new int[parameters.Count];
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            var root = direct ?? parameters[i].ParameterNameRoot as Module;
-            if (root is null || (direct is null && !root.CurrentParameterSet().Contains(parameters[i]))) { rootOf[i] = -1; continue; }
-            int r = roots.IndexOf(root);
-            if (r < 0) roots.Add(root);
-            rootOf[i] = r < 0 ? roots.Count - 1 : r;
-        }
-        return ([.. roots], rootOf);
-    }
-
-    /// <summary>Fails when the model no longer holds a parameter this optimizer updates: it was replaced
-    /// (<c>layer.Weight = w</c>, a field given a new layer) or removed after the optimizer was built, and stepping the old
-    /// tensor would train nothing the model uses. Re-reads each model once (field reads; no allocation while unchanged).</summary>
-    private void CheckStillInTheirModels()
-    {
-        if (_roots.Length == 0) return;
-        for (int r = 0; r < _roots.Length; r++) _rootSets[r] = _roots[r].CurrentParameterSet();
-        for (int i = 0; i < Parameters.Count; i++)
-            if (_rootOf[i] >= 0 && !_rootSets[_rootOf[i]].Contains(Parameters[i]))
-                Check.FailState(Name, $"parameter {i} ({Parameters[i].Label}) is no longer in the {_roots[_rootOf[i]].GetType().Name} " +
-                    "it came from: it was replaced (e.g. layer.Weight = w) or removed after this optimizer was built, so the " +
-                    "optimizer would go on updating a tensor the model no longer uses. Load values in place with " +
-                    "layer.Weight.Copy_(w), or build the optimizer after changing the model.");
-        if (_own is null || _rootSets[0].Count == _own.Count && _rootSets[0].SetEquals(_own)) return;
-        foreach (var p in _rootSets[0])                   // built from model.Parameters(): the model grew a parameter since
-            if (!_own.Contains(p) && p.RequiresGrad && p.PeekGrad() is not null)
-                Check.FailState(Name, $"the {_roots[0].GetType().Name} it was built from now has a parameter {p.Label} that " +
-                    "received a gradient but is not among this optimizer's parameters (it was added, or replaced an old one, after " +
-                    "the optimizer was built), so it would never be trained. Build the optimizer after changing the model.");
+        if (_model is null) return;
+        var now = _model.CurrentParameterSet();
+        int missing = -1;
+        for (int i = 0; i < Parameters.Count && missing < 0; i++)
+            if (!now.Contains(Parameters[i])) missing = i;
+        if (missing < 0) return;
+        foreach (var p in now)
+            if (!_own!.Contains(p) && p.RequiresGrad)
+                Check.FailState(Name, $"parameter {missing} ({Parameters[missing].Label}) is no longer in the {_model.GetType().Name} " +
+                    $"it came from, which now has {p.Label} instead: it was replaced (e.g. layer.Weight = w) after this optimizer " +
+                    "was built, so the optimizer would go on updating a tensor the model no longer uses and never train the new " +
+                    "one. Load values in place with layer.Weight.Copy_(w), or build the optimizer after changing the model.");
     }
 
     /// <summary>Applies the update rule to parameter <paramref name="index"/>.</summary>

@@ -411,4 +411,39 @@ public class FunctionTests
         var p = Tensor.FromArray([1.0]).RequireGrad();
         AssertThrows<InvalidOperationException>(() => new SquareKeepingItsInputInAnArray().Apply(p), "SquareKeepingItsInputInAnArray", "field '_saved'");
     }
+
+    private sealed class SquareKeepingItsInputInAStatic : Function
+    {
+        private static Tensor? s_x;
+
+        protected override Tensor Forward(FunctionContext ctx, IReadOnlyList<Tensor> inputs)
+        {
+            s_x = inputs[0];
+            return inputs[0] * inputs[0];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput) => [gradOutput * 2.0 * s_x!];
+    }
+
+    private sealed class WithConstantsAndALock(double slope) : Function
+    {
+        private readonly object _gate = new();
+        private readonly Dictionary<string, object> _options = new() { ["slope"] = slope };
+        private readonly int[] _dims = [0];
+
+        protected override Tensor Forward(FunctionContext ctx, IReadOnlyList<Tensor> inputs)
+        {
+            lock (_gate) return inputs[0] * (double)_options["slope"] * (_dims.Length);
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput) => [gradOutput * (double)_options["slope"]];
+    }
+
+    [Test]
+    public void Apply_RefusesAStaticTensorField_ButNotALockOrOptions()
+    {
+        var p = Tensor.FromArray([1.0]).RequireGrad();
+        AssertThrows<InvalidOperationException>(() => new SquareKeepingItsInputInAStatic().Apply(p), "SquareKeepingItsInputInAStatic", "field 's_x'");
+        Assert.That(new WithConstantsAndALock(3.0).Apply(p).ItemDouble(), Is.EqualTo(3.0));
+    }
 }

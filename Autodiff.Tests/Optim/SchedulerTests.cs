@@ -195,4 +195,13 @@ public class SchedulerTests
             File.Delete(path);
         }
     }
+
+    [Test]
+    public void Step_AcceptsAWarmUpThatEndsOnTheBaseRate_ToTheLastBit()
+    {
+        var optimizer = Sgd();
+        var scheduler = new CosineAnnealingLR(optimizer, tMax: 10);
+        for (int i = 1; i <= 3; i++) optimizer.Lr = 0.1 * i / 3;         // ends at 0.10000000000000002
+        Assert.DoesNotThrow(scheduler.Step);
+    }
 }
