@@ -92,6 +92,18 @@ public static class Check
         return d;
     }
 
+    /// <summary>Checks a position in a container of <paramref name="count"/> <paramref name="items"/> (e.g. "modules"):
+    /// <c>[0, count)</c>, or <c>[0, count]</c> for an insertion.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is outside that range.</exception>
+    public static int Index(string op, int index, int count, string items, bool insert = false)
+    {
+        if (index < 0 || index > count || (index == count && !insert))
+            FailRange(op, insert
+                ? $"insert index {index} is outside [0, {count}] ({count} {items})."
+                : $"index {index} is out of range for {count} {items}{(index < 0 ? $" (PyTorch's [{index}] is [^{-index}] in C#)" : "")}.", nameof(index));
+        return index;
+    }
+
     /// <summary>Checks that a tensor holds exactly one element.</summary>
     /// <exception cref="ArgumentException">The tensor has more or fewer elements.</exception>
     public static void OneElement(string op, Tensor t)

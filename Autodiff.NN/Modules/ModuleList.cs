@@ -117,15 +117,7 @@ public sealed class ModuleList : Module, IEnumerable<Module>
     private static Module NotNull(Module? module, int index) =>
         module ?? throw new ArgumentNullException(nameof(module), $"ModuleList: module {index} is null.");
 
-    private int CheckIndex(int index, bool insert = false)
-    {
-        int count = _items.Count;
-        if (index < 0 || index > count || (index == count && !insert))
-            Check.FailRange("ModuleList", insert
-                ? $"insert index {index} is outside [0, {count}] ({count} modules)."
-                : $"index {index} is out of range for {count} modules.", nameof(index));
-        return index;
-    }
+    private int CheckIndex(int index, bool insert = false) => Check.Index("ModuleList", index, _items.Count, "modules", insert);
 
     /// <summary>The modules in order.</summary>
     public IEnumerator<Module> GetEnumerator() => _items.GetEnumerator();

@@ -64,12 +64,7 @@ public sealed class ParameterList : Module, IEnumerable<Tensor>
     private static Tensor NotNull(Tensor? parameter, int index) =>
         parameter ?? throw new ArgumentNullException(nameof(parameter), $"ParameterList: tensor {index} is null.");
 
-    private int CheckIndex(int index)
-    {
-        if ((uint)index >= (uint)_items.Count)
-            Check.FailRange("ParameterList", $"index {index} is out of range for {_items.Count} tensors.", nameof(index));
-        return index;
-    }
+    private int CheckIndex(int index) => Check.Index("ParameterList", index, _items.Count, "tensors");
 
     /// <summary>The tensors in order.</summary>
     public IEnumerator<Tensor> GetEnumerator() => _items.GetEnumerator();

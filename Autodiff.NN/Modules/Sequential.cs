@@ -57,12 +57,7 @@ public sealed class Sequential : Module, IEnumerable<Module>
         return this;
     }
 
-    private int CheckIndex(int index)
-    {
-        if ((uint)index >= (uint)_modules.Count)
-            Check.FailRange("Sequential", $"index {index} is out of range for {_modules.Count} modules.", nameof(index));
-        return index;
-    }
+    private int CheckIndex(int index) => Check.Index("Sequential", index, _modules.Count, "modules");
 
     /// <summary>The modules in order.</summary>
     public IEnumerator<Module> GetEnumerator() => _modules.GetEnumerator();

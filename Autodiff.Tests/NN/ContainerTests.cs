@@ -1,6 +1,7 @@
 using Autodiff;
 using Autodiff.NN;
 using Autodiff.Optim;
+using static Autodiff.Tests.TestHelpers;
 
 namespace Autodiff.Tests.NN;
 
@@ -200,5 +201,12 @@ public class ContainerTests
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => _ = model[2])!.Message, Does.Contain("Sequential").And.Contain("index 2"));
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => _ = model[0..3])!.Message, Does.Contain("Sequential").And.Contain("0..3"));
         Assert.That(Assert.Throws<ArgumentNullException>(() => new Sequential(new ReLU(), null!))!.Message, Does.Contain("module 1 is null"));
+    }
+
+    [Test]
+    public void SequentialAndParameterList_IndexErrors_NameTheContainerAndTheCount()
+    {
+        AssertThrows<ArgumentOutOfRangeException>(() => _ = new Sequential(new ReLU(), new Tanh())[2], "Sequential", "index 2", "2 modules");
+        AssertThrows<ArgumentOutOfRangeException>(() => _ = new ParameterList(Tensor.Ones(2).RequireGrad())[-1], "ParameterList", "index -1", "1 tensors", "[^1]");
     }
 }
