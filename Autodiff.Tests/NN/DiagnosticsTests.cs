@@ -45,11 +45,17 @@ public class DiagnosticsTests
         Assert.That(model.P("used").Grad!.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 1.0 }));   // the backward itself ran
     }
 
+    private static Sequential SmallClassifier() =>
+        new(new Linear(3, 4, generator: new Generator(1)), new Tanh(), new Linear(4, 2, generator: new Generator(2)));
+
+    private static Tensor SmallClassifierLoss(Module model) =>
+        Functional.CrossEntropy(model.Forward(Tensor.Randn([5, 3], seed: 3)), [0, 1, 0, 1, 1]);
+
     [Test]
     public void Report_IsClean_ForAHealthyModel()
     {
-        var model = new Sequential(new Linear(3, 4, generator: new Generator(1)), new Tanh(), new Linear(4, 2, generator: new Generator(2)));
-        var loss = Functional.CrossEntropy(model.Forward(Tensor.Randn([5, 3], seed: 3)), [0, 1, 0, 1, 1]);
+        var model = SmallClassifier();
+        var loss = SmallClassifierLoss(model);
         var report = loss.Backward(diagnose: model);
         Assert.That(report.Problems, Is.Empty);
         Assert.That(report.ToString(), Is.EqualTo("All 4 parameters received a non-zero gradient."));
@@ -60,10 +66,10 @@ public class DiagnosticsTests
     {
         // Freezing the first layer means its MatMul is never recorded (it looked "Unused"); freezing the last layer's
         // bias leaves it in the graph without a gradient (it looked "ZeroGradient"). Both are deliberate.
-        var model = new Sequential(new Linear(3, 4, generator: new Generator(1)), new Tanh(), new Linear(4, 2, generator: new Generator(2)));
+        var model = SmallClassifier();
         foreach (var p in ((Linear)model[0]).Parameters()) p.RequiresGrad = false;
         ((Linear)model[2]).Bias!.RequiresGrad = false;
-        var loss = Functional.CrossEntropy(model.Forward(Tensor.Randn([5, 3], seed: 3)), [0, 1, 0, 1, 1]);
+        var loss = SmallClassifierLoss(model);
         var report = loss.Backward(diagnose: model);
         var status = report.Parameters.ToDictionary(p => p.Name, p => p.Status);
         Assert.That(status["0.weight"], Is.EqualTo(GradientStatus.Frozen));
