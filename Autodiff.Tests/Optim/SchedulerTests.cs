@@ -166,6 +166,8 @@ public class SchedulerTests
         var scheduler = new StepLR(Sgd(), stepSize: 2);
         AssertThrows<ArgumentException>(() => scheduler.LoadStateDict(new Dictionary<string, Tensor> { ["base_lr"] = Tensor.Scalar(0.1) }),
             "StepLR", "'last_epoch'");
+        AssertThrows<ArgumentException>(() => scheduler.LoadStateDict(new Dictionary<string, Tensor>
+            { ["base_lr"] = Tensor.Scalar(0.1), ["last_epoch"] = Tensor.Scalar(-1.5) }), "StepLR", "last_epoch", "-1.5");
     }
 
     [Test]
