@@ -26,11 +26,6 @@ public static class Autograd
         Interlocked.Decrement(ref s_openAnomalyScopes);
     }
 
-    [ThreadStatic] private static GradCapture? t_capture;
-
-    /// <summary>Set while <see cref="Grad(IReadOnlyList{Tensor}, IReadOnlyList{Tensor}, bool, IReadOnlyList{Tensor}, bool?, bool)"/> runs its backward pass.</summary>
-    internal static GradCapture? Capture => t_capture;
-
     /// <summary>The gradients of <paramref name="outputs"/> with respect to <paramref name="inputs"/>, returned rather than
     /// accumulated: no tensor's <see cref="Tensor.Grad"/> changes. Same as <c>torch.autograd.grad</c>.</summary>
     /// <param name="outputs">The tensors to differentiate; each needs a gradient in <paramref name="gradOutputs"/> unless it is a scalar.</param>
@@ -61,19 +56,9 @@ public static class Autograd
         if (gradOutputs is not null && gradOutputs.Count != outputs.Count)
             Check.Fail(op, $"{gradOutputs.Count} gradOutputs for {outputs.Count} outputs.", nameof(gradOutputs));
 
-        var capture = new GradCapture(inputs, createGraph);
-        var previous = t_capture;
-        t_capture = capture;
-        try
-        {
-            for (int i = 0; i < outputs.Count; i++)
-                outputs[i].Backward(gradOutputs?[i], retainGraph: (retainGraph ?? createGraph) || i < outputs.Count - 1, createGraph);
-        }
-        finally
-        {
-            t_capture = previous;
-        }
-        var results = capture.Results;
+        var seeds = new Tensor[outputs.Count];
+        for (int i = 0; i < outputs.Count; i++) seeds[i] = outputs[i].SeedGradient(gradOutputs?[i]);
+        var results = BackwardPass.Run(outputs, seeds, retainGraph ?? createGraph, createGraph, targets: inputs)!;
         for (int i = 0; i < results.Length; i++)
             if (results[i] is null && !allowUnused)
                 Check.Fail(op, $"input {i} ({inputs[i].Label}) is not used to compute the outputs; pass allowUnused: true to get null for it.", nameof(inputs));

@@ -1,14 +1,35 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
+
+/// <summary>A kernel call that works for any element type: an op fills a struct with its tensors and arguments, and
+/// <see cref="Compute.Run{TKernel}"/> picks float or double once (candle's <c>Map1</c>, TensorPrimitives' operator
+/// structs). Read the tensors' values inside with <c>tensor.Data&lt;T&gt;()</c>.</summary>
+internal interface IKernel
+{
+    void Run<T>() where T : struct, IFloatingPointIeee754<T>;
+}
+
+/// <summary>An element-wise map <c>y = f(x)</c> over spans; see <see cref="Compute.Unary{TOp}"/>.</summary>
+internal interface IUnaryOperator
+{
+    void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : struct, IFloatingPointIeee754<T>;
+}
+
+/// <summary>An element-wise map <c>d = f(x, y)</c> over spans of one length; see <see cref="Compute.Binary{TOp}(Tensor, Tensor, TOp)"/>.</summary>
+internal interface IBinaryOperator
+{
+    void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T>;
+}
 
 /// <summary>The bridge between tensors and span kernels: picks the float32 or float64 instantiation of a kernel and
 /// hands it the tensors' buffers. Nothing here is recorded on the tape; ops call these for their forward and backward.</summary>
 /// <remarks>Functions returning a tensor allocate a fresh, unrecorded one; functions taking a destination accumulate into it.</remarks>
 internal static class Compute
 {
-    internal delegate void Unary<T>(ReadOnlySpan<T> x, Span<T> destination);
-    internal delegate void Binary<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination);
+    internal delegate void UnaryFn<T>(ReadOnlySpan<T> x, Span<T> destination);
+    internal delegate void BinaryFn<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination);
     internal delegate void Accumulate<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx);
 
     // ---- allocation ---------------------------------------------------------------------------------------------
@@ -65,16 +86,60 @@ internal static class Compute
     /// <summary>A one-element tensor of shape [] holding <paramref name="value"/>.</summary>
     public static Tensor Scalar(double value, DType dtype) => Full(Shape.Scalar, dtype, value);
 
-    // ---- drivers --------------------------------------------------------------------------------------------------
+    // ---- the one dtype dispatch ----------------------------------------------------------------------------------
 
-    public static Tensor Map(Tensor x, Unary<float> f32, Unary<double> f64)
+    /// <summary>Runs <paramref name="kernel"/> for <paramref name="dtype"/>'s element type: the place where an op's dtype
+    /// becomes a type argument, so op files never branch on it. The struct type argument lets the JIT specialise each
+    /// kernel for float and double, with no delegate or boxing.</summary>
+    public static void Run<TKernel>(DType dtype, TKernel kernel) where TKernel : struct, IKernel
+    {
+        if (dtype == DType.Float32) kernel.Run<float>();
+        else kernel.Run<double>();
+    }
+
+    /// <summary><c>y = op(x)</c> element-wise, into a new tensor.</summary>
+    public static Tensor Unary<TOp>(Tensor x, TOp op = default) where TOp : struct, IUnaryOperator
+    {
+        var y = Empty(x.Shape, x.DType);
+        Run(x.DType, new UnaryKernel<TOp>(op, x, y));
+        return y;
+    }
+
+    /// <summary><c>z = op(x, y)</c> element-wise for two tensors of one shape, into a new tensor.</summary>
+    public static Tensor Binary<TOp>(Tensor x, Tensor y, TOp op = default) where TOp : struct, IBinaryOperator
+    {
+        var z = Empty(x.Shape, x.DType);
+        Run(x.DType, new BinaryKernel<TOp>(op, x, y, z));
+        return z;
+    }
+
+    /// <summary><c>op(a, b)</c> element-wise with broadcasting, after the op's checks (shapes, dtypes, null).</summary>
+    public static Tensor Binary<TOp>(string name, Tensor a, Tensor b, TOp op = default) where TOp : struct, IBinaryOperator
+    {
+        var shape = Check.Broadcast(name, a, b);
+        return Binary(Expand(a, shape), Expand(b, shape), op);
+    }
+
+    private readonly struct UnaryKernel<TOp>(TOp op, Tensor x, Tensor y) : IKernel where TOp : struct, IUnaryOperator
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => op.Invoke<T>(x.Data<T>(), y.Data<T>());
+    }
+
+    private readonly struct BinaryKernel<TOp>(TOp op, Tensor x, Tensor y, Tensor z) : IKernel where TOp : struct, IBinaryOperator
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => op.Invoke<T>(x.Data<T>(), y.Data<T>(), z.Data<T>());
+    }
+
+    // ---- drivers (older, one delegate per dtype: being replaced by the dispatch above) --------------------------
+
+    public static Tensor Map(Tensor x, UnaryFn<float> f32, UnaryFn<double> f64)
     {
         var y = Empty(x.Shape, x.DType);
         if (x.DType == DType.Float32) f32(x.F32, y.F32); else f64(x.F64, y.F64);
         return y;
     }
 
-    public static Tensor Map(Tensor x, Tensor y, Binary<float> f32, Binary<double> f64)
+    public static Tensor Map(Tensor x, Tensor y, BinaryFn<float> f32, BinaryFn<double> f64)
     {
         var z = Empty(x.Shape, x.DType);
         if (x.DType == DType.Float32) f32(x.F32, y.F32, z.F32); else f64(x.F64, y.F64, z.F64);

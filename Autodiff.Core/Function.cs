@@ -129,13 +129,7 @@ public abstract class Function
             return output;
         }
 
-        return Tape.Record(Name, output, inputs, Formula, g =>
-        {
-            var grads = RunBackward(ctx, inputs, g, createGraph: false);
-            for (int i = 0; i < inputs.Length; i++)
-                if (grads[i] is { } dx && inputs[i].RequiresGrad) inputs[i].AccumulateGrad(dx);
-        },
-        OnceDifferentiable ? null : g => RunBackward(ctx, inputs, g, createGraph: true));
+        return Tape.Record(Name, output, inputs, Formula, g => RunBackward(ctx, inputs, g));
     }
 
     /// <summary>Computes the output from the inputs; runs with recording off. Save what <see cref="Backward"/> needs
@@ -154,12 +148,13 @@ public abstract class Function
     protected abstract Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput);
 
     /// <summary>Calls the user's Backward (recorded under createGraph, unrecorded otherwise) and checks what it returned.</summary>
-    private Tensor?[] RunBackward(FunctionContext ctx, Tensor[] inputs, Tensor gradOutput, bool createGraph)
+    private Tensor?[] RunBackward(FunctionContext ctx, Tensor[] inputs, Tensor gradOutput)
     {
         ctx.CheckSavedVersions(Name);
-        Tensor?[]? grads;
-        if (createGraph) grads = Backward(ctx, gradOutput);
-        else using (Tape.NoGrad()) grads = Backward(ctx, gradOutput);
+        if (OnceDifferentiable && Tape.IsRecording)
+            throw new NotSupportedException($"{Name}: its backward is not differentiable yet, so Backward(createGraph: true) cannot record it; " +
+                $"gradients of gradients through {Name} are not implemented.");
+        var grads = Backward(ctx, gradOutput);
         Check.FunctionGradients(Name, grads, inputs);
         return grads;
     }

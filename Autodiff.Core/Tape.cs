@@ -23,12 +23,11 @@ namespace Autodiff;
 public sealed class Tape
 {
     [ThreadStatic] private static Tape? t_current;
-    [ThreadStatic] private static bool t_creatingGraph;
-
-    /// <summary>True while a <c>Backward(createGraph: true)</c> runs on this thread: gradients are then accumulated with
-    /// recorded ops, so they are tensors with a graph of their own.</summary>
-    internal static bool IsCreatingGraph => t_creatingGraph;
     private static readonly AsyncLocal<int> s_noGradDepth = new();
+
+    // Added to the NoGrad depth while a plain backward pass runs its derivative rules: nothing is recorded, as under
+    // NoGrad, but Record also skips the notes it keeps for explaining a NoGrad the user wrote.
+    private const int ReplayDepth = 1 << 24;
 
     // The entries, in recording order, in chunks of ChunkSize held weakly: a graph nobody holds a tensor of any more
     // (a forward pass never backpropagated) is collected by the GC like any other garbage, and its chunk's slot is
@@ -102,49 +101,83 @@ public sealed class Tape
         chunk.Add(entry);
     }
 
-    /// <summary>Records an op: when recording is on and some input requires grad, appends an entry whose closure
-    /// <paramref name="backward"/> receives the gradient of <paramref name="output"/> and accumulates into the inputs.</summary>
+    /// <summary>Records an op whose derivative is one rule per input: when recording is on and some input requires
+    /// grad, appends an entry that a backward pass replays by calling, for each input that requires grad, its rule with
+    /// the gradient <c>g</c> of <paramref name="output"/>.</summary>
+    /// <param name="op">The op's name, as the tape and error messages print it.</param>
+    /// <param name="output">The op's result, already computed.</param>
+    /// <param name="inputs">The tensors the op read.</param>
+    /// <param name="formula">The rules as a formula in terms of <c>g</c>, for printing: what each input's gradient receives, e.g. <c>da += g·b, db += g·a</c>.</param>
+    /// <param name="derivatives">One rule per input, in order: the gradient of that input given <c>g</c>, written with
+    /// ops (so it can be differentiated again), of the input's shape or one it broadcasts to (the engine sums it back);
+    /// null for an input that gets none. Return fresh tensors or <c>g</c> itself; never modify <c>g</c>.</param>
+    /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
+    /// <remarks>The library's own ops use this; a custom op is easier as a <see cref="Function"/>. A rule runs with
+    /// recording off in a plain <c>Backward</c> and recorded under <c>createGraph</c>; where a fused backward kernel pays
+    /// for itself, the rule calls it as a named op with its own rule (e.g. <c>ReluBackward</c>).</remarks>
+    /// <exception cref="ArgumentException">The number of rules differs from the number of inputs.</exception>
+    /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
+    /// <example><code>return Tape.Record("Mul", y, [a, b], "da += g·b, db += g·a", [g => g * b, g => g * a]);</code></example>
+    public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Func<Tensor, Tensor?>[] derivatives)
+    {
+        if (derivatives.Length != inputs.Length)
+            Check.Fail(op, $"{derivatives.Length} derivative rules for {inputs.Length} inputs; give one per input.", nameof(derivatives));
+        return Append(op, output, inputs, formula, derivatives, null, null);
+    }
+
+    /// <summary>Records an op whose derivative is one rule giving every input's gradient at once, for a fused backward
+    /// that computes them together (a rule checks <see cref="Tensor.RequiresGrad"/> to skip inputs that need none).</summary>
+    /// <param name="op">The op's name, as the tape and error messages print it.</param>
+    /// <param name="output">The op's result, already computed.</param>
+    /// <param name="inputs">The tensors the op read.</param>
+    /// <param name="formula">The rule as a formula in terms of <c>g</c>, for printing.</param>
+    /// <param name="derivative">Given <c>g</c>, one gradient per input (null where none), as for the per-input overload.</param>
+    /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
+    /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
+    public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Func<Tensor, Tensor?[]> derivative) =>
+        Append(op, output, inputs, formula, null, derivative, null);
+
+    /// <summary>Records an op whose backward is a closure that accumulates into the inputs by itself; it runs in a plain
+    /// <c>Backward</c>, and <c>Backward(createGraph: true)</c> through it throws <see cref="NotSupportedException"/>.</summary>
     /// <param name="op">The op's name, as the tape and error messages print it.</param>
     /// <param name="output">The op's result, already computed.</param>
     /// <param name="inputs">The tensors the op read.</param>
     /// <param name="formula">The local derivatives in terms of the incoming gradient <c>g</c>, for printing.</param>
-    /// <param name="backward">Accumulates into each input that requires grad, given the output's gradient.</param>
+    /// <param name="backward">Called with the output's gradient.</param>
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
-    /// <remarks>This is the library's own recording hook: the closure must accumulate into the inputs through the
-    /// engine's internal gradient path, which user code cannot reach (writing <c>x.Grad</c> in it bypasses
-    /// <c>Autograd.Grad</c>, <c>createGraph</c> and broadcasting). To write a custom op, derive from
-    /// <see cref="Function"/> instead: its Backward returns one gradient per input and works with every one of those.</remarks>
+    /// <remarks>Kept for compatibility: such a closure cannot reach the engine's gradients (writing <c>x.Grad</c> in it
+    /// bypasses <c>Autograd.Grad</c>, <c>createGraph</c> and broadcasting). Return gradients from a rule instead (the other
+    /// overloads), or derive from <see cref="Function"/>.</remarks>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward) =>
-        Record(op, output, inputs, formula, backward, differentiable: null);
+        Append(op, output, inputs, formula, null, null, backward);
 
-    /// <summary>Records an op that also has a differentiable backward, for <c>Backward(createGraph: true)</c>.</summary>
+    /// <summary>Records an op with an accumulating closure for a plain <c>Backward</c> and a rule for <c>createGraph</c>.</summary>
     /// <param name="op">The op's name, as the tape and error messages print it.</param>
     /// <param name="output">The op's result, already computed.</param>
     /// <param name="inputs">The tensors the op read.</param>
     /// <param name="formula">The local derivatives in terms of the incoming gradient <c>g</c>, for printing.</param>
-    /// <param name="backward">The fast backward: accumulates into each input that requires grad with kernels.</param>
-    /// <param name="differentiable">The same derivatives written with ops, one entry per input (null where none is
-    /// needed), so that a backward pass that creates a graph is itself recorded and can be differentiated again.</param>
+    /// <param name="backward">Called with the output's gradient in a plain Backward.</param>
+    /// <param name="differentiable">The rule run under <c>createGraph</c> (one gradient per input), or null.</param>
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
-    /// <remarks>For the library's ops; a custom op is a <see cref="Function"/> (see the other overload).</remarks>
+    /// <remarks>Kept for compatibility: two copies of one derivative can disagree. Give the rule alone instead.</remarks>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward,
-        Func<Tensor, Tensor?[]>? differentiable)
+        Func<Tensor, Tensor?[]>? differentiable) =>
+        Append(op, output, inputs, formula, null, differentiable, backward);
+
+    private static Tensor Append(string op, Tensor output, Tensor[] inputs, string formula,
+        Func<Tensor, Tensor?>[]? rules, Func<Tensor, Tensor?[]>? jointRule, Action<Tensor>? accumulate)
     {
+        int noGrad = s_noGradDepth.Value;
+        if (noGrad >= ReplayDepth) return output;                    // a derivative rule in a plain backward pass
         if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(op, "forward pass", output, inputs);
+        // A scope owns what ops produce. Adopted here, where an op's result is final, rather than where buffers are
+        // allocated: an op's scratch and saved buffers, gradients and optimizer state must outlive the scope.
         if (DisposeScope.Current is { } scope && Array.IndexOf(inputs, output) < 0) scope.Adopt(output);
-        if (s_noGradDepth.Value != 0)
+        if (noGrad != 0)
         {
-            bool lost = false;                   // a gradient would have flowed here outside NoGrad
-            foreach (var input in inputs)
-                if (input.RequiresGrad || input.UnrecordedOp is not null)
-                {
-                    if (input.RequiresGrad) input.LastUnrecordedUse = op;     // for Backward diagnostics
-                    lost = true;
-                }
-            if (lost && !output.RequiresGrad && Array.IndexOf(inputs, output) < 0)
-                (output.UnrecordedOp, output.UnrecordedDirectly) = (op, true);   // so Backward can say why nothing was recorded
+            Tensor.NoteUnrecorded(op, output, inputs);              // so Backward can say why nothing was recorded
             return output;
         }
         Tape? tape = null;
@@ -161,129 +194,76 @@ public sealed class Tape
         }
         if (!any)
         {
-            // Computed from a NoGrad result, e.g. the loss of logits a NoGrad scope produced: remember where the graph broke.
-            foreach (var input in inputs)
-                if (input.UnrecordedOp is { } lostAt && Array.IndexOf(inputs, output) < 0)
-                {
-                    (output.UnrecordedOp, output.UnrecordedDirectly) = (lostAt, false);
-                    break;
-                }
-            // Computed from an unrecorded createGraph gradient, e.g. a gradient penalty: remember which backward gave it.
-            if (output.UnrecordedOp is null && output.ConstantGradientFrom is null && Array.IndexOf(inputs, output) < 0)
-                foreach (var input in inputs)
-                    if (input.ConstantGradientFrom is { } from)
-                    {
-                        output.ConstantGradientFrom = from;
-                        break;
-                    }
+            Tensor.NoteConstantResult(output, inputs);
             return output;
         }
         tape ??= Current;
-        var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, backward, differentiable);
+        var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, rules, jointRule, accumulate);
         tape.Append(entry);
         output.Creator = entry;
         output.RequiresGrad = true;
         return output;
     }
 
+    /// <summary>The scope of a backward pass: a plain pass runs its rules unrecorded, a createGraph pass recorded (even
+    /// inside the user's NoGrad, as PyTorch's create_graph does).</summary>
+    internal static BackwardScopeToken BackwardScope(bool createGraph)
+    {
+        int depth = s_noGradDepth.Value;
+        s_noGradDepth.Value = createGraph ? 0 : depth + ReplayDepth;
+        return new BackwardScopeToken(depth);
+    }
+
+    internal readonly struct BackwardScopeToken(int depth) : IDisposable
+    {
+        public void Dispose() => s_noGradDepth.Value = depth;
+    }
+
     private static string Describe(Tensor[] inputs) => string.Join(", ", inputs.Select(t => t.Label));
 
-    /// <summary>The reverse loop behind <see cref="Tensor.Backward()"/>.</summary>
-    internal void Backpropagate(Tensor root, Tensor seed, bool retainGraph, bool createGraph)
+    /// <summary>Every entry up to the latest of <paramref name="roots"/>' entries, in recording order (null where the GC
+    /// collected a chunk nothing reachable held), held strongly for a backward pass: releasing an entry drops its inputs,
+    /// and an earlier entry reachable only through them would otherwise be collected mid-pass, losing its gradient.</summary>
+    /// <remarks>Why a list and not a search of what is reachable from the roots: recording order is already topological,
+    /// so the pass is a reverse <c>for</c> loop that skips entries no gradient reached, with no visited set and no sort;
+    /// the weak chunks make an abandoned graph cost nothing, and the tape stays printable in the order the forward ran.</remarks>
+    internal TapeEntry?[] EntriesUpTo(IReadOnlyList<Tensor> roots)
     {
-        var rootEntry = root.Creator!;
-        if (rootEntry.Released)
-            Check.FailState("Backward", $"the graph of {root.Label} (produced by {rootEntry.Op}) was already freed by an earlier " +
-                "Backward; pass retainGraph: true to the first Backward to go through it twice.");
-        var rootChunk = rootEntry.Chunk;
+        TapeEntry? latest = null;
+        foreach (var root in roots)
+        {
+            if (root.Creator is not { } entry) continue;
+            if (entry.Released)
+                Check.FailState("Backward", $"the graph of {root.Label} (produced by {entry.Op}) was already freed by an earlier " +
+                    "Backward; pass retainGraph: true to the first Backward to go through it twice.");
+            if (entry.Tape != this)
+                Check.FailState("Backward", $"{root.Label} was recorded on another tape (thread) than {roots[0].Label}; differentiate them separately.");
+            if (latest is null || entry.Sequence > latest.Sequence) latest = entry;
+        }
+        var rootChunk = latest!.Chunk;
         int last = _chunks.FindLastIndex(h => ReferenceEquals(h.Target, rootChunk));
         if (last < 0)
-            Check.FailState("Backward", $"{root.Label} (produced by {rootEntry.Op}) is no longer on its tape; was the tape cleared?");
-
-        // Hold every entry strongly for the whole pass: releasing an entry drops its inputs, and an earlier entry reachable
-        // only through them would otherwise be collected mid-pass and skipped, losing its gradient.
+            Check.FailState("Backward", $"{latest.Output.Label} (produced by {latest.Op}) is no longer on its tape; was the tape cleared?");
         var chunks = new TapeChunk?[last + 1];
         int total = 0;
         for (int c = 0; c <= last; c++)
-            if ((chunks[c] = _chunks[c].Target as TapeChunk) is { } chunk) total += c < last ? chunk.Count : rootEntry.Slot + 1;
+            if ((chunks[c] = _chunks[c].Target as TapeChunk) is { } chunk) total += c < last ? chunk.Count : latest.Slot + 1;
         var entries = new TapeEntry?[total];
         for (int c = 0, at = 0; c <= last; c++)
             if (chunks[c] is { } chunk)
             {
-                int n = c < last ? chunk.Count : rootEntry.Slot + 1;
+                int n = c < last ? chunk.Count : latest.Slot + 1;
                 Array.Copy(chunk.Entries, 0, entries, at, n);
                 at += n;
             }
+        return entries;
+    }
 
-        bool releasedAny = false;
-        bool wasCreating = t_creatingGraph;
-        t_creatingGraph = createGraph;
-        try
-        {
-            root.AccumulateGrad(seed);
-            releasedAny = Replay(entries, retainGraph || createGraph, createGraph);
-        }
-        catch
-        {
-            // A failed pass (e.g. an input modified in place) must not leave half-accumulated gradients on intermediate
-            // tensors, where the next Backward would mistake them for its own.
-            foreach (var entry in entries) entry?.Output.ClearPassGradient(retain: false, recorded: false);
-            throw;
-        }
-        finally
-        {
-            t_creatingGraph = wasCreating;
-        }
-        if (releasedAny) Prune();
+    /// <summary>After a backward pass: drops the chunks it released, and numbers from #0 again once the tape is empty.</summary>
+    internal void AfterBackward()
+    {
+        Prune();
         if (_chunks.Count == 0) _nextSequence = 0;           // each training step prints from #0
-    }
-
-    /// <summary>The reverse loop: each entry whose output received a gradient sends it on to its inputs.</summary>
-    private static bool Replay(TapeEntry?[] entries, bool retainGraph, bool createGraph)
-    {
-        bool releasedAny = false;
-        for (int i = entries.Length - 1; i >= 0; i--)
-        {
-            if (entries[i] is not TapeEntry entry) continue;          // collected before the pass: not on any live graph
-            var output = entry.Output;
-            var gradient = output.PeekGrad();
-            if (gradient is null) continue;          // not on the path from root
-            output.ClearPassGradient(retain: Autograd.Capture is null, createGraph);   // a non-leaf keeps no gradient unless RetainGrad()
-            bool kept = Autograd.Capture?.Offer(output, gradient) ?? false;   // Autograd.Grad asked for this one
-            if (createGraph)
-            {
-                var grads = entry.RunDifferentiableBackward(gradient);          // recorded: the backward becomes a graph
-                for (int k = 0; k < grads.Length; k++)
-                    if (grads[k] is { } g && entry.Inputs[k].RequiresGrad)
-                    {
-                        // Unrecorded: a backward not built from ops, or a constant gradient. Remember where, for the error
-                        // a second differentiation of it would otherwise explain wrongly.
-                        if (!g.RequiresGrad && g.UnrecordedOp is null) g.ConstantGradientFrom ??= entry.Op;
-                        entry.Inputs[k].AccumulateGrad(g);
-                    }
-            }
-            else entry.RunBackward(gradient);
-            if (Autograd.IsAnomalyDetectionEnabled)
-                foreach (var input in entry.Inputs)
-                    if (input.PeekGrad() is { } g) Autograd.CheckFinite(entry.Op, "backward pass", g, entry.Inputs);
-            if (!createGraph && !kept && !AdoptedByAnInput(gradient, entry.Inputs))
-                gradient.Dispose();                  // spent: its buffer serves the next step
-            if (!retainGraph)
-            {
-                entry.Release();
-                releasedAny = true;
-            }
-        }
-        return releasedAny;
-    }
-
-    /// <summary>True when an input kept <paramref name="gradient"/>'s buffer as its own gradient (a closure may hand its
-    /// incoming gradient on without copying it); only a gradient nobody kept may go back to the pool.</summary>
-    private static bool AdoptedByAnInput(Tensor gradient, IReadOnlyList<Tensor> inputs)
-    {
-        foreach (var input in inputs)
-            if (input.PeekGrad() is { } g && g.SharesBufferWith(gradient)) return true;
-        return false;
     }
 
     /// <summary>The recorded graph in Graphviz DOT: a box per tensor (label and shape), an ellipse per op with its local

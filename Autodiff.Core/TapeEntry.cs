@@ -2,29 +2,28 @@ using System.Globalization;
 
 namespace Autodiff;
 
-/// <summary>One recorded op: its name, inputs, output, the local-derivative formula, and the closure that applies it.</summary>
+/// <summary>One recorded op: its name, inputs, output, the local-derivative formula, and the rule that applies it.</summary>
 /// <remarks>Plain data, so a learner can print the graph the forward pass built. Same role as a <c>grad_fn</c> node in PyTorch.</remarks>
 public sealed class TapeEntry
 {
-    private Action<Tensor>? _backward;
-    private Func<Tensor, Tensor?[]>? _differentiable;
+    private Func<Tensor, Tensor?>[]? _rules;                // one derivative per input (PyTorch's derivatives.yaml shape)
+    private Func<Tensor, Tensor?[]>? _jointRule;            // or one rule giving every input's gradient at once
+    private Action<Tensor>? _accumulate;                    // or a closure that accumulates by itself (not differentiable)
     private readonly int[] _inputVersions;
 
-    internal TapeEntry(Tape tape, long sequence, string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward,
-        Func<Tensor, Tensor?[]>? differentiable)
+    internal TapeEntry(Tape tape, long sequence, string op, Tensor output, Tensor[] inputs, string formula,
+        Func<Tensor, Tensor?>[]? rules, Func<Tensor, Tensor?[]>? jointRule, Action<Tensor>? accumulate)
     {
-        _differentiable = differentiable;
+        (_rules, _jointRule, _accumulate) = (rules, jointRule, accumulate);
         Tape = tape;
         Sequence = sequence;
         Op = op;
         Output = output;
         Inputs = inputs;
         Formula = formula;
-        _backward = backward;
         _inputVersions = new int[inputs.Length];
         for (int i = 0; i < inputs.Length; i++) _inputVersions[i] = inputs[i].Version;
     }
-
     /// <summary>The tape this entry was recorded on.</summary>
     public Tape Tape { get; }
 
@@ -46,25 +45,36 @@ public sealed class TapeEntry
     /// <summary>True once a Backward replayed this entry without retaining the graph: its closure and inputs are gone.</summary>
     public bool Released { get; private set; }
 
-    /// <summary>Sends <paramref name="gradient"/> (the gradient of <see cref="Output"/>) back to the inputs.</summary>
-    internal void RunBackward(Tensor gradient)
+    /// <summary>Runs the op's derivative rule on <paramref name="g"/>, the gradient of <see cref="Output"/>: the gradient
+    /// of each input (null where an input needs none), to be reduced to the input's shape and summed by the pass. The pass
+    /// runs it with recording off, or on under <c>createGraph</c> so that the backward itself lands on the tape.</summary>
+    /// <exception cref="NotSupportedException">createGraph is set and the op has no differentiable rule.</exception>
+    internal Tensor?[] Derive(Tensor g, bool createGraph)
     {
-        var backward = _backward ?? throw new InvalidOperationException($"{Op}: this tape entry was already released.");
+        if (Released) throw new InvalidOperationException($"{Op}: this tape entry was already released.");
         CheckInputVersions();
-        backward(gradient);
+        if (_accumulate is { } accumulate && (!createGraph || _jointRule is null))
+        {
+            if (createGraph) throw new NotSupportedException(
+                $"{Op}: its backward is not differentiable yet, so Backward(createGraph: true) cannot record it; gradients of gradients through {Op} are not implemented.");
+            accumulate(g);
+            return [];
+        }
+        if (_rules is { } rules)
+        {
+            var grads = new Tensor?[rules.Length];
+            for (int k = 0; k < rules.Length; k++)
+                if (Inputs[k].RequiresGrad) grads[k] = rules[k](g);
+            return grads;
+        }
+        var joint = _jointRule!(g);
+        if (joint.Length < Inputs.Count || joint.Skip(Inputs.Count).Any(x => x is not null))
+            Check.FailState("Backward", $"{Op}: its derivative rule returned {joint.Length} gradients for {Inputs.Count} inputs.");
+        return joint;
     }
 
-    /// <summary>The backward written with recorded ops (<c>Backward(createGraph: true)</c>): the gradient of each input,
-    /// or null where an input needs none, so that the backward pass itself lands on the tape and can be differentiated.</summary>
-    /// <exception cref="NotSupportedException">The op has no differentiable backward.</exception>
-    internal Tensor?[] RunDifferentiableBackward(Tensor gradient)
-    {
-        if (_backward is null) throw new InvalidOperationException($"{Op}: this tape entry was already released.");
-        var derivative = _differentiable ?? throw new NotSupportedException(
-            $"{Op}: its backward is not differentiable yet, so Backward(createGraph: true) cannot record it; gradients of gradients through {Op} are not implemented.");
-        CheckInputVersions();
-        return derivative(gradient);
-    }
+    /// <summary>This entry's index in the backward pass replaying it (see BackwardPass).</summary>
+    internal int PassIndex { get; set; } = -1;
 
     private void CheckInputVersions()
     {
@@ -85,8 +95,7 @@ public sealed class TapeEntry
         if (Released) return;
         if (Chunk is { } chunk) chunk.ReleasedCount++;
         Released = true;
-        _backward = null;
-        _differentiable = null;
+        (_rules, _jointRule, _accumulate) = (null, null, null);
         Inputs = [];
     }
 

@@ -94,4 +94,39 @@ public sealed partial class Tensor
         get => _notes?.RetainedGradIsOurs ?? false;
         set { if (NotesFor(value) is { } n) n.RetainedGradIsOurs = value; }
     }
+
+    /// <summary>An op ran under NoGrad: notes, on inputs that require grad, which op read them unrecorded, and on the
+    /// result, which op broke the graph, so that a Backward that finds nothing recorded can say why.</summary>
+    internal static void NoteUnrecorded(string op, Tensor output, Tensor[] inputs)
+    {
+        bool lost = false;                   // a gradient would have flowed here outside NoGrad
+        foreach (var input in inputs)
+            if (input.RequiresGrad || input.UnrecordedOp is not null)
+            {
+                if (input.RequiresGrad) input.LastUnrecordedUse = op;
+                lost = true;
+            }
+        if (lost && !output.RequiresGrad && Array.IndexOf(inputs, output) < 0)
+            (output.UnrecordedOp, output.UnrecordedDirectly) = (op, true);
+    }
+
+    /// <summary>An op recorded nothing because no input requires grad: carries over, from an input, where the graph
+    /// broke (the loss of logits a NoGrad scope produced) or which createGraph backward gave a constant gradient.</summary>
+    internal static void NoteConstantResult(Tensor output, Tensor[] inputs)
+    {
+        if (Array.IndexOf(inputs, output) >= 0) return;
+        foreach (var input in inputs)
+            if (input.UnrecordedOp is { } lostAt)
+            {
+                (output.UnrecordedOp, output.UnrecordedDirectly) = (lostAt, false);
+                return;
+            }
+        if (output.UnrecordedOp is null && output.ConstantGradientFrom is null)
+            foreach (var input in inputs)
+                if (input.ConstantGradientFrom is { } from)
+                {
+                    output.ConstantGradientFrom = from;
+                    return;
+                }
+    }
 }

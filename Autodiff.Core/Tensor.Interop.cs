@@ -62,7 +62,7 @@ public sealed partial class Tensor
     public static Tensor FromMemory(Memory<float> memory, params int[] shape)
     {
         var s = ShapeFor("FromMemory", memory.Length, shape);
-        return new Tensor(s, SharedArray("FromMemory", (ReadOnlyMemory<float>)memory), null, new Storage { Poolable = false });
+        return new Tensor(s, SharedArray("FromMemory", (ReadOnlyMemory<float>)memory), null, new Storage(serial: 0) { Poolable = false });
     }
 
     /// <summary>A float64 tensor over <paramref name="memory"/> itself (no copy); see <see cref="FromMemory(Memory{float}, int[])"/>.</summary>
@@ -71,7 +71,7 @@ public sealed partial class Tensor
     public static Tensor FromMemory(Memory<double> memory, params int[] shape)
     {
         var s = ShapeFor("FromMemory", memory.Length, shape);
-        return new Tensor(s, null, SharedArray("FromMemory", (ReadOnlyMemory<double>)memory), new Storage { Poolable = false });
+        return new Tensor(s, null, SharedArray("FromMemory", (ReadOnlyMemory<double>)memory), new Storage(serial: 0) { Poolable = false });
     }
 
     private static T[] SharedArray<T>(string op, ReadOnlyMemory<T> memory)

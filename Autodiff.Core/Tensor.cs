@@ -29,12 +29,12 @@ public sealed partial class Tensor
     internal Tensor(Shape shape, float[]? f32, double[]? f64, Storage? storage = null)
     {
         Shape = shape;
-        if (storage is null) _storage = new Storage();
+        Id = Interlocked.Increment(ref s_nextId);
+        if (storage is null) _storage = new Storage(Id);
         else Interlocked.Increment(ref (_storage = storage).Owners);
         _f32 = f32;
         _f64 = f64;
         DType = f32 is not null ? DType.Float32 : DType.Float64;
-        Id = Interlocked.Increment(ref s_nextId);
     }
 
     /// <summary>The dimensions, e.g. <c>[64, 10]</c>.</summary>
@@ -127,27 +127,22 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>Ends this tensor's part in a backward pass: a non-leaf's working gradient is dropped once it has been sent
-    /// on, after a copy is kept when <see cref="RetainGrad"/> asked for one and <paramref name="retain"/> allows (not
-    /// for a failed pass, nor for Autograd.Grad, which leaves every Grad alone).</summary>
-    internal void ClearPassGradient(bool retain, bool recorded)
+    /// <summary>Adds a backward pass's complete gradient of this non-leaf to the one <see cref="RetainGrad"/> keeps: a
+    /// copy in a plain pass (the pass recycles its buffers), the tensor itself when <paramref name="recorded"/>.</summary>
+    internal void AddToRetainedGrad(Tensor gradient, bool recorded)
     {
-        if (retain && RetainsGrad && _grad is { } gradient)
+        // Add in place only into a copy of our own: a gradient kept from a createGraph pass may be another tensor's
+        // gradient or the caller's seed too, and is part of a recorded graph.
+        var kept = RetainedGrad;
+        if (recorded) (RetainedGrad, RetainedGradIsOurs) = (kept is null ? gradient : Ops.Add(kept, gradient), false);
+        else if (kept is null) (RetainedGrad, RetainedGradIsOurs) = (gradient.CloneData(), true);
+        else if (RetainedGradIsOurs) Compute.AddInPlace(kept, gradient);
+        else
         {
-            // Add in place only into a copy of our own: a gradient kept from a createGraph pass may be another tensor's
-            // gradient or the caller's seed too, and is part of a recorded graph.
-            var kept = RetainedGrad;
-            if (recorded) (RetainedGrad, RetainedGradIsOurs) = (kept is null ? gradient : Ops.Add(kept, gradient), false);
-            else if (kept is null) (RetainedGrad, RetainedGradIsOurs) = (gradient.CloneData(), true);
-            else if (RetainedGradIsOurs) Compute.AddInPlace(kept, gradient);
-            else
-            {
-                var sum = kept.CloneData();
-                Compute.AddInPlace(sum, gradient);
-                (RetainedGrad, RetainedGradIsOurs) = (sum, true);
-            }
+            var sum = kept.CloneData();
+            Compute.AddInPlace(sum, gradient);
+            (RetainedGrad, RetainedGradIsOurs) = (sum, true);
         }
-        (_grad, _gradIsOurs) = (null, false);
     }
 
     /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, for one-line parameter creation.</summary>
@@ -311,56 +306,33 @@ public sealed partial class Tensor
 
     // ---- gradients ----------------------------------------------------------------------------------------------
 
-    /// <summary>Adds <paramref name="gradient"/> into <see cref="Grad"/>, reducing it first when it has the shape of a
-    /// broadcast result (the shared <c>SumTo</c> step of every broadcasting op).</summary>
-    /// <param name="gradient">The contribution, of this tensor's shape or a shape it broadcasts to.</param>
-    /// <param name="owned">True when <paramref name="gradient"/> is a fresh buffer nobody else holds, so it can become
-    /// <see cref="Grad"/> without a copy.</param>
-    internal void AccumulateGrad(Tensor gradient, bool owned = false)
+    /// <summary>Adds a backward pass's gradient of this leaf (of its shape) into <see cref="Grad"/>: the one place a
+    /// pass writes Grad. <paramref name="owned"/>: the buffer is the pass's to give away; <paramref name="recorded"/>:
+    /// a createGraph pass, so the sum is a recorded Add and never in place.</summary>
+    internal void AddToGrad(Tensor gradient, bool owned, bool recorded)
     {
-        if (Tape.IsCreatingGraph)
+        if (recorded) (_grad, _gradIsOurs) = (_grad is null ? gradient : Ops.Add(_grad, gradient), false);
+        else if (_grad is null) (_grad, _gradIsOurs) = (owned ? gradient : gradient.CloneData(), true);
+        else
         {
-            AccumulateGradRecorded(gradient);
-            return;
+            Compute.AddInPlace(_grad, gradient);
+            if (owned) gradient.Dispose();
         }
-        if (Creator is null && Autograd.Capture is { } capture)
-        {
-            capture.Accumulate(this, gradient);         // Autograd.Grad: leaves' .Grad stay untouched
-            return;
-        }
-        if (Creator is { Released: true })
-            Check.FailState("Backward", $"{Label} was produced by {Creator.Op}, whose tape entry an earlier Backward already freed; " +
-                "pass retainGraph: true to the first Backward to go through the graph twice.");
-        if (gradient.Shape != Shape)
-        {
-            gradient = Compute.SumTo(gradient, Shape);
-            owned = true;
-        }
-        if (_grad is null) (_grad, _gradIsOurs) = (owned ? gradient : gradient.CloneData(), true);
-        else Compute.AddInPlace(_grad, gradient);
     }
 
-    /// <summary>Accumulation for <c>createGraph</c>: <c>Grad = Grad + g</c> with recorded ops (never in place), so the
-    /// gradient keeps the graph that computed it.</summary>
-    private void AccumulateGradRecorded(Tensor gradient)
-    {
-        if (gradient.Shape != Shape) gradient = Ops.SumTo(gradient, Shape);
-        if (Creator is null && Autograd.Capture is { } capture)
-        {
-            capture.Accumulate(this, gradient);
-            return;
-        }
-        (_grad, _gradIsOurs) = (_grad is null ? gradient : Ops.Add(_grad, gradient), false);
-    }
+    /// <summary>A number that increases with every buffer allocated; see <see cref="BufferSerial"/>.</summary>
+    internal static long AllocationMark => Interlocked.Read(ref s_nextId);
 
-    /// <summary>The gradient buffer, created as zeros if absent, for ops whose backward scatters into part of it.</summary>
-    internal Tensor GradBuffer()
-    {
-        if (Creator is null && Autograd.Capture is { } capture) return capture.BufferFor(this);
-        if (Creator is { Released: true }) AccumulateGrad(this); // throws the freed-graph error
-        if (_grad is null) (_grad, _gradIsOurs) = (Compute.Zeros(Shape, DType), true);
-        return _grad;
-    }
+    /// <summary>When this tensor's buffer was allocated, on the scale of <see cref="AllocationMark"/>: a backward pass
+    /// compares the two to tell a gradient a rule made afresh (its to add into) from one the rule passed through.</summary>
+    internal long BufferSerial => _storage.Serial;
+
+    // ---- transitional: for op closures that accumulate by themselves (removed once every op has a rule) ---------
+
+    internal void AccumulateGrad(Tensor gradient, bool owned = false) =>
+        BackwardPass.Running!.LegacyAccumulate(this, gradient, owned);
+
+    internal Tensor GradBuffer() => BackwardPass.Running!.LegacyBuffer(this);
 
     /// <summary>Computes the gradient of this scalar with respect to every leaf that requires grad, accumulating into
     /// their <see cref="Grad"/>, then frees the recorded entries. Same as <c>loss.backward()</c>.</summary>
@@ -382,23 +354,21 @@ public sealed partial class Tensor
     public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
     {
         if (!RequiresGrad) Check.NotRequiringGrad("Backward", this);
+        BackwardPass.Run([this], [SeedGradient(gradient)], retainGraph, createGraph, targets: null);
+    }
+
+    /// <summary>The gradient a backward pass starts from at this tensor: <paramref name="gradient"/>, checked, or 1 for a scalar.</summary>
+    internal Tensor SeedGradient(Tensor? gradient)
+    {
         if (gradient is null)
         {
             if (Numel != 1)
                 Check.Fail("Backward", $"{Label} is not a scalar ({Numel} elements); pass a gradient of shape {Shape}, or reduce it with Sum() or Mean().");
-            gradient = Compute.Full(Shape, DType, 1.0);
+            return Compute.Full(Shape, DType, 1.0);
         }
-        else if (gradient.Shape != Shape || gradient.DType != DType)
-        {
+        if (gradient.Shape != Shape || gradient.DType != DType)
             Check.Fail("Backward", $"gradient {gradient.DType} {gradient.Shape} does not match {DType} {Label}.", nameof(gradient));
-        }
-
-        if (Creator is null)
-        {
-            if (createGraph) AccumulateGradRecorded(gradient); else AccumulateGrad(gradient);
-            return;
-        }
-        Creator.Tape.Backpropagate(this, gradient, retainGraph, createGraph);
+        return gradient;
     }
 
     // ---- printing -----------------------------------------------------------------------------------------------
@@ -448,8 +418,10 @@ public sealed partial class Tensor
 
 /// <summary>What the tensors viewing one buffer share: how often it was modified in place, how many of them are
 /// not yet disposed (the buffer goes back to the pool when that reaches 0), and whether it may go to the pool at all.</summary>
-internal sealed class Storage
+internal sealed class Storage(long serial)
 {
+    /// <summary>The <see cref="Tensor.Id"/> of the tensor the buffer was made for: later than any tensor made before it.</summary>
+    public readonly long Serial = serial;
     public int Version;
     public int Owners = 1;
 

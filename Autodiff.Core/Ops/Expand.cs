@@ -4,7 +4,7 @@ public static partial class Ops
 {
     /// <summary>Repeats size-1 dimensions (and adds leading ones) to reach <paramref name="shape"/>; -1 keeps a size.
     /// Same as <c>torch.Tensor.expand</c>, but the result is a copy.</summary>
-    /// <remarks>Forward <c>y = broadcast(x)</c>. Backward <c>dx += SumTo(g, x.shape)</c>: the repeated copies' gradients add up.</remarks>
+    /// <remarks>Forward <c>y = broadcast(x)</c>. Backward <c>dx = SumTo(g, x.shape)</c>: the repeated copies' gradients add up (the engine's one SumTo).</remarks>
     /// <exception cref="ArgumentException">The shape has fewer dims than x, or a non-1 size would have to change.</exception>
     public static Tensor Expand(Tensor x, params int[] shape)
     {
@@ -24,8 +24,6 @@ public static partial class Ops
         var y = Compute.Expand(x, Check.ShapeArg("Expand", dims));                                      // y = broadcast(x)
         if (ReferenceEquals(y, x)) y = x.CloneData();
 
-        return Tape.Record("Expand", y, [x], "dx += SumTo(g)", dy =>
-            x.AccumulateGrad(dy),                                                        // dx += Σ over repeats of g
-            dy => [dy]);
+        return Tape.Record("Expand", y, [x], "dx += SumTo(g)", [g => g]);        // the engine sums g over the repeats
     }
 }

@@ -1,16 +1,21 @@
+using Autodiff.Kernels;
+
 namespace Autodiff;
 
 public static partial class Ops
 {
     /// <summary>Negates every element. Same as <c>torch.neg</c>.</summary>
-    /// <remarks>Forward <c>y = -x</c>. Backward <c>dx -= g</c>.</remarks>
+    /// <remarks>Forward <c>y = -x</c>. Backward <c>dx = -g</c>.</remarks>
     public static Tensor Neg(Tensor x)
     {
         Check.NotNull("Neg", x, nameof(x));
-        var y = Compute.Negate(x);                                                       // y = -x
+        var y = Compute.Unary<NegateOperator>(x);                                        // y = -x
 
-        return Tape.Record("Neg", y, [x], "dx -= g", dy =>
-            x.AccumulateGrad(Compute.Negate(dy), owned: true),                         // dx -= g
-            dy => [-dy]);
+        return Tape.Record("Neg", y, [x], "dx -= g", [g => -g]);
+    }
+
+    private readonly struct NegateOperator : IUnaryOperator
+    {
+        public void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : struct, System.Numerics.IFloatingPointIeee754<T> => Elementwise.Negate(x, y);
     }
 }

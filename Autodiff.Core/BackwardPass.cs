@@ -1,0 +1,232 @@
+namespace Autodiff;
+
+/// <summary>One backward pass: replays the tape in reverse from its roots and owns every gradient while it flows.
+/// <c>Tensor.Backward</c> and <c>Autograd.Grad</c> each run one; nothing about a pass is kept in ambient state.</summary>
+/// <remarks>
+/// <para><b>Where gradients live.</b> A non-leaf's gradient is a slot of this pass (indexed like the entries it replays),
+/// summed as contributions arrive and handed to its op's derivative rule once complete. A leaf's gradient is summed here
+/// too and written to <see cref="Tensor.Grad"/> only when the pass has finished, so a pass that fails half-way (an input
+/// modified in place) changes no gradient. <c>Autograd.Grad</c> collects the gradients it was asked for instead.</para>
+/// <para><b>Plain and recorded.</b> A plain pass runs each rule with recording off, and may add into and recycle the
+/// buffers the rules made. Under <c>createGraph</c> the rules run recorded, and sums are recorded <c>Add</c>s that never
+/// touch a buffer in place, so every gradient carries the graph that computed it.</para>
+/// <para><b>Ownership.</b> A gradient the pass may add into in place is one whose buffer was allocated while the rule ran
+/// (<see cref="Tensor.BufferSerial"/>): not the incoming gradient, not a view of it (Reshape's rule), not a saved tensor
+/// a custom Function returned. Anything else is copied on the second contribution, never on the first.</para>
+/// </remarks>
+internal sealed class BackwardPass
+{
+    private readonly TapeEntry?[] _entries;           // ascending by Sequence; null where the GC collected a chunk
+    private readonly Gradient[] _slots;               // _slots[i]: the gradient of _entries[i].Output, while it flows
+    private readonly Dictionary<Tensor, Gradient> _leaves = new(ReferenceEqualityComparer.Instance);
+    private readonly bool _createGraph;
+    private readonly IReadOnlyList<Tensor>? _targets; // Autograd.Grad's inputs, or null for Backward
+    private readonly Tensor?[]? _results;
+
+    /// <summary>A gradient being summed, and whether its buffer belongs to the pass (so it may be added into in place).</summary>
+    private struct Gradient(Tensor value, bool owned)
+    {
+        public Tensor? Value = value;
+        public bool Owned = owned;
+    }
+
+    private BackwardPass(TapeEntry?[] entries, bool createGraph, IReadOnlyList<Tensor>? targets)
+    {
+        _entries = entries;
+        _slots = new Gradient[entries.Length];
+        _createGraph = createGraph;
+        _targets = targets;
+        if (targets is not null) _results = new Tensor?[targets.Count];
+        for (int i = 0; i < entries.Length; i++)
+            if (entries[i] is { } entry) entry.PassIndex = i;
+    }
+
+    /// <summary>Backpropagates <paramref name="seeds"/> from <paramref name="roots"/>: into every leaf's <see cref="Tensor.Grad"/>
+    /// when <paramref name="targets"/> is null, else into the returned gradients of the targets (no Grad changes).</summary>
+    internal static Tensor?[]? Run(IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> seeds, bool retainGraph, bool createGraph,
+        IReadOnlyList<Tensor>? targets)
+    {
+        var tape = roots.FirstOrDefault(r => r.Creator is not null)?.Creator!.Tape;
+        var pass = new BackwardPass(tape?.EntriesUpTo(roots) ?? [], createGraph, targets);
+        var outer = Running;
+        Running = pass;
+        using (Tape.BackwardScope(createGraph))
+        try
+        {
+            for (int i = 0; i < roots.Count; i++) pass.Accumulate(roots[i], seeds[i], owned: false);
+            pass.Replay(retainGraph || createGraph);
+            pass.Commit();
+        }
+        finally
+        {
+            Running = outer;
+        }
+        tape?.AfterBackward();
+        return pass._results;
+    }
+
+    /// <summary>The reverse loop: each entry whose output received a gradient runs its rule and sends the results on.</summary>
+    private void Replay(bool retainGraph)
+    {
+        for (int i = _entries.Length - 1; i >= 0; i--)
+        {
+            if (_entries[i] is not TapeEntry entry || _slots[i].Value is not Tensor g) continue;   // not on the path from a root
+            bool owned = _slots[i].Owned;
+            _slots[i] = default;
+            var output = entry.Output;
+            bool kept = Keep(output, g, owned);
+            long before = Tensor.AllocationMark;
+            var grads = entry.Derive(g, _createGraph);
+            var inputs = entry.Inputs;
+            for (int k = 0; k < grads.Length; k++)
+            {
+                if (grads[k] is not Tensor gk || !inputs[k].RequiresGrad) continue;
+                if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(entry.Op, "backward pass", gk, inputs);
+                if (_createGraph && !gk.RequiresGrad && gk.UnrecordedOp is null)
+                    gk.ConstantGradientFrom ??= entry.Op;          // explains a later differentiation of a constant gradient
+                bool fresh = !_createGraph && gk.BufferSerial > before && Array.IndexOf(grads, gk, 0, k) < 0;
+                Accumulate(inputs[k], gk, fresh);
+                if (!kept && !fresh && gk.SharesBufferWith(g)) kept = true;   // an input holds g itself (Add) or a view of it
+            }
+            if (grads.Length == 0 && inputs.Count > 0) kept |= LegacyHeld(entry, g);
+            if (owned && !kept && !_createGraph) g.Dispose();        // spent: its buffer serves the next step
+            if (!retainGraph) entry.Release();
+        }
+    }
+
+    /// <summary>What a non-leaf's complete gradient is kept for besides its rule: <see cref="Tensor.RetainGrad"/>, or
+    /// <c>Autograd.Grad</c> asking for it. True when the pass must not recycle it.</summary>
+    private bool Keep(Tensor output, Tensor g, bool owned)
+    {
+        if (_targets is not null)
+        {
+            int t = IndexOfTarget(output);
+            if (t < 0) return false;
+            _results![t] = _createGraph || owned ? g : g.CloneData();
+            return true;
+        }
+        if (output.RetainsGrad) output.AddToRetainedGrad(g, _createGraph);
+        return false;
+    }
+
+    /// <summary>Adds one contribution to <paramref name="tensor"/>'s gradient, first summing it over the dims it was
+    /// broadcast along (the one <c>SumTo</c> step of every broadcasting op).</summary>
+    private void Accumulate(Tensor tensor, Tensor g, bool owned)
+    {
+        if (g.Shape != tensor.Shape)
+        {
+            g = _createGraph ? Ops.SumTo(g, tensor.Shape) : Compute.SumTo(g, tensor.Shape);
+            owned = !_createGraph;
+        }
+        if (tensor.Creator is null)
+        {
+            ref var leaf = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_leaves, tensor, out _);
+            Add(ref leaf, g, owned);
+            return;
+        }
+        Add(ref _slots[IndexOf(tensor)], g, owned);
+    }
+
+    /// <summary><c>sum += g</c>: in place into a buffer the pass owns, else into a copy (or into g, when g is ours).</summary>
+    private void Add(ref Gradient sum, Tensor g, bool owned)
+    {
+        if (sum.Value is not Tensor current) sum = new Gradient(g, owned);
+        else if (_createGraph) sum = new Gradient(Ops.Add(current, g), owned: false);
+        else if (sum.Owned)
+        {
+            Compute.AddInPlace(current, g);
+            if (owned) g.Dispose();
+        }
+        else if (owned)
+        {
+            Compute.AddInPlace(g, current);
+            sum = new Gradient(g, owned: true);
+        }
+        else
+        {
+            var copy = current.CloneData();
+            Compute.AddInPlace(copy, g);
+            sum = new Gradient(copy, owned: true);
+        }
+    }
+
+    // ---- transitional: ops whose closures still accumulate themselves (removed once every op has a rule) ----------
+
+    [ThreadStatic] internal static BackwardPass? Running;
+
+    /// <summary>For an old-style closure: adds into the gradient of <paramref name="tensor"/>.</summary>
+    internal void LegacyAccumulate(Tensor tensor, Tensor g, bool owned) => Accumulate(tensor, g, owned && !_createGraph);
+
+    /// <summary>True when an old-style closure handed <paramref name="g"/> on to an input without copying it.</summary>
+    private bool LegacyHeld(TapeEntry entry, Tensor g)
+    {
+        bool held = false;
+        foreach (var input in entry.Inputs)
+        {
+            var sum = input.Creator is null ? (_leaves.TryGetValue(input, out var leaf) ? leaf.Value : null)
+                : input.Creator.Released ? null : _slots[IndexOf(input)].Value;
+            if (sum is null) continue;
+            if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(entry.Op, "backward pass", sum, entry.Inputs);
+            held |= sum.SharesBufferWith(g);
+        }
+        return held;
+    }
+
+    /// <summary>For an old-style closure that scatters: the gradient buffer of <paramref name="tensor"/>, owned and zeroed if new.</summary>
+    internal Tensor LegacyBuffer(Tensor tensor)
+    {
+        if (tensor.Creator is null && _targets is not null && IndexOfTarget(tensor) < 0) return Compute.Zeros(tensor.Shape, tensor.DType);
+        ref var slot = ref tensor.Creator is null
+            ? ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_leaves, tensor, out _)
+            : ref _slots[IndexOf(tensor)];
+        if (slot.Value is null) slot = new Gradient(Compute.Zeros(tensor.Shape, tensor.DType), owned: true);
+        else if (!slot.Owned) slot = new Gradient(slot.Value.CloneData(), owned: true);
+        return slot.Value!;
+    }
+
+    /// <summary>The slot of a non-leaf's gradient: the index of the entry that produced it.</summary>
+    private int IndexOf(Tensor tensor)
+    {
+        var creator = tensor.Creator!;
+        int i = creator.PassIndex;
+        if ((uint)i < (uint)_entries.Length && ReferenceEquals(_entries[i], creator)) return i;
+        if (creator.Released)
+            Check.FailState("Backward", $"{tensor.Label} was produced by {creator.Op}, whose tape entry an earlier Backward already freed; " +
+                "pass retainGraph: true to the first Backward to go through the graph twice.");
+        // Another pass (a Backward inside a custom Function's backward) renumbered the entry: find it by its sequence.
+        int lo = 0, hi = _entries.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            var e = _entries[mid];
+            long s = e?.Sequence ?? FirstSequenceAtOrAfter(mid);
+            if (ReferenceEquals(e, creator)) return creator.PassIndex = mid;
+            if (s < creator.Sequence) lo = mid + 1; else hi = mid - 1;
+        }
+        Check.FailState("Backward", $"{tensor.Label} (produced by {creator.Op}) is not on the tape this pass replays.");
+        return -1;
+    }
+
+    private long FirstSequenceAtOrAfter(int i)
+    {
+        for (; i < _entries.Length; i++) if (_entries[i] is { } e) return e.Sequence;
+        return long.MaxValue;
+    }
+
+    private int IndexOfTarget(Tensor t)
+    {
+        for (int i = 0; i < _targets!.Count; i++) if (ReferenceEquals(_targets[i], t)) return i;
+        return -1;
+    }
+
+    /// <summary>Hands the leaves their gradients: into <see cref="Tensor.Grad"/>, or Autograd.Grad's results.</summary>
+    private void Commit()
+    {
+        foreach (var (leaf, g) in _leaves)
+        {
+            if (_targets is null) leaf.AddToGrad(g.Value!, g.Owned, _createGraph);
+            else if (IndexOfTarget(leaf) is >= 0 and var t) _results![t] = _createGraph || g.Owned ? g.Value : g.Value!.CloneData();
+            else if (g.Owned) g.Value!.Dispose();
+        }
+    }
+}
