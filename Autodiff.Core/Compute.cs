@@ -223,30 +223,6 @@ internal static class Compute
         return result;
     }
 
-    // ---- optimizers ------------------------------------------------------------------------------------------------
-
-    /// <summary>One Adam step on <paramref name="theta"/> with state <paramref name="m"/>, <paramref name="v"/> (same shape and dtype).</summary>
-    public static void AdamStep(Tensor theta, Tensor grad, Tensor m, Tensor v,
-        double lr, double beta1, double beta2, double eps, double weightDecay, double correction1, double correction2)
-    {
-        if (theta.DType == DType.Float32)
-            Kernels.Optimizers.Adam<float>(theta.F32, grad.F32, m.F32, v.F32, lr, beta1, beta2, eps, weightDecay, correction1, correction2);
-        else
-            Kernels.Optimizers.Adam<double>(theta.F64, grad.F64, m.F64, v.F64, lr, beta1, beta2, eps, weightDecay, correction1, correction2);
-    }
-
-    /// <summary>One RMSprop step; <paramref name="mean"/> (centered) and <paramref name="buffer"/> (momentum) may be null.</summary>
-    public static void RmsPropStep(Tensor theta, Tensor grad, Tensor v, Tensor? mean, Tensor? buffer,
-        double lr, double alpha, double eps, double weightDecay, double momentum)
-    {
-        if (theta.DType == DType.Float32)
-            Kernels.Optimizers.RmsProp<float>(theta.F32, grad.F32, v.F32, mean is null ? default : mean.F32, buffer is null ? default : buffer.F32,
-                lr, alpha, eps, weightDecay, momentum);
-        else
-            Kernels.Optimizers.RmsProp<double>(theta.F64, grad.F64, v.F64, mean is null ? default : mean.F64, buffer is null ? default : buffer.F64,
-                lr, alpha, eps, weightDecay, momentum);
-    }
-
     // ---- matrix multiply ---------------------------------------------------------------------------------------------
 
     /// <summary><c>c[cOffset..] (+)= op(a[aOffset..]) · op(b[bOffset..])</c> for one [m, k] x [k, n] product.</summary>

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: Autodiff (bench/OursBench) vs PyTorch (reference BLAS and OpenBLAS) vs TorchSharp.
+# Side-by-side benchmark: Autodiff (Autodiff.Benchmarks compare) vs PyTorch (reference BLAS and OpenBLAS) vs TorchSharp.
 # Writes BENCHMARKS.md at the repository root and bench/results/last.jsonl. NOT part of CI; needs root for apt-get and
 # update-alternatives (it switches libblas.so.3 to OpenBLAS for one pass and restores the previous selection on exit,
 # with --set, so the alternatives are left in manual mode pointing at what was selected before).
-# Usage: bench/compare.sh [--budget SECONDS] [--epochs N] [--cnn-epochs N] [--ours-only]
+# Usage: bench/compare.sh [--budget SECONDS] [--epochs N] [--cnn-epochs N] [--ours-only] [--help]
 #   --budget   seconds of timed repeats per workload (default 1.0)
 #   --epochs   timed Fashion-MNIST epochs per model and implementation (default 3; median reported)
 #   --cnn-epochs timed epochs of the issue's CNN (default 1; not with the reference BLAS, where one epoch takes far too long)
-#   --ours-only  skip the peers (no apt-get, no BLAS switching): for quick iterations on OursBench and the report
-# Ours (bench/OursBench) runs at Threading.NumThreads 1 and 2, like the peers' torch.set_num_threads 1 and 2.
+#   --ours-only  skip the peers (no apt-get, no BLAS switching): for quick iterations on our side and the report
+# Ours (Autodiff.Benchmarks/Compare/OursBench.cs, run as `dotnet Autodiff.Benchmarks.dll compare ...`) runs at
+# Threading.NumThreads 1 and 2, like the peers' torch.set_num_threads 1 and 2.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -23,7 +24,8 @@ while [[ $# -gt 0 ]]; do
     --epochs) epochs="$2"; shift 2 ;;
     --cnn-epochs) cnn_epochs="$2"; shift 2 ;;
     --ours-only) ours_only=1; shift ;;
-    *) echo "bench/compare.sh: unknown option '$1' (expected --budget S, --epochs N, --ours-only)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+    *) echo "bench/compare.sh: unknown option '$1' (expected --budget S, --epochs N, --cnn-epochs N, --ours-only or --help)" >&2; exit 2 ;;
   esac
 done
 py=/usr/bin/python3
@@ -75,9 +77,9 @@ run_peers() {
 }
 
 log "ours (Autodiff, Release; threads 1 and 2)"
-dotnet build bench/OursBench/OursBench.csproj -c Release -nologo -v q >&2
+dotnet build Autodiff.Benchmarks/Autodiff.Benchmarks.csproj -c Release -nologo -v q >&2
 for t in 1 2; do
-  dotnet bench/OursBench/bin/Release/net10.0/OursBench.dll --threads $t --budget "$budget" --epochs "$epochs" --cnn-epochs "$cnn_epochs" | tee -a "$res"
+  dotnet Autodiff.Benchmarks/bin/Release/net10.0/Autodiff.Benchmarks.dll compare --threads $t --budget "$budget" --epochs "$epochs" --cnn-epochs "$cnn_epochs" | tee -a "$res"
 done
 
 export DEBIAN_FRONTEND=noninteractive

@@ -74,7 +74,7 @@ w(f"- Date: {meta.get('DATE', '?')}; .NET {meta.get('DOTNET', '?')}; PyTorch {me
 w(f"- Command: `{meta.get('COMMAND', 'bench/compare.sh')}`")
 w("- Timing: each workload is warmed up (>= 3 calls and >= 0.3 s, and 40 calls unless that takes over 3 s, for .NET's tiered JIT), then single calls are timed (Stopwatch /")
 w(f"  time.perf_counter) until a budget of {meta.get('BUDGET', '?')} s is spent (min 5, max 300 calls); the median is reported.")
-w("- Ours (Autodiff, Release build of `bench/OursBench`) has two columns, `ours t1` and `ours t2`: `Threading.NumThreads`")
+w("- Ours (Autodiff, Release build of `Autodiff.Benchmarks`, mode `compare`) has two columns, `ours t1` and `ours t2`: `Threading.NumThreads`")
 w("  set to 1 and 2 (kernels that do not split work yet give the same time in both).")
 w("- Peers, columns `impl tN` (N = intra-op threads set with `torch.set_num_threads`):")
 w("  - `pytorch-refblas`: Debian torch 1.13 with the reference (netlib) BLAS selected by update-alternatives — the Debian")

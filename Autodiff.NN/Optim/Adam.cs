@@ -52,7 +52,7 @@ public class Adam : Optimizer
         double lr = AtPrecisionOf(parameter, Lr), beta1 = AtPrecisionOf(parameter, Beta1), beta2 = AtPrecisionOf(parameter, Beta2);
         double eps = AtPrecisionOf(parameter, Eps), weightDecay = AtPrecisionOf(parameter, WeightDecay);
         if (Decoupled) Compute.MultiplyInPlace(parameter, 1 - lr * weightDecay);                // θ = θ(1 - lr·λ)
-        Compute.AdamStep(parameter, grad, m, v, lr, beta1, beta2, eps, Decoupled ? 0 : weightDecay,
+        OptimizerKernels.AdamStep(parameter, grad, m, v, lr, beta1, beta2, eps, Decoupled ? 0 : weightDecay,
             correction1: 1 - Math.Pow(beta1, t), correction2: 1 - Math.Pow(beta2, t));
     }
 }

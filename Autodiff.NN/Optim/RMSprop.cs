@@ -40,7 +40,7 @@ public sealed class RMSprop : Optimizer
         var v = State(index, "square_avg", () => Compute.Zeros(parameter.Shape, parameter.DType));
         var mean = Centered ? State(index, "grad_avg", () => Compute.Zeros(parameter.Shape, parameter.DType)) : null;
         var buffer = Momentum > 0 ? State(index, "momentum_buffer", () => Compute.Zeros(parameter.Shape, parameter.DType)) : null;
-        Compute.RmsPropStep(parameter, grad, v, mean, buffer, AtPrecisionOf(parameter, Lr), AtPrecisionOf(parameter, Alpha),
+        OptimizerKernels.RmsPropStep(parameter, grad, v, mean, buffer, AtPrecisionOf(parameter, Lr), AtPrecisionOf(parameter, Alpha),
             AtPrecisionOf(parameter, Eps), AtPrecisionOf(parameter, WeightDecay), AtPrecisionOf(parameter, Momentum));
     }
 }

@@ -95,10 +95,6 @@ public class CatTests
     public void Throws_WhenListIsEmpty() =>
         AssertThrows<ArgumentException>(() => Ops.Cat(Array.Empty<Tensor>()), "Cat");
 
-    [Test]
-    public void Throws_WhenDTypesDiffer() =>
-        AssertThrows<ArgumentException>(() => Ops.Cat(new[] { Tensor.Zeros(2, 3), Tensor.Zeros(new[] { 2, 3 }, DType.Float64) }), "Cat", "Float32", "Float64");
-
     [TestCase(2)]
     [TestCase(-3)]
     public void Throws_WhenDimOutOfRange(int dim) =>

@@ -80,10 +80,4 @@ public class ClampTests
         var ex = Assert.Throws<ArgumentException>(() => Autodiff.Ops.Clamp(F64(1, 2), min, max));
         Assert.That(ex!.Message, Does.Contain("Clamp").And.Contain(bound));
     }
-
-    [Test]
-    public void Throws_WhenInputIsNull()
-    {
-        Assert.That(() => Autodiff.Ops.Clamp(null!, 0, 1), Throws.InstanceOf<ArgumentException>().With.Message.Contains("Clamp"));
-    }
 }

@@ -62,7 +62,7 @@ public class AdamTests
         {
             var (theta, grad, m, v) = (new float[n], new float[n], new float[n], new float[n]);
             for (int i = 0; i < n; i++) (theta[i], grad[i], m[i], v[i]) = (MathF.Sin(i), MathF.Cos(i), 0.1f * i, 0.01f * i);
-            global::Autodiff.Kernels.Optimizers.Adam<float>(theta.AsSpan(start), grad.AsSpan(start), m.AsSpan(start), v.AsSpan(start), 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.19, 0.002);
+            OptimizerKernels.Adam<float>(theta.AsSpan(start), grad.AsSpan(start), m.AsSpan(start), v.AsSpan(start), 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.19, 0.002);
             return theta[start..];
         }
         var full = Run(0);

@@ -1,7 +1,7 @@
 """Same start, same batches: PyTorch and Autodiff train the issue's CNN from identical weights on identical batches,
 so any difference in their losses comes from the engines, not from the seed. This script writes the PyTorch model's
 initial state_dict and one epoch's shuffled order as safetensors into DIR, trains that epoch and prints the loss at
-fixed steps and the test accuracy; `OursBench --same-start DIR` then does the same with Autodiff. Run with /usr/bin/python3:
+fixed steps and the test accuracy; `dotnet Autodiff.Benchmarks.dll compare --same-start DIR` then does the same with Autodiff. Run with /usr/bin/python3:
     cnn_same_start.py DIR [DATA_DIR] [SEED]"""
 import json, os, struct, sys
 import torch

@@ -2,7 +2,7 @@
 """PyTorch side of the side-by-side benchmark (bench/compare.sh).
 
 Prints one JSON line per workload: {"impl","workload","threads","median_us","reps"}.
-Same workloads and the same timing policy as bench/OursBench and bench/peers/TorchSharpBench:
+Same workloads and the same timing policy as Autodiff.Benchmarks/Compare/OursBench.cs and bench/peers/TorchSharpBench:
 warm up (>= 3 calls and >= 0.3 s, and 40 calls unless that takes over 3 s), then time single calls with time.perf_counter until the
 budget is spent (min 5, max 300 calls) and report the median.
 """
@@ -35,7 +35,7 @@ def report(workload, median_us, reps):
 def measure(step, divisor=1.0):
     t = time.perf_counter()
     i = 0
-    while i < 3 or time.perf_counter() - t < 0.3 or (i < 40 and time.perf_counter() - t < 3):   # same warm-up as OursBench
+    while i < 3 or time.perf_counter() - t < 0.3 or (i < 40 and time.perf_counter() - t < 3):   # same warm-up as OursBench.cs
         step()
         i += 1
     times = []
@@ -83,7 +83,7 @@ for name, sizes, batch, make_opt in CONFIGS:
     report(f"train_{name}", *measure(lambda: train_step(model, opt, x, labels)))
 
 # MatMul, float32: squares and [M,K]x[K,N], then each network's first layer, forward and its two backward products
-# (see bench/OursBench/Program.cs): xWt = x @ W.t(), dyW = dy @ W, dyTx = dy.t() @ x.
+# (see Autodiff.Benchmarks/Compare/OursBench.cs): xWt = x @ W.t(), dyW = dy @ W, dyTx = dy.t() @ x.
 MATMULS = [(64, 64, 64, ""), (256, 256, 256, ""), (1024, 1024, 1024, ""), (100, 784, 100, ""),
            (100, 784, 100, "xWt"), (100, 100, 784, "dyW"), (100, 100, 784, "dyTx"),
            (128, 784, 256, "xWt"), (128, 256, 784, "dyW"), (256, 128, 784, "dyTx")]

@@ -1,5 +1,5 @@
 // TorchSharp side of the side-by-side benchmark (bench/compare.sh). Not part of Autodiff.sln.
-// Same workloads, timing policy and JSON lines as bench/OursBench and bench/peers/torch_bench.py.
+// Same workloads, timing policy and JSON lines as Autodiff.Benchmarks/Compare/OursBench.cs and bench/peers/torch_bench.py.
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
@@ -37,7 +37,7 @@ void Report(string workload, double medianUs, int reps) =>
 (double, int) Measure(Action step, double divisor = 1)
 {
     var sw = Stopwatch.StartNew();
-    for (int i = 0; i < 3 || sw.Elapsed.TotalSeconds < 0.3 || (i < 40 && sw.Elapsed.TotalSeconds < 3); i++) step();   // same warm-up as OursBench (tiered JIT)
+    for (int i = 0; i < 3 || sw.Elapsed.TotalSeconds < 0.3 || (i < 40 && sw.Elapsed.TotalSeconds < 3); i++) step();   // same warm-up as OursBench.cs (tiered JIT)
     var times = new List<double>();
     var total = Stopwatch.StartNew();
     while (times.Count < 5 || (times.Count < 300 && total.Elapsed.TotalSeconds < budget))
@@ -96,7 +96,7 @@ foreach (var (name, sizes, batch, makeOpt) in configs)
 }
 
 // MatMul, float32: squares and [M,K]x[K,N], then each network's first layer, forward and its two backward products
-// (see bench/OursBench/Program.cs): xWt = linear(x, W), dyW = dy @ W, dyTx = dy.t() @ x.
+// (see Autodiff.Benchmarks/Compare/OursBench.cs): xWt = linear(x, W), dyW = dy @ W, dyTx = dy.t() @ x.
 var matmuls = new (int M, int K, int N, string Kind)[]
 {
     (64, 64, 64, ""), (256, 256, 256, ""), (1024, 1024, 1024, ""), (100, 784, 100, ""),

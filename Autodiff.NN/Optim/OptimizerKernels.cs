@@ -1,11 +1,34 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace Autodiff.Kernels;
+namespace Autodiff.Optim;
 
-/// <summary>In-place parameter updates of the optimizers, one loop each; the formulas are PyTorch's.</summary>
-internal static class Optimizers
+/// <summary>In-place parameter updates of the optimizers, one loop each; the formulas are PyTorch's. The tensor-level
+/// steps pick the float32 or float64 instantiation and hand the span kernels the buffers; nothing here is recorded.</summary>
+internal static class OptimizerKernels
 {
+    /// <summary>One Adam step on <paramref name="theta"/> with state <paramref name="m"/>, <paramref name="v"/> (same shape and dtype).</summary>
+    public static void AdamStep(Tensor theta, Tensor grad, Tensor m, Tensor v,
+        double lr, double beta1, double beta2, double eps, double weightDecay, double correction1, double correction2)
+    {
+        if (theta.DType == DType.Float32)
+            Adam<float>(theta.F32, grad.F32, m.F32, v.F32, lr, beta1, beta2, eps, weightDecay, correction1, correction2);
+        else
+            Adam<double>(theta.F64, grad.F64, m.F64, v.F64, lr, beta1, beta2, eps, weightDecay, correction1, correction2);
+    }
+
+    /// <summary>One RMSprop step; <paramref name="mean"/> (centered) and <paramref name="buffer"/> (momentum) may be null.</summary>
+    public static void RmsPropStep(Tensor theta, Tensor grad, Tensor v, Tensor? mean, Tensor? buffer,
+        double lr, double alpha, double eps, double weightDecay, double momentum)
+    {
+        if (theta.DType == DType.Float32)
+            RmsProp<float>(theta.F32, grad.F32, v.F32, mean is null ? default : mean.F32, buffer is null ? default : buffer.F32,
+                lr, alpha, eps, weightDecay, momentum);
+        else
+            RmsProp<double>(theta.F64, grad.F64, v.F64, mean is null ? default : mean.F64, buffer is null ? default : buffer.F64,
+                lr, alpha, eps, weightDecay, momentum);
+    }
+
     /// <summary>One Adam step: <c>g = ∇ + λθ</c>, <c>m = β₁m + (1-β₁)g</c>, <c>v = β₂v + (1-β₂)g²</c>,
     /// <c>θ -= lr · (m/c₁) / (√(v/c₂) + ε)</c> with the bias corrections <c>cᵢ = 1 - βᵢᵗ</c>.</summary>
     public static void Adam<T>(Span<T> theta, ReadOnlySpan<T> grad, Span<T> m, Span<T> v,
@@ -65,7 +88,7 @@ internal static class Optimizers
         }
     }
 
-    /// <summary>One RMSprop step (see <c>Autodiff.Optim.RMSprop</c>): <c>g = ∇ + λθ</c>, <c>v = αv + (1-α)g²</c>,
+    /// <summary>One RMSprop step (see <see cref="RMSprop"/>): <c>g = ∇ + λθ</c>, <c>v = αv + (1-α)g²</c>,
     /// optionally centered by <c>ḡ = αḡ + (1-α)g</c>, then <c>θ -= lr·g/(√(v - ḡ²) + ε)</c> or through the momentum buffer.</summary>
     public static void RmsProp<T>(Span<T> theta, ReadOnlySpan<T> grad, Span<T> v, Span<T> mean, Span<T> buffer,
         double lr, double alpha, double eps, double weightDecay, double momentum)

@@ -1,0 +1,178 @@
+using Autodiff;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>The error contract every public op in <see cref="Ops"/> keeps, as two tables: a null tensor (or array)
+/// argument throws <see cref="ArgumentNullException"/> naming the op and the argument, and tensors of different dtypes
+/// throw <see cref="ArgumentException"/> naming the op and both dtypes. Op-specific errors (shapes, dims, values) stay
+/// in each op's own tests.</summary>
+/// <remarks>A new op adds one line per tensor argument to <see cref="NullArguments"/>, and one line per pair of tensor
+/// arguments that must share a dtype to <see cref="MixedDTypes"/>. Every other argument of a call is valid, so the
+/// contract is the only thing that can fail.</remarks>
+public class OpContractTests
+{
+    private static Tensor F32(params int[] shape) => Tensor.Zeros(shape, DType.Float32);
+    private static Tensor F64(params int[] shape) => Tensor.Zeros(shape, DType.Float64);
+
+    /// <summary>(op, the argument that is null, the call as it reads, the call).</summary>
+    private static TestCaseData Null(string op, string argument, string call, TestDelegate code) =>
+        new TestCaseData(op, argument, code).SetArgDisplayNames(call);
+
+    /// <summary>(op, the call as it reads, the call with one Float32 and one Float64 tensor).</summary>
+    private static TestCaseData Mixed(string op, string call, TestDelegate code) =>
+        new TestCaseData(op, code).SetArgDisplayNames(call);
+
+    public static IEnumerable<TestCaseData> NullArguments() =>
+    [
+        // element-wise, one input
+        Null("Abs", "x", "Abs(null)", () => Ops.Abs(null!)),
+        Null("Erf", "x", "Erf(null)", () => Ops.Erf(null!)),
+        Null("Exp", "x", "Exp(null)", () => Ops.Exp(null!)),
+        Null("Log", "x", "Log(null)", () => Ops.Log(null!)),
+        Null("Log1p", "x", "Log1p(null)", () => Ops.Log1p(null!)),
+        Null("Neg", "x", "Neg(null)", () => Ops.Neg(null!)),
+        Null("Sqrt", "x", "Sqrt(null)", () => Ops.Sqrt(null!)),
+        Null("Relu", "x", "Relu(null)", () => Ops.Relu(null!)),
+        Null("Sigmoid", "x", "Sigmoid(null)", () => Ops.Sigmoid(null!)),
+        Null("Tanh", "x", "Tanh(null)", () => Ops.Tanh(null!)),
+        Null("Gelu", "x", "Gelu(null)", () => Ops.Gelu(null!)),
+        Null("LeakyRelu", "x", "LeakyRelu(null)", () => Ops.LeakyRelu(null!)),
+        Null("Softplus", "x", "Softplus(null)", () => Ops.Softplus(null!)),
+        Null("Clamp", "x", "Clamp(null, 0, 1)", () => Ops.Clamp(null!, 0, 1)),
+        Null("Pow", "x", "Pow(null, 2)", () => Ops.Pow(null!, 2)),
+        Null("To", "x", "To(null, Float64)", () => Ops.To(null!, DType.Float64)),
+
+        // element-wise, two or three inputs
+        Null("Add", "a", "Add(null, b)", () => Ops.Add(null!, F32(2))),
+        Null("Add", "b", "Add(a, null)", () => Ops.Add(F32(2), null!)),
+        Null("Sub", "a", "Sub(null, b)", () => Ops.Sub(null!, F32(2))),
+        Null("Sub", "b", "Sub(a, null)", () => Ops.Sub(F32(2), null!)),
+        Null("Mul", "a", "Mul(null, b)", () => Ops.Mul(null!, F32(2))),
+        Null("Mul", "b", "Mul(a, null)", () => Ops.Mul(F32(2), null!)),
+        Null("Div", "a", "Div(null, b)", () => Ops.Div(null!, F32(2))),
+        Null("Div", "b", "Div(a, null)", () => Ops.Div(F32(2), null!)),
+        Null("Maximum", "a", "Maximum(null, b)", () => Ops.Maximum(null!, F32(2))),
+        Null("Maximum", "b", "Maximum(a, null)", () => Ops.Maximum(F32(2), null!)),
+        Null("Minimum", "a", "Minimum(null, b)", () => Ops.Minimum(null!, F32(2))),
+        Null("Minimum", "b", "Minimum(a, null)", () => Ops.Minimum(F32(2), null!)),
+        Null("Where", "condition", "Where(null, a, b)", () => Ops.Where(null!, F32(2), F32(2))),
+        Null("Where", "a", "Where(condition, null, b)", () => Ops.Where(F32(2), null!, F32(2))),
+        Null("Where", "b", "Where(condition, a, null)", () => Ops.Where(F32(2), F32(2), null!)),
+
+        // products
+        Null("MatMul", "a", "MatMul(null, b)", () => Ops.MatMul(null!, F32(2, 2))),
+        Null("MatMul", "b", "MatMul(a, null)", () => Ops.MatMul(F32(2, 2), null!)),
+        Null("Linear", "x", "Linear(null, weight)", () => Ops.Linear(null!, F32(3, 4))),
+        Null("Linear", "weight", "Linear(x, null)", () => Ops.Linear(F32(2, 4), null!)),
+        Null("Conv2d", "input", "Conv2d(null, weight)", () => Ops.Conv2d(null!, F32(1, 1, 2, 2))),
+        Null("Conv2d", "weight", "Conv2d(input, null)", () => Ops.Conv2d(F32(1, 1, 3, 3), null!)),
+        Null("Conv2d", "input", "Conv2d(null, weight, bias, (1, 1), (0, 0), (1, 1))",
+            () => Ops.Conv2d(null!, F32(1, 1, 2, 2), null, (1, 1), (0, 0), (1, 1))),
+        Null("Conv2d", "weight", "Conv2d(input, null, bias, (1, 1), (0, 0), (1, 1))",
+            () => Ops.Conv2d(F32(1, 1, 3, 3), null!, null, (1, 1), (0, 0), (1, 1))),
+
+        // reductions
+        Null("Sum", "x", "Sum(null)", () => Ops.Sum(null!)),
+        Null("Sum", "x", "Sum(null, 0)", () => Ops.Sum(null!, 0)),
+        Null("Mean", "x", "Mean(null)", () => Ops.Mean(null!)),
+        Null("Mean", "x", "Mean(null, 0)", () => Ops.Mean(null!, 0)),
+        Null("Max", "x", "Max(null)", () => Ops.Max(null!)),
+        Null("Max", "x", "Max(null, 0)", () => Ops.Max(null!, 0)),
+        Null("Min", "x", "Min(null)", () => Ops.Min(null!)),
+        Null("Min", "x", "Min(null, 0)", () => Ops.Min(null!, 0)),
+        Null("Argmax", "x", "Argmax(null, 0)", () => Ops.Argmax(null!, 0)),
+        Null("ArgmaxIndices", "x", "ArgmaxIndices(null, 0)", () => Ops.ArgmaxIndices(null!, 0)),
+        Null("Softmax", "x", "Softmax(null, 0)", () => Ops.Softmax(null!, 0)),
+        Null("LogSoftmax", "x", "LogSoftmax(null, 0)", () => Ops.LogSoftmax(null!, 0)),
+        Null("SumToSize", "x", "SumToSize(null, 1)", () => Ops.SumToSize(null!, 1)),
+        Null("SumToSize", "size", "SumToSize(x, null)", () => Ops.SumToSize(F32(2), null!)),
+
+        // shapes and indexing
+        Null("Reshape", "x", "Reshape(null, 2)", () => Ops.Reshape(null!, 2)),
+        Null("Reshape", "shape", "Reshape(x, null)", () => Ops.Reshape(F32(2), null!)),
+        Null("Flatten", "x", "Flatten(null)", () => Ops.Flatten(null!)),
+        Null("Unsqueeze", "x", "Unsqueeze(null, 0)", () => Ops.Unsqueeze(null!, 0)),
+        Null("Squeeze", "x", "Squeeze(null)", () => Ops.Squeeze(null!)),
+        Null("Squeeze", "x", "Squeeze(null, 0)", () => Ops.Squeeze(null!, 0)),
+        Null("Expand", "x", "Expand(null, 2)", () => Ops.Expand(null!, 2)),
+        Null("Expand", "shape", "Expand(x, null)", () => Ops.Expand(F32(1), null!)),
+        Null("Transpose", "x", "Transpose(null, 0, 1)", () => Ops.Transpose(null!, 0, 1)),
+        Null("Permute", "x", "Permute(null, 0)", () => Ops.Permute(null!, 0)),
+        Null("Permute", "dims", "Permute(x, null)", () => Ops.Permute(F32(2), null!)),
+        Null("Slice", "x", "Slice(null, 0, 0, 1)", () => Ops.Slice(null!, 0, 0, 1)),
+        Null("Select", "x", "Select(null, 0, 0)", () => Ops.Select(null!, 0, 0)),
+        Null("IndexSelect", "x", "IndexSelect(null, 0, [0])", () => Ops.IndexSelect(null!, 0, [0])),
+        Null("IndexSelect", "indices", "IndexSelect(x, 0, null)", () => Ops.IndexSelect(F32(2), 0, null!)),
+        Null("Cat", "tensors", "Cat(null)", () => Ops.Cat(null!)),
+        Null("Cat", "tensors[1]", "Cat([x, null])", () => Ops.Cat([F32(2), null!])),
+        Null("Stack", "tensors", "Stack(null)", () => Ops.Stack(null!)),
+        Null("Stack", "tensors[1]", "Stack([x, null])", () => Ops.Stack([F32(2), null!])),
+        Null("Embedding", "indices", "Embedding(null, weight)", () => Ops.Embedding(null!, F32(3, 2))),
+        Null("Embedding", "weight", "Embedding(indices, null)", () => Ops.Embedding([0], null!)),
+        Null("Embedding", "shape", "Embedding(indices, null, weight)", () => Ops.Embedding([0], null!, F32(3, 2))),
+
+        // pooling and normalization
+        Null("MaxPool2d", "input", "MaxPool2d(null, 2)", () => Ops.MaxPool2d(null!, 2)),
+        Null("AvgPool2d", "input", "AvgPool2d(null, 2)", () => Ops.AvgPool2d(null!, 2)),
+        Null("AdaptiveAvgPool2d", "input", "AdaptiveAvgPool2d(null, 1)", () => Ops.AdaptiveAvgPool2d(null!, 1)),
+        Null("AdaptiveAvgPool2d", "input", "AdaptiveAvgPool2d(null, (1, 1))", () => Ops.AdaptiveAvgPool2d(null!, (1, 1))),
+        Null("BatchNorm", "input", "BatchNorm(null, runningMean, runningVar)", () => Ops.BatchNorm(null!, F32(3), F32(3))),
+        Null("LayerNorm", "input", "LayerNorm(null, [3])", () => Ops.LayerNorm(null!, [3])),
+        Null("LayerNorm", "normalizedShape", "LayerNorm(input, null)", () => Ops.LayerNorm(F32(2, 3), null!)),
+
+        // losses. NllLoss and SoftmaxCrossEntropy check their first argument in a shared helper (NllLoss.cs,
+        // CheckClassTargets) that names it "scores", not logProbabilities / logits as the public parameters are called.
+        Null("NllLoss", "scores", "NllLoss(null, targets)", () => Ops.NllLoss(null!, [0])),
+        Null("NllLoss", "targets", "NllLoss(logProbabilities, null)", () => Ops.NllLoss(F32(1, 2), null!)),
+        Null("SoftmaxCrossEntropy", "scores", "SoftmaxCrossEntropy(null, targets)", () => Ops.SoftmaxCrossEntropy(null!, [0])),
+        Null("SoftmaxCrossEntropy", "targets", "SoftmaxCrossEntropy(logits, null)", () => Ops.SoftmaxCrossEntropy(F32(1, 2), null!)),
+        Null("BinaryCrossEntropyWithLogits", "logits", "BinaryCrossEntropyWithLogits(null, targets)",
+            () => Ops.BinaryCrossEntropyWithLogits(null!, F32(1))),
+        Null("BinaryCrossEntropyWithLogits", "targets", "BinaryCrossEntropyWithLogits(logits, null)",
+            () => Ops.BinaryCrossEntropyWithLogits(F32(1), null!)),
+    ];
+
+    public static IEnumerable<TestCaseData> MixedDTypes() =>
+    [
+        Mixed("Add", "Add(f32, f64)", () => Ops.Add(F32(2, 3), F64(2, 3))),
+        Mixed("Sub", "Sub(f32, f64)", () => Ops.Sub(F32(3), F64(3))),
+        Mixed("Mul", "Mul(f32, f64)", () => Ops.Mul(F32(3), F64(3))),
+        Mixed("Div", "Div(f32, f64)", () => Ops.Div(F32(3), F64(3))),
+        Mixed("Maximum", "Maximum(f32, f64)", () => Ops.Maximum(F32(3), F64(3))),
+        Mixed("Minimum", "Minimum(f64, f32)", () => Ops.Minimum(F64(3), F32(3))),
+        Mixed("Where", "Where(f32, f32, f64)", () => Ops.Where(F32(3), F32(3), F64(3))),
+        Mixed("Where", "Where(f64 condition, f32, f32)", () => Ops.Where(F64(3), F32(3), F32(3))),
+        Mixed("MatMul", "MatMul(f32, f64)", () => Ops.MatMul(F32(2, 2), F64(2, 2))),
+        Mixed("Linear", "Linear(f32, f64 weight)", () => Ops.Linear(F32(2, 4), F64(3, 4))),
+        Mixed("Linear", "Linear(f32, f32, f64 bias)", () => Ops.Linear(F32(2, 4), F32(3, 4), F64(3))),
+        Mixed("Conv2d", "Conv2d(f32, f64 weight)", () => Ops.Conv2d(F32(1, 1, 3, 3), F64(1, 1, 2, 2))),
+        Mixed("Conv2d", "Conv2d(f32, f32, f64 bias)", () => Ops.Conv2d(F32(1, 1, 3, 3), F32(1, 1, 2, 2), F64(1))),
+        Mixed("BatchNorm", "BatchNorm(f32, f64 runningMean, f32)", () => Ops.BatchNorm(F32(2, 3), F64(3), F32(3))),
+        Mixed("BatchNorm", "BatchNorm(f32, f32, f64 runningVar)", () => Ops.BatchNorm(F32(2, 3), F32(3), F64(3))),
+        Mixed("BatchNorm", "BatchNorm(f32, f32, f32, f64 weight)", () => Ops.BatchNorm(F32(2, 3), F32(3), F32(3), weight: F64(3))),
+        Mixed("BatchNorm", "BatchNorm(f32, f32, f32, f32, f64 bias)", () => Ops.BatchNorm(F32(2, 3), F32(3), F32(3), F32(3), F64(3))),
+        Mixed("LayerNorm", "LayerNorm(f32, [3], f64 weight)", () => Ops.LayerNorm(F32(2, 3), [3], F64(3))),
+        Mixed("LayerNorm", "LayerNorm(f32, [3], f32, f64 bias)", () => Ops.LayerNorm(F32(2, 3), [3], F32(3), F64(3))),
+        Mixed("Cat", "Cat([f32, f64])", () => Ops.Cat([F32(2, 3), F64(2, 3)])),
+        Mixed("Stack", "Stack([f32, f64])", () => Ops.Stack([F32(2, 3), F64(2, 3)])),
+        Mixed("BinaryCrossEntropyWithLogits", "BinaryCrossEntropyWithLogits(f32, f64)",
+            () => Ops.BinaryCrossEntropyWithLogits(F32(2), F64(2))),
+    ];
+
+    [TestCaseSource(nameof(NullArguments))]
+    public void Throws_WhenAnArgumentIsNull_NamingTheOpAndTheArgument(string op, string argument, TestDelegate call)
+    {
+        var ex = Assert.Throws<ArgumentNullException>(call)!;
+        Assert.That(ex.Message, Does.StartWith(op + ":").And.Contain(argument));
+        Assert.That(ex.ParamName, Is.EqualTo(argument));
+    }
+
+    [TestCaseSource(nameof(MixedDTypes))]
+    public void Throws_WhenDTypesDiffer_NamingTheOpAndBothDTypes(string op, TestDelegate call)
+    {
+        var ex = Assert.Throws<ArgumentException>(call)!;
+        Assert.That(ex.Message, Does.StartWith(op + ":").And.Contain("Float32").And.Contain("Float64"));
+    }
+}
