@@ -22,6 +22,7 @@ internal sealed class BackwardPass
     private readonly bool _createGraph;
     private readonly IReadOnlyList<Tensor>? _targets; // Autograd.Grad's inputs, or null for Backward
     private readonly Tensor?[]? _results;
+    private Tensor?[] _scratch = new Tensor?[4];      // per-input rules' results, reused entry to entry
 
     /// <summary>A gradient being summed, and whether its buffer belongs to the pass (so it may be added into in place).</summary>
     private struct Gradient(Tensor value, bool owned)
@@ -76,7 +77,7 @@ internal sealed class BackwardPass
             var output = entry.Output;
             bool kept = Keep(output, g, owned);
             long before = Tensor.AllocationMark;
-            var grads = entry.Derive(g, _createGraph);
+            var grads = entry.Derive(g, _createGraph, ref _scratch);
             var inputs = entry.Inputs;
             for (int k = 0; k < grads.Length; k++)
             {
@@ -84,7 +85,7 @@ internal sealed class BackwardPass
                 if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(entry.Op, "backward pass", gk, inputs);
                 if (_createGraph && !gk.RequiresGrad && gk.UnrecordedOp is null)
                     gk.ConstantGradientFrom ??= entry.Op;          // explains a later differentiation of a constant gradient
-                bool fresh = !_createGraph && gk.BufferSerial > before && Array.IndexOf(grads, gk, 0, k) < 0;
+                bool fresh = !_createGraph && gk.BufferSerial > before && !grads[..k].Contains(gk);
                 Accumulate(inputs[k], gk, fresh);
                 if (!kept && !fresh && gk.SharesBufferWith(g)) kept = true;   // an input holds g itself (Add) or a view of it
             }

@@ -25,9 +25,10 @@ public sealed class Tape
     [ThreadStatic] private static Tape? t_current;
     private static readonly AsyncLocal<int> s_noGradDepth = new();
 
-    // Added to the NoGrad depth while a plain backward pass runs its derivative rules: nothing is recorded, as under
-    // NoGrad, but Record also skips the notes it keeps for explaining a NoGrad the user wrote.
-    private const int ReplayDepth = 1 << 24;
+    // True while a plain backward pass runs derivative rules on this thread: nothing is recorded, as under NoGrad, and
+    // Record skips even the notes it keeps for explaining a NoGrad the user wrote. Thread-static, not async-local like
+    // the NoGrad depth: a pass runs synchronously on one thread, and this is read by every op a rule calls.
+    [ThreadStatic] private static bool t_replaying;
 
     // The entries, in recording order, in chunks of ChunkSize held weakly: a graph nobody holds a tensor of any more
     // (a forward pass never backpropagated) is collected by the GC like any other garbage, and its chunk's slot is
@@ -51,7 +52,7 @@ public sealed class Tape
     public static Tape Current => t_current ??= new Tape();
 
     /// <summary>False inside a <see cref="NoGrad"/> scope.</summary>
-    public static bool IsRecording => s_noGradDepth.Value == 0;
+    public static bool IsRecording => !t_replaying && s_noGradDepth.Value == 0;
 
     /// <summary>Starts a scope in which no op is recorded; dispose it to resume. Same as <c>torch.no_grad()</c>.</summary>
     /// <example><code>using (Tape.NoGrad()) { var logits = model.Forward(x); }</code></example>
@@ -108,21 +109,21 @@ public sealed class Tape
     /// <param name="output">The op's result, already computed.</param>
     /// <param name="inputs">The tensors the op read.</param>
     /// <param name="formula">The rules as a formula in terms of <c>g</c>, for printing: what each input's gradient receives, e.g. <c>da += g·b, db += g·a</c>.</param>
-    /// <param name="derivatives">One rule per input, in order: the gradient of that input given <c>g</c>, written with
-    /// ops (so it can be differentiated again), of the input's shape or one it broadcasts to (the engine sums it back);
-    /// null for an input that gets none. Return fresh tensors or <c>g</c> itself; never modify <c>g</c>.</param>
+    /// <param name="derivatives">One rule per input, in order (see <see cref="Derivative"/>).</param>
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
     /// <remarks>The library's own ops use this; a custom op is easier as a <see cref="Function"/>. A rule runs with
     /// recording off in a plain <c>Backward</c> and recorded under <c>createGraph</c>; where a fused backward kernel pays
-    /// for itself, the rule calls it as a named op with its own rule (e.g. <c>ReluBackward</c>).</remarks>
+    /// for itself, the rule calls it as a named op with its own rule (e.g. <c>ReluBackward</c>). The spans let a call
+    /// site pass <c>[a, b]</c> and <c>[static ..., static ...]</c> without allocating when nothing is recorded, as when
+    /// the op runs inside another op's rule in a plain backward pass.</remarks>
     /// <exception cref="ArgumentException">The number of rules differs from the number of inputs.</exception>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
-    /// <example><code>return Tape.Record("Mul", y, [a, b], "da += g·b, db += g·a", [g => g * b, g => g * a]);</code></example>
-    public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Func<Tensor, Tensor?>[] derivatives)
+    /// <example><code>return Tape.Record("Mul", y, [a, b], "da += g·b, db += g·a", [static (g, e) => g * e.Inputs[1], static (g, e) => g * e.Inputs[0]]);</code></example>
+    public static Tensor Record(string op, Tensor output, ReadOnlySpan<Tensor> inputs, string formula, ReadOnlySpan<Derivative> derivatives)
     {
         if (derivatives.Length != inputs.Length)
             Check.Fail(op, $"{derivatives.Length} derivative rules for {inputs.Length} inputs; give one per input.", nameof(derivatives));
-        return Append(op, output, inputs, formula, derivatives, null, null);
+        return Append(op, output, inputs, null, formula, derivatives, null, null);
     }
 
     /// <summary>Records an op whose derivative is one rule giving every input's gradient at once, for a fused backward
@@ -135,7 +136,7 @@ public sealed class Tape
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Func<Tensor, Tensor?[]> derivative) =>
-        Append(op, output, inputs, formula, null, derivative, null);
+        Append(op, output, inputs, inputs, formula, default, derivative, null);
 
     /// <summary>Records an op whose backward is a closure that accumulates into the inputs by itself; it runs in a plain
     /// <c>Backward</c>, and <c>Backward(createGraph: true)</c> through it throws <see cref="NotSupportedException"/>.</summary>
@@ -150,7 +151,7 @@ public sealed class Tape
     /// overloads), or derive from <see cref="Function"/>.</remarks>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward) =>
-        Append(op, output, inputs, formula, null, null, backward);
+        Append(op, output, inputs, inputs, formula, default, null, backward);
 
     /// <summary>Records an op with an accumulating closure for a plain <c>Backward</c> and a rule for <c>createGraph</c>.</summary>
     /// <param name="op">The op's name, as the tape and error messages print it.</param>
@@ -164,17 +165,18 @@ public sealed class Tape
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward,
         Func<Tensor, Tensor?[]>? differentiable) =>
-        Append(op, output, inputs, formula, null, differentiable, backward);
+        Append(op, output, inputs, inputs, formula, default, differentiable, backward);
 
-    private static Tensor Append(string op, Tensor output, Tensor[] inputs, string formula,
-        Func<Tensor, Tensor?>[]? rules, Func<Tensor, Tensor?[]>? jointRule, Action<Tensor>? accumulate)
+    /// <summary>Records one entry; copies the spans into arrays only when it does record.</summary>
+    private static Tensor Append(string op, Tensor output, ReadOnlySpan<Tensor> inputs, Tensor[]? inputArray, string formula,
+        ReadOnlySpan<Derivative> rules, Func<Tensor, Tensor?[]>? jointRule, Action<Tensor>? accumulate)
     {
+        if (t_replaying) return output;                              // a derivative rule in a plain backward pass
         int noGrad = s_noGradDepth.Value;
-        if (noGrad >= ReplayDepth) return output;                    // a derivative rule in a plain backward pass
-        if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(op, "forward pass", output, inputs);
+        if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(op, "forward pass", output, inputs.ToArray());
         // A scope owns what ops produce. Adopted here, where an op's result is final, rather than where buffers are
         // allocated: an op's scratch and saved buffers, gradients and optimizer state must outlive the scope.
-        if (DisposeScope.Current is { } scope && Array.IndexOf(inputs, output) < 0) scope.Adopt(output);
+        if (DisposeScope.Current is { } scope && !inputs.Contains(output)) scope.Adopt(output);
         if (noGrad != 0)
         {
             Tensor.NoteUnrecorded(op, output, inputs);              // so Backward can say why nothing was recorded
@@ -189,7 +191,7 @@ public sealed class Tape
             if (input.Creator is null) continue;
             if (tape is null) tape = input.Creator.Tape;
             else if (tape != input.Creator.Tape)
-                Check.FailState(op, $"inputs {Describe(inputs)} were recorded on different tapes (threads); " +
+                Check.FailState(op, $"inputs {Describe(inputs.ToArray())} were recorded on different tapes (threads); " +
                     "run one forward pass on one thread, or Detach() the tensor that crossed over.");
         }
         if (!any)
@@ -198,7 +200,8 @@ public sealed class Tape
             return output;
         }
         tape ??= Current;
-        var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputs, formula, rules, jointRule, accumulate);
+        var entry = new TapeEntry(tape, tape._nextSequence++, op, output, inputArray ?? inputs.ToArray(), formula,
+            rules.IsEmpty ? null : rules.ToArray(), jointRule, accumulate);
         tape.Append(entry);
         output.Creator = entry;
         output.RequiresGrad = true;
@@ -209,14 +212,21 @@ public sealed class Tape
     /// inside the user's NoGrad, as PyTorch's create_graph does).</summary>
     internal static BackwardScopeToken BackwardScope(bool createGraph)
     {
-        int depth = s_noGradDepth.Value;
-        s_noGradDepth.Value = createGraph ? 0 : depth + ReplayDepth;
-        return new BackwardScopeToken(depth);
+        var token = new BackwardScopeToken(t_replaying, createGraph ? s_noGradDepth.Value : 0);
+        t_replaying = !createGraph;
+        if (createGraph && token.NoGradDepth != 0) s_noGradDepth.Value = 0;
+        return token;
     }
 
-    internal readonly struct BackwardScopeToken(int depth) : IDisposable
+    internal readonly struct BackwardScopeToken(bool replaying, int noGradDepth) : IDisposable
     {
-        public void Dispose() => s_noGradDepth.Value = depth;
+        public int NoGradDepth => noGradDepth;
+
+        public void Dispose()
+        {
+            t_replaying = replaying;
+            if (noGradDepth != 0) s_noGradDepth.Value = noGradDepth;
+        }
     }
 
     private static string Describe(Tensor[] inputs) => string.Join(", ", inputs.Select(t => t.Label));
@@ -311,6 +321,15 @@ public sealed class Tape
         return sb.ToString();
     }
 }
+
+/// <summary>One input's derivative rule: given <paramref name="g"/>, the gradient of the op's output, the gradient of
+/// that input, written with ops (so it can be differentiated again) and of the input's shape or one it broadcasts to (the
+/// engine sums it back); null when it gets none. PyTorch's <c>derivatives.yaml</c> shape: one formula per input.</summary>
+/// <param name="g">The gradient of <see cref="TapeEntry.Output"/>. Return it, or fresh tensors; never modify it.</param>
+/// <param name="entry">The recorded op: its <see cref="TapeEntry.Inputs"/> and <see cref="TapeEntry.Output"/>, so that a
+/// <c>static</c> lambda can read them without capturing (nothing to allocate per op).</param>
+/// <returns>The input's gradient, or null.</returns>
+public delegate Tensor? Derivative(Tensor g, TapeEntry entry);
 
 /// <summary>The scope returned by <see cref="Tape.NoGrad"/>; recording resumes when it is disposed.</summary>
 public readonly struct NoGradScope : IDisposable

@@ -6,13 +6,13 @@ namespace Autodiff;
 /// <remarks>Plain data, so a learner can print the graph the forward pass built. Same role as a <c>grad_fn</c> node in PyTorch.</remarks>
 public sealed class TapeEntry
 {
-    private Func<Tensor, Tensor?>[]? _rules;                // one derivative per input (PyTorch's derivatives.yaml shape)
+    private Derivative[]? _rules;                // one derivative per input (PyTorch's derivatives.yaml shape)
     private Func<Tensor, Tensor?[]>? _jointRule;            // or one rule giving every input's gradient at once
     private Action<Tensor>? _accumulate;                    // or a closure that accumulates by itself (not differentiable)
     private readonly int[] _inputVersions;
 
     internal TapeEntry(Tape tape, long sequence, string op, Tensor output, Tensor[] inputs, string formula,
-        Func<Tensor, Tensor?>[]? rules, Func<Tensor, Tensor?[]>? jointRule, Action<Tensor>? accumulate)
+        Derivative[]? rules, Func<Tensor, Tensor?[]>? jointRule, Action<Tensor>? accumulate)
     {
         (_rules, _jointRule, _accumulate) = (rules, jointRule, accumulate);
         Tape = tape;
@@ -49,7 +49,10 @@ public sealed class TapeEntry
     /// of each input (null where an input needs none), to be reduced to the input's shape and summed by the pass. The pass
     /// runs it with recording off, or on under <c>createGraph</c> so that the backward itself lands on the tape.</summary>
     /// <exception cref="NotSupportedException">createGraph is set and the op has no differentiable rule.</exception>
-    internal Tensor?[] Derive(Tensor g, bool createGraph)
+    /// <param name="g">The gradient of <see cref="Output"/>.</param>
+    /// <param name="createGraph">Whether the pass records (only differentiable rules can run then).</param>
+    /// <param name="scratch">The pass's buffer for per-input rules' results, grown as needed and reused entry to entry.</param>
+    internal ReadOnlySpan<Tensor?> Derive(Tensor g, bool createGraph, ref Tensor?[] scratch)
     {
         if (Released) throw new InvalidOperationException($"{Op}: this tape entry was already released.");
         CheckInputVersions();
@@ -62,10 +65,9 @@ public sealed class TapeEntry
         }
         if (_rules is { } rules)
         {
-            var grads = new Tensor?[rules.Length];
-            for (int k = 0; k < rules.Length; k++)
-                if (Inputs[k].RequiresGrad) grads[k] = rules[k](g);
-            return grads;
+            if (scratch.Length < rules.Length) scratch = new Tensor?[rules.Length];
+            for (int k = 0; k < rules.Length; k++) scratch[k] = Inputs[k].RequiresGrad ? rules[k](g, this) : null;
+            return scratch.AsSpan(0, rules.Length);
         }
         var joint = _jointRule!(g);
         if (joint.Length < Inputs.Count || joint.Skip(Inputs.Count).Any(x => x is not null))

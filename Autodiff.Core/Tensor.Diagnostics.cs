@@ -97,7 +97,7 @@ public sealed partial class Tensor
 
     /// <summary>An op ran under NoGrad: notes, on inputs that require grad, which op read them unrecorded, and on the
     /// result, which op broke the graph, so that a Backward that finds nothing recorded can say why.</summary>
-    internal static void NoteUnrecorded(string op, Tensor output, Tensor[] inputs)
+    internal static void NoteUnrecorded(string op, Tensor output, ReadOnlySpan<Tensor> inputs)
     {
         bool lost = false;                   // a gradient would have flowed here outside NoGrad
         foreach (var input in inputs)
@@ -106,15 +106,15 @@ public sealed partial class Tensor
                 if (input.RequiresGrad) input.LastUnrecordedUse = op;
                 lost = true;
             }
-        if (lost && !output.RequiresGrad && Array.IndexOf(inputs, output) < 0)
+        if (lost && !output.RequiresGrad && !inputs.Contains(output))
             (output.UnrecordedOp, output.UnrecordedDirectly) = (op, true);
     }
 
     /// <summary>An op recorded nothing because no input requires grad: carries over, from an input, where the graph
     /// broke (the loss of logits a NoGrad scope produced) or which createGraph backward gave a constant gradient.</summary>
-    internal static void NoteConstantResult(Tensor output, Tensor[] inputs)
+    internal static void NoteConstantResult(Tensor output, ReadOnlySpan<Tensor> inputs)
     {
-        if (Array.IndexOf(inputs, output) >= 0) return;
+        if (inputs.Contains(output)) return;
         foreach (var input in inputs)
             if (input.UnrecordedOp is { } lostAt)
             {

@@ -321,7 +321,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A number that increases with every buffer allocated; see <see cref="BufferSerial"/>.</summary>
-    internal static long AllocationMark => Interlocked.Read(ref s_nextId);
+    internal static long AllocationMark => Volatile.Read(ref s_nextId);
 
     /// <summary>When this tensor's buffer was allocated, on the scale of <see cref="AllocationMark"/>: a backward pass
     /// compares the two to tell a gradient a rule made afresh (its to add into) from one the rule passed through.</summary>

@@ -12,7 +12,7 @@ public static partial class Ops
     {
         var y = Compute.Binary<AddOperator>("Add", a, b);                              // y = a + b
 
-        return Tape.Record("Add", y, [a, b], "da += g, db += g", [g => g, g => g]);
+        return Tape.Record("Add", y, [a, b], "da += g, db += g", [static (g, _) => g, static (g, _) => g]);
     }
 
     private readonly struct AddOperator : IBinaryOperator

@@ -12,7 +12,7 @@ public static partial class Ops
     {
         var y = Compute.Binary<DivideOperator>("Div", a, b);                           // y = a / b
 
-        return Tape.Record("Div", y, [a, b], "da += g/b, db -= g·y/b", [g => g / b, g => -(g * y / b)]);
+        return Tape.Record("Div", y, [a, b], "da += g/b, db -= g·y/b", [static (g, e) => g / e.Inputs[1], static (g, e) => -(g * e.Output / e.Inputs[1])]);
     }
 
     private readonly struct DivideOperator : IBinaryOperator

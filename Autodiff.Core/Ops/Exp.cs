@@ -11,7 +11,7 @@ public static partial class Ops
         Check.NotNull("Exp", x, nameof(x));
         var y = Compute.Unary<ExpOperator>(x);                                           // y = eˣ
 
-        return Tape.Record("Exp", y, [x], "dx += g·y", [g => g * y]);
+        return Tape.Record("Exp", y, [x], "dx += g·y", [static (g, e) => g * e.Output]);
     }
 
     private readonly struct ExpOperator : IUnaryOperator

@@ -24,6 +24,6 @@ public static partial class Ops
         var y = Compute.Expand(x, Check.ShapeArg("Expand", dims));                                      // y = broadcast(x)
         if (ReferenceEquals(y, x)) y = x.CloneData();
 
-        return Tape.Record("Expand", y, [x], "dx += SumTo(g)", [g => g]);        // the engine sums g over the repeats
+        return Tape.Record("Expand", y, [x], "dx += SumTo(g)", [static (g, _) => g]);   // the engine sums g over the repeats
     }
 }

@@ -11,7 +11,7 @@ public static partial class Ops
         Check.NotNull("Log", x, nameof(x));
         var y = Compute.Unary<LogOperator>(x);                                           // y = ln x
 
-        return Tape.Record("Log", y, [x], "dx += g/x", [g => g / x]);
+        return Tape.Record("Log", y, [x], "dx += g/x", [static (g, e) => g / e.Inputs[0]]);
     }
 
     private readonly struct LogOperator : IUnaryOperator

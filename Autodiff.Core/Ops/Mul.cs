@@ -12,7 +12,7 @@ public static partial class Ops
     {
         var y = Compute.Binary<MultiplyOperator>("Mul", a, b);                         // y = a ⊙ b
 
-        return Tape.Record("Mul", y, [a, b], "da += g·b, db += g·a", [g => g * b, g => g * a]);
+        return Tape.Record("Mul", y, [a, b], "da += g·b, db += g·a", [static (g, e) => g * e.Inputs[1], static (g, e) => g * e.Inputs[0]]);
     }
 
     private readonly struct MultiplyOperator : IBinaryOperator

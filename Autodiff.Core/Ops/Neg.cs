@@ -11,7 +11,7 @@ public static partial class Ops
         Check.NotNull("Neg", x, nameof(x));
         var y = Compute.Unary<NegateOperator>(x);                                        // y = -x
 
-        return Tape.Record("Neg", y, [x], "dx -= g", [g => -g]);
+        return Tape.Record("Neg", y, [x], "dx -= g", [static (g, _) => -g]);
     }
 
     private readonly struct NegateOperator : IUnaryOperator

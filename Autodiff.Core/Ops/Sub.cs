@@ -11,7 +11,7 @@ public static partial class Ops
     {
         var y = Compute.Binary<SubtractOperator>("Sub", a, b);                         // y = a - b
 
-        return Tape.Record("Sub", y, [a, b], "da += g, db -= g", [g => g, g => -g]);
+        return Tape.Record("Sub", y, [a, b], "da += g, db -= g", [static (g, _) => g, static (g, _) => -g]);
     }
 
     private readonly struct SubtractOperator : IBinaryOperator
