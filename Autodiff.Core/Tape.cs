@@ -35,7 +35,7 @@ public sealed class Tape
     // pruned here. A graph that can still be backpropagated is alive, because its root tensor holds its entry, which
     // holds its inputs, which hold their entries; each entry holds its chunk, and a chunk its entries. So an abandoned
     // entry lives on only while another entry of its chunk is alive: one weak handle per chunk, not per op, which is
-    // most of what recording an op used to cost.
+    // the cost that matters when every op of every step is recorded.
     private readonly List<GCHandle> _chunks = [];           // weak handles to TapeChunk, freed when pruned
     private GCHandle _open;                                  // weak handle to the chunk being filled, if any
     private int _pruneAt = MinimumPrune;
