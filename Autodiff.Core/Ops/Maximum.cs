@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -6,40 +7,43 @@ public static partial class Ops
 {
     /// <summary>The element-wise maximum of two tensors with broadcasting. Same as <c>torch.maximum</c>.</summary>
     /// <remarks>Forward <c>y = max(a, b)</c>, NaN if either is NaN. Backward: the larger input gets <c>g</c>; on a tie
-    /// each gets <c>g/2</c> (as PyTorch).</remarks>
+    /// each gets <c>g/2</c> (as PyTorch), through <see cref="ExtremumBackward"/>.</remarks>
     /// <exception cref="ArgumentException">The shapes cannot be broadcast together, or the dtypes differ.</exception>
-    public static Tensor Maximum(Tensor a, Tensor b) => Extremum("Maximum", a, b, max: true);
-
-    /// <summary>The element-wise minimum of two tensors with broadcasting. Same as <c>torch.minimum</c>.</summary>
-    /// <remarks>Forward <c>y = min(a, b)</c>, NaN if either is NaN. Backward: the smaller input gets <c>g</c>; on a tie
-    /// each gets <c>g/2</c> (as PyTorch).</remarks>
-    /// <exception cref="ArgumentException">The shapes cannot be broadcast together, or the dtypes differ.</exception>
-    public static Tensor Minimum(Tensor a, Tensor b) => Extremum("Minimum", a, b, max: false);
-
-    private static Tensor Extremum(string op, Tensor a, Tensor b, bool max)
+    public static Tensor Maximum(Tensor a, Tensor b)
     {
-        var shape = Check.Broadcast(op, a, b);
-        var (aFull, bFull) = (Compute.Expand(a, shape), Compute.Expand(b, shape));
-        var y = max ? Compute.Map(aFull, bFull, Elementwise.Maximum, Elementwise.Maximum)     // y = max(a, b)
-                    : Compute.Map(aFull, bFull, Elementwise.Minimum, Elementwise.Minimum);    // y = min(a, b)
+        var y = Compute.Binary<MaximumOperator>("Maximum", a, b);                       // y = max(a, b)
 
-        return Tape.Record(op, y, [a, b], "da += g·[a wins] (g/2 on ties), db likewise", dy =>
-        {
-            if (a.RequiresGrad) a.AccumulateGrad(Winner(aFull, bFull, max, dy), owned: true);   // da += g where a wins, g/2 on ties
-            if (b.RequiresGrad) b.AccumulateGrad(Winner(bFull, aFull, max, dy), owned: true);   // db += g where b wins, g/2 on ties
-        },
-        dy =>
-        {
-            var ones = Compute.Full(y.Shape, y.DType, 1);                             // the winner masks are constants
-            return [dy * Winner(aFull, bFull, max, ones), dy * Winner(bFull, aFull, max, ones)];
-        });
+        return Tape.Record("Maximum", y, [a, b], "da += g·[a wins] (g/2 on ties), db likewise",
+            [static (g, e) => ExtremumBackward(g, e.Inputs[0], e.Inputs[1], max: true), static (g, e) => ExtremumBackward(g, e.Inputs[1], e.Inputs[0], max: true)]);
     }
 
-    private static Tensor Winner(Tensor self, Tensor other, bool max, Tensor dy)
+    /// <summary>The backward of Maximum (or of Minimum when <paramref name="max"/> is false) for one input, as an op:
+    /// <c>dx = dy</c> where <paramref name="self"/> wins against <paramref name="other"/>, <c>dy/2</c> on a tie, 0 where it
+    /// loses or either is NaN. Linear in dy, so its rule for dy is itself; the inputs get none (the winner is constant
+    /// wherever it is differentiable).</summary>
+    /// <param name="dy">The gradient of the result, of the broadcast shape.</param>
+    /// <param name="self">The input whose gradient this is, of its own shape (the pass sums dx back to it).</param>
+    /// <param name="other">The other input.</param>
+    /// <param name="max">True for Maximum, false for Minimum.</param>
+    internal static Tensor ExtremumBackward(Tensor dy, Tensor self, Tensor other, bool max)
     {
-        var d = Compute.Zeros(dy.Shape, dy.DType);
-        if (d.DType == DType.Float32) ElementwiseBackward.MaximumOrMinimum<float>(self.F32, other.F32, max, dy.F32, d.F32);
-        else ElementwiseBackward.MaximumOrMinimum<double>(self.F64, other.F64, max, dy.F64, d.F64);
-        return d;
+        var dx = Compute.Empty(dy.Shape, dy.DType);
+        Compute.Run(dy.DType, new ExtremumBackwardKernel(Compute.Expand(self, dy.Shape), Compute.Expand(other, dy.Shape), max, dy, dx));
+        Derivative ddy = max ? static (g, e) => ExtremumBackward(g, e.Inputs[1], e.Inputs[2], max: true)
+                             : static (g, e) => ExtremumBackward(g, e.Inputs[1], e.Inputs[2], max: false);
+
+        return Tape.Record(max ? "MaximumBackward" : "MinimumBackward", dx, [dy, self, other], "d(dy) += g·[self wins] (g/2 on ties)",
+            [ddy, static (_, _) => null, static (_, _) => null]);
+    }
+
+    private readonly struct MaximumOperator : IBinaryOperator
+    {
+        public void Invoke<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Maximum(a, b, y);
+    }
+
+    private readonly struct ExtremumBackwardKernel(Tensor self, Tensor other, bool max, Tensor dy, Tensor dx) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            ElementwiseBackward.MaximumOrMinimum(self.Data<T>(), other.Data<T>(), max, dy.Data<T>(), dx.Data<T>());
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -6,7 +7,7 @@ public static partial class Ops
 {
     /// <summary>Picks from <paramref name="a"/> where <paramref name="condition"/> is non-zero and from <paramref name="b"/>
     /// elsewhere, with broadcasting of all three. Same as <c>torch.where(condition, a, b)</c>.</summary>
-    /// <remarks>Forward <c>y = c ? a : b</c>. Backward <c>da += g where c</c>, <c>db += g where not c</c>; the condition gets no gradient.</remarks>
+    /// <remarks>Forward <c>y = c ? a : b</c>. Backward <c>da = where(c, g, 0)</c>, <c>db = where(c, 0, g)</c>; the condition gets no gradient.</remarks>
     /// <exception cref="ArgumentException">The shapes cannot be broadcast together, or the dtypes differ.</exception>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)
     {
@@ -15,29 +16,16 @@ public static partial class Ops
         Check.SameDType("Where", condition, a);
         var shape = Shape.TryBroadcast(condition.Shape, ab)
             ?? throw new ArgumentException($"Where: condition {condition.Shape} cannot be broadcast with {a.Shape} and {b.Shape}.", nameof(condition));
-        var c = Compute.Expand(condition, shape);
         var y = Compute.Empty(shape, a.DType);
-        var (aFull, bFull) = (Compute.Expand(a, shape), Compute.Expand(b, shape));
-        if (y.DType == DType.Float32) Elementwise.Where<float>(c.F32, aFull.F32, bFull.F32, y.F32);   // y = c ? a : b
-        else Elementwise.Where<double>(c.F64, aFull.F64, bFull.F64, y.F64);
+        Compute.Run(y.DType, new WhereKernel(Compute.Expand(condition, shape), Compute.Expand(a, shape), Compute.Expand(b, shape), y));   // y = c ? a : b
 
-        return Tape.Record("Where", y, [condition, a, b], "da += g·[c], db += g·[!c]", dy =>
-        {
-            if (a.RequiresGrad) a.AccumulateGrad(Masked(c, whereTrue: true, dy), owned: true);    // da += g where c
-            if (b.RequiresGrad) b.AccumulateGrad(Masked(c, whereTrue: false, dy), owned: true);   // db += g where not c
-        },
-        dy =>
-        {
-            var ones = Compute.Full(y.Shape, y.DType, 1);
-            return [null, dy * Masked(c, whereTrue: true, ones), dy * Masked(c, whereTrue: false, ones)];
-        });
+        return Tape.Record("Where", y, [condition, a, b], "da += g·[c], db += g·[!c]",
+            [static (_, _) => null, static (g, e) => Where(e.Inputs[0], g, Compute.Scalar(0, g.DType)), static (g, e) => Where(e.Inputs[0], Compute.Scalar(0, g.DType), g)]);
     }
 
-    private static Tensor Masked(Tensor condition, bool whereTrue, Tensor dy)
+    private readonly struct WhereKernel(Tensor condition, Tensor a, Tensor b, Tensor y) : IKernel
     {
-        var d = Compute.Zeros(dy.Shape, dy.DType);
-        if (d.DType == DType.Float32) ElementwiseBackward.Where<float>(condition.F32, whereTrue, dy.F32, d.F32);
-        else ElementwiseBackward.Where<double>(condition.F64, whereTrue, dy.F64, d.F64);
-        return d;
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Elementwise.Where(condition.Data<T>(), a.Data<T>(), b.Data<T>(), y.Data<T>());
     }
 }

@@ -83,4 +83,19 @@ public class GeluTests
         var x = Tensor.FromArray(new[] { -6.0, -4.5, -3.2, -1.3, 0.3, 2.1, 4.4, 5.9 }).RequireGrad();
         GradCheck.Assert(xs => Autodiff.Ops.Gelu(xs[0], approximateTanh), [x], "Gelu");
     }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void SecondDerivative_MatchesCentralDifferences_WideRange_Float64(bool approximateTanh)
+    {
+        // GeluBackward's rule for x is Gelu'', written apart from the fused Gelu' kernel: check it across both tails
+        var x = Tensor.FromArray(new[] { -6.0, -4.5, -3.2, -1.3, 0.3, 2.1, 4.4, 5.9 }).RequireGrad();
+        GradCheck.AssertSecondOrder(xs => Autodiff.Ops.Gelu(xs[0], approximateTanh), [x], "Gelu");
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void ThirdOrder_MatchesCentralDifferences_Float64(bool approximateTanh) =>
+        GradCheck.AssertSecondOrder(xs => Autograd.Grad([Autodiff.Ops.Gelu(xs[0], approximateTanh).Sum()], [xs[0]], createGraph: true)[0]!,
+            [Randn([2, 3], approximateTanh ? 160 : 159)], "Gelu (third order)");
 }

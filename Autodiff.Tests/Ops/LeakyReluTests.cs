@@ -46,4 +46,9 @@ public class LeakyReluTests
         var ex = Assert.Throws<ArgumentException>(() => Autodiff.Ops.LeakyRelu(F64(1, -1), double.NaN));
         Assert.That(ex!.Message, Does.Contain("LeakyRelu").And.Contain("negativeSlope"));
     }
+
+    [Test]
+    public void ThirdOrder_MatchesCentralDifferences_Float64() =>
+        GradCheck.AssertSecondOrder(xs => Autograd.Grad([Autodiff.Ops.Pow(Autodiff.Ops.LeakyRelu(xs[0], 0.2), 4).Sum()], [xs[0]], createGraph: true)[0]!,
+            [AwayFrom(0, 0.1, [2, 3], 78)], "LeakyRelu (third order)");
 }

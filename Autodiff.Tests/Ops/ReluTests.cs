@@ -40,4 +40,20 @@ public class ReluTests
     {
         GradCheck.Assert(xs => Autodiff.Ops.Relu(xs[0]), [AwayFrom(0, 0.1, shape, seed)], "Relu");
     }
+
+    [Test]
+    public void Backward_CreateGraph_RecordsReluBackward_WithZeroSecondDerivative()
+    {
+        // relu'' = 0 away from 0: the gradient of the gradient reaches x through ReluBackward's mask, not through x itself
+        var x = F64(-1, 2).RequireGrad();
+        var g = Autograd.Grad([(Autodiff.Ops.Relu(x) * x).Sum()], [x], createGraph: true)[0]!;    // [x > 0]·x + relu(x) = [0, 4]
+        Assert.That(g.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 4 }).Within(1e-12));
+        var h = Autograd.Grad([g.Sum()], [x])[0]!;                                                   // 2·[x > 0] = [0, 2]
+        Assert.That(h.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 2 }).Within(1e-12));
+    }
+
+    [Test]
+    public void ThirdOrder_MatchesCentralDifferences_Float64() =>
+        GradCheck.AssertSecondOrder(xs => Autograd.Grad([Autodiff.Ops.Pow(Autodiff.Ops.Relu(xs[0]), 4).Sum()], [xs[0]], createGraph: true)[0]!,
+            [AwayFrom(0, 0.1, [2, 3], 77)], "Relu (third order)");
 }

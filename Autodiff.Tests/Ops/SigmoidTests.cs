@@ -71,4 +71,21 @@ public class SigmoidTests
     {
         GradCheck.Assert(xs => Autodiff.Ops.Sigmoid(xs[0]), [Randn(shape, seed)], "Sigmoid");
     }
+
+    [Test]
+    public void Backward_CreateGraph_RecordsSigmoidBackward_WhoseGradientIsTheSecondDerivative()
+    {
+        // d²/dx² σ(x) = σ(1 - σ)(1 - 2σ): at 1, σ = 0.7310585786300049
+        var x = F64(1).RequireGrad();
+        var g = Autograd.Grad([Autodiff.Ops.Sigmoid(x).Sum()], [x], createGraph: true)[0]!;
+        Assert.That(g.Creator!.Op, Is.EqualTo("SigmoidBackward"));
+        var h = Autograd.Grad([g.Sum()], [x])[0]!;
+        double s = 0.7310585786300049;
+        Assert.That(h[0], Is.EqualTo(s * (1 - s) * (1 - 2 * s)).Within(1e-12));
+    }
+
+    [Test]
+    public void ThirdOrder_MatchesCentralDifferences_Float64() =>
+        GradCheck.AssertSecondOrder(xs => Autograd.Grad([Autodiff.Ops.Sigmoid(xs[0]).Sum()], [xs[0]], createGraph: true)[0]!,
+            [Randn([2, 3], 76)], "Sigmoid (third order)");
 }

@@ -52,4 +52,21 @@ public class TanhTests
     {
         GradCheck.Assert(xs => Autodiff.Ops.Tanh(xs[0]), [Randn(shape, seed)], "Tanh");
     }
+
+    [Test]
+    public void Backward_CreateGraph_RecordsTanhBackward_WhoseGradientIsTheSecondDerivative()
+    {
+        // d²/dx² tanh x = -2·tanh x·(1 - tanh² x): at 0.5 -> -2·0.46211715726000974·(1 - 0.46211715726000974²)
+        var x = F64(0.5).RequireGrad();
+        var g = Autograd.Grad([Autodiff.Ops.Tanh(x).Sum()], [x], createGraph: true)[0]!;
+        Assert.That(g.Creator!.Op, Is.EqualTo("TanhBackward"));
+        var h = Autograd.Grad([g.Sum()], [x])[0]!;
+        double t = 0.46211715726000974;
+        Assert.That(h[0], Is.EqualTo(-2 * t * (1 - t * t)).Within(1e-12));
+    }
+
+    [Test]
+    public void ThirdOrder_MatchesCentralDifferences_Float64() =>
+        GradCheck.AssertSecondOrder(xs => Autograd.Grad([Autodiff.Ops.Tanh(xs[0]).Sum()], [xs[0]], createGraph: true)[0]!,
+            [Randn([2, 3], 75)], "Tanh (third order)");
 }
