@@ -4,9 +4,10 @@ namespace Autodiff.Kernels;
 
 /// <summary>Normalization over groups of values: BatchNorm's channels of <c>[N, C, S]</c> (strided blocks) and LayerNorm's
 /// rows of <c>[R, M]</c> (contiguous). Statistics are two-pass (mean, then mean squared deviation) and summed in a fixed order.</summary>
-/// <remarks>With <c>x̂ = (x - μ)·rstd</c>, <c>y = x̂·w + b</c> and M values per group, the backward is
-/// <c>dx += w·rstd·(g - Σg/M - x̂·Σ(g·x̂)/M)</c> when μ and rstd came from the batch (each x moved them), and
-/// <c>dx += w·rstd·g</c> when they are constants (BatchNorm in eval mode); <c>dw += Σ g·x̂</c>, <c>db += Σ g</c>.</remarks>
+/// <remarks>With <c>x̂ = (x - μ)·rstd</c>, <c>y = x̂·w + b</c> and M values per group, the input gradient is
+/// <c>dx = w·rstd·(dy - Σdy/M - x̂·Σ(dy·x̂)/M)</c> when μ and rstd came from the batch (each x moved them), and
+/// <c>dx = w·rstd·dy</c> when they are constants (BatchNorm in eval mode); the weight gradient is <c>dw = Σ dy·x̂</c>.
+/// The backward kernels write their destination (no accumulation).</remarks>
 internal static class Normalization
 {
     // ---- BatchNorm: per channel c of x viewed as [N, C, S] ------------------------------------------------------------
@@ -38,31 +39,47 @@ internal static class Normalization
             }
     }
 
-    /// <summary>The backward of <see cref="ChannelAffine{T}"/> (see the class remarks); empty dx, dw or db are skipped.</summary>
-    public static void ChannelBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int n, int c, int s, ReadOnlySpan<T> mean,
-        ReadOnlySpan<T> rstd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx, Span<T> dw, Span<T> db)
-        where T : struct, IFloatingPointIeee754<T>
+    /// <summary>The input gradient of <see cref="ChannelAffine{T}"/> (see the class remarks), written into dx:
+    /// <c>dx = w·rstd·(dy - Σdy/M - x̂·Σ(dy·x̂)/M)</c> with batch statistics, <c>dx = w·rstd·dy</c> without.</summary>
+    public static void ChannelBackwardInput<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int n, int c, int s, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> rstd, ReadOnlySpan<T> weight, bool batchStatistics, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
     {
         T count = T.CreateChecked((long)n * s);
         for (int ch = 0; ch < c; ch++)
         {
-            T sumG = T.Zero, sumGX = T.Zero;                                             // Σ g, Σ g·x̂
-            for (int i = 0; i < n; i++)
+            T meanG = T.Zero, meanGX = T.Zero;                                           // Σ dy/M, Σ dy·x̂/M
+            if (batchStatistics)
             {
-                int at = (i * c + ch) * s;
-                sumG += Reduce.Sum(dy.Slice(at, s));
-                sumGX += GradientDotNormalized(x.Slice(at, s), dy.Slice(at, s), mean[ch], rstd[ch]);
+                for (int i = 0; i < n; i++)
+                {
+                    int at = (i * c + ch) * s;
+                    meanG += Reduce.Sum(dy.Slice(at, s));
+                    meanGX += GradientDotNormalized(x.Slice(at, s), dy.Slice(at, s), mean[ch], rstd[ch]);
+                }
+                (meanG, meanGX) = (meanG / count, meanGX / count);
             }
-            if (!db.IsEmpty) db[ch] += sumG;                                             // db += Σ g
-            if (!dw.IsEmpty) dw[ch] += sumGX;                                            // dw += Σ g·x̂
-            if (dx.IsEmpty) continue;
             T k = (weight.IsEmpty ? T.One : weight[ch]) * rstd[ch];
-            var (meanG, meanGX) = batchStatistics ? (sumG / count, sumGX / count) : (T.Zero, T.Zero);
             for (int i = 0; i < n; i++)
             {
                 int at = (i * c + ch) * s;
-                AddInputGradient(x.Slice(at, s), dy.Slice(at, s), mean[ch], rstd[ch], k, meanG, meanGX, dx.Slice(at, s));
+                InputGradient(x.Slice(at, s), dy.Slice(at, s), mean[ch], rstd[ch], k, meanG, meanGX, dx.Slice(at, s));
             }
+        }
+    }
+
+    /// <summary>The weight gradient of <see cref="ChannelAffine{T}"/>: <c>dw[c] = Σ dy·x̂</c> over the N·S values of channel c.</summary>
+    public static void ChannelWeightGradient<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int n, int c, int s, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> rstd, Span<T> dw) where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int ch = 0; ch < c; ch++)
+        {
+            T sum = T.Zero;
+            for (int i = 0; i < n; i++)
+            {
+                int at = (i * c + ch) * s;
+                sum += GradientDotNormalized(x.Slice(at, s), dy.Slice(at, s), mean[ch], rstd[ch]);
+            }
+            dw[ch] = sum;
         }
     }
 
@@ -94,10 +111,10 @@ internal static class Normalization
         }
     }
 
-    /// <summary>The backward of <see cref="RowAffine{T}"/>: per row <c>dx += rstd·(ĝ - Σĝ/M - x̂·Σ(ĝ·x̂)/M)</c> with
-    /// <c>ĝ = g ⊙ w</c>; <c>dw += Σ_r g ⊙ x̂</c>, <c>db += Σ_r g</c>. Empty dx, dw or db are skipped.</summary>
-    public static void RowBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int rows, int m, ReadOnlySpan<T> mean,
-        ReadOnlySpan<T> rstd, ReadOnlySpan<T> weight, Span<T> dx, Span<T> dw, Span<T> db) where T : struct, IFloatingPointIeee754<T>
+    /// <summary>The input gradient of <see cref="RowAffine{T}"/>, written into dx: per row
+    /// <c>dx = rstd·(ĝ - Σĝ/M - x̂·Σ(ĝ·x̂)/M)</c> with <c>ĝ = dy ⊙ w</c>.</summary>
+    public static void RowBackwardInput<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int rows, int m, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> rstd, ReadOnlySpan<T> weight, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
     {
         T count = T.CreateChecked(m);
         for (int r = 0; r < rows; r++)
@@ -106,21 +123,30 @@ internal static class Normalization
             T mu = mean[r], sd = rstd[r], sumG = T.Zero, sumGX = T.Zero;                // Σ ĝ, Σ ĝ·x̂
             for (int i = 0; i < m; i++)
             {
-                T xhat = (xr[i] - mu) * sd, g = gr[i];
-                if (!dw.IsEmpty) dw[i] += g * xhat;                                      // dw += g ⊙ x̂
-                if (!db.IsEmpty) db[i] += g;                                             // db += g
-                T gw = weight.IsEmpty ? g : g * weight[i];
+                T gw = weight.IsEmpty ? gr[i] : gr[i] * weight[i];
                 sumG += gw;
-                sumGX += gw * xhat;
+                sumGX += gw * ((xr[i] - mu) * sd);
             }
-            if (dx.IsEmpty) continue;
             T meanG = sumG / count, meanGX = sumGX / count;
             var dxr = dx.Slice(r * m, m);
-            for (int i = 0; i < m; i++)                                                  // dx += rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
+            for (int i = 0; i < m; i++)                                                  // dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
             {
                 T xhat = (xr[i] - mu) * sd, gw = weight.IsEmpty ? gr[i] : gr[i] * weight[i];
-                dxr[i] += sd * (gw - meanG - xhat * meanGX);
+                dxr[i] = sd * (gw - meanG - xhat * meanGX);
             }
+        }
+    }
+
+    /// <summary>The weight gradient of <see cref="RowAffine{T}"/>: <c>dw = Σ_r dy[r] ⊙ x̂[r]</c>, written into dw [M].</summary>
+    public static void RowWeightGradient<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int rows, int m, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> rstd, Span<T> dw) where T : struct, IFloatingPointIeee754<T>
+    {
+        dw.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<T> xr = x.Slice(r * m, m), gr = dy.Slice(r * m, m);
+            T mu = mean[r], sd = rstd[r];
+            for (int i = 0; i < m; i++) dw[i] += gr[i] * ((xr[i] - mu) * sd);          // dw += dy ⊙ x̂
         }
     }
 
@@ -148,10 +174,10 @@ internal static class Normalization
         return sum;
     }
 
-    /// <summary><c>dx[i] += k·(g[i] - meanG - x̂[i]·meanGX)</c> with <c>x̂ = (x - mu)·rstd</c>.</summary>
-    private static void AddInputGradient<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, T mu, T rstd, T k, T meanG, T meanGX, Span<T> dx)
+    /// <summary><c>dx[i] = k·(g[i] - meanG - x̂[i]·meanGX)</c> with <c>x̂ = (x - mu)·rstd</c>.</summary>
+    private static void InputGradient<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, T mu, T rstd, T k, T meanG, T meanGX, Span<T> dx)
         where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) dx[i] += k * (g[i] - meanG - (x[i] - mu) * rstd * meanGX);
+        for (int i = 0; i < x.Length; i++) dx[i] = k * (g[i] - meanG - (x[i] - mu) * rstd * meanGX);
     }
 }

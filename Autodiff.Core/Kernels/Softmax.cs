@@ -44,10 +44,22 @@ internal static class Softmax
         }
     }
 
-    /// <summary><c>dx += dy - exp(y) · Σ dy</c> along each row, for <c>y = LogSoftmax(x)</c>.</summary>
+    /// <summary><c>dx = dy - exp(y) · Σ dy</c> along each row, for <c>y = LogSoftmax(x)</c> (every element of dx is written).</summary>
     public static void LogSoftmaxBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, int outer, int size, int inner, Span<T> dx)
         where T : struct, IFloatingPointIeee754<T>
     {
+        if (inner == 1)
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                ReadOnlySpan<T> yr = y.Slice(o * size, size), gr = dy.Slice(o * size, size);
+                var dr = dx.Slice(o * size, size);
+                T sum = Reduce.Sum(gr);
+                Elementwise.Exp<T>(yr, dr);                            // dx = exp(y)
+                Elementwise.MultiplyAdd<T>(dr, -sum, gr, dr);          // dx = dy - exp(y)·Σ dy
+            }
+            return;
+        }
         for (int o = 0; o < outer; o++)
         {
             for (int i = 0; i < inner; i++)
@@ -55,7 +67,7 @@ internal static class Softmax
                 int b = o * size * inner + i;
                 T sum = T.Zero;
                 for (int k = 0; k < size; k++) sum += dy[b + k * inner];
-                for (int k = 0; k < size; k++) dx[b + k * inner] += dy[b + k * inner] - T.Exp(y[b + k * inner]) * sum;
+                for (int k = 0; k < size; k++) dx[b + k * inner] = dy[b + k * inner] - T.Exp(y[b + k * inner]) * sum;
             }
         }
     }
@@ -79,14 +91,14 @@ internal static class Softmax
         }
     }
 
-    /// <summary><c>dx[n] += scale[n] · (p[n] - onehot(t[n]))</c>: softmax-with-loss sends back probabilities minus targets.</summary>
+    /// <summary><c>dx[n] = scale[n] · (p[n] - onehot(t[n]))</c>: softmax-with-loss sends back probabilities minus targets.</summary>
     public static void CrossEntropyBackward<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<int> targets, int n, int c, ReadOnlySpan<T> scale, Span<T> dx)
         where T : struct, IFloatingPointIeee754<T>
     {
         for (int r = 0; r < n; r++)
         {
             var dr = dx.Slice(r * c, c);
-            Elementwise.MultiplyAdd<T>(probabilities.Slice(r * c, c), scale[r], dr, dr);
+            TensorPrimitives.Multiply(probabilities.Slice(r * c, c), scale[r], dr);
             dr[targets[r]] -= scale[r];
         }
     }

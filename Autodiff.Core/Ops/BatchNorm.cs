@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -44,39 +45,108 @@ public static partial class Ops
         if (training && (long)n * s <= 1)
             Check.Fail(op, $"expected more than 1 value per channel when training, got input {input.Shape}.", nameof(input));
 
-        var (mean, rstd) = (Compute.Empty(new Shape(c), input.DType), Compute.Empty(new Shape(c), input.DType));   // saved for the backward
+        var channels = new BatchNormChannels(input, training, eps);                     // μ and rstd per channel, saved for the backward
         var y = Compute.Empty(input.Shape, input.DType);
-        if (input.DType == DType.Float32) Forward<float>();
-        else Forward<double>();
+        Compute.Run(input.DType, new BatchNormKernel(input, runningMean, runningVar, weight, bias, momentum, channels, y));   // y = x̂·w + b
 
         Tensor[] inputs = [input, .. weight is null ? Array.Empty<Tensor>() : [weight], .. bias is null ? Array.Empty<Tensor>() : [bias]];
+        Derivative[] rules =
+        [
+            (g, e) => BatchNormBackward(g, e.Inputs[0], weight, channels),             // dx = w·rstd·(g - mean g - x̂·mean(g·x̂)), or w·rstd·g
+            .. weight is null ? Array.Empty<Derivative>() : [(g, e) => BatchNormBackwardWeight(g, e.Inputs[0], channels)],   // dw = Σ g·x̂
+            .. bias is null ? Array.Empty<Derivative>() : [(g, _) => Sum(channels.View(g), 2)],   // db = Σ g: [N, C] here, the pass sums N
+        ];
         return Tape.Record(op, y, inputs, training ? "dx += w·rstd·(g - mean g - x̂·mean(g·x̂)), dw += Σ g·x̂, db += Σ g"
-            : "dx += w·rstd·g, dw += Σ g·x̂, db += Σ g", dy =>
-        {
-            if (input.DType == DType.Float32) Backward<float>(dy);
-            else Backward<double>(dy);
-        },
-        dy =>
-        {
-            // The same formulas with ops on [N, C, S]; in training μ and rstd are recomputed from x so that they carry its graph.
-            var (x, g) = (Reshape(input, n, c, s), Reshape(dy, n, c, s));
-            var centered = x - (training ? ChannelMean(x) : Reshape(mean, 1, c, 1));
-            var r = training ? Pow(ChannelMean(centered * centered) + eps, -0.5) : Reshape(rstd, 1, c, 1);
-            var xhat = centered * r;
-            var gw = weight is null ? g : g * Reshape(weight, 1, c, 1);                     // ĝ = g·w
-            var dx = training ? r * (gw - ChannelMean(gw) - xhat * ChannelMean(gw * xhat)) : r * gw;
-            return [Reshape(dx, input.Shape.ToArray()),
-                    .. weight is null ? Array.Empty<Tensor?>() : [Sum(Sum(g * xhat, 2), 0)],
-                    .. bias is null ? Array.Empty<Tensor?>() : [Sum(Sum(g, 2), 0)]];
-        });
+            : "dx += w·rstd·g, dw += Σ g·x̂, db += Σ g", rules);
+    }
 
-        void Forward<T>() where T : struct, System.Numerics.IFloatingPointIeee754<T>
+    /// <summary>The input gradient of BatchNorm as an op, with the forward's μ and rstd per channel: in training
+    /// <c>dx = w·rstd·(dy - mean dy - x̂·mean(dy·x̂))</c> (means over a channel's N·S values), in eval <c>dx = w·rstd·dy</c>.</summary>
+    /// <remarks>Its own derivative, against the gradient g of dx, with <c>h = BatchNormBackward(g, x)</c> (no weight; the map
+    /// dy·w ↦ dx is symmetric): <c>d(dy) = h·w</c>, <c>dw = Σ dy·h</c>, and in training <c>dx</c> from
+    /// <see cref="NormalizedSecondDerivative"/> over the channels (in eval dx does not depend on x).</remarks>
+    private static Tensor BatchNormBackward(Tensor dy, Tensor x, Tensor? weight, BatchNormChannels channels)
+    {
+        var dx = Compute.Empty(x.Shape, x.DType);
+        Compute.Run(x.DType, new BatchNormBackwardKernel(dy, x, weight, channels, dx, weightGradient: false));
+
+        Tensor[] inputs = weight is null ? [dy, x] : [dy, x, weight];
+        return Tape.Record("BatchNormBackward", dx, inputs, channels.Training
+            ? "d(dy) += w·h, dx += ∂(w·rstd·(dy - mean dy - x̂·mean(dy·x̂)))/∂x·g, dw += Σ dy·h" : "d(dy) += w·rstd·g, dw += Σ dy·rstd·g", g =>
         {
-            Span<T> mu = mean.Data<T>(), sd = rstd.Data<T>();
-            if (training)
+            var h = dy.RequiresGrad || weight is { RequiresGrad: true } ? channels.View(BatchNormBackward(g, x, null, channels)) : null;
+            var w = weight is null ? null : channels.ChannelColumn(weight);                // [C, 1], against [N, C, S]
+            return [dy.RequiresGrad ? channels.Unview(w is null ? h! : h! * w, x) : null,
+                    x.RequiresGrad && channels.Training
+                        ? channels.Unview(NormalizedSecondDerivative(channels.View(g), w is null ? channels.View(dy) : channels.View(dy) * w,
+                            channels.View(x), channels.Eps, ChannelMean), x)
+                        : null,
+                    weight is { RequiresGrad: true } ? Sum(channels.View(dy) * h!, 2) : null];    // [N, C]: the pass sums N
+        });
+    }
+
+    /// <summary>The weight gradient of BatchNorm as an op: <c>dw[c] = Σ dy·x̂</c> over channel c, shape [C].</summary>
+    /// <remarks>Its own derivative, against the gradient g [C] of dw: <c>d(dy) = g·x̂</c> (x̂ recomputed so that it follows x)
+    /// and <c>dx = BatchNormBackward(dy, x, w = g)</c>, x̂'s backward for the gradient <c>dy·g</c>.</remarks>
+    private static Tensor BatchNormBackwardWeight(Tensor dy, Tensor x, BatchNormChannels channels)
+    {
+        var dw = Compute.Empty(new Shape(channels.C), x.DType);
+        Compute.Run(x.DType, new BatchNormBackwardKernel(dy, x, null, channels, dw, weightGradient: true));   // dw = Σ dy·x̂
+
+        return Tape.Record("BatchNormBackwardWeight", dw, [dy, x], "d(dy) += g·x̂, dx += BatchNormBackward(dy, w: g)",
+            [(g, e) => channels.Unview(channels.ChannelColumn(g) * channels.View(channels.Normalized(e.Inputs[1])), e.Inputs[1]),
+             (g, e) => BatchNormBackward(e.Inputs[0], e.Inputs[1], g, channels)]);
+    }
+
+    /// <summary>The mean of <c>[N, C, S]</c> over N and S, as <c>[1, C, 1]</c>.</summary>
+    private static Tensor ChannelMean(Tensor x) => Mean(Mean(x, 2, keepDim: true), 0, keepDim: true);
+
+    /// <summary>BatchNorm's view of its input as <c>[N, C, S]</c>, and what its backward ops read: the channels' μ and rstd
+    /// (constants for the kernels), the mode, and eps (to recompute batch statistics with ops where a derivative must
+    /// follow x).</summary>
+    private sealed class BatchNormChannels
+    {
+        public readonly int N, C, S;
+        public readonly bool Training;
+        public readonly double Eps;
+        public readonly Tensor Mean, Rstd;                                               // [C]
+
+        public BatchNormChannels(Tensor input, bool training, double eps)
+        {
+            (N, C, S) = input.Shape.Around(1);
+            (Training, Eps) = (training, eps);
+            (Mean, Rstd) = (Compute.Empty(new Shape(C), input.DType), Compute.Empty(new Shape(C), input.DType));
+        }
+
+        /// <summary>t as [N, C, S].</summary>
+        public Tensor View(Tensor t) => Reshape(t, N, C, S);
+
+        /// <summary>An [N, C, S] tensor back in the shape of <paramref name="like"/>.</summary>
+        public Tensor Unview(Tensor t, Tensor like) => Reshape(t, like.Shape.ToArray());
+
+        /// <summary>A per-channel [C] tensor as [C, 1], which broadcasts against [N, C, S].</summary>
+        public Tensor ChannelColumn(Tensor t) => Reshape(t, C, 1);
+
+        /// <summary><c>x̂ = (x - μ)·rstd</c> as ops: in training by BatchNorm itself (μ and rstd follow x), in eval with the
+        /// saved running statistics (constants).</summary>
+        public Tensor Normalized(Tensor x) => Training
+            ? BatchNorm(x, null, null, training: true, eps: Eps)
+            : Unview((View(x) - ChannelColumn(Mean)) * ChannelColumn(Rstd), x);
+    }
+
+    /// <summary>BatchNorm's forward: μ and rstd per channel (of the batch, updating the running statistics, or the running
+    /// ones), then <c>y = (x - μ)·rstd·w + b</c>.</summary>
+    private readonly struct BatchNormKernel(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        double momentum, BatchNormChannels channels, Tensor y) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            var (n, c, s) = (channels.N, channels.C, channels.S);
+            Span<T> mu = channels.Mean.Data<T>(), sd = channels.Rstd.Data<T>();
+            if (channels.Training)
             {
                 var variance = sd;                                                       // σ², turned into rstd below
-                Normalization.ChannelMoments(input.Data<T>(), n, c, s, mu, variance);   // μ, σ² of the batch
+                Normalization.ChannelMoments(x.Data<T>(), n, c, s, mu, variance);       // μ, σ² of the batch
                 if (runningMean is not null && runningVar is not null)
                 {
                     T m = T.CreateChecked(momentum), unbias = T.CreateChecked((double)((long)n * s) / ((long)n * s - 1));
@@ -95,23 +165,28 @@ public static partial class Ops
                 runningMean!.Data<T>().CopyTo(mu);
                 runningVar!.Data<T>().CopyTo(sd);
             }
-            T e = T.CreateChecked(eps);
+            T e = T.CreateChecked(channels.Eps);
             for (int ch = 0; ch < c; ch++) sd[ch] = T.One / T.Sqrt(sd[ch] + e);         // rstd = 1/√(σ² + eps)
-            Normalization.ChannelAffine<T>(input.Data<T>(), n, c, s, mu, sd, DataOf<T>(weight), DataOf<T>(bias), y.Data<T>());   // y = x̂·w + b
-        }
-
-        void Backward<T>(Tensor dy) where T : struct, System.Numerics.IFloatingPointIeee754<T>
-        {
-            var dx = input.RequiresGrad ? input.GradBuffer().Data<T>() : default;
-            var dw = weight is { RequiresGrad: true } ? weight.GradBuffer().Data<T>() : default;
-            var db = bias is { RequiresGrad: true } ? bias.GradBuffer().Data<T>() : default;
-            Normalization.ChannelBackward<T>(input.Data<T>(), dy.Data<T>(), n, c, s, mean.Data<T>(), rstd.Data<T>(), DataOf<T>(weight),
-                batchStatistics: training, dx, dw, db);
+            Normalization.ChannelAffine<T>(x.Data<T>(), n, c, s, mu, sd, DataOf<T>(weight), DataOf<T>(bias), y.Data<T>());   // y = x̂·w + b
         }
     }
 
-    /// <summary>The mean of <c>[N, C, S]</c> over N and S, as <c>[1, C, 1]</c> (recorded, for the differentiable backward).</summary>
-    private static Tensor ChannelMean(Tensor x) => Mean(Mean(x, 2, keepDim: true), 0, keepDim: true);
+    /// <summary>BatchNorm's input gradient (into a destination of the input's shape) or, for <c>weightGradient</c>, its
+    /// weight gradient [C].</summary>
+    private readonly struct BatchNormBackwardKernel(Tensor dy, Tensor x, Tensor? weight, BatchNormChannels channels, Tensor destination,
+        bool weightGradient) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            var (n, c, s) = (channels.N, channels.C, channels.S);
+            if (!weightGradient)
+                Normalization.ChannelBackwardInput<T>(x.Data<T>(), dy.Data<T>(), n, c, s, channels.Mean.Data<T>(), channels.Rstd.Data<T>(),
+                    DataOf<T>(weight), channels.Training, destination.Data<T>());
+            else
+                Normalization.ChannelWeightGradient<T>(x.Data<T>(), dy.Data<T>(), n, c, s, channels.Mean.Data<T>(), channels.Rstd.Data<T>(),
+                    destination.Data<T>());
+        }
+    }
 
     /// <summary>An optional operand's values for a kernel: empty when the tensor is null (the kernel then uses 1 or 0).</summary>
     private static Span<T> DataOf<T>(Tensor? t) where T : struct => t is null ? default : t.Data<T>();

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -15,20 +16,15 @@ public static partial class Ops
         Check.NotNull(op, logits, nameof(logits));
         Check.NotNull(op, targets, nameof(targets));
         Check.SameShape(op, logits, targets);
-        var y = Compute.Empty(logits.Shape, logits.DType);
-        if (y.DType == DType.Float32) Losses.BinaryCrossEntropyWithLogits<float>(logits.F32, targets.F32, y.F32);
-        else Losses.BinaryCrossEntropyWithLogits<double>(logits.F64, targets.F64, y.F64);
+        var y = Compute.Binary<BinaryCrossEntropyWithLogitsOperator>(logits, targets);  // loss = max(x, 0) - x·t + log(1 + e^-|x|)
 
-        return Tape.Record(op, y, [logits, targets], "dx += g·(σ(x) - t), dt -= g·x", dy =>
-        {
-            if (logits.RequiresGrad)                                                       // dx += g · (σ(x) - t)
-            {
-                var p = Compute.Map(logits, Elementwise.Sigmoid, Elementwise.Sigmoid);
-                logits.AccumulateGrad(Compute.Multiply(dy, Compute.Subtract(p, targets)), owned: true);
-            }
-            if (targets.RequiresGrad)                                                      // dt -= g · x
-                targets.AccumulateGrad(Compute.Negate(Compute.Multiply(dy, logits)), owned: true);
-        },
-        dy => [dy * (Sigmoid(logits) - targets), -(dy * logits)]);
+        return Tape.Record(op, y, [logits, targets], "dx += g·(σ(x) - t), dt -= g·x",
+            [static (g, e) => g * (Sigmoid(e.Inputs[0]) - e.Inputs[1]), static (g, e) => -(g * e.Inputs[0])]);
+    }
+
+    private readonly struct BinaryCrossEntropyWithLogitsOperator : IBinaryOperator
+    {
+        public void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> t, Span<T> loss) where T : struct, IFloatingPointIeee754<T> =>
+            Losses.BinaryCrossEntropyWithLogits(x, t, loss);
     }
 }

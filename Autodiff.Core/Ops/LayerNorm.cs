@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -31,48 +32,125 @@ public static partial class Ops
             Check.SameDType(op, input, t);
             if (t.Shape != normalized) Check.Fail(op, $"{name} has shape {t.Shape}, expected normalizedShape {normalized} (input {input.Shape}).", name);
         }
-        int m = normalized.Numel, rows = m == 0 ? 0 : input.Numel / m;
 
-        var (mean, rstd) = (Compute.Empty(new Shape(rows), input.DType), Compute.Empty(new Shape(rows), input.DType));   // saved for the backward
+        var rows = new LayerNormRows(input, normalized, eps);                           // μ and rstd per row, saved for the backward
         var y = Compute.Empty(input.Shape, input.DType);
-        if (input.DType == DType.Float32) Forward<float>();
-        else Forward<double>();
+        Compute.Run(input.DType, new LayerNormKernel(input, weight, bias, rows, y));    // y = (x - μ)·rstd ⊙ w + b
 
         Tensor[] inputs = [input, .. weight is null ? Array.Empty<Tensor>() : [weight], .. bias is null ? Array.Empty<Tensor>() : [bias]];
-        return Tape.Record(op, y, inputs, "dx += rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂)), dw += Σ g·x̂, db += Σ g", dy =>
-        {
-            if (input.DType == DType.Float32) Backward<float>(dy);
-            else Backward<double>(dy);
-        },
-        dy =>
-        {
-            // The same formulas with ops, μ and rstd recomputed from x so that they carry its graph.
-            var (x, g) = (Reshape(input, rows, m), Reshape(dy, rows, m));                  // [R, M]
-            var centered = x - Mean(x, 1, keepDim: true);
-            var r = Pow(Mean(centered * centered, 1, keepDim: true) + eps, -0.5);
-            var xhat = centered * r;
-            var gw = weight is null ? g : g * Reshape(weight, m);                          // ĝ = g ⊙ w
-            var dx = r * (gw - Mean(gw, 1, keepDim: true) - xhat * Mean(gw * xhat, 1, keepDim: true));
-            return [Reshape(dx, input.Shape.ToArray()),
-                    .. weight is null ? Array.Empty<Tensor?>() : [Reshape(Sum(g * xhat, 0), normalizedShape)],
-                    .. bias is null ? Array.Empty<Tensor?>() : [Reshape(Sum(g, 0), normalizedShape)]];
-        });
+        Derivative[] rules =
+        [
+            (g, e) => LayerNormBackward(g, e.Inputs[0], weight, rows),                  // dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
+            .. weight is null ? Array.Empty<Derivative>() : [(g, e) => LayerNormBackwardWeight(g, e.Inputs[0], rows)],   // dw = Σ_rows g ⊙ x̂
+            .. bias is null ? Array.Empty<Derivative>() : [static (g, _) => g],         // db = Σ_rows g: the pass sums g over the rows
+        ];
+        return Tape.Record(op, y, inputs, "dx += rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂)), dw += Σ g·x̂, db += Σ g", rules);
+    }
 
-        void Forward<T>() where T : struct, System.Numerics.IFloatingPointIeee754<T>
+    /// <summary>The input gradient of LayerNorm as an op: <c>dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))</c> per row, with
+    /// <c>ĝ = dy ⊙ w</c> (w = 1 when <paramref name="weight"/> is null) and the forward's saved μ and rstd.</summary>
+    /// <remarks>Its own derivative, against the gradient g of dx, with <c>h = LayerNormBackward(g, x)</c> (no weight; the map
+    /// ĝ ↦ dx is symmetric): <c>d(dy) = h ⊙ w</c>, <c>dw = Σ_rows dy ⊙ h</c>, and <c>dx</c> from
+    /// <see cref="NormalizedSecondDerivative"/>, which recomputes μ and rstd with ops so that every order follows x.</remarks>
+    private static Tensor LayerNormBackward(Tensor dy, Tensor x, Tensor? weight, LayerNormRows rows)
+    {
+        var dx = Compute.Empty(x.Shape, x.DType);
+        Compute.Run(x.DType, new LayerNormBackwardKernel(dy, x, weight, rows, dx, weightGradient: false));   // dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
+
+        Tensor[] inputs = weight is null ? [dy, x] : [dy, x, weight];
+        return Tape.Record("LayerNormBackward", dx, inputs, "d(dy) += w⊙h, dx += ∂(rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂)))/∂x·g, dw += Σ dy⊙h", g =>
         {
-            Span<T> mu = mean.Data<T>(), sd = rstd.Data<T>();
-            Normalization.RowMoments(input.Data<T>(), rows, m, mu, sd);                  // μ, σ² per row
-            T e = T.CreateChecked(eps);
-            for (int r = 0; r < rows; r++) sd[r] = T.One / T.Sqrt(sd[r] + e);            // rstd = 1/√(σ² + eps)
-            Normalization.RowAffine<T>(input.Data<T>(), rows, m, mu, sd, DataOf<T>(weight), DataOf<T>(bias), y.Data<T>());   // y = x̂ ⊙ w + b
+            var h = dy.RequiresGrad || weight is { RequiresGrad: true } ? LayerNormBackward(g, x, null, rows) : null;
+            return [dy.RequiresGrad ? (weight is null ? h : h! * weight) : null,
+                    x.RequiresGrad ? rows.Unview(NormalizedSecondDerivative(rows.View(g), rows.View(weight is null ? dy : dy * weight),
+                        rows.View(x), rows.Eps, RowMean), x) : null,
+                    weight is { RequiresGrad: true } ? dy * h! : null];                 // the pass sums dy ⊙ h over the rows
+        });
+    }
+
+    /// <summary>The weight gradient of LayerNorm as an op: <c>dw = Σ_rows dy ⊙ x̂</c>, of shape normalizedShape.</summary>
+    /// <remarks>Its own derivative, against the gradient g of dw: <c>d(dy) = g ⊙ x̂</c> (x̂ recomputed by LayerNorm, so that
+    /// it follows x) and <c>dx = LayerNormBackward(dy, x, w = g)</c>, x̂'s backward for the gradient <c>dy ⊙ g</c>.</remarks>
+    private static Tensor LayerNormBackwardWeight(Tensor dy, Tensor x, LayerNormRows rows)
+    {
+        var dw = Compute.Empty(rows.NormalizedShape, x.DType);
+        Compute.Run(x.DType, new LayerNormBackwardKernel(dy, x, null, rows, dw, weightGradient: true));      // dw = Σ_rows dy ⊙ x̂
+
+        return Tape.Record("LayerNormBackwardWeight", dw, [dy, x], "d(dy) += g⊙x̂, dx += LayerNormBackward(dy, w: g)",
+            [(g, e) => g * LayerNorm(e.Inputs[1], rows.NormalizedShape.ToArray(), eps: rows.Eps),
+             (g, e) => LayerNormBackward(e.Inputs[0], e.Inputs[1], g, rows)]);
+    }
+
+    /// <summary>The derivative in x of a normalization's input gradient <c>dx = rstd·u</c>, <c>u = a - mean a - x̂·c</c>,
+    /// <c>c = mean(a·x̂)</c> (a = dy ⊙ w, constant in x), against its gradient g:
+    /// <c>rstd²·(-c·(g - mean g - x̂·mean(g·x̂)) - x̂·mean(g·u) - u·mean(g·x̂))</c>. Means are over each group of
+    /// <paramref name="groupMean"/> (LayerNorm's rows, BatchNorm's channels); μ and rstd are recomputed with ops from x, so
+    /// the result can be differentiated again.</summary>
+    private static Tensor NormalizedSecondDerivative(Tensor g, Tensor a, Tensor x, double eps, Func<Tensor, Tensor> groupMean)
+    {
+        var centered = x - groupMean(x);
+        var rstd = Pow(groupMean(centered * centered) + eps, -0.5);
+        var xhat = centered * rstd;
+        var c = groupMean(a * xhat);
+        var u = a - groupMean(a) - xhat * c;                                           // dx = rstd·u
+        var gx = groupMean(g * xhat);
+        return rstd * rstd * (-c * (g - groupMean(g) - xhat * gx) - xhat * groupMean(g * u) - u * gx);
+    }
+
+    /// <summary>The mean over each row of [R, M], kept as [R, 1].</summary>
+    private static Tensor RowMean(Tensor x) => Mean(x, 1, keepDim: true);
+
+    /// <summary>LayerNorm's view of its input as R rows of M values, and what its backward ops read: the rows' μ and rstd
+    /// (constants for the kernels), normalizedShape, and eps (to recompute the statistics with ops where a derivative must
+    /// follow x).</summary>
+    private sealed class LayerNormRows
+    {
+        public readonly int Count, M;
+        public readonly Shape NormalizedShape;
+        public readonly double Eps;
+        public readonly Tensor Mean, Rstd;                                               // [R]
+
+        public LayerNormRows(Tensor input, Shape normalizedShape, double eps)
+        {
+            M = normalizedShape.Numel;
+            Count = M == 0 ? 0 : input.Numel / M;
+            (NormalizedShape, Eps) = (normalizedShape, eps);
+            (Mean, Rstd) = (Compute.Empty(new Shape(Count), input.DType), Compute.Empty(new Shape(Count), input.DType));
         }
 
-        void Backward<T>(Tensor dy) where T : struct, System.Numerics.IFloatingPointIeee754<T>
+        /// <summary>t as [R, M].</summary>
+        public Tensor View(Tensor t) => Reshape(t, Count, M);
+
+        /// <summary>An [R, M] tensor back in the shape of <paramref name="like"/>.</summary>
+        public Tensor Unview(Tensor t, Tensor like) => Reshape(t, like.Shape.ToArray());
+    }
+
+    /// <summary>LayerNorm's forward: μ and rstd per row into <c>rows</c>, then <c>y = (x - μ)·rstd ⊙ w + b</c>.</summary>
+    private readonly struct LayerNormKernel(Tensor x, Tensor? weight, Tensor? bias, LayerNormRows rows, Tensor y) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            var dx = input.RequiresGrad ? input.GradBuffer().Data<T>() : default;
-            var dw = weight is { RequiresGrad: true } ? weight.GradBuffer().Data<T>() : default;
-            var db = bias is { RequiresGrad: true } ? bias.GradBuffer().Data<T>() : default;
-            Normalization.RowBackward<T>(input.Data<T>(), dy.Data<T>(), rows, m, mean.Data<T>(), rstd.Data<T>(), DataOf<T>(weight), dx, dw, db);
+            Span<T> mu = rows.Mean.Data<T>(), sd = rows.Rstd.Data<T>();
+            Normalization.RowMoments(x.Data<T>(), rows.Count, rows.M, mu, sd);                 // μ, σ² per row
+            T e = T.CreateChecked(rows.Eps);
+            for (int r = 0; r < rows.Count; r++) sd[r] = T.One / T.Sqrt(sd[r] + e);           // rstd = 1/√(σ² + eps)
+            Normalization.RowAffine<T>(x.Data<T>(), rows.Count, rows.M, mu, sd, DataOf<T>(weight), DataOf<T>(bias), y.Data<T>());
+        }
+    }
+
+    /// <summary>LayerNorm's input gradient (into a destination of the input's shape) or, for <c>weightGradient</c>, its
+    /// weight gradient (of normalizedShape).</summary>
+    private readonly struct LayerNormBackwardKernel(Tensor dy, Tensor x, Tensor? weight, LayerNormRows rows, Tensor destination,
+        bool weightGradient) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            if (!weightGradient)
+                Normalization.RowBackwardInput<T>(x.Data<T>(), dy.Data<T>(), rows.Count, rows.M, rows.Mean.Data<T>(), rows.Rstd.Data<T>(),
+                    DataOf<T>(weight), destination.Data<T>());
+            else
+                Normalization.RowWeightGradient<T>(x.Data<T>(), dy.Data<T>(), rows.Count, rows.M, rows.Mean.Data<T>(), rows.Rstd.Data<T>(),
+                    destination.Data<T>());
         }
     }
 }

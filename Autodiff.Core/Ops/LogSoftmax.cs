@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Autodiff;
 
 public static partial class Ops
@@ -10,28 +12,35 @@ public static partial class Ops
     {
         Check.NotNull("LogSoftmax", x, nameof(x));
         int d = Check.Dim("LogSoftmax", dim, x.Shape);
-        var (outer, size, inner) = x.Shape.Around(d);
         var y = Compute.Empty(x.Shape, x.DType);
-        if (x.DType == DType.Float32) Kernels.Softmax.LogSoftmax<float>(x.F32, outer, size, inner, y.F32);   // y = x - logsumexp(x)
-        else Kernels.Softmax.LogSoftmax<double>(x.F64, outer, size, inner, y.F64);
+        Compute.Run(x.DType, new LogSoftmaxKernel(x, d, y, backward: null));                // y = x - logsumexp(x)
 
-        return Tape.Record("LogSoftmax", y, [x], "dx += g - exp(y)·Σg", dy =>
-        {
-            var dx = x.GradBuffer();                                                     // dx += g - exp(y) · Σ g
-            if (x.DType == DType.Float32) Kernels.Softmax.LogSoftmaxBackward<float>(y.F32, dy.F32, outer, size, inner, dx.F32);
-            else Kernels.Softmax.LogSoftmaxBackward<double>(y.F64, dy.F64, outer, size, inner, dx.F64);
-        },
-        dy => [dy - Exp(y) * Sum(dy, d, keepDim: true)]);
+        return Tape.Record("LogSoftmax", y, [x], "dx += g - exp(y)·Σg", [(g, e) => LogSoftmaxBackward(g, e.Output, d)]);
     }
 
-    /// <summary>The softmax along one dimension: non-negative values that sum to 1 per row. Same as <c>torch.softmax</c>.</summary>
-    /// <remarks>Composite: <c>Exp(LogSoftmax(x, dim))</c>, stable for any logits; its backward is
-    /// <c>dx += y ⊙ (g - Σ g ⊙ y)</c> by the chain rule through the two entries.</remarks>
-    /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
-    public static Tensor Softmax(Tensor x, int dim)
+    /// <summary>The backward of LogSoftmax as an op (PyTorch's <c>_log_softmax_backward_data</c>):
+    /// <c>dx = dy - exp(y) · Σ dy</c> along <paramref name="dim"/>, for <c>y = LogSoftmax(x, dim)</c>.</summary>
+    /// <remarks>Its own derivative, against the gradient g of dx: <c>d(dy) = g - Σ g·exp(y)</c> and
+    /// <c>d(y) = -g · exp(y) · Σ dy</c> (sums along dim), so gradients of any order go through it.</remarks>
+    internal static Tensor LogSoftmaxBackward(Tensor dy, Tensor y, int dim)
     {
-        Check.NotNull("Softmax", x, nameof(x));
-        Check.Dim("Softmax", dim, x.Shape);                                              // errors name Softmax, not LogSoftmax
-        return Exp(LogSoftmax(x, dim));
+        var dx = Compute.Empty(y.Shape, y.DType);
+        Compute.Run(y.DType, new LogSoftmaxKernel(y, dim, dx, backward: dy));               // dx = dy - exp(y)·Σ dy
+
+        return Tape.Record("LogSoftmaxBackward", dx, [dy, y], "d(dy) += g - Σ g·exp(y), d(y) -= g·exp(y)·Σ dy",
+            [(g, e) => g - Sum(g * Exp(e.Inputs[1]), dim, keepDim: true),
+             (g, e) => -(g * Exp(e.Inputs[1]) * Sum(e.Inputs[0], dim, keepDim: true))]);
+    }
+
+    /// <summary>LogSoftmax's forward <c>y = x - logsumexp(x)</c> along dim, or, given <c>backward = dy</c> and
+    /// <c>x = y</c>, its backward <c>dx = dy - exp(y)·Σ dy</c>: the pair shares the [outer, size, inner] view.</summary>
+    private readonly struct LogSoftmaxKernel(Tensor x, int dim, Tensor destination, Tensor? backward) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            var (outer, size, inner) = x.Shape.Around(dim);
+            if (backward is null) Kernels.Softmax.LogSoftmax<T>(x.Data<T>(), outer, size, inner, destination.Data<T>());
+            else Kernels.Softmax.LogSoftmaxBackward<T>(x.Data<T>(), backward.Data<T>(), outer, size, inner, destination.Data<T>());
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Autodiff;
 
 public static partial class Ops
@@ -14,24 +16,47 @@ public static partial class Ops
     public static Tensor SoftmaxCrossEntropy(Tensor logits, int[] targets)
     {
         const string op = "SoftmaxCrossEntropy";
-        var (n, c) = CheckClassTargets(op, logits, targets, nameof(logits));
+        var (n, _) = CheckClassTargets(op, logits, targets, nameof(logits));
         var saved = (int[])targets.Clone();
 
-        var probabilities = Compute.Empty(logits.Shape, logits.DType);
+        var probabilities = Compute.Empty(logits.Shape, logits.DType);                  // softmax(x), saved for the backward
         var losses = Compute.Empty(new Shape(n), logits.DType);
-        if (logits.DType == DType.Float32)                                               // loss = logsumexp(x) - x[t]
-            Kernels.Softmax.CrossEntropy<float>(logits.F32, saved, n, c, probabilities.F32, losses.F32);
-        else
-            Kernels.Softmax.CrossEntropy<double>(logits.F64, saved, n, c, probabilities.F64, losses.F64);
+        Compute.Run(logits.DType, new CrossEntropyKernel(logits, saved, probabilities, losses));   // loss = logsumexp(x) - x[t]
 
-        return Tape.Record(op, losses, [logits], "dx += g·(softmax(x) - onehot(t))", dy =>
-        {
-            var dx = logits.GradBuffer();                                                // dx += g · (p - onehot(t))
-            if (logits.DType == DType.Float32)
-                Kernels.Softmax.CrossEntropyBackward<float>(probabilities.F32, saved, n, c, dy.F32, dx.F32);
-            else
-                Kernels.Softmax.CrossEntropyBackward<double>(probabilities.F64, saved, n, c, dy.F64, dx.F64);
-        },
-        dy => [Unsqueeze(dy, 1) * (Softmax(logits, 1) - OneHot(saved, c, logits.DType))]);
+        return Tape.Record(op, losses, [logits], "dx += g·(softmax(x) - onehot(t))",
+            [(g, e) => SoftmaxCrossEntropyBackward(g, e.Inputs[0], probabilities, saved)]);
+    }
+
+    /// <summary>The backward of SoftmaxCrossEntropy as an op: <c>dx[n] = dy[n] · (p[n] - onehot(t[n]))</c> for the loss
+    /// gradient <paramref name="dy"/> [N], with <c>p = softmax(logits)</c> (the forward's saved <paramref name="probabilities"/>).</summary>
+    /// <remarks>Its own derivative, against the gradient g [N, C] of dx: <c>d(dy)[n] = Σ g[n]·p[n] - g[n, t[n]]</c> and
+    /// <c>d(logits)[n] = dy[n] · p[n] ⊙ (g[n] - Σ g[n]·p[n])</c> (the softmax's Jacobian), with p recomputed by ops so
+    /// that it carries the logits' graph to the next order.</remarks>
+    internal static Tensor SoftmaxCrossEntropyBackward(Tensor dy, Tensor logits, Tensor probabilities, int[] targets)
+    {
+        var dx = Compute.Empty(logits.Shape, logits.DType);
+        Compute.Run(logits.DType, new CrossEntropyBackwardKernel(probabilities, targets, dy, dx));  // dx = dy·(p - onehot(t))
+
+        return Tape.Record("SoftmaxCrossEntropyBackward", dx, [dy, logits], "d(dy) += Σ g·p - g[t], dx += dy·p⊙(g - Σ g·p)",
+            [(g, e) => Sum(g * Softmax(e.Inputs[1], 1), 1) + NllLossGather(g, targets),
+             static (g, e) =>
+             {
+                 var p = Softmax(e.Inputs[1], 1);
+                 return Unsqueeze(e.Inputs[0], 1) * p * (g - Sum(g * p, 1, keepDim: true));
+             }]);
+    }
+
+    /// <summary>Row-wise <c>p = softmax(x)</c> and <c>loss = logsumexp(x) - x[t]</c> for logits [N, C].</summary>
+    private readonly struct CrossEntropyKernel(Tensor logits, int[] targets, Tensor probabilities, Tensor losses) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Kernels.Softmax.CrossEntropy<T>(logits.Data<T>(), targets, targets.Length, logits.Shape[1], probabilities.Data<T>(), losses.Data<T>());
+    }
+
+    /// <summary><c>dx[n] = dy[n] · (p[n] - onehot(t[n]))</c> for probabilities [N, C].</summary>
+    private readonly struct CrossEntropyBackwardKernel(Tensor probabilities, int[] targets, Tensor dy, Tensor dx) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Kernels.Softmax.CrossEntropyBackward<T>(probabilities.Data<T>(), targets, targets.Length, probabilities.Shape[1], dy.Data<T>(), dx.Data<T>());
     }
 }

@@ -78,6 +78,32 @@ public class BatchNormTests
     }
 
     [Test]
+    public void Backward_CreateGraph_ThroughANonlinearLoss_MatchesCentralDifferences()
+    {
+        // The loss's gradient dy depends on x here, so every rule of the recorded BatchNormBackward(Weight) ops is exercised.
+        GradCheck.AssertSecondOrder(t => (Ops.Tanh(Ops.BatchNorm(t[0], null, null, t[1], t[2], training: true)) * t[0]).Sum(),
+            [Leaf(22, 3, 2, 2), Leaf(23, 2), Leaf(24, 2)], "BatchNorm (training, nonlinear loss)");
+        var (mean, variance) = (Tensor.Randn([2], 25, DType.Float64), Tensor.Rand([2], 26, DType.Float64) + 0.5);
+        GradCheck.AssertSecondOrder(t => (Ops.Tanh(Ops.BatchNorm(t[0], mean, variance, t[1], t[2])) * t[0]).Sum(),
+            [Leaf(27, 3, 2, 2), Leaf(28, 2), Leaf(29, 2)], "BatchNorm (eval, nonlinear loss)");
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void ThirdOrder_TheBackwardOpsOwnDerivatives_MatchCentralDifferences(bool training)
+    {
+        // The function checked is itself a gradient built with createGraph, so its second derivative is a third derivative
+        // of BatchNorm: BatchNormBackward and BatchNormBackwardWeight are differentiated twice.
+        var (mean, variance) = (Tensor.Randn([2], 30, DType.Float64), Tensor.Rand([2], 31, DType.Float64) + 0.5);
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var y = training ? Ops.BatchNorm(t[0], null, null, t[1], t[2], training: true) : Ops.BatchNorm(t[0], mean, variance, t[1], t[2]);
+            var g = Autograd.Grad([(Ops.Tanh(y) * y).Sum()], [t[0], t[1], t[2]], createGraph: true);
+            return Ops.Cat([g[0]!.Reshape(g[0]!.Numel), g[1]!, g[2]!], 0);
+        }, [Leaf(32, 3, 2, 2), Leaf(33, 2), Leaf(34, 2)], training ? "BatchNorm (training, third order)" : "BatchNorm (eval, third order)");
+    }
+
+    [Test]
     public void RunningStatistics_AreNotRecorded()
     {
         var (runningMean, runningVar) = (Vec(0, 0), Vec(1, 1));

@@ -50,6 +50,30 @@ public class LayerNormTests
     }
 
     [Test]
+    public void Backward_CreateGraph_ThroughANonlinearLoss_MatchesCentralDifferences() =>
+        // The loss's gradient dy depends on x here, so every rule of the recorded LayerNormBackward(Weight) ops is exercised.
+        GradCheck.AssertSecondOrder(t => (Ops.Tanh(Ops.LayerNorm(t[0], [3], t[1], t[2])) * t[0]).Sum(),
+            [Leaf(12, 2, 3), Leaf(13, 3), Leaf(14, 3)], "LayerNorm (nonlinear loss)");
+
+    [Test]
+    public void ThirdOrder_TheBackwardOpsOwnDerivatives_MatchCentralDifferences()
+    {
+        // The function checked is itself a gradient built with createGraph, so its second derivative is a third derivative
+        // of LayerNorm: LayerNormBackward and LayerNormBackwardWeight are differentiated twice.
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var y = Ops.LayerNorm(t[0], [3], t[1], t[2]);
+            var g = Autograd.Grad([(Ops.Tanh(y) * y).Sum()], [t[0], t[1], t[2]], createGraph: true);
+            return Ops.Cat([g[0]!.Reshape(g[0]!.Numel), g[1]!, g[2]!], 0);
+        }, [Leaf(15, 2, 3), Leaf(16, 3), Leaf(17, 3)], "LayerNorm (third order)");
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var y = Ops.LayerNorm(t[0], [2, 2]);
+            return Autograd.Grad([(y * y * y).Sum()], [t[0]], createGraph: true)[0]!;
+        }, [Leaf(18, 2, 2, 2)], "LayerNorm (no affine, third order)");
+    }
+
+    [Test]
     public void LayerNorm_ThrowsWhenNormalizedShapeIsNotTheTrailingDims() =>
         AssertThrows<ArgumentException>(() => Ops.LayerNorm(Tensor.Zeros(2, 3, 4), [3]), "LayerNorm", "[3]", "[2, 3, 4]");
 

@@ -5,7 +5,7 @@ namespace Autodiff.Tests.Ops;
 
 using Ops = global::Autodiff.Ops;
 
-/// <summary>Ops.LogSoftmax and its composite Ops.Softmax (Ops/LogSoftmax.cs).</summary>
+/// <summary>Ops.LogSoftmax (Ops/LogSoftmax.cs, Kernels/Softmax.cs): torch.log_softmax, and its recorded backward LogSoftmaxBackward.</summary>
 public class LogSoftmaxTests
 {
     [Test]
@@ -91,53 +91,24 @@ public class LogSoftmaxTests
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { -1.0, 1 }).Within(1e-12));
     }
 
+    [TestCase(1)]
+    [TestCase(0)]
+    public void Backward_CreateGraph_MatchesCentralDifferences(int dim) =>
+        GradCheck.AssertSecondOrder(t => (Ops.Tanh(Ops.LogSoftmax(t[0], dim)) * t[0]).Sum(), [Leaf(5, 3, 4)], "LogSoftmax (nonlinear loss)");
+
+    [TestCase(1)]
+    [TestCase(0)]
+    public void ThirdOrder_TheBackwardOpsOwnDerivatives_MatchCentralDifferences(int dim) =>
+        // The function checked is itself a gradient built with createGraph, so its second derivative is a third derivative
+        // of LogSoftmax: LogSoftmaxBackward is differentiated twice (in dy and in y).
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var y = Ops.LogSoftmax(t[0], dim);
+            return Autograd.Grad([(Ops.Tanh(y) * y).Sum()], [t[0]], createGraph: true)[0]!;
+        }, [Leaf(6, 3, 4)], "LogSoftmax (third order)");
+
     [TestCase(2)]
     [TestCase(-3)]
     public void Throws_WhenDimOutOfRange(int dim) =>
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.LogSoftmax(Tensor.Zeros(2, 3), dim), "LogSoftmax", "[2, 3]");
-
-    // ---- Softmax ------------------------------------------------------------------------------------------------
-
-    [Test]
-    public void Forward_Softmax_NormalizesExponentials()
-    {
-        var y = Ops.Softmax(Tensor.FromArray(new[] { 0.0, Math.Log(3) }), 0);   // [1, 3] / 4
-        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0.25, 0.75 }).Within(1e-12));
-    }
-
-    [TestCase(0)]
-    [TestCase(1)]
-    [TestCase(2)]
-    [TestCase(-2)]
-    public void Forward_Softmax_RowsSumToOne(int dim)
-    {
-        var x = Tensor.Randn(new[] { 2, 3, 4 }, 3, DType.Float64) * 5.0;
-        var y = Ops.Softmax(x, dim);
-        Assert.That(y.ToDoubleArray(), Has.All.GreaterThan(0.0));
-        var sums = y.Sum(dim).ToDoubleArray();
-        Assert.That(sums, Has.Length.EqualTo(24 / x.Shape[dim]));
-        Assert.That(sums, Is.EqualTo(Enumerable.Repeat(1.0, sums.Length)).Within(1e-12));
-    }
-
-    [TestCase(new[] { 1000.0, 0 }, new[] { 1.0, 0 })]
-    [TestCase(new[] { -1000.0, 0 }, new[] { 0.0, 1 })]
-    [TestCase(new[] { 1000.0, 1000 }, new[] { 0.5, 0.5 })]
-    public void Forward_Softmax_LargeLogits_StayFinite(double[] logits, double[] expected)
-    {
-        Assert.That(Ops.Softmax(Tensor.FromArray(logits), 0).ToDoubleArray(), Is.EqualTo(expected).Within(1e-12));
-        Assert.That(Ops.Softmax(Tensor.FromArray(logits, logits.Length, 1), 0).ToDoubleArray(), Is.EqualTo(expected).Within(1e-12));
-        var f32 = Ops.Softmax(Tensor.FromArray(logits.Select(v => (float)v).ToArray()), 0).ToDoubleArray();
-        Assert.That(f32, Is.EqualTo(expected).Within(1e-6));
-    }
-
-    [TestCase(0)]
-    [TestCase(1)]
-    [TestCase(-1)]
-    public void Backward_Softmax_MatchesCentralDifferences_Float64(int dim) =>
-        GradCheck.Assert(xs => Ops.Softmax(xs[0], dim), new[] { Leaf(4, 2, 3, 4) }, "Softmax");
-
-    [TestCase(2)]
-    [TestCase(-3)]
-    public void Throws_WhenSoftmaxDimOutOfRange(int dim) =>
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Softmax(Tensor.Zeros(2, 3), dim), "Softmax", "[2, 3]");
 }

@@ -71,6 +71,16 @@ public class NllLossTests
     public void Backward_ThroughLogSoftmax_MatchesCentralDifferences_Float64() =>
         GradCheck.Assert(xs => Autodiff.Ops.NllLoss(Autodiff.Ops.LogSoftmax(xs[0], 1), new[] { 2, 0, 1 }), new[] { Leaf(2, 3, 4) }, "NllLoss");
 
+    [Test]
+    public void ThirdOrder_TheBackwardOpsOwnDerivatives_MatchCentralDifferences() =>
+        // The function checked is itself a gradient built with createGraph: NllLossBackward (and LogSoftmaxBackward) are
+        // differentiated twice; NllLoss and its backward are each other's adjoint.
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var losses = Autodiff.Ops.NllLoss(Autodiff.Ops.LogSoftmax(t[0], 1), [2, 0, 1]);
+            return Autograd.Grad([(losses * losses).Sum()], [t[0]], createGraph: true)[0]!;
+        }, [Leaf(3, 3, 4)], "NllLoss (third order)");
+
     [TestCase(new[] { 6 })]
     [TestCase(new[] { 2, 3, 1 })]
     public void Throws_WhenInputIsNot2D(int[] shape) =>

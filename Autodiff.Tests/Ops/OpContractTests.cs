@@ -122,11 +122,10 @@ public class OpContractTests
         Null("LayerNorm", "input", "LayerNorm(null, [3])", () => Ops.LayerNorm(null!, [3])),
         Null("LayerNorm", "normalizedShape", "LayerNorm(input, null)", () => Ops.LayerNorm(F32(2, 3), null!)),
 
-        // losses. NllLoss and SoftmaxCrossEntropy check their first argument in a shared helper (NllLoss.cs,
-        // CheckClassTargets) that names it "scores", not logProbabilities / logits as the public parameters are called.
-        Null("NllLoss", "scores", "NllLoss(null, targets)", () => Ops.NllLoss(null!, [0])),
+        // losses
+        Null("NllLoss", "logProbabilities", "NllLoss(null, targets)", () => Ops.NllLoss(null!, [0])),
         Null("NllLoss", "targets", "NllLoss(logProbabilities, null)", () => Ops.NllLoss(F32(1, 2), null!)),
-        Null("SoftmaxCrossEntropy", "scores", "SoftmaxCrossEntropy(null, targets)", () => Ops.SoftmaxCrossEntropy(null!, [0])),
+        Null("SoftmaxCrossEntropy", "logits", "SoftmaxCrossEntropy(null, targets)", () => Ops.SoftmaxCrossEntropy(null!, [0])),
         Null("SoftmaxCrossEntropy", "targets", "SoftmaxCrossEntropy(logits, null)", () => Ops.SoftmaxCrossEntropy(F32(1, 2), null!)),
         Null("BinaryCrossEntropyWithLogits", "logits", "BinaryCrossEntropyWithLogits(null, targets)",
             () => Ops.BinaryCrossEntropyWithLogits(null!, F32(1))),

@@ -86,6 +86,21 @@ public class SoftmaxCrossEntropyTests
         GradCheck.Assert(xs => Ops.SoftmaxCrossEntropy(xs[0], targets),
             new[] { Tensor.Randn(new[] { n, c }, 23, DType.Float64).RequireGrad() }, "SoftmaxCrossEntropy");
 
+    [Test]
+    public void Backward_CreateGraph_MatchesCentralDifferences() =>
+        // The loss is weighted by x itself, so the gradient dy of each row's loss depends on x too.
+        GradCheck.AssertSecondOrder(t => (Ops.SoftmaxCrossEntropy(t[0], [2, 0, 1]) * Ops.Tanh(t[0].Sum(1))).Sum(),
+            [Leaf(24, 3, 3)], "SoftmaxCrossEntropy (weighted)");
+
+    [Test]
+    public void ThirdOrder_TheBackwardOpsOwnDerivatives_MatchCentralDifferences() =>
+        // The function checked is itself a gradient built with createGraph: SoftmaxCrossEntropyBackward is differentiated twice.
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var losses = Ops.SoftmaxCrossEntropy(t[0], [2, 0, 1]);
+            return Autograd.Grad([(losses * losses).Sum()], [t[0]], createGraph: true)[0]!;
+        }, [Leaf(25, 3, 3)], "SoftmaxCrossEntropy (third order)");
+
     [TestCase(new[] { 0, 3 })]
     [TestCase(new[] { -1, 0 })]
     [TestCase(new[] { 0, int.MaxValue })]
