@@ -27,15 +27,27 @@ public static partial class Ops
         var y = Compute.Empty(Shape.Scalar, x.DType);
         Compute.Run(x.DType, new ExtremeKernel(x, max, y));                             // y = max x
 
-        return Tape.Record(op, y, [x], "dx += g/count where x = y", [static (g, e) => g * TieShare(e.Inputs[0], e.Output)]);
+        return Tape.Record(op, y, [x], "dx += g/count where x = y", [max
+            ? static (g, e) => ExtremeAllBackward("MaxBackward", g, e.Inputs[0], e.Output)
+            : static (g, e) => ExtremeAllBackward("MinBackward", g, e.Inputs[0], e.Output)]);
     }
 
-    /// <summary><c>1/#ties</c> where x equals the extreme y, 0 elsewhere: the local derivative of a full max or min, a
-    /// constant (unrecorded) because it is piecewise constant in x.</summary>
+    /// <summary>Max or Min of all elements' backward as a named op: <c>g/#ties</c> where x equals the extreme y, 0
+    /// elsewhere. Linear in g; piecewise constant in x and y, which get no gradient through it.</summary>
+    private static Tensor ExtremeAllBackward(string op, Tensor g, Tensor x, Tensor y)
+    {
+        var dx = Compute.Zeros(x.Shape, x.DType);
+        Compute.Run(x.DType, new TieShareKernel(x, y, g, dx));                          // dx = g/#ties where x = y
+
+        return Tape.Record(op, dx, [g, x, y], "dg += Σ dy/count where x = y",
+            [static (dy, e) => Sum(dy * TieShare(e.Inputs[1], e.Inputs[2])), static (_, _) => null, static (_, _) => null]);
+    }
+
+    /// <summary><c>1/#ties</c> where x equals y, 0 elsewhere: a constant (unrecorded).</summary>
     private static Tensor TieShare(Tensor x, Tensor y)
     {
         var share = Compute.Zeros(x.Shape, x.DType);
-        Compute.Run(x.DType, new TieShareKernel(x, y, share));
+        Compute.Run(x.DType, new TieShareKernel(x, y, Compute.Scalar(1, x.DType), share));
         return share;
     }
 
@@ -89,10 +101,10 @@ public static partial class Ops
         public void Run<T>() where T : struct, IFloatingPointIeee754<T> => y.Data<T>()[0] = Reduce.Extreme<T>(x.Data<T>(), max);
     }
 
-    private readonly struct TieShareKernel(Tensor x, Tensor y, Tensor share) : IKernel
+    private readonly struct TieShareKernel(Tensor x, Tensor y, Tensor g, Tensor dx) : IKernel
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
-            Reduce.ShareAmongEqual<T>(x.Data<T>(), y.Data<T>()[0], T.One, share.Data<T>());
+            Reduce.ShareAmongEqual<T>(x.Data<T>(), y.Data<T>()[0], g.Data<T>()[0], dx.Data<T>());
     }
 
     private readonly struct ExtremeDimKernel(Tensor x, int outer, int size, int inner, bool max, Tensor values, int[] indices) : IKernel

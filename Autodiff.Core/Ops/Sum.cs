@@ -13,7 +13,7 @@ public static partial class Ops
         var y = Compute.Empty(Shape.Scalar, x.DType);
         Compute.Run(x.DType, new SumKernel(x, y));                                      // y = Σ x
 
-        return Tape.Record("Sum", y, [x], "dx += g", [static (g, e) => Expand(g, e.Inputs[0].Shape.ToArray())]);
+        return Tape.Record("Sum", y, [x], "dx += g", [static (g, e) => ExpandAs(g, e.Inputs[0])]);
     }
 
     /// <summary>The sum along one dimension. Same as <c>torch.sum(x, dim, keepdim)</c>.</summary>
@@ -32,14 +32,18 @@ public static partial class Ops
         Compute.Run(x.DType, new SumDimKernel(x, outer, size, inner, y));               // y = Σₖ x[.., k, ..]
 
         return keepDim                                                                   // dx[.., k, ..] = g[.., ..]
-            ? Tape.Record("Sum", y, [x], SumDimFormula(d), [static (g, e) => Expand(g, e.Inputs[0].Shape.ToArray())])
+            ? Tape.Record("Sum", y, [x], SumDimFormula(d), [static (g, e) => ExpandAs(g, e.Inputs[0])])
             : SumRemovedDim(y, x, d);
     }
 
     /// <summary>The rule when the summed dim was removed: put it back as size 1, then expand. The dim is saved state the
     /// entry does not hold, captured in this method so that a kept dim allocates no closure.</summary>
     private static Tensor SumRemovedDim(Tensor y, Tensor x, int d) =>
-        Tape.Record("Sum", y, [x], SumDimFormula(d), [(g, e) => Expand(Unsqueeze(g, d), e.Inputs[0].Shape.ToArray())]);
+        Tape.Record("Sum", y, [x], SumDimFormula(d), [(g, e) => ExpandAs(Unsqueeze(g, d), e.Inputs[0])]);
+
+    /// <summary>g repeated to x's shape: the rule of Sum and SumToSize. g itself when nothing was summed (a size-1 dim
+    /// kept), where Expand would copy.</summary>
+    private static Tensor ExpandAs(Tensor g, Tensor x) => g.Shape == x.Shape ? g : Expand(g, x.Shape.ToArray());
 
     private static string SumDimFormula(int d) => $"dx += g (broadcast along dim {d})";
 

@@ -22,6 +22,6 @@ public static partial class Ops
         var y = Compute.SumTo(x, shape);                                                 // y = Σ over broadcast dims
         if (ReferenceEquals(y, x)) y = x.CloneData();
 
-        return Tape.Record("SumToSize", y, [x], "dx += broadcast(g)", [static (g, e) => Expand(g, e.Inputs[0].Shape.ToArray())]);
+        return Tape.Record("SumToSize", y, [x], "dx += broadcast(g)", [static (g, e) => ExpandAs(g, e.Inputs[0])]);
     }
 }
