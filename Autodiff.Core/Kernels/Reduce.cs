@@ -29,25 +29,6 @@ internal static class Reduce
         return sum;
     }
 
-    /// <summary><c>Σ x[i]·y[i]</c>, vectorized, in an order that depends only on the length (see <see cref="Sum{T}"/>).</summary>
-    public static T Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : struct, IFloatingPointIeee754<T>
-    {
-        int width = Vector<T>.Count, i = 0;
-        ref T rx = ref MemoryMarshal.GetReference(x);
-        ref T ry = ref MemoryMarshal.GetReference(y);
-        var (a0, a1, a2, a3) = (Vector<T>.Zero, Vector<T>.Zero, Vector<T>.Zero, Vector<T>.Zero);
-        for (; i + 4 * width <= x.Length; i += 4 * width)
-        {
-            a0 += Vector.LoadUnsafe(ref rx, (nuint)i) * Vector.LoadUnsafe(ref ry, (nuint)i);
-            a1 += Vector.LoadUnsafe(ref rx, (nuint)(i + width)) * Vector.LoadUnsafe(ref ry, (nuint)(i + width));
-            a2 += Vector.LoadUnsafe(ref rx, (nuint)(i + 2 * width)) * Vector.LoadUnsafe(ref ry, (nuint)(i + 2 * width));
-            a3 += Vector.LoadUnsafe(ref rx, (nuint)(i + 3 * width)) * Vector.LoadUnsafe(ref ry, (nuint)(i + 3 * width));
-        }
-        T sum = Vector.Sum((a0 + a1) + (a2 + a3));
-        for (; i < x.Length; i++) sum += x[i] * y[i];
-        return sum;
-    }
-
     /// <summary><c>destination[o, i] = Σₖ x[o, k, i]</c>.</summary>
     public static void SumDim<T>(ReadOnlySpan<T> x, int outer, int size, int inner, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
@@ -102,6 +83,16 @@ internal static class Reduce
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
                 dx[(o * size + indices[o * inner + i]) * inner + i] += dy[o * inner + i];
+    }
+
+    /// <summary><c>destination[o, i] = x[o, indices[o, i], i]</c>: the chosen elements read back, the adjoint of
+    /// <see cref="ScatterToIndices{T}"/>.</summary>
+    public static void GatherAtIndices<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> indices, int outer, int size, int inner, Span<T> destination)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+                destination[o * inner + i] = x[(o * size + indices[o * inner + i]) * inner + i];
     }
 
     /// <summary>The largest (or smallest) element, NaN if any is NaN.</summary>

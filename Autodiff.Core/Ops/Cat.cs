@@ -24,39 +24,16 @@ public static partial class Ops
         outDims[d] = total;
         var y = Compute.Zeros(new Shape(outDims), first.DType);
         var strides = y.Shape.Strides();
-        var offsets = new int[tensors.Count];
         for (int i = 0, at = 0; i < tensors.Count; at += tensors[i].Shape[d], i++)
-        {
-            offsets[i] = at * strides[d];
-            Compute.ScatterAdd(tensors[i], y, offsets[i], strides);                     // y[.., at:at+size, ..] = xᵢ
-        }
+            Compute.ScatterAdd(tensors[i], y, at * strides[d], strides);                // y[.., at:at+size, ..] = xᵢ
         var inputs = tensors.ToArray();
 
-        return Tape.Record("Cat", y, inputs, "dxᵢ += g[slice i]", dy =>
+        return Tape.Record("Cat", y, inputs, "dxᵢ += g[slice i]", g =>
         {
-            for (int i = 0; i < inputs.Length; i++)                                      // dxᵢ += g[.., at:at+size, ..]
-                if (inputs[i].RequiresGrad) inputs[i].AccumulateGrad(Compute.Gather(dy, offsets[i], strides, inputs[i].Shape), owned: true);
-        },
-        dy =>
-        {
-            var grads = new Tensor?[inputs.Length];
+            var grads = new Tensor?[inputs.Length];                                      // dxᵢ = g[.., at:at+size, ..]
             for (int i = 0, at = 0; i < inputs.Length; at += inputs[i].Shape[d], i++)
-                grads[i] = Slice(dy, d, at, at + inputs[i].Shape[d]);
+                if (inputs[i].RequiresGrad) grads[i] = Slice(g, d, at, at + inputs[i].Shape[d]);
             return grads;
         });
-    }
-
-    /// <summary>Joins same-shaped tensors along a new dimension. Same as <c>torch.stack</c>.</summary>
-    /// <remarks>Composite: <c>Cat</c> of each tensor unsqueezed at dim.</remarks>
-    /// <exception cref="ArgumentException">The list is empty, or the shapes or dtypes differ.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
-    public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim = 0)
-    {
-        Check.NonEmptyList("Stack", tensors, nameof(tensors));
-        foreach (var t in tensors)
-            if (t.Shape != tensors[0].Shape)
-                Check.Fail("Stack", $"shapes {string.Join(", ", tensors.Select(x => x.Shape))} must all be equal.", nameof(tensors));
-        int d = Check.Dim("Stack", dim, tensors[0].Shape, tensors[0].Rank + 1);
-        return Cat(tensors.Select(t => Unsqueeze(t, d)).ToArray(), d);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -33,51 +34,42 @@ public static partial class Ops
             if ((uint)skip >= (uint)rows)
                 Check.FailRange(op, $"paddingIdx {p} is out of range for weight {weight.Shape} ({rows} embeddings).", nameof(paddingIdx));
         }
-        var saved = (int[])indices.Clone();
-        var y = GatherRows(weight, saved, -1, new Shape([.. indexShape, width]));       // y[i, :] = W[idx[i], :]
-
-        return Tape.Record(op, y, [weight], "dW[idx[i]] += g[i]", dy =>
-            ScatterAddRows(dy, saved, skip, weight.GradBuffer()),                       // dW[idx[i], :] += g[i, :]
-            dy => [EmbeddingScatter(dy, saved, skip, weight.Shape)]);
+        return EmbeddingLookup(weight, (int[])indices.Clone(), zeroRow: -1, skip, new Shape([.. indexShape, width]));
     }
 
-    /// <summary>Embedding's backward as a recorded op (for <c>createGraph</c>): zeros of the table's shape with each row of g
-    /// added at its index. It is linear; its backward reads those rows back (<see cref="EmbeddingGather"/>).</summary>
-    private static Tensor EmbeddingScatter(Tensor g, int[] indices, int skip, Shape tableShape)
-    {
-        var y = Compute.Zeros(tableShape, g.DType);
-        ScatterAddRows(g, indices, skip, y);                                             // y[idx[i], :] += g[i, :]
-
-        return Tape.Record("EmbeddingBackward", y, [g], "dg[i] += dy[idx[i]]", dy =>
-            g.AccumulateGrad(GatherRows(dy, indices, skip, g.Shape), owned: true),      // dg[i, :] += dy[idx[i], :]
-            dy => [EmbeddingGather(dy, indices, skip, g.Shape)]);
-    }
-
-    /// <summary>The rows of a table-shaped tensor at the indices (zeros at the padding index), as a recorded op: the
-    /// differentiable backward of <see cref="EmbeddingScatter"/>.</summary>
-    private static Tensor EmbeddingGather(Tensor table, int[] indices, int skip, Shape shape)
-    {
-        var y = GatherRows(table, indices, skip, shape);                                 // y[i, :] = table[idx[i], :]
-
-        return Tape.Record("Embedding", y, [table], "dW[idx[i]] += g[i]", dy =>
-            ScatterAddRows(dy, indices, skip, table.GradBuffer()),                      // dtable[idx[i], :] += g[i, :]
-            dy => [EmbeddingScatter(dy, indices, skip, table.Shape)]);
-    }
-
-    /// <summary>A new tensor of <paramref name="shape"/> whose rows are the table's rows at the indices (zeros at <paramref name="skip"/>).</summary>
-    private static Tensor GatherRows(Tensor table, int[] indices, int skip, Shape shape)
+    /// <summary>The rows of <paramref name="table"/> at the indices, as <paramref name="shape"/>, as a recorded op whose
+    /// backward scatters g's rows back (<see cref="EmbeddingBackward"/>), skipping <paramref name="skip"/>. Embedding's
+    /// forward reads every row (<paramref name="zeroRow"/> = -1); as the adjoint of EmbeddingBackward it reads zeros for
+    /// <paramref name="zeroRow"/> = skip, the row that backward leaves out.</summary>
+    private static Tensor EmbeddingLookup(Tensor table, int[] indices, int zeroRow, int skip, Shape shape)
     {
         var y = Compute.Empty(shape, table.DType);
-        if (y.DType == DType.Float32) Layout.GatherRows<float>(table.F32, indices, table.Shape[1], skip, y.F32);
-        else Layout.GatherRows<double>(table.F64, indices, table.Shape[1], skip, y.F64);
-        return y;
+        Compute.Run(table.DType, new RowsKernel(table, indices, table.Shape[1], zeroRow, y, scatter: false));   // y[i, :] = W[idx[i], :]
+
+        return Tape.Record("Embedding", y, [table], "dW[idx[i]] += g[i]",
+            [(g, e) => EmbeddingBackward(g, indices, skip, e.Inputs[0].Shape)]);
     }
 
-    /// <summary><c>table[idx[i], :] += g[i, :]</c>, skipping rows whose index is <paramref name="skip"/>.</summary>
-    private static void ScatterAddRows(Tensor g, int[] indices, int skip, Tensor table)
+    /// <summary>Embedding's backward as a named op: zeros of the table's shape with each row of g added at its index,
+    /// except at <paramref name="skip"/> (the padding row). It is linear; its backward reads those rows back.</summary>
+    private static Tensor EmbeddingBackward(Tensor g, int[] indices, int skip, Shape tableShape)
     {
-        if (g.DType == DType.Float32) Layout.ScatterAddRows<float>(g.F32, indices, table.Shape[1], skip, table.F32);
-        else Layout.ScatterAddRows<double>(g.F64, indices, table.Shape[1], skip, table.F64);
+        var y = Compute.Zeros(tableShape, g.DType);
+        Compute.Run(g.DType, new RowsKernel(g, indices, tableShape[1], skip, y, scatter: true));     // y[idx[i], :] += g[i, :]
+
+        return Tape.Record("EmbeddingBackward", y, [g], "dg[i] += dy[idx[i]]",
+            [(dy, e) => EmbeddingLookup(dy, indices, zeroRow: skip, skip, e.Inputs[0].Shape)]);
+    }
+
+    /// <summary>Rows of <paramref name="width"/> at the indices, skipping index <paramref name="skip"/> (-1: none): gathered
+    /// out of a table (zeros where skipped), or scatter-added into one (the adjoint).</summary>
+    private readonly struct RowsKernel(Tensor source, int[] indices, int width, int skip, Tensor destination, bool scatter) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            if (scatter) Layout.ScatterAddRows<T>(source.Data<T>(), indices, width, skip, destination.Data<T>());
+            else Layout.GatherRows<T>(source.Data<T>(), indices, width, skip, destination.Data<T>());
+        }
     }
 
     /// <summary>Looks up the rows <paramref name="indices"/> of an embedding table: a <c>[indices.Length, embeddingDim]</c> result.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -17,41 +18,42 @@ public static partial class Ops
         foreach (int i in indices)
             if ((uint)i >= (uint)x.Shape[d])
                 Check.FailRange("IndexSelect", $"index {i} is out of range for dim {dim} of size {x.Shape[d]} (input {x.Shape}).", nameof(indices));
-        var saved = (int[])indices.Clone();
-        var (outer, size, inner) = x.Shape.Around(d);
-        var dims = x.Shape.ToArray();
-        dims[d] = saved.Length;
-        var y = Compute.Empty(new Shape(dims), x.DType);
-        if (x.DType == DType.Float32) Layout.IndexCopy<float>(x.F32, saved, outer, size, inner, y.F32);   // y[.., j, ..] = x[.., idx[j], ..]
-        else Layout.IndexCopy<double>(x.F64, saved, outer, size, inner, y.F64);
-
-        return Tape.Record("IndexSelect", y, [x], "dx[idx[j]] += g[j]", dy =>
-            IndexAdd(dy, saved, outer, size, inner, x.GradBuffer()),                     // dx[.., idx[j], ..] += g[.., j, ..]
-            dy => [IndexSelectScatter(dy, d, saved, x.Shape)]);
+        return IndexSelectCore(x, d, (int[])indices.Clone());                            // the indices as they are now
     }
 
-    /// <summary>IndexSelect's backward as a recorded op (for <c>createGraph</c>): zeros of the input's shape with each slice
-    /// of g added at its index. It is linear; its backward selects those slices again.</summary>
-    private static Tensor IndexSelectScatter(Tensor g, int d, int[] indices, Shape shape)
+    /// <summary>IndexSelect on checked arguments, with indices the op may keep: the forward, and the adjoint of
+    /// <see cref="IndexSelectBackward"/>.</summary>
+    private static Tensor IndexSelectCore(Tensor x, int d, int[] indices)
+    {
+        var (outer, size, inner) = x.Shape.Around(d);
+        var dims = x.Shape.ToArray();
+        dims[d] = indices.Length;
+        var y = Compute.Empty(new Shape(dims), x.DType);
+        Compute.Run(x.DType, new IndexKernel(x, indices, outer, size, inner, y, add: false));   // y[.., j, ..] = x[.., idx[j], ..]
+
+        return Tape.Record("IndexSelect", y, [x], "dx[idx[j]] += g[j]",
+            [(g, e) => IndexSelectBackward(g, d, indices, e.Inputs[0].Shape)]);
+    }
+
+    /// <summary>IndexSelect's backward as a named op: zeros of the input's <paramref name="shape"/> with each slice of g
+    /// added at its index (an index-add). It is linear; its backward selects those slices again.</summary>
+    private static Tensor IndexSelectBackward(Tensor g, int d, int[] indices, Shape shape)
     {
         var (outer, size, inner) = shape.Around(d);
         var y = Compute.Zeros(shape, g.DType);
-        IndexAdd(g, indices, outer, size, inner, y);                                     // y[.., idx[j], ..] += g[.., j, ..]
+        Compute.Run(g.DType, new IndexKernel(g, indices, outer, size, inner, y, add: true));   // y[.., idx[j], ..] += g[.., j, ..]
 
-        return Tape.Record("IndexSelectBackward", y, [g], "dg[j] += dy[idx[j]]", dy =>
-        {
-            var dg = Compute.Empty(g.Shape, g.DType);                                    // dg[.., j, ..] += dy[.., idx[j], ..]
-            if (dg.DType == DType.Float32) Layout.IndexCopy<float>(dy.F32, indices, outer, size, inner, dg.F32);
-            else Layout.IndexCopy<double>(dy.F64, indices, outer, size, inner, dg.F64);
-            g.AccumulateGrad(dg, owned: true);
-        },
-        dy => [IndexSelect(dy, d, indices)]);
+        return Tape.Record("IndexSelectBackward", y, [g], "dg[j] += dy[idx[j]]", [(dy, _) => IndexSelectCore(dy, d, indices)]);
     }
 
-    /// <summary><c>into[.., idx[j], ..] += g[.., j, ..]</c>.</summary>
-    private static void IndexAdd(Tensor g, int[] indices, int outer, int size, int inner, Tensor into)
+    /// <summary>Slices of <c>[outer, size, inner]</c> at the indices: copied out (<c>add: false</c>, the forward) or
+    /// added back in (<c>add: true</c>, its adjoint).</summary>
+    private readonly struct IndexKernel(Tensor source, int[] indices, int outer, int size, int inner, Tensor destination, bool add) : IKernel
     {
-        if (into.DType == DType.Float32) Layout.IndexAdd<float>(g.F32, indices, outer, size, inner, into.F32);
-        else Layout.IndexAdd<double>(g.F64, indices, outer, size, inner, into.F64);
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            if (add) Layout.IndexAdd<T>(source.Data<T>(), indices, outer, size, inner, destination.Data<T>());
+            else Layout.IndexCopy<T>(source.Data<T>(), indices, outer, size, inner, destination.Data<T>());
+        }
     }
 }

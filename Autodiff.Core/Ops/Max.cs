@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -10,11 +11,6 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The tensor is empty.</exception>
     public static Tensor Max(Tensor x) => ExtremeAll("Max", x, max: true);
 
-    /// <summary>The smallest element, as a scalar. Same as <c>torch.min(x)</c>.</summary>
-    /// <remarks>As <see cref="Max(Tensor)"/> with min: ties share the gradient evenly.</remarks>
-    /// <exception cref="ArgumentException">The tensor is empty.</exception>
-    public static Tensor Min(Tensor x) => ExtremeAll("Min", x, max: false);
-
     /// <summary>The largest value along one dimension. Same as <c>torch.max(x, dim, keepdim).values</c>.</summary>
     /// <remarks>Forward <c>y[.., ..] = maxₖ x[.., k, ..]</c>. Backward: <c>g</c> goes to the first index attaining the
     /// maximum (the index <see cref="Argmax(Tensor, int, bool)"/> returns), as PyTorch's CPU kernel.</remarks>
@@ -22,92 +18,108 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The dimension has size 0.</exception>
     public static Tensor Max(Tensor x, int dim, bool keepDim = false) => ExtremeDim("Max", x, dim, keepDim, max: true);
 
-    /// <summary>The smallest value along one dimension. Same as <c>torch.min(x, dim, keepdim).values</c>.</summary>
-    /// <remarks>As <see cref="Max(Tensor, int, bool)"/> with min.</remarks>
-    /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
-    /// <exception cref="ArgumentException">The dimension has size 0.</exception>
-    public static Tensor Min(Tensor x, int dim, bool keepDim = false) => ExtremeDim("Min", x, dim, keepDim, max: false);
-
-    /// <summary>The index of the largest value along one dimension (first on ties), as values of the input's dtype.
-    /// Same as <c>torch.argmax(x, dim, keepdim)</c>. Not differentiable: never recorded.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
-    /// <exception cref="ArgumentException">The dimension has size 0.</exception>
-    public static Tensor Argmax(Tensor x, int dim, bool keepDim = false)
-    {
-        var (_, indices, shape) = Extremes("Argmax", x, dim, keepDim, max: true);
-        if (x.RequiresGrad) x.LastNonDifferentiableUse = "Argmax";                       // no gradient flows through an index
-        var y = Compute.Empty(shape, x.DType);
-        for (int i = 0; i < indices.Length; i++)
-            if (y.DType == DType.Float32) y.F32[i] = indices[i]; else y.F64[i] = indices[i];
-        return y;
-    }
-
-    /// <summary>The indices of the largest value of each row along <paramref name="dim"/>, as integers (first on ties).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
-    /// <exception cref="ArgumentException">The dimension has size 0.</exception>
-    public static int[] ArgmaxIndices(Tensor x, int dim = -1)
-    {
-        var indices = Extremes("ArgmaxIndices", x, dim, keepDim: false, max: true).Indices;
-        if (x.RequiresGrad) x.LastNonDifferentiableUse = "ArgmaxIndices";               // no gradient flows through an index
-        return indices;
-    }
+    // ---- shared by Max, Min, Argmax and ArgmaxIndices --------------------------------------------------------------
 
     private static Tensor ExtremeAll(string op, Tensor x, bool max)
     {
         Check.NotNull(op, x, nameof(x));
         if (x.Numel == 0) Check.Fail(op, $"cannot reduce an empty tensor {x.Shape}; give a dim or check the input.");
-        var y = x.DType == DType.Float32
-            ? Compute.Scalar(Reduce.Extreme<float>(x.F32, max), DType.Float32)           // y = max x
-            : Compute.Scalar(Reduce.Extreme<double>(x.F64, max), DType.Float64);
+        var y = Compute.Empty(Shape.Scalar, x.DType);
+        Compute.Run(x.DType, new ExtremeKernel(x, max, y));                             // y = max x
 
-        return Tape.Record(op, y, [x], "dx += g/count where x = y", dy =>
-        {
-            var dx = x.GradBuffer();                                                     // dx += g / #ties where x = y
-            if (x.DType == DType.Float32) Reduce.ShareAmongEqual<float>(x.F32, y.F32[0], dy.F32[0], dx.F32);
-            else Reduce.ShareAmongEqual<double>(x.F64, y.F64[0], dy.F64[0], dx.F64);
-        },
-        dy =>
-        {
-            var share = Compute.Zeros(x.Shape, x.DType);                                 // 1/#ties where x = y: a constant
-            if (x.DType == DType.Float32) Reduce.ShareAmongEqual<float>(x.F32, y.F32[0], 1f, share.F32);
-            else Reduce.ShareAmongEqual<double>(x.F64, y.F64[0], 1.0, share.F64);
-            return [dy * share];
-        });
+        return Tape.Record(op, y, [x], "dx += g/count where x = y", [max
+            ? static (g, e) => ExtremeAllBackward("MaxBackward", g, e.Inputs[0], e.Output)
+            : static (g, e) => ExtremeAllBackward("MinBackward", g, e.Inputs[0], e.Output)]);
+    }
+
+    /// <summary>Max or Min of all elements' backward as a named op: <c>g/#ties</c> where x equals the extreme y, 0
+    /// elsewhere. Linear in g; piecewise constant in x and y, which get no gradient through it.</summary>
+    private static Tensor ExtremeAllBackward(string op, Tensor g, Tensor x, Tensor y)
+    {
+        var dx = Compute.Zeros(x.Shape, x.DType);
+        Compute.Run(x.DType, new TieShareKernel(x, y, g, dx));                          // dx = g/#ties where x = y
+
+        return Tape.Record(op, dx, [g, x, y], "dg += Σ dy/count where x = y",
+            [static (dy, e) => Sum(dy * TieShare(e.Inputs[1], e.Inputs[2])), static (_, _) => null, static (_, _) => null]);
+    }
+
+    /// <summary><c>1/#ties</c> where x equals y, 0 elsewhere: a constant (unrecorded).</summary>
+    private static Tensor TieShare(Tensor x, Tensor y)
+    {
+        var share = Compute.Zeros(x.Shape, x.DType);
+        Compute.Run(x.DType, new TieShareKernel(x, y, Compute.Scalar(1, x.DType), share));
+        return share;
     }
 
     private static Tensor ExtremeDim(string op, Tensor x, int dim, bool keepDim, bool max)
     {
-        var (y, indices, _) = Extremes(op, x, dim, keepDim, max);
-        int d = Check.Dim(op, dim, x.Shape);
-        var (outer, size, inner) = x.Shape.Around(d);
+        var (y, indices, d) = Extremes(op, x, dim, keepDim, max);
 
-        return Tape.Record(op, y, [x], "dx[argmax] += g", dy =>
-        {
-            var dx = x.GradBuffer();                                                     // dx[.., argmax, ..] += g
-            if (x.DType == DType.Float32) Reduce.ScatterToIndices<float>(dy.F32, indices, outer, size, inner, dx.F32);
-            else Reduce.ScatterToIndices<double>(dy.F64, indices, outer, size, inner, dx.F64);
-        },
-        dy =>
-        {
-            var ones = Compute.Full(y.Shape, y.DType, 1);
-            var chosen = Compute.Zeros(x.Shape, x.DType);                                // 1 at each argmax: a constant
-            if (x.DType == DType.Float32) Reduce.ScatterToIndices<float>(ones.F32, indices, outer, size, inner, chosen.F32);
-            else Reduce.ScatterToIndices<double>(ones.F64, indices, outer, size, inner, chosen.F64);
-            return [(keepDim ? dy : Unsqueeze(dy, d)) * chosen];
-        });
+        return Tape.Record(op, y, [x], "dx[argmax] += g", [(g, e) => ExtremeScatter(max, g, indices, d, e.Inputs[0].Shape)]);
     }
 
-    private static (Tensor Values, int[] Indices, Shape Shape) Extremes(string op, Tensor x, int dim, bool keepDim, bool max)
+    /// <summary>Max or Min along a dim's backward, as a named op: zeros of <paramref name="shape"/> (the input's) with
+    /// <c>g[o, i]</c> at <c>[o, indices[o, i], i]</c> along dim <paramref name="d"/>. It is linear in g; its own backward
+    /// reads those positions again (<see cref="ExtremeGather"/>).</summary>
+    private static Tensor ExtremeScatter(bool max, Tensor g, int[] indices, int d, Shape shape)
+    {
+        var (outer, size, inner) = shape.Around(d);
+        var y = Compute.Zeros(shape, g.DType);
+        Compute.Run(g.DType, new ChosenKernel(g, indices, outer, size, inner, y, scatter: true));   // y[o, idx, i] = g[o, i]
+
+        return Tape.Record(max ? "MaxBackward" : "MinBackward", y, [g], "dg += dy[argmax]",
+            [(dy, e) => ExtremeGather(max, dy, indices, d, e.Inputs[0].Shape)]);
+    }
+
+    /// <summary>The elements at <c>[o, indices[o, i], i]</c> along dim <paramref name="d"/>, as <paramref name="shape"/>:
+    /// Max or Min along a dim with the winners fixed, the adjoint of <see cref="ExtremeScatter"/>.</summary>
+    private static Tensor ExtremeGather(bool max, Tensor x, int[] indices, int d, Shape shape)
+    {
+        var (outer, size, inner) = x.Shape.Around(d);
+        var y = Compute.Empty(shape, x.DType);
+        Compute.Run(x.DType, new ChosenKernel(x, indices, outer, size, inner, y, scatter: false));  // y[o, i] = x[o, idx, i]
+
+        return Tape.Record(max ? "Max" : "Min", y, [x], "dx[argmax] += g",
+            [(g, e) => ExtremeScatter(max, g, indices, d, e.Inputs[0].Shape)]);
+    }
+
+    /// <summary>The extreme values along <paramref name="dim"/>, the index of the first one attaining each, and the dim checked.</summary>
+    private static (Tensor Values, int[] Indices, int Dim) Extremes(string op, Tensor x, int dim, bool keepDim, bool max)
     {
         Check.NotNull(op, x, nameof(x));
         int d = Check.Dim(op, dim, x.Shape);
         if (x.Shape[d] == 0) Check.Fail(op, $"cannot reduce dim {dim} of size 0 in shape {x.Shape}.");
         var (outer, size, inner) = x.Shape.Around(d);
-        var shape = x.Shape.Reduce(d, keepDim);
-        var values = Compute.Empty(shape, x.DType);
+        var values = Compute.Empty(x.Shape.Reduce(d, keepDim), x.DType);
         var indices = new int[outer * inner];
-        if (x.DType == DType.Float32) Reduce.ExtremeDim<float>(x.F32, outer, size, inner, max, values.F32, indices);
-        else Reduce.ExtremeDim<double>(x.F64, outer, size, inner, max, values.F64, indices);
-        return (values, indices, shape);
+        Compute.Run(x.DType, new ExtremeDimKernel(x, outer, size, inner, max, values, indices));
+        return (values, indices, d);
+    }
+
+    private readonly struct ExtremeKernel(Tensor x, bool max, Tensor y) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => y.Data<T>()[0] = Reduce.Extreme<T>(x.Data<T>(), max);
+    }
+
+    private readonly struct TieShareKernel(Tensor x, Tensor y, Tensor g, Tensor dx) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Reduce.ShareAmongEqual<T>(x.Data<T>(), y.Data<T>()[0], g.Data<T>()[0], dx.Data<T>());
+    }
+
+    private readonly struct ExtremeDimKernel(Tensor x, int outer, int size, int inner, bool max, Tensor values, int[] indices) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Reduce.ExtremeDim<T>(x.Data<T>(), outer, size, inner, max, values.Data<T>(), indices);
+    }
+
+    /// <summary>The chosen element of each row along a dim: scattered into zeros, or gathered back (the two directions of one map).</summary>
+    private readonly struct ChosenKernel(Tensor source, int[] indices, int outer, int size, int inner, Tensor destination, bool scatter) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            if (scatter) Reduce.ScatterToIndices<T>(source.Data<T>(), indices, outer, size, inner, destination.Data<T>());
+            else Reduce.GatherAtIndices<T>(source.Data<T>(), indices, outer, size, inner, destination.Data<T>());
+        }
     }
 }

@@ -22,18 +22,6 @@ public static partial class Ops
         return PermuteCore("Permute", x, p);
     }
 
-    /// <summary>Swaps two dimensions; negative dims count from the end. Same as <c>torch.transpose</c>.</summary>
-    /// <remarks>A permutation: forward <c>y = xᵀ</c> along (dim0, dim1), backward <c>dx += gᵀ</c>.</remarks>
-    /// <exception cref="ArgumentOutOfRangeException">A dim is out of range.</exception>
-    public static Tensor Transpose(Tensor x, int dim0, int dim1)
-    {
-        Check.NotNull("Transpose", x, nameof(x));
-        int d0 = Check.Dim("Transpose", dim0, x.Shape), d1 = Check.Dim("Transpose", dim1, x.Shape);
-        var p = Enumerable.Range(0, x.Rank).ToArray();
-        (p[d0], p[d1]) = (p[d1], p[d0]);
-        return PermuteCore("Transpose", x, p);
-    }
-
     private static int[] Inverse(int[] p)
     {
         var inverse = new int[p.Length];
@@ -41,14 +29,14 @@ public static partial class Ops
         return inverse;
     }
 
+    /// <summary>The shared body of Permute and Transpose: output dim i reads input dim <c>p[i]</c>, a strided copy.</summary>
     private static Tensor PermuteCore(string op, Tensor x, int[] p)
     {
         var inStrides = x.Shape.Strides();
-        var strides = p.Select(d => inStrides[d]).ToArray();                             // reading y walks x with these
-        var y = Compute.Gather(x, 0, strides, new Shape([.. p.Select(d => x.Shape[d])])); // y = permute(x)
+        var (strides, dims) = (new int[p.Length], new int[p.Length]);
+        for (int i = 0; i < p.Length; i++) (strides[i], dims[i]) = (inStrides[p[i]], x.Shape[p[i]]);   // reading y walks x with these
+        var y = Compute.Gather(x, 0, strides, new Shape(dims));                          // y = permute(x)
 
-        return Tape.Record(op, y, [x], "dx += g (permuted back)", dy =>
-            Compute.ScatterAdd(dy, x.GradBuffer(), 0, strides),                         // dx += permute⁻¹(g)
-            dy => [Permute(dy, Inverse(p))]);
+        return Tape.Record(op, y, [x], "dx += g (permuted back)", [(g, _) => PermuteCore("Permute", g, Inverse(p))]);
     }
 }

@@ -21,18 +21,8 @@ public static partial class Ops
         return StridedView("Slice", x, d, s, step, new Shape(dims));
     }
 
-    /// <summary>The slice at <paramref name="index"/> along one dimension, which is removed. Same as <c>torch.select</c> / <c>x[..., i]</c>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The dim or index is out of range.</exception>
-    public static Tensor Select(Tensor x, int dim, int index)
-    {
-        Check.NotNull("Select", x, nameof(x));
-        int d = Check.Dim("Select", dim, x.Shape);
-        int i = index < 0 ? index + x.Shape[d] : index;
-        if (i < 0 || i >= x.Shape[d])
-            Check.FailRange("Select", $"index {index} is out of range for dim {dim} of size {x.Shape[d]} (input {x.Shape}).", nameof(index));
-        return StridedView("Select", x, d, i, 1, x.Shape.Reduce(d, keepDim: false), dropDim: true);
-    }
-
+    /// <summary>The shared body of Slice and Select: reads every <paramref name="step"/>-th element from
+    /// <paramref name="start"/> along <paramref name="d"/>, as <paramref name="shape"/> (without dim d when <paramref name="dropDim"/>).</summary>
     private static Tensor StridedView(string op, Tensor x, int d, int start, int step, Shape shape, bool dropDim = false)
     {
         var inStrides = x.Shape.Strides();
@@ -40,33 +30,27 @@ public static partial class Ops
         var strides = (int[])inStrides.Clone();
         strides[d] *= step;
         if (dropDim) strides = [.. strides[..d], .. strides[(d + 1)..]];
+        return StridedRead(op, x, offset, strides, shape);
+    }
+
+    /// <summary>A strided read as a recorded op: Slice's and Select's forward on precomputed strides, and the adjoint of
+    /// <see cref="SliceScatter"/>.</summary>
+    private static Tensor StridedRead(string op, Tensor x, int offset, int[] strides, Shape shape)
+    {
         var y = Compute.Gather(x, offset, strides, shape);                               // y = x[.., start::step, ..]
 
-        return Tape.Record(op, y, [x], "dx[slice] += g", dy =>
-            Compute.ScatterAdd(dy, x.GradBuffer(), offset, strides),                    // dx[.., start::step, ..] += g
-            dy => [SliceScatter(dy, x.Shape, offset, strides)]);
+        return Tape.Record(op, y, [x], "dx[slice] += g", [(g, e) => SliceScatter(g, e.Inputs[0].Shape, offset, strides)]);
     }
 
     /// <summary>The adjoint of a strided read, as a recorded op: zeros of <paramref name="shape"/> with g added at the
-    /// positions the read visited. It is Slice's backward written as an op, for <c>createGraph</c>; its own backward
-    /// reads those positions again, so gradients of any order flow through slicing.</summary>
+    /// positions the read visited. It is Slice's backward; its own backward reads those positions again, so gradients
+    /// of any order flow through slicing.</summary>
     private static Tensor SliceScatter(Tensor g, Shape shape, int offset, int[] strides)
     {
         var y = Compute.Zeros(shape, g.DType);
         Compute.ScatterAdd(g, y, offset, strides);                                        // y[slice] = g, 0 elsewhere
 
-        return Tape.Record("SliceScatter", y, [g], "dg += dy[slice]", dy =>
-            g.AccumulateGrad(Compute.Gather(dy, offset, strides, g.Shape), owned: true),  // dg += dy[slice]
-            dy => [StridedRead(dy, offset, strides, g.Shape)]);
-    }
-
-    /// <summary>Slice's forward as a recorded op on precomputed strides (the differentiable backward of SliceScatter).</summary>
-    private static Tensor StridedRead(Tensor x, int offset, int[] strides, Shape shape)
-    {
-        var y = Compute.Gather(x, offset, strides, shape);                               // y = x[slice]
-
-        return Tape.Record("Slice", y, [x], "dx[slice] += g", dy =>
-            Compute.ScatterAdd(dy, x.GradBuffer(), offset, strides),                    // dx[slice] += g
-            dy => [SliceScatter(dy, x.Shape, offset, strides)]);
+        return Tape.Record("SliceScatter", y, [g], "dg += dy[slice]",
+            [(dy, e) => StridedRead("Slice", dy, offset, strides, e.Inputs[0].Shape)]);
     }
 }

@@ -15,16 +15,13 @@ public static partial class Ops
         return SumTo(x, shape);
     }
 
+    /// <summary>SumToSize without the checks, for a shape already known to broadcast to x's: the engine's recorded
+    /// reduction of a broadcast gradient under <c>createGraph</c>.</summary>
     internal static Tensor SumTo(Tensor x, Shape shape)
     {
         var y = Compute.SumTo(x, shape);                                                 // y = Σ over broadcast dims
         if (ReferenceEquals(y, x)) y = x.CloneData();
 
-        return Tape.Record("SumToSize", y, [x], "dx += broadcast(g)", dy =>
-        {
-            var g = Compute.Expand(dy, x.Shape);                                         // dx += broadcast(g)
-            x.AccumulateGrad(g, owned: !ReferenceEquals(g, dy));
-        },
-        dy => [Expand(dy, x.Shape.ToArray())]);
+        return Tape.Record("SumToSize", y, [x], "dx += broadcast(g)", [static (g, e) => ExpandAs(g, e.Inputs[0])]);
     }
 }

@@ -51,6 +51,12 @@ public class EmbeddingTests
         GradCheck.AssertSecondOrder(t => Ops.Embedding([3, 1, 3, 0], [2, 2], t[0] * t[0], paddingIdx: 1), [Leaf(2, 4, 3)], "Embedding");
 
     [Test]
+    public void Backward_ThirdOrder_MatchesCentralDifferences() =>
+        // EmbeddingBackward scatters rows (not the padding row); its backward reads them back with zeros there.
+        GradCheck.AssertSecondOrder(t => Autograd.Grad([Ops.Pow(Ops.Embedding([3, 1, 3, 0], [2, 2], t[0], paddingIdx: 1), 4).Sum()],
+            [t[0]], createGraph: true)[0]!, [Leaf(3, 4, 3)], "Embedding (third order)");
+
+    [Test]
     public void Embedding_ThrowsForIndexOutOfRange() =>
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.Embedding([0, 3], Table()), "Embedding", "index 3", "[3, 2]");
 

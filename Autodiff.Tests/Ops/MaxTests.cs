@@ -5,15 +5,15 @@ namespace Autodiff.Tests.Ops;
 
 using Ops = global::Autodiff.Ops;
 
-/// <summary>Ops.Max, Ops.Min, Ops.Argmax and Ops.ArgmaxIndices (Ops/Max.cs).</summary>
+/// <summary>Ops.Max (Ops/Max.cs), over all elements and along one dim.</summary>
 public class MaxTests
 {
     // [[1, 5, 3], [4, 2, 6]]
-    private static Tensor Small() => Tensor.FromArray(new[] { 1.0, 5, 3, 4, 2, 6 }, 2, 3);
+    internal static Tensor Small() => Tensor.FromArray(new[] { 1.0, 5, 3, 4, 2, 6 }, 2, 3);
 
     /// <summary>Random float64 leaf whose values are all at least 1e-4 apart, so no perturbation of GradCheck
     /// (eps = 1e-6) can change which element is the extreme.</summary>
-    private static Tensor DistinctLeaf(long seed, params int[] shape)
+    internal static Tensor DistinctLeaf(long seed, params int[] shape)
     {
         var x = Tensor.Randn(shape, seed, DType.Float64);
         var sorted = x.ToDoubleArray().Order().ToArray();
@@ -25,10 +25,9 @@ public class MaxTests
     // ---- all elements -------------------------------------------------------------------------------------------
 
     [Test]
-    public void Forward_MaxAndMinOfAll()
+    public void Forward_MaxOfAll()
     {
         Assert.That(Ops.Max(Small()).ItemDouble(), Is.EqualTo(6.0).Within(1e-12));
-        Assert.That(Ops.Min(Small()).ItemDouble(), Is.EqualTo(1.0).Within(1e-12));
         Assert.That(Ops.Max(Small()).Shape.ToArray(), Is.Empty);
     }
 
@@ -50,14 +49,6 @@ public class MaxTests
     }
 
     [Test]
-    public void Backward_MinOfAll_TiesShareGradientEvenly()
-    {
-        var x = Tensor.FromArray(new[] { 1.0, 4, 1, 1 }).RequireGrad();
-        (x.Min() * Tensor.Scalar(6, DType.Float64)).Backward();      // g = 6 shared by three ties
-        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 2.0, 0, 2, 2 }).Within(1e-12));
-    }
-
-    [Test]
     public void Backward_MaxOfAll_TiesShareGradientEvenly_Float32()
     {
         var x = Tensor.FromArray(new[] { 7f, 7f, -1f, 7f }).RequireGrad();
@@ -67,38 +58,33 @@ public class MaxTests
 
     [TestCase(new[] { 2, 3, 4 })]
     [TestCase(new[] { 5 })]
-    public void Backward_MaxOfAll_MatchesCentralDifferences_Float64(int[] shape)
-    {
+    public void Backward_MaxOfAll_MatchesCentralDifferences_Float64(int[] shape) =>
         GradCheck.Assert(xs => Ops.Max(xs[0]), new[] { DistinctLeaf(1, shape) }, "Max");
-        GradCheck.Assert(xs => Ops.Min(xs[0]), new[] { DistinctLeaf(1, shape) }, "Min");
-    }
 
     [Test]
-    public void Throws_WhenTensorIsEmpty()
-    {
-        var empty = Tensor.Zeros(new[] { 0 }, DType.Float64);
-        AssertThrows<ArgumentException>(() => Ops.Max(empty), "Max", "[0]");
-        AssertThrows<ArgumentException>(() => Ops.Min(empty), "Min", "[0]");
-    }
+    public void Backward_MaxOfAll_ThirdOrder_DifferentiatesTheTieShare() =>
+        // d/dx of Max is the constant tie share, so the gradient of the gradient is carried by Exp alone.
+        GradCheck.AssertSecondOrder(t => Autograd.Grad([Ops.Exp(Ops.Max(t[0]) * 2)], [t[0]], createGraph: true)[0]!,
+            [DistinctLeaf(4, 2, 3)], "Max (third order)");
+
+    [Test]
+    public void Throws_WhenTensorIsEmpty() =>
+        AssertThrows<ArgumentException>(() => Ops.Max(Tensor.Zeros(new[] { 0 }, DType.Float64)), "Max", "[0]");
 
     // ---- along a dim --------------------------------------------------------------------------------------------
 
-    [TestCase(0, new[] { 4.0, 5, 6 }, new[] { 1.0, 2, 3 })]        // torch.max(x, 0).values, torch.min(x, 0).values
-    [TestCase(1, new[] { 5.0, 6 }, new[] { 1.0, 2 })]
-    [TestCase(-1, new[] { 5.0, 6 }, new[] { 1.0, 2 })]
-    [TestCase(-2, new[] { 4.0, 5, 6 }, new[] { 1.0, 2, 3 })]
-    public void Forward_MaxAndMinAlongDim(int dim, double[] max, double[] min)
-    {
-        Assert.That(Ops.Max(Small(), dim).ToDoubleArray(), Is.EqualTo(max).Within(1e-12));
-        Assert.That(Ops.Min(Small(), dim).ToDoubleArray(), Is.EqualTo(min).Within(1e-12));
-    }
+    [TestCase(0, new[] { 4.0, 5, 6 })]                               // torch.max(x, 0).values
+    [TestCase(1, new[] { 5.0, 6 })]
+    [TestCase(-1, new[] { 5.0, 6 })]
+    [TestCase(-2, new[] { 4.0, 5, 6 })]
+    public void Forward_MaxAlongDim(int dim, double[] expected) =>
+        Assert.That(Ops.Max(Small(), dim).ToDoubleArray(), Is.EqualTo(expected).Within(1e-12));
 
     [Test]
     public void Forward_KeepDim_KeepsSizeOneDim()
     {
         var y = Ops.Max(Small(), -1, keepDim: true);
         Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 2, 1 }));
-        Assert.That(Ops.Min(Small(), 0, keepDim: true).Shape.ToArray(), Is.EqualTo(new[] { 1, 3 }));
         Assert.That(Ops.Max(Small(), 0).Shape.ToArray(), Is.EqualTo(new[] { 3 }));
     }
 
@@ -119,14 +105,6 @@ public class MaxTests
     }
 
     [Test]
-    public void Backward_MinAlongDim_GradientGoesToFirstArgmin()
-    {
-        var x = Tensor.FromArray(new[] { 2.0, 2, 1, 0, 3, 0 }, 2, 3).RequireGrad();
-        x.Min(-1).Backward(Tensor.FromArray(new[] { 10.0, 20 }));
-        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 0, 10, 20, 0, 0 }).Within(1e-12));
-    }
-
-    [Test]
     public void Backward_MaxAlongDim0_GradientGoesToFirstArgmaxPerColumn()
     {
         var x = Tensor.FromArray(new[] { 5.0, 1, 3, 5, 4, 3 }, 2, 3).RequireGrad();     // column maxima rows 0 (tie), 1, 0 (tie)
@@ -143,71 +121,19 @@ public class MaxTests
     public void Backward_MaxAlongDim_MatchesCentralDifferences_Float64(int dim, bool keepDim) =>
         GradCheck.Assert(xs => Ops.Max(xs[0], dim, keepDim), new[] { DistinctLeaf(2, 2, 3, 4) }, "Max");
 
-    [TestCase(0, false)]
-    [TestCase(1, true)]
-    [TestCase(-1, false)]
-    public void Backward_MinAlongDim_MatchesCentralDifferences_Float64(int dim, bool keepDim) =>
-        GradCheck.Assert(xs => Ops.Min(xs[0], dim, keepDim), new[] { DistinctLeaf(3, 2, 3, 4) }, "Min");
+    [TestCase(1, false)]
+    [TestCase(0, true)]
+    public void Backward_MaxAlongDim_ThirdOrder_ScattersAndGathersTheWinners(int dim, bool keepDim) =>
+        // MaxBackward scatters g to the winners; its own backward gathers them again, and that one's scatters.
+        GradCheck.AssertSecondOrder(t => Autograd.Grad([Ops.Pow(Ops.Max(t[0], dim, keepDim), 4).Sum()], [t[0]], createGraph: true)[0]!,
+            [DistinctLeaf(5, 2, 3, 2)], "Max(dim) (third order)");
 
     [TestCase(2)]
     [TestCase(-3)]
-    public void Throws_WhenDimOutOfRange(int dim)
-    {
+    public void Throws_WhenDimOutOfRange(int dim) =>
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.Max(Small(), dim), "Max", "[2, 3]");
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Min(Small(), dim), "Min", "[2, 3]");
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Argmax(Small(), dim), "Argmax", "[2, 3]");
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.ArgmaxIndices(Small(), dim), "ArgmaxIndices", "[2, 3]");
-    }
 
     [Test]
-    public void Throws_WhenReducedDimIsEmpty()
-    {
-        var x = Tensor.Zeros(new[] { 2, 0 }, DType.Float64);
-        AssertThrows<ArgumentException>(() => Ops.Max(x, 1), "Max", "[2, 0]");
-        AssertThrows<ArgumentException>(() => Ops.ArgmaxIndices(x, 1), "ArgmaxIndices", "[2, 0]");
-    }
-
-    // ---- Argmax -------------------------------------------------------------------------------------------------
-
-    [TestCase(1, false, new[] { 1.0, 0 }, new[] { 2 })]               // torch.argmax(torch.tensor([[1.,3,3],[5,0,5]]), 1)
-    [TestCase(-1, true, new[] { 1.0, 0 }, new[] { 2, 1 })]
-    [TestCase(0, false, new[] { 1.0, 0, 1 }, new[] { 3 })]
-    public void Forward_Argmax_ReturnsFirstIndexOfMaximum(int dim, bool keepDim, double[] expected, int[] shape)
-    {
-        var x = Tensor.FromArray(new[] { 1.0, 3, 3, 5, 0, 5 }, 2, 3);
-        var y = Ops.Argmax(x, dim, keepDim);
-        Assert.That(y.Shape.ToArray(), Is.EqualTo(shape));
-        Assert.That(y.DType, Is.EqualTo(DType.Float64));
-        Assert.That(y.ToDoubleArray(), Is.EqualTo(expected));
-    }
-
-    [Test]
-    public void Forward_Argmax_IsNotRecorded()
-    {
-        var x = Small().RequireGrad();
-        var y = Ops.Argmax(x, 1);
-        Assert.That(y.RequiresGrad, Is.False);
-        Assert.That(y.IsLeaf, Is.True);
-    }
-
-    [Test]
-    public void Forward_ArgmaxIndices_DefaultsToLastDim()
-    {
-        var x = Tensor.FromArray(new[] { 1f, 3, 3, 5, 0, 5 }, 2, 3);
-        Assert.That(Ops.ArgmaxIndices(x), Is.EqualTo(new[] { 1, 0 }));
-        Assert.That(Ops.ArgmaxIndices(x, 0), Is.EqualTo(new[] { 1, 0, 1 }));
-        Assert.That(Ops.ArgmaxIndices(x, -2), Is.EqualTo(new[] { 1, 0, 1 }));
-    }
-
-    [Test]
-    public void Forward_ArgmaxIndices_MatchesMaxAlongMiddleDim()
-    {
-        var x = Tensor.Randn(new[] { 3, 5, 2 }, 7, DType.Float64);
-        var indices = Ops.ArgmaxIndices(x, 1);
-        var max = x.Max(1);
-        Assert.That(indices, Has.Length.EqualTo(6));
-        for (int o = 0; o < 3; o++)
-            for (int i = 0; i < 2; i++)
-                Assert.That(x[o, indices[o * 2 + i], i], Is.EqualTo(max[o, i]));
-    }
+    public void Throws_WhenReducedDimIsEmpty() =>
+        AssertThrows<ArgumentException>(() => Ops.Max(Tensor.Zeros(new[] { 2, 0 }, DType.Float64), 1), "Max", "[2, 0]");
 }

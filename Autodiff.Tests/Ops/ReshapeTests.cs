@@ -5,11 +5,9 @@ namespace Autodiff.Tests.Ops;
 
 using Ops = global::Autodiff.Ops;
 
-/// <summary>The reshape family of Ops/Reshape.cs: Reshape, Flatten, Unsqueeze, Squeeze.</summary>
+/// <summary>Ops.Reshape (Ops/Reshape.cs), the view every reshape-like op shares.</summary>
 public class ReshapeTests
 {
-    // ---- Reshape ------------------------------------------------------------------------------------------------
-
     [Test]
     public void Forward_Reshape_KeepsRowMajorOrder()
     {
@@ -68,93 +66,4 @@ public class ReshapeTests
     [Test]
     public void Throws_WhenElementCountsDiffer_NamesBothShapes() =>
         AssertThrows<ArgumentException>(() => Ops.Reshape(Seq(2, 3), 4, 2), "Reshape", "[2, 3]", "[4, 2]");
-
-    // ---- Flatten ------------------------------------------------------------------------------------------------
-
-    [TestCase(0, -1, new[] { 24 })]
-    [TestCase(1, -1, new[] { 2, 12 })]
-    [TestCase(0, 1, new[] { 6, 4 })]
-    [TestCase(-2, -1, new[] { 2, 12 })]
-    [TestCase(1, 1, new[] { 2, 3, 4 })]
-    public void Forward_Flatten_MergesDims(int start, int end, int[] expected)
-    {
-        var y = Ops.Flatten(Seq(2, 3, 4), start, end);                // torch.flatten(x, start, end)
-        Assert.That(y.Shape.ToArray(), Is.EqualTo(expected));
-        Assert.That(y.ToDoubleArray(), Is.EqualTo(Enumerable.Range(0, 24).Select(i => (double)i)));
-    }
-
-    [Test]
-    public void Forward_Flatten_ScalarBecomesOneElementVector()
-    {
-        var y = Ops.Flatten(Tensor.Scalar(2.0, DType.Float64));
-        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 1 }));
-        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 2.0 }));
-    }
-
-    [TestCase(0, -1)]
-    [TestCase(1, 2)]
-    public void Backward_Flatten_MatchesCentralDifferences_Float64(int start, int end) =>
-        GradCheck.Assert(xs => Ops.Flatten(xs[0], start, end), new[] { Leaf(2, 2, 3, 4) }, "Flatten");
-
-    [TestCase(3, -1)]
-    [TestCase(0, -4)]
-    [TestCase(2, 1)]
-    public void Throws_WhenFlattenDimsOutOfRangeOrReversed(int start, int end) =>
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Flatten(Seq(2, 3, 4), start, end), "Flatten", "[2, 3, 4]");
-
-    // ---- Unsqueeze ----------------------------------------------------------------------------------------------
-
-    [TestCase(0, new[] { 1, 2, 3 })]
-    [TestCase(1, new[] { 2, 1, 3 })]
-    [TestCase(2, new[] { 2, 3, 1 })]
-    [TestCase(-1, new[] { 2, 3, 1 })]
-    [TestCase(-2, new[] { 2, 1, 3 })]
-    [TestCase(-3, new[] { 1, 2, 3 })]
-    public void Forward_Unsqueeze_InsertsSizeOneDim(int dim, int[] expected)
-    {
-        var y = Ops.Unsqueeze(Seq(2, 3), dim);                       // torch.arange(6.).reshape(2, 3).unsqueeze(dim)
-        Assert.That(y.Shape.ToArray(), Is.EqualTo(expected));
-        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 2, 3, 4, 5 }));
-    }
-
-    [TestCase(0)]
-    [TestCase(-1)]
-    public void Backward_Unsqueeze_MatchesCentralDifferences_Float64(int dim) =>
-        GradCheck.Assert(xs => Ops.Unsqueeze(xs[0], dim), new[] { Leaf(3, 2, 3) }, "Unsqueeze");
-
-    [TestCase(3)]
-    [TestCase(-4)]
-    public void Throws_WhenUnsqueezeDimOutOfRange(int dim) =>
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Unsqueeze(Seq(2, 3), dim), "Unsqueeze", "[2, 3]");
-
-    // ---- Squeeze ------------------------------------------------------------------------------------------------
-
-    [TestCase(1, new[] { 2, 3 })]
-    [TestCase(-2, new[] { 2, 3 })]
-    [TestCase(0, new[] { 2, 1, 3 })]                                 // size 2: unchanged, as torch.squeeze
-    [TestCase(2, new[] { 2, 1, 3 })]
-    public void Forward_Squeeze_RemovesSizeOneDim(int dim, int[] expected)
-    {
-        var y = Ops.Squeeze(Seq(2, 1, 3), dim);
-        Assert.That(y.Shape.ToArray(), Is.EqualTo(expected));
-        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 2, 3, 4, 5 }));
-    }
-
-    [TestCase(new[] { 1, 2, 1, 3, 1 }, new[] { 2, 3 })]
-    [TestCase(new[] { 1, 1 }, new int[0])]
-    [TestCase(new[] { 2, 3 }, new[] { 2, 3 })]
-    public void Forward_SqueezeAll_RemovesEverySizeOneDim(int[] shape, int[] expected) =>
-        Assert.That(Ops.Squeeze(Seq(shape)).Shape.ToArray(), Is.EqualTo(expected));
-
-    [Test]
-    public void Backward_Squeeze_MatchesCentralDifferences_Float64()
-    {
-        GradCheck.Assert(xs => Ops.Squeeze(xs[0], 1), new[] { Leaf(4, 2, 1, 3) }, "Squeeze");
-        GradCheck.Assert(xs => Ops.Squeeze(xs[0]), new[] { Leaf(5, 1, 3, 1, 2) }, "Squeeze");
-    }
-
-    [TestCase(3)]
-    [TestCase(-4)]
-    public void Throws_WhenSqueezeDimOutOfRange(int dim) =>
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Squeeze(Seq(2, 1, 3), dim), "Squeeze", "[2, 1, 3]");
 }

@@ -5,11 +5,9 @@ namespace Autodiff.Tests.Ops;
 
 using Ops = global::Autodiff.Ops;
 
-/// <summary>Ops.Slice and Ops.Select (Ops/Slice.cs), with Python's slicing rules.</summary>
+/// <summary>Ops.Slice (Ops/Slice.cs), with Python's slicing rules.</summary>
 public class SliceTests
 {
-    // ---- Slice --------------------------------------------------------------------------------------------------
-
     // x = torch.arange(6.); expected = x[start:end:step]
     [TestCase(1, 4, 1, new[] { 1.0, 2, 3 })]
     [TestCase(-3, -1, 1, new[] { 3.0, 4 })]
@@ -71,6 +69,12 @@ public class SliceTests
     public void Backward_OverlappingSlices_Accumulate() =>
         GradCheck.Assert(xs => Ops.Slice(xs[0], 0, 0, 4) * Ops.Slice(xs[0], 0, 2, 6), new[] { Leaf(2, 6) }, "Slice");
 
+    [Test]
+    public void Backward_ThirdOrder_DifferentiatesTheScatterTwice() =>
+        // Slice's backward is SliceScatter, whose backward is the strided read again, whose backward is SliceScatter.
+        GradCheck.AssertSecondOrder(t => Autograd.Grad([Ops.Pow(Ops.Slice(t[0], 1, 1, 5, 2), 4).Sum()], [t[0]], createGraph: true)[0]!,
+            [Leaf(5, 2, 5)], "Slice (third order)");
+
     [TestCase(2)]
     [TestCase(-3)]
     public void Throws_WhenDimOutOfRange(int dim) =>
@@ -80,56 +84,4 @@ public class SliceTests
     [TestCase(-1)]
     public void Throws_WhenStepNotPositive(int step) =>
         AssertThrows<ArgumentException>(() => Ops.Slice(Seq(2, 3), 1, 0, 3, step), "Slice", "[2, 3]", $"{step}");
-
-    // ---- Select -------------------------------------------------------------------------------------------------
-
-    // x = torch.arange(12.).reshape(3, 4); expected = x.select(dim, index)
-    [TestCase(0, 1, new[] { 4.0, 5, 6, 7 })]
-    [TestCase(0, -1, new[] { 8.0, 9, 10, 11 })]
-    [TestCase(1, -1, new[] { 3.0, 7, 11 })]
-    [TestCase(-1, 0, new[] { 0.0, 4, 8 })]
-    [TestCase(-2, 2, new[] { 8.0, 9, 10, 11 })]
-    public void Forward_Select_RemovesDim(int dim, int index, double[] expected)
-    {
-        var y = Ops.Select(Seq(3, 4), dim, index);
-        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { expected.Length }));
-        Assert.That(y.ToDoubleArray(), Is.EqualTo(expected));
-    }
-
-    [Test]
-    public void Forward_Select_OfVectorIsScalar()
-    {
-        var y = Ops.Select(Seq(4), 0, 2);
-        Assert.That(y.Shape.ToArray(), Is.Empty);
-        Assert.That(y.ItemDouble(), Is.EqualTo(2.0));
-    }
-
-    [Test]
-    public void Backward_Select_PutsGradientIntoSelectedSlice()
-    {
-        var x = Seq(3, 4).RequireGrad();
-        x.Select(1, 2).Backward(Tensor.FromArray(new[] { 1.0, 2, 3 }));
-        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0 }));
-    }
-
-    [TestCase(0, 1)]
-    [TestCase(1, -1)]
-    [TestCase(-1, 2)]
-    [TestCase(2, 0)]
-    public void Backward_Select_MatchesCentralDifferences_Float64(int dim, int index) =>
-        GradCheck.Assert(xs => Ops.Select(xs[0], dim, index), new[] { Leaf(3, 2, 3, 4) }, "Select");
-
-    [Test]
-    public void Backward_SelectOfVector_MatchesCentralDifferences_Float64() =>
-        GradCheck.Assert(xs => Ops.Select(xs[0], 0, -2), new[] { Leaf(4, 5) }, "Select");
-
-    [TestCase(3)]
-    [TestCase(-4)]
-    public void Throws_WhenSelectIndexOutOfRange(int index) =>
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Select(Seq(2, 3), 1, index), "Select", "[2, 3]", $"index {index}");
-
-    [TestCase(2)]
-    [TestCase(-3)]
-    public void Throws_WhenSelectDimOutOfRange(int dim) =>
-        AssertThrows<ArgumentOutOfRangeException>(() => Ops.Select(Seq(2, 3), dim, 0), "Select", "[2, 3]");
 }
