@@ -45,10 +45,10 @@ public static partial class Ops
     /// <summary>Linear's <c>dx = g · W</c>: one product <c>[rows, out] · [out, in]</c>, the leading dims read as rows.</summary>
     private static Tensor LinearGradInput(Tensor g, TapeEntry e) => g.Rank == 1
         ? Reshape(MatMulTransposed(AsMatrix(g), false, e.Inputs[1], false), e.Inputs[0].Shape[0])
-        : MatMulTransposed(g, false, e.Inputs[1], false);
+        : MatMulTransposed(g, false, e.Inputs[1], false, e.Inputs[0].Shape);
 
     /// <summary>Linear's <c>dW = gᵀ · x</c>: one product <c>[out, rows] · [rows, in]</c>, gᵀ read in place.</summary>
-    private static Tensor LinearGradWeight(Tensor g, TapeEntry e) => MatMulOverRows(g, e.Inputs[0]);
+    private static Tensor LinearGradWeight(Tensor g, TapeEntry e) => MatMulOverRows(g, e.Inputs[0], e.Inputs[1].Shape);
 
     /// <summary>Linear's <c>db = Σ_rows g</c>.</summary>
     private static Tensor LinearGradBias(Tensor g, TapeEntry e) => SumTo(g, e.Inputs[2].Shape);

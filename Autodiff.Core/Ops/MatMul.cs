@@ -50,7 +50,7 @@ public static partial class Ops
     /// product over all of a's rows, <c>[k, B·m] · [B·m, n]</c>, instead of B products to be summed.</summary>
     private static Tensor MatMulGradB(Tensor g, Tensor a, Tensor b)
     {
-        if (b.Rank == 2 && a.Rank >= 2) return MatMulOverRows(a, g);
+        if (b.Rank == 2 && a.Rank >= 2) return MatMulOverRows(a, g, b.Shape);
         var db = MatMulTransposed(a.Rank == 1 ? Reshape(a, 1, a.Shape[0]) : a, true, AsMatrixGradient(g, a, b), false);
         return b.Rank == 1 ? Reshape(db, db.Shape.ToArray()[..^1]) : db;                // [..., k, 1] -> [..., k]
     }
@@ -69,13 +69,19 @@ public static partial class Ops
     /// <remarks>Both operands have rank 2 or more, matching inner dims and broadcastable batch dims (the callers' shapes
     /// guarantee it). Backward, for <c>y = op(a)·op(b)</c>: <c>d op(a) = g·op(b)ᵀ</c> and <c>d op(b) = op(a)ᵀ·g</c>, each
     /// again a product of this family.</remarks>
-    internal static Tensor MatMulTransposed(Tensor a, bool transA, Tensor b, bool transB)
+    /// <param name="a">The left operand, <c>[..., m, k]</c> (or <c>[..., k, m]</c> when <paramref name="transA"/>).</param>
+    /// <param name="transA">Whether to read a's last two dims transposed.</param>
+    /// <param name="b">The right operand, <c>[..., k, n]</c> (or <c>[..., n, k]</c> when <paramref name="transB"/>).</param>
+    /// <param name="transB">Whether to read b's last two dims transposed.</param>
+    /// <param name="shape">The result's shape <c>[m, n]</c> when both operands are 2-D and the caller holds it already
+    /// (a rule's input shape), so that it is not allocated again; else null.</param>
+    internal static Tensor MatMulTransposed(Tensor a, bool transA, Tensor b, bool transB, Shape? shape = null)
     {
         Tensor y;
         if (a.Rank == 2 && b.Rank == 2)                                                  // the common case, kept lean
         {
             int m = a.Shape[transA ? 1 : 0], k = a.Shape[transA ? 0 : 1], n = b.Shape[transB ? 0 : 1];
-            y = Compute.Empty(new Shape(m, n), a.DType);
+            y = Compute.Empty(shape ?? new Shape(m, n), a.DType);
             Compute.Run(a.DType, new GemmKernel(a, transA, b, transB, y, m, k, n, null, null));
         }
         else
@@ -114,10 +120,14 @@ public static partial class Ops
     /// weight gradient of Linear (<c>gᵀ·x</c>) and of MatMul with a 2-D right operand.</summary>
     /// <remarks>a and b have the same leading dims. Backward <c>da = b · gᵀ</c>, <c>db = a · g</c>, each a product of one
     /// batched and one 2-D operand.</remarks>
-    internal static Tensor MatMulOverRows(Tensor a, Tensor b)
+    /// <param name="a">The left operand <c>[..., k]</c>, read transposed.</param>
+    /// <param name="b">The right operand <c>[..., n]</c>, with a's leading dims.</param>
+    /// <param name="shape">The result's shape <c>[k, n]</c> when the caller holds it already (the weight's), else null.</param>
+    internal static Tensor MatMulOverRows(Tensor a, Tensor b, Shape? shape = null)
     {
-        int k = a.Shape[-1], n = b.Shape[-1], rows = a.Shape.Reduce(a.Rank - 1, keepDim: false).Numel;
-        var y = Compute.Empty(new Shape(k, n), a.DType);
+        int k = a.Shape[-1], n = b.Shape[-1], rows = 1;
+        for (int d = 0; d < a.Rank - 1; d++) rows *= a.Shape[d];
+        var y = Compute.Empty(shape ?? new Shape(k, n), a.DType);
         Compute.Run(a.DType, new GemmKernel(a, true, b, false, y, k, rows, n, null, null));
 
         return Tape.Record("MatMulOverRows", y, [a, b], "da += b·gᵀ, db += a·g",

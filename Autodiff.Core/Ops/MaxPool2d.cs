@@ -20,7 +20,7 @@ public static partial class Ops
         var win = PoolWindow(op, input, kernelSize, stride, padding, dilation);
         int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3];
         var y = Compute.Empty(new Shape(n, c, win.OutH(h), win.OutW(w)), input.DType);
-        var argmax = WinnerBuffer(y.Numel, input.DType);                                              // saved for the backward
+        var argmax = WinnerBuffer(y.Numel, input.DType);                                // saved for the backward
         Compute.Run(input.DType, new MaxPoolKernel(input, win, y, argmax));             // y = max over each window
 
         return Tape.Record(op, y, [input], "dx[argmax] += g", [(g, e) => MaxPool2dBackward(g, argmax, e.Inputs[0].Shape)]);
@@ -56,14 +56,16 @@ public static partial class Ops
     private readonly struct MaxPoolScatterKernel(Tensor g, Tensor argmax, Tensor dx) : IKernel
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
-            Pooling.MaxPoolBackward<T>(g.Data<T>(), Indices<T>(argmax, g.Numel), g.Shape[0] * g.Shape[1], dx.Shape[2] * dx.Shape[3], g.Shape[2] * g.Shape[3], dx.Data<T>());
+            Pooling.MaxPoolBackward<T>(g.Data<T>(), Indices<T>(argmax, g.Numel), g.Shape[0] * g.Shape[1], dx.Shape[2] * dx.Shape[3],
+                g.Shape[2] * g.Shape[3], dx.Data<T>());
     }
 
     /// <summary><c>y[n, c] = x[n, c, argmax]</c>, y having the pooled output's shape.</summary>
     private readonly struct MaxPoolGatherKernel(Tensor x, Tensor argmax, Tensor y) : IKernel
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
-            Pooling.GatherArgmax<T>(x.Data<T>(), Indices<T>(argmax, y.Numel), y.Shape[0] * y.Shape[1], x.Shape[2] * x.Shape[3], y.Shape[2] * y.Shape[3], y.Data<T>());
+            Pooling.GatherArgmax<T>(x.Data<T>(), Indices<T>(argmax, y.Numel), y.Shape[0] * y.Shape[1], x.Shape[2] * x.Shape[3],
+                y.Shape[2] * y.Shape[3], y.Data<T>());
     }
 
     /// <summary>A buffer for <paramref name="count"/> winner indices (unspecified contents, every element gets written). It is a
