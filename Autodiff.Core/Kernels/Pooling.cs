@@ -1,13 +1,57 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Autodiff.Kernels;
 
 /// <summary>Max pooling over NCHW planes: the forward keeps which input won each window, the backward sends the gradient there.</summary>
 internal static class Pooling
 {
+    /// <summary>Below this many input elements (1 MB of float32) pooling runs on the calling thread. Chosen, not measured:
+    /// the CNN's pooled inputs (3-13 MB) are far above it.</summary>
+    private const int ParallelMinInputs = 1 << 18;
+
     /// <summary><c>y[p, oy, ox] = max over the window of x[p]</c> (padding counts as -∞), and <c>argmax</c> = the flat
-    /// index in the input plane of the first maximum; a NaN in the window wins, as in PyTorch.</summary>
-    public static void MaxPool<T>(ReadOnlySpan<T> x, int planes, int h, int w, Window2d win, Span<T> y, Span<int> argmax)
+    /// index in the input plane of the first maximum; a NaN in the window wins, as in PyTorch. Threads take disjoint runs
+    /// of planes when the input is large.</summary>
+    public static unsafe void MaxPool<T>(ReadOnlySpan<T> x, int planes, int h, int w, Window2d win, Span<T> y, Span<int> argmax)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        int parts = Parts.Count(planes, x.Length < ParallelMinInputs);
+        if (parts == 1)
+        {
+            MaxPoolPlanes(x, planes, h, w, win, y, argmax);
+            return;
+        }
+        int inPlane = h * w, outPlane = win.OutH(h) * win.OutW(w);
+        fixed (byte* px = MemoryMarshal.AsBytes(x), py = MemoryMarshal.AsBytes(y), pa = MemoryMarshal.AsBytes(argmax))
+        {
+            var (xs, ys, winners) = (new Pinned<T>(px, x.Length), new Pinned<T>(py, y.Length), new Pinned<int>(pa, argmax.Length));
+            Parts.For(planes, parts, (first, end) => MaxPoolPlanes<T>(xs.Span.Slice(first * inPlane, (end - first) * inPlane), end - first,
+                h, w, win, ys.Span.Slice(first * outPlane, (end - first) * outPlane), winners.Span.Slice(first * outPlane, (end - first) * outPlane)));
+        }
+    }
+
+    /// <summary><c>dx[p, argmax[p, o]] += dy[p, o]</c> for each output o of plane p, in order; threads take disjoint runs
+    /// of planes when dx is large.</summary>
+    public static unsafe void MaxPoolBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, int planes, int inPlane, int outPlane, Span<T> dx)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        int parts = Parts.Count(planes, dx.Length < ParallelMinInputs);
+        if (parts == 1)
+        {
+            ScatterPlanes(dy, argmax, planes, inPlane, outPlane, dx);
+            return;
+        }
+        fixed (byte* pdy = MemoryMarshal.AsBytes(dy), pa = MemoryMarshal.AsBytes(argmax), pdx = MemoryMarshal.AsBytes(dx))
+        {
+            var (dys, winners, dxs) = (new Pinned<T>(pdy, dy.Length), new Pinned<int>(pa, argmax.Length), new Pinned<T>(pdx, dx.Length));
+            Parts.For(planes, parts, (first, end) => ScatterPlanes<T>(dys.Span.Slice(first * outPlane, (end - first) * outPlane),
+                winners.Span.Slice(first * outPlane, (end - first) * outPlane), end - first, inPlane, outPlane,
+                dxs.Span.Slice(first * inPlane, (end - first) * inPlane)));
+        }
+    }
+
+    private static void MaxPoolPlanes<T>(ReadOnlySpan<T> x, int planes, int h, int w, Window2d win, Span<T> y, Span<int> argmax)
         where T : struct, IFloatingPointIeee754<T>
     {
         int oh = win.OutH(h), ow = win.OutW(w);
@@ -87,8 +131,7 @@ internal static class Pooling
             for (int o = 0; o < outPlane; o++) y[p * outPlane + o] = x[p * inPlane + argmax[p * outPlane + o]];
     }
 
-    /// <summary><c>dx[p, argmax[o]] += dy[o]</c> for each output o of plane p, in order.</summary>
-    public static void MaxPoolBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, int planes, int inPlane, int outPlane, Span<T> dx)
+    private static void ScatterPlanes<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, int planes, int inPlane, int outPlane, Span<T> dx)
         where T : struct, IFloatingPointIeee754<T>
     {
         for (int p = 0; p < planes; p++)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -28,42 +29,33 @@ public static partial class Ops
     private static Tensor AveragePool(string op, Tensor x, PoolAxis rows, PoolAxis cols)
     {
         var y = Compute.Empty(new Shape(x.Shape[0], x.Shape[1], rows.Start.Length, cols.Start.Length), x.DType);
-        PoolAverages(x, rows, cols, y);                                                  // y = Σ_window x / count
+        Compute.Run(x.DType, new AveragePoolKernel(x, rows, cols, y));                  // y = Σ_window x / count
 
-        return Tape.Record(op, y, [x], "dx[window] += g/count", dy =>
-            SpreadAverages(dy, rows, cols, x.GradBuffer()),                              // dx[window] += g / count
-            dy => [AveragePoolTranspose(op, dy, x.Shape, rows, cols)]);
+        return Tape.Record(op, y, [x], "dx[window] += g/count", [(g, e) => AveragePoolBackward(op, g, e.Inputs[0].Shape, rows, cols)]);
     }
 
-    /// <summary>The backward of an average pooling as a recorded op (for <c>createGraph</c>): spreads g over each window.
+    /// <summary>The backward of an average pooling as an op of its own: spreads g over each window, <c>dx[window] += g / count</c>.
     /// Pooling is linear, so this op's own backward is the pooling again.</summary>
-    private static Tensor AveragePoolTranspose(string op, Tensor g, Shape inputShape, PoolAxis rows, PoolAxis cols)
+    private static Tensor AveragePoolBackward(string op, Tensor g, Shape inputShape, PoolAxis rows, PoolAxis cols)
     {
-        var y = Compute.Zeros(inputShape, g.DType);
-        SpreadAverages(g, rows, cols, y);                                                // y[window] += g / count
+        var dx = Compute.Zeros(inputShape, g.DType);
+        Compute.Run(g.DType, new AveragePoolSpreadKernel(g, rows, cols, dx));           // dx[window] += g / count
 
-        return Tape.Record(op + "Backward", y, [g], "dg += avgpool(dy)", dy =>
-        {
-            var dg = Compute.Empty(g.Shape, g.DType);
-            PoolAverages(dy, rows, cols, dg);                                            // dg += avgpool(dy)
-            g.AccumulateGrad(dg, owned: true);
-        },
-        dy => [AveragePool(op, dy, rows, cols)]);
+        return Tape.Record(op == "AvgPool2d" ? "AvgPool2dBackward" : "AdaptiveAvgPool2dBackward", dx, [g], "dg += avgpool(dy)",
+            [(dy, _) => AveragePool(op, dy, rows, cols)]);
     }
 
     /// <summary><c>y = Σ_window x / count</c> for every window (every element of y is written).</summary>
-    private static void PoolAverages(Tensor x, PoolAxis rows, PoolAxis cols, Tensor y)
+    private readonly struct AveragePoolKernel(Tensor x, PoolAxis rows, PoolAxis cols, Tensor y) : IKernel
     {
-        int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
-        if (y.DType == DType.Float32) AveragePooling.Forward<float>(x.F32, planes, h, w, rows, cols, y.F32);
-        else AveragePooling.Forward<double>(x.F64, planes, h, w, rows, cols, y.F64);
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            AveragePooling.Forward<T>(x.Data<T>(), x.Shape[0] * x.Shape[1], x.Shape[2], x.Shape[3], rows, cols, y.Data<T>());
     }
 
-    /// <summary><c>destination[window] += g / count</c> for every window, destination being the pooled input's shape.</summary>
-    private static void SpreadAverages(Tensor g, PoolAxis rows, PoolAxis cols, Tensor destination)
+    /// <summary><c>dx[window] += g / count</c> for every window, dx having the pooled input's shape.</summary>
+    private readonly struct AveragePoolSpreadKernel(Tensor g, PoolAxis rows, PoolAxis cols, Tensor dx) : IKernel
     {
-        int planes = destination.Shape[0] * destination.Shape[1], h = destination.Shape[2], w = destination.Shape[3];
-        if (g.DType == DType.Float32) AveragePooling.Backward<float>(g.F32, planes, h, w, rows, cols, destination.F32);
-        else AveragePooling.Backward<double>(g.F64, planes, h, w, rows, cols, destination.F64);
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            AveragePooling.Backward<T>(g.Data<T>(), dx.Shape[0] * dx.Shape[1], dx.Shape[2], dx.Shape[3], rows, cols, dx.Data<T>());
     }
 }

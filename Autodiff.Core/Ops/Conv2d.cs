@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -9,7 +10,8 @@ public static partial class Ops
     /// <para>input <c>[N, C, H, W]</c>, weight <c>[O, C/groups, kH, kW]</c>, bias <c>[O]</c> or null; output
     /// <c>[N, O, oH, oW]</c> with <c>oH = ⌊(H + 2·padH - dilH·(kH-1) - 1)/strideH⌋ + 1</c> (likewise oW).</para>
     /// <para>Forward, per sample and group: <c>Y = W · im2col(X) + b</c>, one matrix product each. Backward
-    /// <c>dW += dY · im2col(X)ᵀ</c>, <c>dX += col2im(Wᵀ · dY)</c>, <c>db += Σ_{n,y,x} dY</c>, samples in order.</para>
+    /// <c>dW += dY · im2col(X)ᵀ</c>, <c>dX += col2im(Wᵀ · dY)</c>, <c>db += Σ_{n,y,x} dY</c>, samples in order, each a
+    /// recorded op with its own derivative (so gradients of gradients work).</para>
     /// </remarks>
     /// <exception cref="ArgumentException">Ranks, channels, groups, bias shape, dtypes, or a window larger than the padded input.</exception>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
@@ -38,152 +40,88 @@ public static partial class Ops
             if (bias.Shape != new Shape(o)) Check.Fail(op, $"bias has shape {bias.Shape}, expected [{o}] (weight {weight.Shape}).", nameof(bias));
         }
         var win = Window(op, input, weight.Shape[2], weight.Shape[3], stride, padding, dilation);
-        var conv = new ConvGeometry(input.Shape, weight.Shape, win, groups);
-        var y = Compute.Empty(conv.OutputShape, input.DType);
-        conv.Forward(input, weight, y, accumulate: false);                                            // y = W ⋆ x
-        if (bias is not null)                                                                          //   + b
-        {
-            if (y.DType == DType.Float32) Convolution.AddChannelBias<float>(y.F32, bias.F32, n, conv.Plane);
-            else Convolution.AddChannelBias<double>(y.F64, bias.F64, n, conv.Plane);
-        }
+        var conv = new ConvShape(n, c, input.Shape[2], input.Shape[3], o, groups, win);
+        var y = Compute.Empty(OutputShape(conv), input.DType);
+        Compute.Run(input.DType, new ConvForwardKernel(input, weight, bias, y, conv));             // y = W ⋆ x + b
 
-        Tensor[] inputs = bias is null ? [input, weight] : [input, weight, bias];
-        return Tape.Record(op, y, inputs, "dW += g·im2col(x)ᵀ, dx += col2im(Wᵀ·g), db += Σ g", dy =>
-        {
-            if (weight.RequiresGrad) conv.WeightGrad(input, dy, weight.GradBuffer());
-            if (input.RequiresGrad) conv.InputGrad(dy, weight, input.GradBuffer());
-            if (bias is { RequiresGrad: true })                                                        // db += Σ_{n,y,x} dY
-            {
-                var db = bias.GradBuffer();
-                if (db.DType == DType.Float32) Convolution.AddChannelSums<float>(dy.F32, n, o, conv.Plane, db.F32);
-                else Convolution.AddChannelSums<double>(dy.F64, n, o, conv.Plane, db.F64);
-            }
-        },
-        dy => [input.RequiresGrad ? Conv2dBackwardInput(dy, weight, conv) : null,
-               weight.RequiresGrad ? Conv2dBackwardWeight(input, dy, conv) : null,
-               bias is { RequiresGrad: true } ? SumToSize(dy, 1, o, 1, 1).Reshape(o) : null]);
+        const string formula = "dW += g·im2col(x)ᵀ, dx += col2im(Wᵀ·g), db += Σ g";
+        Derivative dx = (g, e) => Conv2dBackwardInput(g, e.Inputs[1], conv), dw = (g, e) => Conv2dBackwardWeight(e.Inputs[0], g, conv);
+        return bias is null
+            ? Tape.Record(op, y, [input, weight], formula, [dx, dw])
+            : Tape.Record(op, y, [input, weight, bias], formula, [dx, dw, static (g, _) => Conv2dBackwardBias(g)]);
     }
 
     /// <summary>Conv2d's input gradient <c>dx = col2im(Wᵀ·dy)</c> as an op of its own (a transposed convolution), so
     /// <c>createGraph</c> can differentiate it again. It is linear in each argument: d/d(dy) is the convolution of the
     /// incoming g with W, and d/dW is Conv2d's weight gradient with g in place of x.</summary>
-    private static Tensor Conv2dBackwardInput(Tensor dy, Tensor weight, ConvGeometry conv)
+    private static Tensor Conv2dBackwardInput(Tensor dy, Tensor weight, ConvShape conv)
     {
-        var dx = Compute.Zeros(conv.InputShape, dy.DType);
-        conv.InputGrad(dy, weight, dx);
-        return Tape.Record("Conv2dBackwardInput", dx, [dy, weight], "d(dy) += W ⋆ g, dW += Conv2d's dW for x = g", g =>
-        {
-            if (dy.RequiresGrad) conv.Forward(g, weight, dy.GradBuffer(), accumulate: true);
-            if (weight.RequiresGrad) conv.WeightGrad(g, dy, weight.GradBuffer());
-        },
-        g => [dy.RequiresGrad ? conv.Apply(g, weight) : null, weight.RequiresGrad ? Conv2dBackwardWeight(g, dy, conv) : null]);
+        var dx = Compute.Empty(InputShape(conv), dy.DType);
+        Compute.Run(dy.DType, new ConvInputGradKernel(dy, weight, dx, conv));                      // dx = col2im(Wᵀ·dy)
+
+        return Tape.Record("Conv2dBackwardInput", dx, [dy, weight], "d(dy) += W ⋆ g, dW += Conv2d's dW for x = g",
+            [(g, e) => Convolve(g, e.Inputs[1], conv), (g, e) => Conv2dBackwardWeight(g, e.Inputs[0], conv)]);
     }
 
     /// <summary>Conv2d's weight gradient <c>dW = Σ_samples dy·im2col(x)ᵀ</c> as an op of its own, so <c>createGraph</c>
     /// can differentiate it again: d/dx is Conv2d's input gradient with g in place of W, d/d(dy) the convolution of x with g.</summary>
-    private static Tensor Conv2dBackwardWeight(Tensor input, Tensor dy, ConvGeometry conv)
+    private static Tensor Conv2dBackwardWeight(Tensor input, Tensor dy, ConvShape conv)
     {
-        var dw = Compute.Zeros(conv.WeightShape, dy.DType);
-        conv.WeightGrad(input, dy, dw);
-        return Tape.Record("Conv2dBackwardWeight", dw, [input, dy], "dx += col2im(gᵀ·dy), d(dy) += g ⋆ x", g =>
-        {
-            if (input.RequiresGrad) conv.InputGrad(dy, g, input.GradBuffer());
-            if (dy.RequiresGrad) conv.Forward(input, g, dy.GradBuffer(), accumulate: true);
-        },
-        g => [input.RequiresGrad ? Conv2dBackwardInput(dy, g, conv) : null, dy.RequiresGrad ? conv.Apply(input, g) : null]);
+        var dw = Compute.Empty(WeightShape(conv), dy.DType);
+        Compute.Run(dy.DType, new ConvWeightGradKernel(input, dy, dw, conv));                      // dW = Σ dy·im2col(x)ᵀ
+
+        return Tape.Record("Conv2dBackwardWeight", dw, [input, dy], "dx += col2im(gᵀ·dy), d(dy) += g ⋆ x",
+            [(g, e) => Conv2dBackwardInput(e.Inputs[1], g, conv), (g, e) => Convolve(e.Inputs[0], g, conv)]);
     }
 
-    /// <summary>One convolution's shapes and window, with its three products as kernels on tensors: the forward
-    /// <c>y = W ⋆ x</c>, the input gradient <c>dx += col2im(Wᵀ·dy)</c> and the weight gradient <c>dW += dy·im2col(x)ᵀ</c>.
-    /// Each works one sample at a time: the sample's columns <c>[C·kH·kW, oH·oW]</c> stay in cache for the GEMM, whose
-    /// result <c>[O, oH·oW]</c> is already the sample's NCHW output. A 1x1 window with stride 1 and no padding reads the
-    /// sample in place.</summary>
-    private sealed class ConvGeometry
+    /// <summary>Conv2d's bias gradient <c>db[o] = Σ_{n,y,x} dy[n, o, y, x]</c> as an op of its own (one pass over each
+    /// plane); its backward spreads g back over the planes.</summary>
+    private static Tensor Conv2dBackwardBias(Tensor dy)
     {
-        private readonly int _n, _c, _h, _w, _o, _groups, _og, _k, _sample;
-        private readonly Window2d _win;
+        var db = Compute.Zeros(new Shape(dy.Shape[1]), dy.DType);
+        Compute.Run(dy.DType, new ChannelSumKernel(dy, db));                                       // db = Σ_{n,y,x} dy
 
-        public ConvGeometry(Shape input, Shape weight, Window2d win, int groups)
+        return Tape.Record("Conv2dBackwardBias", db, [dy], "d(dy) += g (broadcast over n, y, x)",
+            [static (g, e) => Expand(Reshape(g, 1, g.Numel, 1, 1), e.Inputs[0].Shape.ToArray())]);
+    }
+
+    /// <summary>The convolution with <paramref name="conv"/>'s window and groups, no bias, as a recorded op: how the
+    /// backward ops express their own derivatives.</summary>
+    private static Tensor Convolve(Tensor x, Tensor w, ConvShape conv)
+    {
+        var win = conv.Window;
+        return Conv2d(x, w, null, (win.StrideH, win.StrideW), (win.PadH, win.PadW), (win.DilationH, win.DilationW), conv.Groups);
+    }
+
+    private static Shape InputShape(ConvShape conv) => new(conv.N, conv.C, conv.H, conv.W);
+
+    private static Shape WeightShape(ConvShape conv) => new(conv.O, conv.C / conv.Groups, conv.Window.KernelH, conv.Window.KernelW);
+
+    private static Shape OutputShape(ConvShape conv) => new(conv.N, conv.O, conv.Window.OutH(conv.H), conv.Window.OutW(conv.W));
+
+    private readonly struct ConvForwardKernel(Tensor x, Tensor w, Tensor? bias, Tensor y, ConvShape conv) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            (_n, _c, _h, _w, _o, _groups, _win) = (input[0], input[1], input[2], input[3], weight[0], groups, win);
-            (InputShape, WeightShape) = (input, weight);
-            OutputShape = new Shape(_n, _o, win.OutH(_h), win.OutW(_w));
-            Plane = OutputShape[2] * OutputShape[3];
-            (_og, _k, _sample) = (_o / groups, weight[1] * win.KernelH * win.KernelW, _c * _h * _w);
+            Convolution.Forward<T>(x.Data<T>(), w.Data<T>(), y.Data<T>(), conv);
+            if (bias is not null) Convolution.AddChannelBias<T>(y.Data<T>(), bias.Data<T>(), conv.N, conv.Plane);
         }
+    }
 
-        public Shape InputShape { get; }
-        public Shape WeightShape { get; }
-        public Shape OutputShape { get; }
-        /// <summary>oH·oW, the outputs per sample and channel.</summary>
-        public int Plane { get; }
+    private readonly struct ConvInputGradKernel(Tensor dy, Tensor w, Tensor dx, ConvShape conv) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Convolution.InputGrad<T>(dy.Data<T>(), w.Data<T>(), dx.Data<T>(), conv);
+    }
 
-        /// <summary>The convolution as a recorded op (no bias): how the backward ops express their own derivatives.</summary>
-        public Tensor Apply(Tensor x, Tensor w) => Conv2d(x, w, null, (_win.StrideH, _win.StrideW), (_win.PadH, _win.PadW),
-            (_win.DilationH, _win.DilationW), _groups);
+    private readonly struct ConvWeightGradKernel(Tensor x, Tensor dy, Tensor dw, ConvShape conv) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Convolution.WeightGrad<T>(x.Data<T>(), dy.Data<T>(), dw.Data<T>(), conv);
+    }
 
-        /// <summary><c>y (+)= W_g · im2col(x[s])_g</c> for every sample s and group g; threads take disjoint runs of samples.</summary>
-        public void Forward(Tensor x, Tensor w, Tensor y, bool accumulate) => ForEachPart(_n, (first, end) =>
-        {
-            using var col = Scratch(x.DType);
-            for (int s = first; s < end; s++)
-            {
-                var (cols, at) = Columns(x, s, col);
-                for (int g = 0; g < _groups; g++)
-                    Compute.Gemm(w, g * _og * _k, false, cols, at + g * _k * Plane, false, y, (s * _o + g * _og) * Plane, _og, _k, Plane, accumulate);
-            }
-        });
-
-        /// <summary><c>dW_g += dY[s]_g · im2col(x[s])_gᵀ</c>, samples in order; threads take disjoint runs of each group's
-        /// output channels (rows of dW), so every element is still summed over the samples in the same order.</summary>
-        public void WeightGrad(Tensor x, Tensor dy, Tensor dw) => ForEachPart(_og, (first, end) =>
-        {
-            using var col = Scratch(x.DType);
-            for (int s = 0; s < _n; s++)
-            {
-                var (cols, at) = Columns(x, s, col);
-                for (int g = 0; g < _groups; g++)
-                    Compute.Gemm(dy, (s * _o + g * _og + first) * Plane, false, cols, at + g * _k * Plane, true, dw, (g * _og + first) * _k,
-                        end - first, Plane, _k, accumulate: true);
-            }
-        });
-
-        /// <summary><c>dx[s] += col2im(W_gᵀ · dY[s]_g)</c>; threads take disjoint runs of samples.</summary>
-        public void InputGrad(Tensor dy, Tensor w, Tensor dx) => ForEachPart(_n, (first, end) =>
-        {
-            using var col = Scratch(dy.DType);
-            for (int s = first; s < end; s++)
-            {
-                for (int g = 0; g < _groups; g++)
-                    if (col is null) Compute.Gemm(w, g * _og * _k, true, dy, (s * _o + g * _og) * Plane, false, dx, s * _sample + g * _k * Plane, _k, _og, Plane, accumulate: true);
-                    else Compute.Gemm(w, g * _og * _k, true, dy, (s * _o + g * _og) * Plane, false, col, g * _k * Plane, _k, _og, Plane, accumulate: false);
-                if (col is null) continue;
-                if (dx.DType == DType.Float32) Convolution.Col2ImAdd<float>(col.F32, _c, _h, _w, _win, dx.F32.Slice(s * _sample, _sample));
-                else Convolution.Col2ImAdd<double>(col.F64, _c, _h, _w, _win, dx.F64.Slice(s * _sample, _sample));
-            }
-        });
-
-        /// <summary>Calls <c>body(first, end)</c> on disjoint runs covering <c>[0, units)</c>: one run on the calling thread
-        /// when the convolution is below the GEMM's threshold for a second thread, else one run per thread. Each run's
-        /// products are computed exactly as on one thread, so the result does not depend on the thread count.</summary>
-        private void ForEachPart(int units, Action<int, int> body)
-        {
-            long flops = 2L * _n * _o * _k * Plane;
-            int parts = flops < Kernels.MatMul.ParallelMinFlops ? 1 : Math.Min(Threading.Available, units);
-            Threading.For(parts, p => body(p * units / parts, (p + 1) * units / parts));
-        }
-
-        /// <summary>One sample's column matrix, or null for a pointwise window, which needs none.</summary>
-        private Tensor? Scratch(DType dtype) => _win.IsPointwise ? null : Compute.Empty(new Shape(_c * _win.KernelH * _win.KernelW, Plane), dtype);
-
-        // Sample s's columns as (tensor, offset): im2col into the scratch, or the input itself for a pointwise window.
-        private (Tensor Cols, int Offset) Columns(Tensor x, int s, Tensor? scratch)
-        {
-            if (scratch is null) return (x, s * _sample);
-            if (x.DType == DType.Float32) Convolution.Im2Col<float>(x.F32.Slice(s * _sample, _sample), _c, _h, _w, _win, scratch.F32);
-            else Convolution.Im2Col<double>(x.F64.Slice(s * _sample, _sample), _c, _h, _w, _win, scratch.F64);
-            return (scratch, 0);
-        }
+    private readonly struct ChannelSumKernel(Tensor dy, Tensor db) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Convolution.AddChannelSums<T>(dy.Data<T>(), dy.Shape[0], dy.Shape[1], dy.Shape[2] * dy.Shape[3], db.Data<T>());
     }
 
     /// <summary>Validates a square pooling window (PyTorch's rules: a 4-D input, stride defaulting to the kernel size,

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autodiff.Kernels;
 
 namespace Autodiff;
@@ -33,31 +34,33 @@ public static partial class Ops
         var dims = x.Shape.ToArray();
         dims[^1] = outF;
         var y = Compute.Empty(new Shape(dims), x.DType);
-        Compute.Gemm(x, 0, false, weight, 0, true, y, 0, rows, inF, outF, accumulate: false);     // y = x · Wᵀ
-        if (bias is not null)                                                                   //   + b (each row)
-        {
-            if (y.DType == DType.Float32) Elementwise.AddToRows<float>(y.F32, bias.F32, rows);
-            else Elementwise.AddToRows<double>(y.F64, bias.F64, rows);
-        }
+        Compute.Run(x.DType, new LinearKernel(x, weight, bias, y, rows, inF, outF));     // y = x · Wᵀ + b
 
-        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        return Tape.Record(op, y, inputs, "dx += g·W, dW += gᵀ·x, db += Σ_rows g", dy =>
+        const string formula = "dx += g·W, dW += gᵀ·x, db += Σ_rows g";
+        return bias is null
+            ? Tape.Record(op, y, [x, weight], formula, [LinearGradInput, LinearGradWeight])
+            : Tape.Record(op, y, [x, weight, bias], formula, [LinearGradInput, LinearGradWeight, LinearGradBias]);
+    }
+
+    /// <summary>Linear's <c>dx = g · W</c>: one product <c>[rows, out] · [out, in]</c>, the leading dims read as rows.</summary>
+    private static Tensor LinearGradInput(Tensor g, TapeEntry e) => g.Rank == 1
+        ? Reshape(MatMulTransposed(AsMatrix(g), false, e.Inputs[1], false), e.Inputs[0].Shape[0])
+        : MatMulTransposed(g, false, e.Inputs[1], false, e.Inputs[0].Shape);
+
+    /// <summary>Linear's <c>dW = gᵀ · x</c>: one product <c>[out, rows] · [rows, in]</c>, gᵀ read in place.</summary>
+    private static Tensor LinearGradWeight(Tensor g, TapeEntry e) => MatMulOverRows(g, e.Inputs[0], e.Inputs[1].Shape);
+
+    /// <summary>Linear's <c>db = Σ_rows g</c>.</summary>
+    private static Tensor LinearGradBias(Tensor g, TapeEntry e) => SumTo(g, e.Inputs[2].Shape);
+
+    /// <summary><c>y = x · Wᵀ</c> (the matrix kernel reads Wᵀ in place), then <c>+ b</c> on each row.</summary>
+    private readonly struct LinearKernel(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int inF, int outF) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            if (x.RequiresGrad)
-                Compute.Gemm(dy, 0, false, weight, 0, false, x.GradBuffer(), 0, rows, outF, inF, accumulate: true);   // dx += g · W
-            if (weight.RequiresGrad)
-                Compute.Gemm(dy, 0, true, x, 0, false, weight.GradBuffer(), 0, outF, rows, inF, accumulate: true);   // dW += gᵀ · x
-            if (bias is { RequiresGrad: true })
-            {
-                var db = bias.GradBuffer();                                                                         // db += Σ_rows g
-                if (db.DType == DType.Float32) Reduce.AddColumnSums<float>(dy.F32, rows, outF, db.F32);
-                else Reduce.AddColumnSums<double>(dy.F64, rows, outF, db.F64);
-            }
-        },
-        dy =>
-        {
-            var g = Reshape(dy, rows, outF);
-            return [MatMul(dy, weight), MatMul(Transpose(g, 0, 1), Reshape(x, rows, inF)), bias is null ? null : dy];
-        });
+            var sy = y.Data<T>();
+            Kernels.MatMul.Gemm<T>(x.Data<T>(), false, weight.Data<T>(), true, sy, rows, inF, outF, accumulate: false);
+            if (bias is not null) Elementwise.AddToRows<T>(sy, bias.Data<T>(), rows);
+        }
     }
 }

@@ -65,6 +65,23 @@ public class LinearTests
     }
 
     [Test]
+    public void SecondOrder_MatchesCentralDifferencesOfTheFirstDerivative()
+    {
+        GradCheck.AssertSecondOrder(t => Ops.Tanh(Ops.Linear(t[0], t[1], t[2])), [Leaf(13, 2, 2, 3), Leaf(14, 4, 3), Leaf(15, 4)], "Linear (3-D input)");
+        GradCheck.AssertSecondOrder(t => Ops.Tanh(Ops.Linear(t[0], t[1])), [Leaf(16, 3), Leaf(17, 2, 3)], "Linear (1-D input, no bias)");
+    }
+
+    [Test]
+    public void ThirdOrder_TheBackwardProductsOwnDerivatives_MatchCentralDifferences() =>
+        // A gradient built with createGraph, differentiated twice more: through dx = g·W and dW = gᵀ·x and their own rules.
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var y = Ops.Linear(t[0], t[1], t[2]);
+            var g = Autograd.Grad([(Ops.Tanh(y) * y).Sum()], [t[0], t[1], t[2]], createGraph: true);
+            return Ops.Cat([g[0]!.Reshape(g[0]!.Numel), g[1]!.Reshape(g[1]!.Numel), g[2]!], 0);
+        }, [Leaf(18, 2, 2, 3), Leaf(19, 4, 3), Leaf(20, 4)], "Linear (third order)");
+
+    [Test]
     public void Backward_MatchesTheComposition()
     {
         var (x1, w1, b1) = (Leaf(6, 8, 5), Leaf(7, 3, 5), Leaf(8, 3));

@@ -173,6 +173,31 @@ public class MatMulTests
     public void Backward_MatchesCentralDifferences_Float64(int[] aShape, int[] bShape) =>
         GradCheck.Assert(xs => Ops.MatMul(xs[0], xs[1]), new[] { Leaf(11, aShape), Leaf(12, bShape) }, "MatMul");
 
+    [TestCase(new[] { 3, 4 }, new[] { 4, 2 })]
+    [TestCase(new[] { 4 }, new[] { 4 })]
+    [TestCase(new[] { 4 }, new[] { 4, 3 })]
+    [TestCase(new[] { 3, 4 }, new[] { 4 })]
+    [TestCase(new[] { 2, 3, 4 }, new[] { 4, 5 })]
+    [TestCase(new[] { 2, 1, 3, 4 }, new[] { 3, 4, 2 })]
+    [TestCase(new[] { 4 }, new[] { 2, 4, 3 })]
+    [TestCase(new[] { 3, 4 }, new[] { 2, 4, 2 })]
+    public void SecondOrder_MatchesCentralDifferencesOfTheFirstDerivative(int[] aShape, int[] bShape) =>
+        // The backward products are recorded ops (MatMul with transposed operands), differentiated here once more.
+        GradCheck.AssertSecondOrder(xs => Ops.Tanh(Ops.MatMul(xs[0], xs[1])), [Leaf(21, aShape), Leaf(22, bShape)], "MatMul");
+
+    [TestCase(new[] { 3, 4 }, new[] { 4, 2 })]
+    [TestCase(new[] { 2, 3, 4 }, new[] { 4, 5 })]
+    [TestCase(new[] { 3, 4 }, new[] { 2, 4, 2 })]
+    public void ThirdOrder_TheTransposedProductsOwnDerivatives_MatchCentralDifferences(int[] aShape, int[] bShape) =>
+        // The function checked is itself a gradient built with createGraph, so its second derivative runs the rules of the
+        // backward products' backward products: every combination of transposed operands appears.
+        GradCheck.AssertSecondOrder(xs =>
+        {
+            var y = Ops.MatMul(xs[0], xs[1]);
+            var g = Autograd.Grad([(Ops.Tanh(y) * y).Sum()], [xs[0], xs[1]], createGraph: true);
+            return Ops.Cat([g[0]!.Reshape(g[0]!.Numel), g[1]!.Reshape(g[1]!.Numel)], 0);
+        }, [Leaf(23, aShape), Leaf(24, bShape)], "MatMul (third order)");
+
     [Test]
     public void Backward_OnlyOneOperandRequiresGrad_MatchesCentralDifferences_Float64()
     {
