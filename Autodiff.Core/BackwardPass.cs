@@ -49,18 +49,11 @@ internal sealed class BackwardPass
     {
         var tape = roots.FirstOrDefault(r => r.Creator is not null)?.Creator!.Tape;
         var pass = new BackwardPass(tape?.EntriesUpTo(roots) ?? [], createGraph, targets);
-        var outer = Running;
-        Running = pass;
         using (Tape.BackwardScope(createGraph))
-        try
         {
             for (int i = 0; i < roots.Count; i++) pass.Accumulate(roots[i], seeds[i], owned: false);
             pass.Replay(retainGraph || createGraph);
             pass.Commit();
-        }
-        finally
-        {
-            Running = outer;
         }
         tape?.AfterBackward();
         return pass._results;
@@ -89,7 +82,6 @@ internal sealed class BackwardPass
                 Accumulate(inputs[k], gk, fresh);
                 if (!kept && !fresh && gk.SharesBufferWith(g)) kept = true;   // an input holds g itself (Add) or a view of it
             }
-            if (grads.Length == 0 && inputs.Count > 0) kept |= LegacyHeld(entry, g);
             if (owned && !kept && !_createGraph) g.Dispose();        // spent: its buffer serves the next step
             if (!retainGraph) entry.Release();
         }
@@ -149,40 +141,6 @@ internal sealed class BackwardPass
             Compute.AddInPlace(copy, g);
             sum = new Gradient(copy, owned: true);
         }
-    }
-
-    // ---- transitional: ops whose closures still accumulate themselves (removed once every op has a rule) ----------
-
-    [ThreadStatic] internal static BackwardPass? Running;
-
-    /// <summary>For an old-style closure: adds into the gradient of <paramref name="tensor"/>.</summary>
-    internal void LegacyAccumulate(Tensor tensor, Tensor g, bool owned) => Accumulate(tensor, g, owned && !_createGraph);
-
-    /// <summary>True when an old-style closure handed <paramref name="g"/> on to an input without copying it.</summary>
-    private bool LegacyHeld(TapeEntry entry, Tensor g)
-    {
-        bool held = false;
-        foreach (var input in entry.Inputs)
-        {
-            var sum = input.Creator is null ? (_leaves.TryGetValue(input, out var leaf) ? leaf.Value : null)
-                : input.Creator.Released ? null : _slots[IndexOf(input)].Value;
-            if (sum is null) continue;
-            if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(entry.Op, "backward pass", sum, entry.Inputs);
-            held |= sum.SharesBufferWith(g);
-        }
-        return held;
-    }
-
-    /// <summary>For an old-style closure that scatters: the gradient buffer of <paramref name="tensor"/>, owned and zeroed if new.</summary>
-    internal Tensor LegacyBuffer(Tensor tensor)
-    {
-        if (tensor.Creator is null && _targets is not null && IndexOfTarget(tensor) < 0) return Compute.Zeros(tensor.Shape, tensor.DType);
-        ref var slot = ref tensor.Creator is null
-            ? ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_leaves, tensor, out _)
-            : ref _slots[IndexOf(tensor)];
-        if (slot.Value is null) slot = new Gradient(Compute.Zeros(tensor.Shape, tensor.DType), owned: true);
-        else if (!slot.Owned) slot = new Gradient(slot.Value.CloneData(), owned: true);
-        return slot.Value!;
     }
 
     /// <summary>The slot of a non-leaf's gradient: the index of the entry that produced it.</summary>

@@ -28,10 +28,6 @@ internal interface IBinaryOperator
 /// <remarks>Functions returning a tensor allocate a fresh, unrecorded one; functions taking a destination accumulate into it.</remarks>
 internal static class Compute
 {
-    internal delegate void UnaryFn<T>(ReadOnlySpan<T> x, Span<T> destination);
-    internal delegate void BinaryFn<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination);
-    internal delegate void Accumulate<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx);
-
     // ---- allocation ---------------------------------------------------------------------------------------------
 
     /// <summary>A tensor with <em>unspecified</em> contents: the caller must write every element before anything reads
@@ -79,8 +75,13 @@ internal static class Compute
     public static Tensor Full(Shape shape, DType dtype, double value)
     {
         var t = Empty(shape, dtype);
-        if (dtype == DType.Float32) t.F32.Fill((float)value); else t.F64.Fill(value);
+        Run(dtype, new FillKernel(t, value));
         return t;
+    }
+
+    private readonly struct FillKernel(Tensor t, double value) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => t.Data<T>().Fill(T.CreateChecked(value));
     }
 
     /// <summary>A one-element tensor of shape [] holding <paramref name="value"/>.</summary>
@@ -130,63 +131,41 @@ internal static class Compute
         public void Run<T>() where T : struct, IFloatingPointIeee754<T> => op.Invoke<T>(x.Data<T>(), y.Data<T>(), z.Data<T>());
     }
 
-    // ---- drivers (older, one delegate per dtype: being replaced by the dispatch above) --------------------------
-
-    public static Tensor Map(Tensor x, UnaryFn<float> f32, UnaryFn<double> f64)
-    {
-        var y = Empty(x.Shape, x.DType);
-        if (x.DType == DType.Float32) f32(x.F32, y.F32); else f64(x.F64, y.F64);
-        return y;
-    }
-
-    public static Tensor Map(Tensor x, Tensor y, BinaryFn<float> f32, BinaryFn<double> f64)
-    {
-        var z = Empty(x.Shape, x.DType);
-        if (x.DType == DType.Float32) f32(x.F32, y.F32, z.F32); else f64(x.F64, y.F64, z.F64);
-        return z;
-    }
-
-    /// <summary>Runs a backward kernel <c>dx += f(x, dy)</c> into <paramref name="input"/>'s gradient buffer.</summary>
-    public static void AccumulateInto(Tensor input, Tensor x, Tensor dy, Accumulate<float> f32, Accumulate<double> f64)
-    {
-        var dx = input.GradBuffer();
-        if (x.DType == DType.Float32) f32(x.F32, dy.F32, dx.F32); else f64(x.F64, dy.F64, dx.F64);
-    }
-
-    // ---- element-wise, same shape -----------------------------------------------------------------------------------
-
-    public static Tensor Add(Tensor x, Tensor y) => Map(x, y, Elementwise.Add, Elementwise.Add);
-    public static Tensor Subtract(Tensor x, Tensor y) => Map(x, y, Elementwise.Subtract, Elementwise.Subtract);
-    public static Tensor Multiply(Tensor x, Tensor y) => Map(x, y, Elementwise.Multiply, Elementwise.Multiply);
-    public static Tensor Divide(Tensor x, Tensor y) => Map(x, y, Elementwise.Divide, Elementwise.Divide);
-    public static Tensor Negate(Tensor x) => Map(x, Elementwise.Negate, Elementwise.Negate);
-
+    // ---- in place ---------------------------------------------------------------------------------------------------
 
     /// <summary><c>destination += source</c>, same shape.</summary>
-    public static void AddInPlace(Tensor destination, Tensor source)
-    {
-        if (destination.DType == DType.Float32) Elementwise.Add(destination.F32, source.F32, destination.F32);
-        else Elementwise.Add(destination.F64, source.F64, destination.F64);
-    }
+    public static void AddInPlace(Tensor destination, Tensor source) => Run(destination.DType, new AddInPlaceKernel(destination, source));
 
     /// <summary><c>destination += source · scale</c>, same shape.</summary>
-    public static void MultiplyAddInPlace(Tensor destination, Tensor source, double scale)
-    {
-        if (destination.DType == DType.Float32) Elementwise.MultiplyAdd(source.F32, (float)scale, destination.F32, destination.F32);
-        else Elementwise.MultiplyAdd(source.F64, scale, destination.F64, destination.F64);
-    }
+    public static void MultiplyAddInPlace(Tensor destination, Tensor source, double scale) =>
+        Run(destination.DType, new MultiplyAddInPlaceKernel(destination, source, scale));
 
     /// <summary><c>destination *= scale</c>.</summary>
-    public static void MultiplyInPlace(Tensor destination, double scale)
-    {
-        if (destination.DType == DType.Float32) Elementwise.Multiply(destination.F32, (float)scale, destination.F32);
-        else Elementwise.Multiply(destination.F64, scale, destination.F64);
-    }
+    public static void MultiplyInPlace(Tensor destination, double scale) =>
+        Run(destination.DType, new MultiplyAddInPlaceKernel(destination, null, scale));
 
     /// <summary>Copies the values of <paramref name="source"/> into <paramref name="destination"/> (same shape and dtype).</summary>
-    public static void Copy(Tensor source, Tensor destination)
+    public static void Copy(Tensor source, Tensor destination) => Run(source.DType, new CopyKernel(source, destination));
+
+    private readonly struct AddInPlaceKernel(Tensor destination, Tensor source) : IKernel
     {
-        if (source.DType == DType.Float32) source.F32.CopyTo(destination.F32); else source.F64.CopyTo(destination.F64);
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Elementwise.Add<T>(destination.Data<T>(), source.Data<T>(), destination.Data<T>());
+    }
+
+    /// <summary><c>d = d·scale</c> without a source, else <c>d = d + source·scale</c>.</summary>
+    private readonly struct MultiplyAddInPlaceKernel(Tensor destination, Tensor? source, double scale) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            var d = destination.Data<T>();
+            if (source is null) Elementwise.Multiply<T>(d, T.CreateChecked(scale), d);
+            else Elementwise.MultiplyAdd<T>(source.Data<T>(), T.CreateChecked(scale), d, d);
+        }
+    }
+
+    private readonly struct CopyKernel(Tensor source, Tensor destination) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => source.Data<T>().CopyTo(destination.Data<T>());
     }
 
     // ---- layout ------------------------------------------------------------------------------------------------------
@@ -195,18 +174,24 @@ internal static class Compute
     public static Tensor Gather(Tensor source, int offset, int[] strides, Shape shape)
     {
         var y = Empty(shape, source.DType);
-        if (y.Numel == 0) return y;
-        if (y.DType == DType.Float32) Layout.Gather<float>(source.F32, offset, strides, shape.Dims, y.F32, accumulate: false);
-        else Layout.Gather<double>(source.F64, offset, strides, shape.Dims, y.F64, accumulate: false);
+        if (y.Numel != 0) Run(y.DType, new StridedKernel(source, y, offset, strides, scatter: false));
         return y;
     }
 
     /// <summary>Adds contiguous <paramref name="source"/> into <paramref name="destination"/> through strides (the adjoint of Gather).</summary>
     public static void ScatterAdd(Tensor source, Tensor destination, int offset, int[] strides)
     {
-        if (source.Numel == 0) return;
-        if (source.DType == DType.Float32) Layout.ScatterAdd<float>(source.F32, source.Shape.Dims, destination.F32, offset, strides);
-        else Layout.ScatterAdd<double>(source.F64, source.Shape.Dims, destination.F64, offset, strides);
+        if (source.Numel != 0) Run(source.DType, new StridedKernel(destination, source, offset, strides, scatter: true));
+    }
+
+    /// <summary>A strided view of <paramref name="strided"/> read into, or added from, the contiguous <paramref name="dense"/>.</summary>
+    private readonly struct StridedKernel(Tensor strided, Tensor dense, int offset, int[] strides, bool scatter) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            if (scatter) Layout.ScatterAdd<T>(dense.Data<T>(), dense.Shape.Dims, strided.Data<T>(), offset, strides);
+            else Layout.Gather<T>(strided.Data<T>(), offset, strides, dense.Shape.Dims, dense.Data<T>(), accumulate: false);
+        }
     }
 
     /// <summary>Materializes <paramref name="x"/> broadcast to <paramref name="shape"/> (a copy; stride-0 reads repeat values).</summary>
@@ -225,13 +210,17 @@ internal static class Compute
 
     // ---- matrix multiply ---------------------------------------------------------------------------------------------
 
-    /// <summary><c>c[cOffset..] (+)= op(a[aOffset..]) · op(b[bOffset..])</c> for one [m, k] x [k, n] product.</summary>
+    /// <summary><c>c[cOffset..] (+)= op(a[aOffset..]) · op(b[bOffset..])</c> for one [m, k] x [k, n] product (the GEMM
+    /// kernel as the benchmarks call it directly).</summary>
     public static void Gemm(Tensor a, int aOffset, bool transA, Tensor b, int bOffset, bool transB, Tensor c, int cOffset,
-        int m, int k, int n, bool accumulate)
+        int m, int k, int n, bool accumulate) =>
+        Run(c.DType, new GemmKernel(a, aOffset, transA, b, bOffset, transB, c, cOffset, m, k, n, accumulate));
+
+    private readonly struct GemmKernel(Tensor a, int aOffset, bool transA, Tensor b, int bOffset, bool transB, Tensor c, int cOffset,
+        int m, int k, int n, bool accumulate) : IKernel
     {
-        if (c.DType == DType.Float32)
-            Kernels.MatMul.Gemm<float>(a.F32.Slice(aOffset, m * k), transA, b.F32.Slice(bOffset, k * n), transB, c.F32.Slice(cOffset, m * n), m, k, n, accumulate);
-        else
-            Kernels.MatMul.Gemm<double>(a.F64.Slice(aOffset, m * k), transA, b.F64.Slice(bOffset, k * n), transB, c.F64.Slice(cOffset, m * n), m, k, n, accumulate);
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Kernels.MatMul.Gemm<T>(a.Data<T>().Slice(aOffset, m * k), transA, b.Data<T>().Slice(bOffset, k * n), transB,
+                c.Data<T>().Slice(cOffset, m * n), m, k, n, accumulate);
     }
 }

@@ -327,13 +327,6 @@ public sealed partial class Tensor
     /// compares the two to tell a gradient a rule made afresh (its to add into) from one the rule passed through.</summary>
     internal long BufferSerial => _storage.Serial;
 
-    // ---- transitional: for op closures that accumulate by themselves (removed once every op has a rule) ---------
-
-    internal void AccumulateGrad(Tensor gradient, bool owned = false) =>
-        BackwardPass.Running!.LegacyAccumulate(this, gradient, owned);
-
-    internal Tensor GradBuffer() => BackwardPass.Running!.LegacyBuffer(this);
-
     /// <summary>Computes the gradient of this scalar with respect to every leaf that requires grad, accumulating into
     /// their <see cref="Grad"/>, then frees the recorded entries. Same as <c>loss.backward()</c>.</summary>
     /// <exception cref="ArgumentException">This tensor does not require grad, or has more than one element.</exception>
