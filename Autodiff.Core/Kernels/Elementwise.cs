@@ -36,20 +36,8 @@ internal static class Elementwise
     public static void Add<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Add(x, y, destination);
 
-    public static void Subtract<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Subtract(x, y, destination);
-
-    public static void Subtract<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Subtract(x, y, destination);
-
     public static void Multiply<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Multiply(x, y, destination);
-
-    public static void Divide<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Divide(x, y, destination);
-
-    public static void Divide<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Divide(x, y, destination);
 
     /// <summary><c>y[i, j] += b[j]</c> for a row-major <c>[rows, b.Length]</c> y: adds a bias to every row in place.</summary>
     public static void AddToRows<T>(Span<T> y, ReadOnlySpan<T> b, int rows) where T : struct, IFloatingPointIeee754<T>

@@ -45,14 +45,6 @@ internal static class Reduce
         }
     }
 
-    /// <summary><c>destination[j] += Σᵢ x[i, j]</c> for a row-major <c>[rows, cols]</c> x: the bias gradient of a linear layer.</summary>
-    /// <remarks>Adds whole rows in order (SIMD across columns), so the sum of a column is taken in the same order on every run.</remarks>
-    public static void AddColumnSums<T>(ReadOnlySpan<T> x, int rows, int cols, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        var dst = destination.Slice(0, cols);
-        for (int i = 0; i < rows; i++) TensorPrimitives.Add(dst, x.Slice(i * cols, cols), dst);
-    }
-
     /// <summary><c>values[o, i] = max (or min) over k of x[o, k, i]</c> and <c>indices[o, i]</c> = the first k that
     /// attains it; a NaN wins (it propagates, as PyTorch).</summary>
     public static void ExtremeDim<T>(ReadOnlySpan<T> x, int outer, int size, int inner, bool max, Span<T> values, Span<int> indices)
