@@ -32,15 +32,15 @@ public static partial class Ops
             : static (g, e) => ExtremeAllBackward("MinBackward", g, e.Inputs[0], e.Output)]);
     }
 
-    /// <summary>Max or Min of all elements' backward as a named op: <c>g/#ties</c> where x equals the extreme y, 0
-    /// elsewhere. Linear in g; piecewise constant in x and y, which get no gradient through it.</summary>
-    private static Tensor ExtremeAllBackward(string op, Tensor g, Tensor x, Tensor y)
+    /// <summary>Max or Min of all elements' backward as a named op: <c>dy/#ties</c> where x equals the extreme y, 0
+    /// elsewhere. Linear in dy; piecewise constant in x and y, which get no gradient through it.</summary>
+    private static Tensor ExtremeAllBackward(string op, Tensor dy, Tensor x, Tensor y)
     {
         var dx = Compute.Zeros(x.Shape, x.DType);
-        Compute.Run(x.DType, new TieShareKernel(x, y, g, dx));                          // dx = g/#ties where x = y
+        Compute.Run(x.DType, new TieShareKernel(x, y, dy, dx));                         // dx = dy/#ties where x = y
 
-        return Tape.Record(op, dx, [g, x, y], "dg += Σ dy/count where x = y",
-            [static (dy, e) => Sum(dy * TieShare(e.Inputs[1], e.Inputs[2])), static (_, _) => null, static (_, _) => null]);
+        return Tape.Record(op, dx, [dy, x, y], "d(dy) += Σ g/count where x = y",
+            [static (g, e) => Sum(g * TieShare(e.Inputs[1], e.Inputs[2])), static (_, _) => null, static (_, _) => null]);
     }
 
     /// <summary><c>1/#ties</c> where x equals y, 0 elsewhere: a constant (unrecorded).</summary>
