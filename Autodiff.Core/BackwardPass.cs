@@ -12,7 +12,8 @@ namespace Autodiff;
 /// touch a buffer in place, so every gradient carries the graph that computed it.</para>
 /// <para><b>Ownership.</b> A gradient the pass may add into in place is one whose buffer was allocated while the rule ran
 /// (<see cref="Tensor.BufferSerial"/>): not the incoming gradient, not a view of it (Reshape's rule), not a saved tensor
-/// a custom Function returned. Anything else is copied on the second contribution, never on the first.</para>
+/// a custom Function returned, not a tensor (or views of one) the rule returned for two inputs. Anything else is copied
+/// on the second contribution, never on the first.</para>
 /// </remarks>
 internal sealed class BackwardPass
 {
@@ -78,13 +79,22 @@ internal sealed class BackwardPass
                 if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(entry.Op, "backward pass", gk, inputs);
                 if (_createGraph && !gk.RequiresGrad && gk.UnrecordedOp is null)
                     gk.ConstantGradientFrom ??= entry.Op;          // explains a later differentiation of a constant gradient
-                bool fresh = !_createGraph && gk.BufferSerial > before && !grads[..k].Contains(gk);
+                bool fresh = !_createGraph && gk.BufferSerial > before && !SharesBufferWithAnother(grads, k);
                 Accumulate(inputs[k], gk, fresh);
                 if (!kept && !fresh && gk.SharesBufferWith(g)) kept = true;   // an input holds g itself (Add) or a view of it
             }
             if (owned && !kept && !_createGraph) g.Dispose();        // spent: its buffer serves the next step
             if (!retainGraph) entry.Release();
         }
+    }
+
+    /// <summary>True when another of a rule's results is <paramref name="grads"/>[k] or a view of its buffer (a rule that
+    /// returns one tensor for two inputs): then neither input may add into it in place or recycle it.</summary>
+    private static bool SharesBufferWithAnother(ReadOnlySpan<Tensor?> grads, int k)
+    {
+        for (int j = 0; j < grads.Length; j++)
+            if (j != k && grads[j] is Tensor other && other.SharesBufferWith(grads[k]!)) return true;
+        return false;
     }
 
     /// <summary>What a non-leaf's complete gradient is kept for besides its rule: <see cref="Tensor.RetainGrad"/>, or
