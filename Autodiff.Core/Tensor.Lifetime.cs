@@ -80,7 +80,7 @@ public sealed partial class Tensor : IDisposable
     internal void ReleaseGrad()
     {
         var (grad, ours) = (_grad, _gradIsOurs);
-        (_grad, _gradIsOurs) = (null, false);
+        (_grad, _gradIsOurs, _gradIsRecorded) = (null, false, false);
         if (ours) grad?.Dispose();
     }
 

@@ -24,6 +24,7 @@ public sealed partial class Tensor
     private bool _requiresGrad;
     private Tensor? _grad;
     private bool _gradIsOurs;              // _grad was made by Backward and never handed out (by the Grad getter), so ZeroGrad may recycle it
+    private bool _gradIsRecorded;          // _grad came from a createGraph pass: part of a recorded graph, maybe another leaf's Grad or the seed too
 
     /// <summary>Wraps a buffer (not copied) as a tensor of the given shape. The buffer must hold at least <c>shape.Numel</c> values.</summary>
     internal Tensor(Shape shape, float[]? f32, double[]? f64, Storage? storage = null)
@@ -110,7 +111,7 @@ public sealed partial class Tensor
                 return;
             }
             _grad = value;
-            _gradIsOurs = false;
+            (_gradIsOurs, _gradIsRecorded) = (false, false);
         }
     }
 
@@ -308,11 +309,18 @@ public sealed partial class Tensor
 
     /// <summary>Adds a backward pass's gradient of this leaf (of its shape) into <see cref="Grad"/>: the one place a
     /// pass writes Grad. <paramref name="owned"/>: the buffer is the pass's to give away; <paramref name="recorded"/>:
-    /// a createGraph pass, so the sum is a recorded Add and never in place.</summary>
+    /// a createGraph pass, so the sum is a recorded Add and never in place. A plain pass never adds in place into a
+    /// gradient a createGraph pass left: it may be part of the graph that computed it, the seed, or another leaf's Grad.</summary>
     internal void AddToGrad(Tensor gradient, bool owned, bool recorded)
     {
-        if (recorded) (_grad, _gradIsOurs) = (_grad is null ? gradient : Ops.Add(_grad, gradient), false);
+        if (recorded) (_grad, _gradIsOurs, _gradIsRecorded) = (_grad is null ? gradient : Ops.Add(_grad, gradient), false, true);
         else if (_grad is null) (_grad, _gradIsOurs) = (owned ? gradient : gradient.CloneData(), true);
+        else if (_gradIsRecorded)
+        {
+            var sum = owned ? gradient : gradient.CloneData();
+            Compute.AddInPlace(sum, _grad);
+            (_grad, _gradIsOurs, _gradIsRecorded) = (sum, true, false);
+        }
         else
         {
             Compute.AddInPlace(_grad, gradient);

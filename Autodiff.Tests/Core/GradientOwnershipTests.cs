@@ -209,6 +209,32 @@ public class GradientOwnershipTests
     }
 
     [Test]
+    public void CreateGraphThenPlainPass_DoesNotChangeAnotherLeafsGradOrTheSeed()
+    {
+        var a = Tensor.FromArray([1.0, 2.0]).RequireGrad();
+        var b = Tensor.FromArray([3.0, 4.0]).RequireGrad();
+        var seed = Tensor.FromArray([1.0, 1.0]);
+        (a + b).Backward(seed, createGraph: true);                         // Add's rules return the seed for both
+        (a * 2.0).Sum().Backward();
+        Assert.That(Values(a.Grad!), Is.EqualTo(new[] { 3.0, 3.0 }));
+        Assert.That(Values(b.Grad!), Is.EqualTo(new[] { 1.0, 1.0 }));
+        Assert.That(Values(seed), Is.EqualTo(new[] { 1.0, 1.0 }));
+    }
+
+    [Test]
+    public void CreateGraphThenPlainPass_DoesNotChangeTheGraphOfTheFirstGradient()
+    {
+        var x = Tensor.FromArray([1.0, 2.0]).RequireGrad();
+        (x * x * x).Sum().Backward(createGraph: true);                    // x.Grad = 3x², recorded
+        var g = x.Grad!;
+        var penalty = (g * g).Sum();                                       // reads g's values
+        (x * 10.0).Sum().Backward();                                       // plain: adds 10 into x.Grad
+        Assert.That(Values(g), Is.EqualTo(new[] { 3.0, 12.0 }), "the recorded gradient is part of penalty's graph");
+        var d = Autograd.Grad([penalty], [x])[0]!;                         // d Σ9x⁴ = 36x³
+        Assert.That(Values(d), Is.EqualTo(new[] { 36.0, 288.0 }).Within(1e-9));
+    }
+
+    [Test]
     public void TrainingStepsInsideDisposeScopes_KeepGradientsValid()
     {
         var w = Tensor.Randn([Big / 64, 64], 1, DType.Float32).RequireGrad();
