@@ -157,11 +157,11 @@ internal sealed class BackwardPass
     private int IndexOf(Tensor tensor)
     {
         var creator = tensor.Creator!;
-        int i = creator.PassIndex;
-        if ((uint)i < (uint)_entries.Length && ReferenceEquals(_entries[i], creator)) return i;
-        if (creator.Released)
+        if (creator.Released)               // first: a freed entry can still sit in this pass's list (its chunk kept by others)
             Check.FailState("Backward", $"{tensor.Label} was produced by {creator.Op}, whose tape entry an earlier Backward already freed; " +
                 "pass retainGraph: true to the first Backward to go through the graph twice.");
+        int i = creator.PassIndex;
+        if ((uint)i < (uint)_entries.Length && ReferenceEquals(_entries[i], creator)) return i;
         // Another pass (a Backward inside a custom Function's backward) renumbered the entry: find it by its sequence.
         int lo = 0, hi = _entries.Length - 1;
         while (lo <= hi)
