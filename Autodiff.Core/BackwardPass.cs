@@ -76,11 +76,10 @@ internal sealed class BackwardPass
             for (int k = 0; k < grads.Length; k++)
             {
                 if (grads[k] is not Tensor gk || !inputs[k].RequiresGrad) continue;
-                if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(entry.Op, "backward pass", gk, inputs);
                 if (_createGraph && !gk.RequiresGrad && gk.UnrecordedOp is null)
                     gk.ConstantGradientFrom ??= entry.Op;          // explains a later differentiation of a constant gradient
                 bool fresh = !_createGraph && gk.BufferSerial > before && !SharesBufferWithAnother(grads, k);
-                Accumulate(inputs[k], gk, fresh);
+                Accumulate(inputs[k], gk, fresh, entry);
                 if (!kept && !fresh && gk.SharesBufferWith(g)) kept = true;   // an input holds g itself (Add) or a view of it
             }
             if (owned && !kept && !_createGraph) g.Dispose();        // spent: its buffer serves the next step
@@ -113,21 +112,20 @@ internal sealed class BackwardPass
     }
 
     /// <summary>Adds one contribution to <paramref name="tensor"/>'s gradient, first summing it over the dims it was
-    /// broadcast along (the one <c>SumTo</c> step of every broadcasting op).</summary>
-    private void Accumulate(Tensor tensor, Tensor g, bool owned)
+    /// broadcast along (the one <c>SumTo</c> step of every broadcasting op). In anomaly mode the sum is checked, so that
+    /// <paramref name="from"/> is named when its contribution, or the reduction or sum it takes part in, is not finite.</summary>
+    private void Accumulate(Tensor tensor, Tensor g, bool owned, TapeEntry? from = null)
     {
         if (g.Shape != tensor.Shape)
         {
             g = _createGraph ? Ops.SumTo(g, tensor.Shape) : Compute.SumTo(g, tensor.Shape);
             owned = !_createGraph;
         }
-        if (tensor.Creator is null)
-        {
-            ref var leaf = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_leaves, tensor, out _);
-            Add(ref leaf, g, owned);
-            return;
-        }
-        Add(ref _slots[IndexOf(tensor)], g, owned);
+        ref var sum = ref tensor.Creator is null
+            ? ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_leaves, tensor, out _)
+            : ref _slots[IndexOf(tensor)];
+        Add(ref sum, g, owned);
+        if (from is not null && Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(from.Op, "backward pass", sum.Value!, from.Inputs);
     }
 
     /// <summary><c>sum += g</c>: in place into a buffer the pass owns, else into a copy (or into g, when g is ours).</summary>
