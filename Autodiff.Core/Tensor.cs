@@ -313,7 +313,12 @@ public sealed partial class Tensor
     /// gradient a createGraph pass left: it may be part of the graph that computed it, the seed, or another leaf's Grad.</summary>
     internal void AddToGrad(Tensor gradient, bool owned, bool recorded)
     {
-        if (recorded) (_grad, _gradIsOurs, _gradIsRecorded) = (_grad is null ? gradient : Ops.Add(_grad, gradient), false, true);
+        if (recorded)
+        {
+            var sum = _grad is null ? gradient : Ops.Add(_grad, gradient);
+            sum.Scope?.Remove(sum);              // a Grad outlives the DisposeScope that owns the recorded backward's other results
+            (_grad, _gradIsOurs, _gradIsRecorded) = (sum, false, true);
+        }
         else if (_grad is null) (_grad, _gradIsOurs) = (owned ? gradient : gradient.CloneData(), true);
         else if (_gradIsRecorded)
         {

@@ -235,6 +235,23 @@ public class GradientOwnershipTests
     }
 
     [Test]
+    public void CreateGraphInsideADisposeScope_LeavesTheLeafsGradOutOfTheScope()
+    {
+        // A gradient-penalty step: the scope owns the recorded backward's intermediates, not the parameter's Grad.
+        var w = Tensor.FromArray([1.0, 2.0]).RequireGrad();
+        for (int step = 1; step <= 2; step++)
+            using (Tensor.NewDisposeScope())
+            {
+                var loss = (w * w * w).Sum();
+                loss.Backward(createGraph: true);                          // Grad = 3w², then 6w²
+                var penalty = (w.Grad! * w.Grad!).Sum();
+                Assert.That(penalty.ItemDouble(), Is.EqualTo(step * step * (9.0 + 144.0)).Within(1e-9));
+            }
+        Assert.That(w.Grad!.IsDisposed, Is.False);
+        Assert.That(Values(w.Grad!), Is.EqualTo(new[] { 6.0, 24.0 }));
+    }
+
+    [Test]
     public void TrainingStepsInsideDisposeScopes_KeepGradientsValid()
     {
         var w = Tensor.Randn([Big / 64, 64], 1, DType.Float32).RequireGrad();
