@@ -72,6 +72,7 @@ internal sealed class BackwardPass
             bool kept = Keep(output, g, owned);
             long before = Tensor.AllocationMark;
             var grads = entry.Derive(g, _createGraph, ref _scratch);
+            if (grads.IsEmpty) kept = true;                 // Tape.Record's accumulating closure ran: it may keep g (as a leaf's Grad)
             var inputs = entry.Inputs;
             for (int k = 0; k < grads.Length; k++)
             {

@@ -144,7 +144,9 @@ public abstract class Function
     /// <param name="ctx">The context <see cref="Forward"/> filled.</param>
     /// <param name="gradOutput">∂loss/∂output, of the output's shape. Do not modify it or keep it.</param>
     /// <returns>One entry per input, in order: ∂loss/∂input of the input's shape (or a shape it broadcasts to), or null
-    /// for an input that gets no gradient (skip work for inputs where <see cref="FunctionContext.NeedsInputGrad"/> is false).</returns>
+    /// for an input that gets no gradient (skip work for inputs where <see cref="FunctionContext.NeedsInputGrad"/> is false).
+    /// A tensor made afresh here belongs to the engine once returned (it may add into it in place and recycle it): do not
+    /// keep it in <see cref="FunctionContext.Items"/> or elsewhere.</returns>
     protected abstract Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput);
 
     /// <summary>Calls the user's Backward (recorded under createGraph, unrecorded otherwise) and checks what it returned.</summary>

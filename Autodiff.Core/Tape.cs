@@ -146,8 +146,9 @@ public sealed class Tape
     /// <param name="formula">The local derivatives in terms of the incoming gradient <c>g</c>, for printing.</param>
     /// <param name="backward">Called with the output's gradient.</param>
     /// <returns><paramref name="output"/>, now requiring grad when anything was recorded.</returns>
-    /// <remarks>Kept for compatibility: such a closure cannot reach the engine's gradients (writing <c>x.Grad</c> in it
-    /// bypasses <c>Autograd.Grad</c>, <c>createGraph</c> and broadcasting). Return gradients from a rule instead (the other
+    /// <remarks>Kept for compatibility: such a closure cannot reach the engine's gradients, so no gradient reaches an input
+    /// that is another op's result (writing a leaf's <c>x.Grad</c> in it bypasses <c>Autograd.Grad</c>, <c>createGraph</c>
+    /// and broadcasting). Return gradients from a rule instead (the other
     /// overloads), or derive from <see cref="Function"/>.</remarks>
     /// <exception cref="InvalidOperationException">The inputs were recorded on two different tapes.</exception>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, string formula, Action<Tensor> backward) =>
@@ -325,10 +326,13 @@ public sealed class Tape
 /// <summary>One input's derivative rule: given <paramref name="g"/>, the gradient of the op's output, the gradient of
 /// that input, written with ops (so it can be differentiated again) and of the input's shape or one it broadcasts to (the
 /// engine sums it back); null when it gets none. PyTorch's <c>derivatives.yaml</c> shape: one formula per input.</summary>
-/// <param name="g">The gradient of <see cref="TapeEntry.Output"/>. Return it, or fresh tensors; never modify it.</param>
+/// <param name="g">The gradient of <see cref="TapeEntry.Output"/>. Return it (or a view of it) as is, or compute from it;
+/// never modify it.</param>
 /// <param name="entry">The recorded op: its <see cref="TapeEntry.Inputs"/> and <see cref="TapeEntry.Output"/>, so that a
 /// <c>static</c> lambda can read them without capturing (nothing to allocate per op).</param>
-/// <returns>The input's gradient, or null.</returns>
+/// <returns>The input's gradient, or null. A tensor the rule made afresh becomes the pass's: a plain pass may add into it
+/// in place and recycle its buffer, so do not keep it elsewhere (a cache, saved state). Anything older (<c>g</c>, an
+/// input, a saved tensor) is copied before the pass adds into it.</returns>
 public delegate Tensor? Derivative(Tensor g, TapeEntry entry);
 
 /// <summary>The scope returned by <see cref="Tape.NoGrad"/>; recording resumes when it is disposed.</summary>
