@@ -17,7 +17,7 @@ namespace Autodiff;
 /// </remarks>
 internal sealed class BackwardPass
 {
-    private readonly TapeEntry?[] _entries;           // ascending by Sequence; null where the GC collected a chunk
+    private readonly TapeEntry[] _entries;            // ascending by Sequence (chunks the GC collected are left out)
     private readonly Gradient[] _slots;               // _slots[i]: the gradient of _entries[i].Output, while it flows
     private readonly Dictionary<Tensor, Gradient> _leaves = new(ReferenceEqualityComparer.Instance);
     private readonly bool _createGraph;
@@ -32,7 +32,7 @@ internal sealed class BackwardPass
         public bool Owned = owned;
     }
 
-    private BackwardPass(TapeEntry?[] entries, bool createGraph, IReadOnlyList<Tensor>? targets)
+    private BackwardPass(TapeEntry[] entries, bool createGraph, IReadOnlyList<Tensor>? targets)
     {
         _entries = entries;
         _slots = new Gradient[entries.Length];
@@ -40,7 +40,7 @@ internal sealed class BackwardPass
         _targets = targets;
         if (targets is not null) _results = new Tensor?[targets.Count];
         for (int i = 0; i < entries.Length; i++)
-            if (entries[i] is { } entry) entry.PassIndex = i;
+            entries[i].PassIndex = i;
     }
 
     /// <summary>Backpropagates <paramref name="seeds"/> from <paramref name="roots"/>: into every leaf's <see cref="Tensor.Grad"/>
@@ -65,7 +65,8 @@ internal sealed class BackwardPass
     {
         for (int i = _entries.Length - 1; i >= 0; i--)
         {
-            if (_entries[i] is not TapeEntry entry || _slots[i].Value is not Tensor g) continue;   // not on the path from a root
+            var entry = _entries[i];
+            if (_slots[i].Value is not Tensor g) continue;                    // not on the path from a root
             bool owned = _slots[i].Owned;
             _slots[i] = default;
             var output = entry.Output;
@@ -167,18 +168,11 @@ internal sealed class BackwardPass
         {
             int mid = (lo + hi) >>> 1;
             var e = _entries[mid];
-            long s = e?.Sequence ?? FirstSequenceAtOrAfter(mid);
             if (ReferenceEquals(e, creator)) return creator.PassIndex = mid;
-            if (s < creator.Sequence) lo = mid + 1; else hi = mid - 1;
+            if (e.Sequence < creator.Sequence) lo = mid + 1; else hi = mid - 1;
         }
         Check.FailState("Backward", $"{tensor.Label} (produced by {creator.Op}) is not on the tape this pass replays.");
         return -1;
-    }
-
-    private long FirstSequenceAtOrAfter(int i)
-    {
-        for (; i < _entries.Length; i++) if (_entries[i] is { } e) return e.Sequence;
-        return long.MaxValue;
     }
 
     private int IndexOfTarget(Tensor t)

@@ -232,13 +232,13 @@ public sealed class Tape
 
     private static string Describe(Tensor[] inputs) => string.Join(", ", inputs.Select(t => t.Label));
 
-    /// <summary>Every entry up to the latest of <paramref name="roots"/>' entries, in recording order (null where the GC
-    /// collected a chunk nothing reachable held), held strongly for a backward pass: releasing an entry drops its inputs,
+    /// <summary>Every entry up to the latest of <paramref name="roots"/>' entries, in recording order (leaving out chunks
+    /// the GC collected: nothing reachable held them), held strongly for a backward pass: releasing an entry drops its inputs,
     /// and an earlier entry reachable only through them would otherwise be collected mid-pass, losing its gradient.</summary>
     /// <remarks>Why a list and not a search of what is reachable from the roots: recording order is already topological,
     /// so the pass is a reverse <c>for</c> loop that skips entries no gradient reached, with no visited set and no sort;
     /// the weak chunks make an abandoned graph cost nothing, and the tape stays printable in the order the forward ran.</remarks>
-    internal TapeEntry?[] EntriesUpTo(IReadOnlyList<Tensor> roots)
+    internal TapeEntry[] EntriesUpTo(IReadOnlyList<Tensor> roots)
     {
         TapeEntry? latest = null;
         foreach (var root in roots)
@@ -259,7 +259,7 @@ public sealed class Tape
         int total = 0;
         for (int c = 0; c <= last; c++)
             if ((chunks[c] = _chunks[c].Target as TapeChunk) is { } chunk) total += c < last ? chunk.Count : latest.Slot + 1;
-        var entries = new TapeEntry?[total];
+        var entries = new TapeEntry[total];
         for (int c = 0, at = 0; c <= last; c++)
             if (chunks[c] is { } chunk)
             {
