@@ -58,7 +58,7 @@ public abstract partial class Module
     private void SetTraining(bool mode)
     {
         Training = mode;
-        foreach (var (_, child) in Children()) child.SetTraining(mode);
+        foreach (var (_, child) in ChildEntries()) child.SetTraining(mode);
     }
 
     /// <summary>Sets evaluation mode (<c>Train(false)</c>) and returns this module.</summary>
@@ -171,12 +171,6 @@ public abstract partial class Module
         OnStructureChanged();
     }
 
-    /// <summary>The direct submodules, explicit ones in registration order then those held in fields.</summary>
-    public IEnumerable<(string Name, Module Module)> NamedChildren()
-    {
-        SyncFields();
-        return Children().ToList();
-    }
 
     /// <summary>Every parameter of this module and its submodules, in registration order, with dotted names as
     /// PyTorch's <c>named_parameters()</c>.</summary>
@@ -261,7 +255,7 @@ public abstract partial class Module
         foreach (var (name, p) in OwnParameters()) items.Add(new(prefix + name, p, Kind.Parameter));
         foreach (var name in _bufferNames)
             if (_buffers[name] is { } b) items.Add(new(prefix + name, b, Kind.Buffer));
-        foreach (var (name, child) in Children()) child.Collect(items, prefix + name + ".");
+        foreach (var (name, child) in ChildEntries()) child.Collect(items, prefix + name + ".");
     }
 
     /// <summary>This module's own parameters (not its submodules'): explicit ones, then those held in fields.</summary>
@@ -274,7 +268,7 @@ public abstract partial class Module
     }
 
     /// <summary>This module's direct submodules: explicit ones, then those held in fields.</summary>
-    private IEnumerable<(string Name, Module Module)> Children()
+    private IEnumerable<(string Name, Module Module)> ChildEntries()
     {
         for (int i = 0; i < _children.Count; i++)
             if (_children[i].Module is { } child) yield return (_children[i].Name, child);
@@ -368,7 +362,7 @@ public abstract partial class Module
         string indent = new(' ', depth * 2);
         string label = name.Length > 0 ? $"({name}): " : "";
         string line = Describe();
-        var children = Children().ToList();
+        var children = ChildEntries().ToList();
         if (children.Count == 0)
         {
             long count = ParameterCount();
