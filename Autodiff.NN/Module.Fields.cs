@@ -362,7 +362,7 @@ public abstract partial class Module
             m.SyncFields();
             foreach (var (_, p) in m.OwnParameters()) covered.Add(p);
             foreach (var name in m._bufferNames) if (m._buffers[name] is { } b) covered.Add(b);
-            foreach (var (_, child) in m.Children())
+            foreach (var (_, child) in m.ChildEntries())
             {
                 if (ReferenceEquals(child, root)) FailCycle(via, root);
                 if (covered.Add(child)) stack.Push(child);
@@ -386,7 +386,7 @@ public abstract partial class Module
         {
             var m = stack.Pop();
             m.SyncFields();
-            foreach (var (_, child) in m.Children())
+            foreach (var (_, child) in m.ChildEntries())
             {
                 if (ReferenceEquals(child, this))
                     Check.Fail(GetType().Name, $"cannot register '{name}': the {module.GetType().Name} contains this {GetType().Name} (a cycle).", nameof(module));

@@ -58,7 +58,7 @@ public abstract partial class Module
     private void SetTraining(bool mode)
     {
         Training = mode;
-        foreach (var (_, child) in Children()) child.SetTraining(mode);
+        foreach (var (_, child) in ChildEntries()) child.SetTraining(mode);
     }
 
     /// <summary>Sets evaluation mode (<c>Train(false)</c>) and returns this module.</summary>
@@ -171,12 +171,6 @@ public abstract partial class Module
         OnStructureChanged();
     }
 
-    /// <summary>The direct submodules, explicit ones in registration order then those held in fields.</summary>
-    public IEnumerable<(string Name, Module Module)> NamedChildren()
-    {
-        SyncFields();
-        return Children().ToList();
-    }
 
     /// <summary>Every parameter of this module and its submodules, in registration order, with dotted names as
     /// PyTorch's <c>named_parameters()</c>.</summary>
@@ -261,7 +255,7 @@ public abstract partial class Module
         foreach (var (name, p) in OwnParameters()) items.Add(new(prefix + name, p, Kind.Parameter));
         foreach (var name in _bufferNames)
             if (_buffers[name] is { } b) items.Add(new(prefix + name, b, Kind.Buffer));
-        foreach (var (name, child) in Children()) child.Collect(items, prefix + name + ".");
+        foreach (var (name, child) in ChildEntries()) child.Collect(items, prefix + name + ".");
     }
 
     /// <summary>This module's own parameters (not its submodules'): explicit ones, then those held in fields.</summary>
@@ -274,7 +268,7 @@ public abstract partial class Module
     }
 
     /// <summary>This module's direct submodules: explicit ones, then those held in fields.</summary>
-    private IEnumerable<(string Name, Module Module)> Children()
+    private IEnumerable<(string Name, Module Module)> ChildEntries()
     {
         for (int i = 0; i < _children.Count; i++)
             if (_children[i].Module is { } child) yield return (_children[i].Name, child);
@@ -299,8 +293,12 @@ public abstract partial class Module
         NamedState().ToDictionary(p => p.Name, p => p.Value.Detach().To(p.Value.DType));
 
     /// <summary>Copies values into the parameters and buffers by dotted name. Same as <c>load_state_dict(strict=True)</c>:
-    /// every entry must be present with the same shape and dtype, and nothing else may be; nothing is changed on error.</summary>
-    /// <exception cref="ArgumentException">A name is missing or unexpected, or a shape or dtype differs; the message names the parameter or buffer and both shapes.</exception>
+    /// every entry must be present with the same shape, and nothing else may be; nothing is changed on error.</summary>
+    /// <remarks>Values are copied into the tensors the model holds (an optimizer built earlier keeps training them),
+    /// converted to each one's dtype as PyTorch's <c>param.copy_(value)</c> does: a float64 state loads into a float32 model
+    /// rounded, a float32 state into a float64 model exactly. To load a float64 state at full precision, convert the model
+    /// first (<see cref="Double"/>).</remarks>
+    /// <exception cref="ArgumentException">A name is missing or unexpected, or a shape differs; the message names the parameter or buffer and both shapes and dtypes.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -309,7 +307,7 @@ public abstract partial class Module
         {
             if (!state.TryGetValue(name, out var value))
                 Check.Fail("LoadStateDict", $"missing {kind.ToString().ToLowerInvariant()} '{name}' {p.Shape}.", nameof(state));
-            if (value.Shape != p.Shape || value.DType != p.DType)
+            if (value.Shape != p.Shape)
                 Check.Fail("LoadStateDict", $"{kind.ToString().ToLowerInvariant()} '{name}' is {p.DType} {p.Shape} in the model but {value.DType} {value.Shape} in the state dict.", nameof(state));
         }
         var names = own.Select(p => p.Name).ToHashSet();
@@ -317,7 +315,8 @@ public abstract partial class Module
             if (!names.Contains(name)) Check.Fail("LoadStateDict", $"unexpected parameter '{name}' {state[name].Shape}.", nameof(state));
         foreach (var (name, p, _) in own)
         {
-            Compute.Copy(state[name], p);
+            var value = state[name];
+            Compute.Copy(value.DType == p.DType ? value : ConvertedValues(value, p.DType), p);
             p.MarkModified();
         }
     }
@@ -341,11 +340,12 @@ public abstract partial class Module
 
     /// <summary>Loads parameters from a safetensors file, e.g. one PyTorch wrote with
     /// <c>safetensors.torch.save_file(model.state_dict(), path)</c>. Strict as <see cref="LoadStateDict"/>: nothing is
-    /// changed unless every name, shape and dtype fits. F16 and BF16 weights arrive as Float32.</summary>
+    /// changed unless every name and shape fits. Values are converted to the model's dtypes (F16 and BF16 weights arrive as
+    /// Float32; an F64 file loads into a float32 model rounded, and exactly into a model converted by <see cref="Double"/>).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors.</exception>
     /// <exception cref="NotSupportedException">A tensor has a dtype this library does not load.</exception>
-    /// <exception cref="ArgumentException">The file's tensors do not match the model's names, shapes and dtypes.</exception>
+    /// <exception cref="ArgumentException">The file's tensors do not match the model's names and shapes.</exception>
     public void LoadSafetensors(string path) => LoadStateDict(Safetensors.Load(path));
 
     /// <summary>The number of parameter elements, recursively.</summary>
@@ -368,7 +368,7 @@ public abstract partial class Module
         string indent = new(' ', depth * 2);
         string label = name.Length > 0 ? $"({name}): " : "";
         string line = Describe();
-        var children = Children().ToList();
+        var children = ChildEntries().ToList();
         if (children.Count == 0)
         {
             long count = ParameterCount();

@@ -5,7 +5,7 @@ namespace Autodiff.NN;
 /// <remarks>
 /// <para>Parameters <c>weight</c> (ones) and <c>bias</c> (zeros), <c>[numFeatures]</c>, when affine. Buffers, saved in the
 /// state dict under PyTorch's names: <c>running_mean</c> (zeros), <c>running_var</c> (ones) and
-/// <c>num_batches_tracked</c> (a Float64 scalar counting training batches; PyTorch stores it as int64, and such a file
+/// <c>num_batches_tracked</c> (a Float64 scalar counting training batches, which <see cref="Module.To(DType)"/> leaves Float64; PyTorch stores it as int64, and such a file
 /// loads into it exactly), when trackRunningStats.</para>
 /// <para>In training mode (or without running statistics) the batch's own statistics normalize and the running ones are
 /// updated; in eval mode the running statistics normalize. See <see cref="Ops.BatchNorm"/> for the formulas.</para>
@@ -26,6 +26,7 @@ public abstract class BatchNormBase : Module
         RegisterBuffer("running_mean", trackRunningStats ? Tensor.Zeros(numFeatures) : null);
         RegisterBuffer("running_var", trackRunningStats ? Tensor.Ones(numFeatures) : null);
         RegisterBuffer("num_batches_tracked", trackRunningStats ? Tensor.Scalar(0, DType.Float64) : null);
+        KeepDTypeOnConversion("num_batches_tracked");   // a count: model.Float() leaves it Float64
     }
 
     /// <summary>The number of channels C.</summary>
@@ -61,9 +62,9 @@ public abstract class BatchNormBase : Module
     /// <summary>Resets the running statistics to mean 0, variance 1 and the batch count to 0.</summary>
     public void ResetRunningStats()
     {
-        RunningMean?.AsSpan().Clear();
-        RunningVar?.AsSpan().Fill(1);
-        NumBatchesTracked?.AsDoubleSpan().Clear();
+        if (RunningMean is { } mean) Init.Zeros_(mean);   // in either dtype (a model converted by Double())
+        if (RunningVar is { } variance) Init.Ones_(variance);
+        if (NumBatchesTracked is { } count) Init.Zeros_(count);
     }
 
     /// <summary>Checks the input's rank for this layer; the message names the layer and the shape.</summary>

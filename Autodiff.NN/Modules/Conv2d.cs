@@ -73,8 +73,8 @@ public sealed class Conv2d : Module
     public void ResetParameters(Generator? generator = null)
     {
         double bound = 1.0 / Math.Sqrt(InChannels / Groups * KernelSize.H * KernelSize.W);
-        Init.Uniform(Weight, -bound, bound, generator);
-        if (Bias is not null) Init.Uniform(Bias, -bound, bound, generator);
+        Init.Uniform_(Weight, -bound, bound, generator);
+        if (Bias is not null) Init.Uniform_(Bias, -bound, bound, generator);
     }
 
     /// <inheritdoc/>

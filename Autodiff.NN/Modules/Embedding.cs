@@ -42,7 +42,7 @@ public sealed class Embedding : Module
     /// earlier keeps training it and a frozen table stays frozen.</remarks>
     public void ResetParameters(Generator? generator = null)
     {
-        Init.Normal(Weight, generator);
+        Init.Normal_(Weight, generator: generator);
         if (PaddingIdx is int p)
         {
             if (Weight.DType == DType.Float32) Weight.F32.Slice(p * EmbeddingDim, EmbeddingDim).Clear();

@@ -51,8 +51,8 @@ public sealed class Linear : Module
     public void ResetParameters(Generator? generator = null)
     {
         double bound = 1.0 / Math.Sqrt(InFeatures);
-        Init.Uniform(Weight, -bound, bound, generator);
-        if (Bias is not null) Init.Uniform(Bias, -bound, bound, generator);
+        Init.Uniform_(Weight, -bound, bound, generator);
+        if (Bias is not null) Init.Uniform_(Bias, -bound, bound, generator);
     }
 
     /// <summary>Applies the layer to input of shape [..., inFeatures].</summary>

@@ -14,6 +14,7 @@ public abstract class Optimizer
     private readonly Module? _model;                  // the module whose Parameters() this optimizer was built from
     private readonly HashSet<Tensor>? _own;           // this optimizer's parameters, as a set, when _model is known
     private double _lr;
+    private long _conversionsChecked;                 // Module.ConversionCount when no parameter was found converted
 
     /// <summary>Takes the parameters to optimize, in order, and the learning rate.</summary>
     /// <remarks>A parameter that does not require grad (a frozen layer) is accepted and skipped while it has no
@@ -75,9 +76,12 @@ public abstract class Optimizer
 
     /// <summary>Updates every parameter that has a gradient, in place and without recording on the tape.</summary>
     /// <exception cref="InvalidOperationException">A parameter was replaced in, or removed from, the model it came from after
-    /// this optimizer was built (the optimizer would silently update a tensor the model no longer uses); nothing is updated.</exception>
+    /// this optimizer was built (the optimizer would silently update a tensor the model no longer uses), or converted to
+    /// another dtype by <see cref="Module.To(DType)"/> (<c>Double()</c>, <c>Float()</c>): build the optimizer after converting;
+    /// nothing is updated.</exception>
     public void Step()
     {
+        CheckNotConverted();
         CheckModelUnchanged();
         using (Tape.NoGrad())
         {
@@ -110,6 +114,22 @@ public abstract class Optimizer
                     $"it came from, which now has {p.Label} instead: it was replaced (e.g. layer.Weight = w) after this optimizer " +
                     "was built, so the optimizer would go on updating a tensor the model no longer uses and never train the new " +
                     "one. Load values in place with layer.Weight.Copy_(w), or build the optimizer after changing the model.");
+    }
+
+    /// <summary>Fails when a module holding one of the parameters was converted to another dtype after this optimizer was
+    /// built: <see cref="Module.To(DType)"/> replaced the tensor, so stepping it would train nothing the model uses, even for
+    /// an optimizer built from a plain list. Looks only when some conversion happened since the last check.</summary>
+    private void CheckNotConverted()
+    {
+        long conversions = Module.ConversionCount;
+        if (conversions == _conversionsChecked) return;
+        for (int i = 0; i < Parameters.Count; i++)
+            if (Module.ConvertedTo(Parameters[i]) is { } replacement)
+                Check.FailState(Name, $"parameter {i} ({Parameters[i].Label}, {Parameters[i].DType}) was replaced by a {replacement.DType} " +
+                    "tensor when its model was converted (Module.To, Double or Float) after this optimizer was built, so the optimizer " +
+                    "would go on updating a tensor the model no longer uses. Build the optimizer after converting the model: " +
+                    "model.Double(); then new Adam(model.Parameters(), ...).");
+        _conversionsChecked = conversions;
     }
 
     /// <summary>Applies the update rule to parameter <paramref name="index"/>.</summary>
