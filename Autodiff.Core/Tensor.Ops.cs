@@ -124,4 +124,57 @@ public sealed partial class Tensor
     public Tensor IndexSelect(int dim, int[] indices) => Ops.IndexSelect(this, dim, indices);
     /// <summary>See <see cref="Ops.To"/>.</summary>
     public Tensor To(DType dtype) => Ops.To(this, dtype);
+
+    /// <summary>See <see cref="Ops.Sin"/>.</summary>
+    public Tensor Sin() => Ops.Sin(this);
+    /// <summary>See <see cref="Ops.Cos"/>.</summary>
+    public Tensor Cos() => Ops.Cos(this);
+    /// <summary>See <see cref="Ops.Square"/>.</summary>
+    public Tensor Square() => Ops.Square(this);
+    /// <summary>See <see cref="Ops.Rsqrt"/>.</summary>
+    public Tensor Rsqrt() => Ops.Rsqrt(this);
+    /// <summary>See <see cref="Ops.LogSumExp"/>.</summary>
+    public Tensor LogSumExp(int dim, bool keepDim = false) => Ops.LogSumExp(this, dim, keepDim);
+    /// <summary>See <see cref="Ops.Var"/>.</summary>
+    public Tensor Var(int? dim = null, double correction = 1, bool keepDim = false) => Ops.Var(this, dim, correction, keepDim);
+    /// <summary>See <see cref="Ops.Std"/>.</summary>
+    public Tensor Std(int? dim = null, double correction = 1, bool keepDim = false) => Ops.Std(this, dim, correction, keepDim);
+    /// <summary>See <see cref="Ops.CumSum"/>.</summary>
+    public Tensor CumSum(int dim) => Ops.CumSum(this, dim);
+    /// <summary>See <see cref="Ops.Norm"/> (PyTorch's <c>x.norm(p, dim, keepdim)</c> for vectors).</summary>
+    public Tensor Norm(double p = 2, int? dim = null, bool keepDim = false) => Ops.Norm(this, p, dim, keepDim);
+    /// <summary>See <see cref="Ops.Tril"/>.</summary>
+    public Tensor Tril(int diagonal = 0) => Ops.Tril(this, diagonal);
+    /// <summary>See <see cref="Ops.Triu"/>.</summary>
+    public Tensor Triu(int diagonal = 0) => Ops.Triu(this, diagonal);
+    /// <summary>See <see cref="Ops.MaskedFill"/>.</summary>
+    public Tensor MaskedFill(Tensor mask, double value) => Ops.MaskedFill(this, mask, value);
+
+    /// <summary>The transpose of a matrix, recorded. Same as PyTorch's <c>x.T</c> for a 2-D tensor.</summary>
+    /// <remarks><c>Ops.Transpose(x, 0, 1)</c>. PyTorch deprecates <c>.T</c> on other ranks (it reverses all dims), so here it
+    /// throws; use <see cref="MT"/> to swap the last two dims of a batch, or <see cref="Permute"/>.</remarks>
+    /// <exception cref="InvalidOperationException">The tensor is not 2-D (the message names its shape).</exception>
+    public Tensor T
+    {
+        get
+        {
+            if (Rank != 2)
+                Check.FailState("T", $"expects a 2-D tensor, got shape {Shape} (rank {Rank}); use MT to transpose the last two dims, " +
+                    "or Permute to reverse them all.");
+            return Ops.Transpose(this, 0, 1);
+        }
+    }
+
+    /// <summary>The last two dims swapped (the transpose of every matrix in a batch), recorded. Same as PyTorch's <c>x.mT</c>.</summary>
+    /// <remarks><c>Ops.Transpose(x, -2, -1)</c>.</remarks>
+    /// <exception cref="InvalidOperationException">The tensor has fewer than 2 dims (the message names its shape).</exception>
+    public Tensor MT
+    {
+        get
+        {
+            if (Rank < 2)
+                Check.FailState("MT", $"expects a matrix or a batch of matrices (at least 2 dims), got shape {Shape} (rank {Rank}).");
+            return Ops.Transpose(this, -2, -1);
+        }
+    }
 }

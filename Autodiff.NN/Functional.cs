@@ -1,7 +1,7 @@
 namespace Autodiff.NN;
 
 /// <summary>Stateless neural-network functions built from <see cref="Ops"/>. Same idea as <c>torch.nn.functional</c>.</summary>
-public static class Functional
+public static partial class Functional
 {
     /// <summary>The affine map <c>y = x Wᵀ + b</c>: the notes' Affine layer. Same as <c>torch.nn.functional.linear</c>.</summary>
     /// <param name="input">Input of shape [..., inFeatures].</param>

@@ -119,6 +119,14 @@ internal static class Elementwise
     public static void Sqrt<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Sqrt(x, destination);
 
+    /// <summary><c>destination[i] = 1 / √x[i]</c>, correctly rounded divide of a correctly rounded root.</summary>
+    public static void ReciprocalSqrt<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.ReciprocalSqrt(x, destination);
+
+    /// <summary><c>destination[i] = x[i]²</c>.</summary>
+    public static void Square<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Multiply(x, x, destination);
+
     public static void Abs<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Abs(x, destination);
 

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 
 namespace Autodiff.Kernels;
 
-/// <summary>Float32 exp, log, tanh and sigmoid over spans in <see cref="Vector256{T}"/>, with results that depend only
+/// <summary>Float32 exp, log, tanh, sigmoid, sin and cos over spans in <see cref="Vector256{T}"/>, with results that depend only
 /// on the input value: not on the JIT tier, the CPU's ISA extensions, the buffer's alignment or the element's position.</summary>
 /// <remarks>
 /// <para>Why not TensorPrimitives: its vectorized versions take ISA-dependent paths (FMA or not, other widths) and a
@@ -32,6 +32,8 @@ internal static class VectorMath
     internal readonly struct LogFunction : IFunction { public static Vector256<float> Invoke(Vector256<float> x) => Log(x); }
     internal readonly struct TanhFunction : IFunction { public static Vector256<float> Invoke(Vector256<float> x) => Tanh(x); }
     internal readonly struct SigmoidFunction : IFunction { public static Vector256<float> Invoke(Vector256<float> x) => Sigmoid(x); }
+    internal readonly struct SinFunction : IFunction { public static Vector256<float> Invoke(Vector256<float> x) => SinCos(x, cosine: false); }
+    internal readonly struct CosFunction : IFunction { public static Vector256<float> Invoke(Vector256<float> x) => SinCos(x, cosine: true); }
 
     /// <summary><c>destination[i] = f(x[i])</c>: whole vectors, then the tail padded into one more vector.</summary>
     public static void Map<TFunction>(ReadOnlySpan<float> x, Span<float> destination) where TFunction : IFunction
@@ -171,5 +173,56 @@ internal static class VectorMath
         var e = Exp(x | SignMask);                                                       // e^-|x|
         var numerator = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One, e);
         return numerator / (Vector256<float>.One + e);
+    }
+
+    // ---- sin and cos ----------------------------------------------------------------------------------------------
+
+    private const float TwoOverPi = 0.636619772367581343f;
+    private const float PiOver2Hi = 1.5703125f;                 // 8 significant bits: q · PiOver2Hi is exact for |q| < 2^16
+    private const float PiOver2Mid = 4.837512969970703125e-4f;  // the next bits of π/2 (Cephes' DP2 · 2)
+    private const float PiOver2Lo = 7.54978995489188216e-8f;    // the rest (Cephes' DP3 · 2)
+    private const float SinCosReductionLimit = 8192f;           // beyond, the three-part reduction loses bits: MathF
+
+    /// <summary><c>sin x</c>, or <c>cos x</c> when <paramref name="cosine"/>: <c>x = q·π/2 + r</c> with <c>|r| ≤ π/4</c>
+    /// (Cody–Waite, three-part π/2), then the Cephes sinf or cosf polynomial of r picked and signed by the quadrant
+    /// <c>q mod 4</c> (plus one for cos).</summary>
+    /// <remarks>A lane with <c>|x| &gt; 8192</c> is computed by <see cref="MathF.Sin"/> or <see cref="MathF.Cos"/> instead,
+    /// lane by lane, so every lane's value still depends on its input alone; ±∞ and NaN give NaN.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SinCos(Vector256<float> x, bool cosine)
+    {
+        var k = x * Vector256.Create(TwoOverPi) + Vector256.Create(RoundingMagic);
+        var q = k - Vector256.Create(RoundingMagic);                                      // round(x · 2/π), as float
+        var r = ((x - q * Vector256.Create(PiOver2Hi)) - q * Vector256.Create(PiOver2Mid)) - q * Vector256.Create(PiOver2Lo);
+        var z = r * r;
+
+        var sp = Vector256.Create(-1.9515295891e-4f);
+        sp = sp * z + Vector256.Create(8.3321608736e-3f);
+        sp = sp * z + Vector256.Create(-1.6666654611e-1f);
+        var sine = Vector256.ConditionalSelect(Vector256.Equals(r, Vector256<float>.Zero), r, sp * z * r + r);   // sin r; sin(-0) = -0
+        var cp = Vector256.Create(2.443315711809948e-5f);
+        cp = cp * z + Vector256.Create(-1.388731625493765e-3f);
+        cp = cp * z + Vector256.Create(4.166664568298827e-2f);
+        var cosineOfR = cp * z * z - Vector256.Create(0.5f) * z + Vector256<float>.One;   // cos r
+
+        var quadrant = k.AsInt32() - Vector256.Create(RoundingMagicBits);                // q, as int
+        if (cosine) quadrant += Vector256<int>.One;                                      // cos x = sin(x + π/2)
+        var odd = Vector256.Equals(quadrant & Vector256<int>.One, Vector256<int>.One).AsSingle();
+        var negate = Vector256.ShiftLeft(quadrant & Vector256.Create(2), 30).AsSingle();  // the sign bit where q mod 4 ≥ 2
+        var result = Vector256.ConditionalSelect(odd, cosineOfR, sine) ^ negate;
+
+        var large = Vector256.GreaterThan(Vector256.AndNot(x, SignMask), Vector256.Create(SinCosReductionLimit));
+        return large == Vector256<float>.Zero ? result : SinCosOfLargeLanes(x, result, large.AsInt32(), cosine);
+    }
+
+    /// <summary>Replaces the lanes of <paramref name="result"/> whose input is beyond the reduction limit (or infinite)
+    /// by <see cref="MathF.Sin"/> or <see cref="MathF.Cos"/> of that input.</summary>
+    private static Vector256<float> SinCosOfLargeLanes(Vector256<float> x, Vector256<float> result, Vector256<int> large, bool cosine)
+    {
+        Span<float> lanes = stackalloc float[8];
+        result.CopyTo(lanes);
+        for (int i = 0; i < 8; i++)
+            if (large[i] != 0) lanes[i] = cosine ? MathF.Cos(x[i]) : MathF.Sin(x[i]);
+        return Vector256.Create<float>(lanes);
     }
 }

@@ -2,7 +2,7 @@ namespace Autodiff.NN;
 
 /// <summary>In training mode, zeroes each element with probability p and scales the rest by <c>1/(1-p)</c>; in eval
 /// mode, the identity. Same as <c>torch.nn.Dropout</c>.</summary>
-/// <remarks>Composite: <c>x ⊙ mask</c> with a constant mask, so the backward is <c>dx = g ⊙ mask</c>. Without a seed,
+/// <remarks>Composite (<see cref="Functional.Dropout"/>): <c>x ⊙ mask</c> with a constant mask, so the backward is <c>dx = g ⊙ mask</c>. Without a seed,
 /// each Forward draws its mask from <see cref="Generator.Default"/>, as PyTorch's dropout draws from the global generator:
 /// two dropout layers draw different masks, and <see cref="Generator.ManualSeed"/> makes a run reproducible. With a seed,
 /// the module draws from a generator of its own seeded with it, so its masks are the same run after run whatever else
@@ -22,7 +22,7 @@ public sealed class Dropout : Module
     /// <exception cref="ArgumentException">p is outside [0, 1].</exception>
     public Dropout(double p = 0.5, long? seed = null)
     {
-        if (!(p >= 0 && p <= 1)) Check.Fail("Dropout", $"p must be in [0, 1], got {p}.", nameof(p));
+        CheckProbability(p);
         P = p;
         _generator = seed is long s ? new Generator(s) : null;
     }
@@ -31,11 +31,13 @@ public sealed class Dropout : Module
     public double P { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Functional.Dropout(input, P, Training, _generator);
+
+    /// <summary>Checks a dropout probability (shared with <see cref="Functional.Dropout"/>).</summary>
+    /// <exception cref="ArgumentException">p is outside [0, 1] or NaN.</exception>
+    internal static void CheckProbability(double p)
     {
-        Check.NotNull("Dropout", input, nameof(input));
-        if (!Training || P == 0) return input;
-        return Ops.Mul(input, Mask(_generator ?? Generator.Default, P, input.Shape, input.DType));
+        if (!(p >= 0 && p <= 1)) Check.Fail("Dropout", $"p must be in [0, 1], got {p}.", nameof(p));
     }
 
     /// <summary>A constant mask of <paramref name="shape"/>: each element <c>1/(1-p)</c> with probability 1 - p, else 0

@@ -76,14 +76,22 @@ public class EmptyBufferTests
             IndexSelect(h, 1, [4, 0, 0]).Sum(), Reshape(h, 10, 6).Max(0).Sum(), Min(h, 1, keepDim: true).Sum(),
             h.Max(), Min(h), Flatten(h).Mean(), Unsqueeze(h, 0).Squeeze(0).Mean(1).Sum(),
         };
+        var mask = Tensor.FromArray(new[] { 1.0, 0, 1, 0, 0, 1 }).To(dtype);
+        var math = new[]
+        {
+            h.Sin(), h.Cos(), h.Square(), (h.Abs() + 0.5).Rsqrt(), Silu(h), Mish(h), h.LogSumExp(1), h.LogSumExp(2, keepDim: true),
+            h.Var(1), h.Std(), h.Std(2, correction: 0, keepDim: true), h.CumSum(1), h.CumSum(2), h.Norm(), Norm(h, 1, 2),
+            Norm(h, double.PositiveInfinity, 0), Norm(h, 3, 1), h.Tril(), h.Triu(1), h.MaskedFill(mask, -1), h.MT, Select(h, 0, 1).T,
+        };
         var rows = Reshape(h, 10, 6);
         int[] classes = [0, 1, 2, 3, 4, 5, 0, 1, 2, 3];
         var losses = SoftmaxCrossEntropy(rows, classes).Sum() + NllLoss(LogSoftmax(rows, 1), classes).Mean()
             + Functional.MseLoss(h, target);
-        var loss = pointwise.Aggregate(losses, (sum, y) => sum + y.Mean()) + layout.Aggregate((p, q) => p + q);
+        var loss = pointwise.Aggregate(losses, (sum, y) => sum + y.Mean()) + layout.Aggregate((p, q) => p + q)
+            + math.Aggregate(Tensor.Scalar(0, dtype), (sum, y) => sum + y.Mean());
         loss.Backward();
 
-        return [.. new[] { loss }.Concat(pointwise).Concat(layout).SelectMany(t => t.ToDoubleArray()),
+        return [.. new[] { loss }.Concat(pointwise).Concat(layout).Concat(math).SelectMany(t => t.ToDoubleArray()),
                 .. w.Grad!.ToDoubleArray(), .. b.Grad!.ToDoubleArray(), .. x.Grad!.ToDoubleArray()];
     }
 

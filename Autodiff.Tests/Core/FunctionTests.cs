@@ -4,7 +4,7 @@ using static Autodiff.Tests.TestHelpers;
 namespace Autodiff.Tests.Core;
 
 using Ops = global::Autodiff.Ops;
-using SiLU = Autodiff.Tests.Examples.SiLU;   // README's own, from ReadmeTourTests
+using MySiLU = Autodiff.Tests.Examples.MySiLU;   // README's own, from ReadmeTourTests (nn.SiLU is the module)
 
 /// <summary>Custom autograd functions (<see cref="Function"/>): a Backward that returns one gradient per input works with
 /// Backward, Autograd.Grad, createGraph and GradCheck, on leaves and non-leaves, and what it returns is validated.</summary>
@@ -16,15 +16,15 @@ public class FunctionTests
     public void ReadmeExample_SiLU_TrainsAndMatchesTheFormula()
     {
         var x = Tensor.FromArray([-1.0, 0.0, 2.0]).RequireGrad();
-        var y = new SiLU().Apply(x);
+        var y = new MySiLU().Apply(x);
         y.Sum().Backward();
 
-        Assert.That(y.Creator!.Op, Is.EqualTo("SiLU"));
+        Assert.That(y.Creator!.Op, Is.EqualTo("MySiLU"));
         Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { -0.2689414213699951, 0.0, 1.7615941559557649 }).Within(1e-12));
         // σ(x)(1 + x(1 − σ(x))) at -1, 0, 2
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.07232948812851325, 0.5, 1.0907842487848948 }).Within(1e-12));
-        GradCheck.Assert(t => new SiLU().Apply(t[0]), [Leaf(1, 2, 3)], "SiLU");
-        GradCheck.AssertSecondOrder(t => new SiLU().Apply(t[0]), [Leaf(1, 2, 3)], "SiLU");
+        GradCheck.Assert(t => new MySiLU().Apply(t[0]), [Leaf(1, 2, 3)], "MySiLU");
+        GradCheck.AssertSecondOrder(t => new MySiLU().Apply(t[0]), [Leaf(1, 2, 3)], "MySiLU");
     }
 
     // ---- more functions ------------------------------------------------------------------------------------------
@@ -127,7 +127,7 @@ public class FunctionTests
     {
         var x = Tensor.FromArray([-0.5, 0.25, 1.5]).RequireGrad();
         var h = x * 3.0;                                                    // non-leaf input
-        new SiLU().Apply(h).Sum().Backward();
+        new MySiLU().Apply(h).Sum().Backward();
         var expected = x.ToDoubleArray().Select(v => 3 * SiLUPrime(3 * v)).ToArray();
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(expected).Within(1e-12));
         Assert.That(h.Grad, Is.Null, "a non-leaf keeps no gradient");
@@ -136,15 +136,15 @@ public class FunctionTests
     [Test]
     public void GradCheck_FirstAndSecondOrder_OnLeavesAndNonLeaves()
     {
-        GradCheck.Assert(t => new SiLU().Apply(Ops.Tanh(t[0]) * 2.0), [Leaf(2, 2, 3)], "SiLU(non-leaf)");
-        GradCheck.AssertSecondOrder(t => new SiLU().Apply(Ops.Tanh(t[0]) * 2.0), [Leaf(2, 2, 3)], "SiLU(non-leaf)");
+        GradCheck.Assert(t => new MySiLU().Apply(Ops.Tanh(t[0]) * 2.0), [Leaf(2, 2, 3)], "SiLU(non-leaf)");
+        GradCheck.AssertSecondOrder(t => new MySiLU().Apply(Ops.Tanh(t[0]) * 2.0), [Leaf(2, 2, 3)], "SiLU(non-leaf)");
         GradCheck.Assert(t => new CustomMul().Apply(t[0], t[1]), [Leaf(3, 2, 3), Leaf(4, 3)], "CustomMul");
         GradCheck.AssertSecondOrder(t => new CustomMul().Apply(t[0], t[1]), [Leaf(3, 2, 3), Leaf(4, 3)], "CustomMul");
         GradCheck.Assert(t => new CustomMul().Apply(Ops.Exp(t[0]), t[1] * t[1]), [Leaf(5, 2, 3), Leaf(6, 2, 1)], "CustomMul(non-leaves)");
         GradCheck.AssertSecondOrder(t => new CustomMul().Apply(Ops.Exp(t[0]), t[1] * t[1]), [Leaf(5, 2, 3), Leaf(6, 2, 1)],
             "CustomMul(non-leaves)");
         // a product of two applications, so the second derivative mixes them
-        GradCheck.AssertSecondOrder(t => new SiLU().Apply(new CustomMul().Apply(t[0], t[1])), [Leaf(7, 2, 3), Leaf(8, 3)], "SiLU∘CustomMul");
+        GradCheck.AssertSecondOrder(t => new MySiLU().Apply(new CustomMul().Apply(t[0], t[1])), [Leaf(7, 2, 3), Leaf(8, 3)], "SiLU∘CustomMul");
     }
 
     [Test]
@@ -165,7 +165,7 @@ public class FunctionTests
     {
         var a = Leaf(9, 2, 3);
         var b = Leaf(10, 3);
-        var y = new CustomMul().Apply(new SiLU().Apply(a), b).Sum();
+        var y = new CustomMul().Apply(new MySiLU().Apply(a), b).Sum();
         var grads = Autograd.Grad([y], [a, b]);
         var av = a.ToDoubleArray();
         var bv = b.ToDoubleArray();
@@ -181,7 +181,7 @@ public class FunctionTests
     {
         var x = Leaf(11, 4);
         var h = Ops.Exp(x);
-        var y = new SiLU().Apply(h).Sum();
+        var y = new MySiLU().Apply(h).Sum();
         var dh = Autograd.Grad([y], [h])[0]!;
         Assert.That(dh.ToDoubleArray(), Is.EqualTo(h.ToDoubleArray().Select(SiLUPrime).ToArray()).Within(1e-12));
         Assert.That((x.Grad, h.Grad), Is.EqualTo(((Tensor?)null, (Tensor?)null)));
@@ -191,14 +191,14 @@ public class FunctionTests
     public void CreateGraph_RunsBackwardRecorded_SoTheGradientDifferentiatesAgain()
     {
         var x = Tensor.FromArray([-1.0, 0.5, 2.0]).RequireGrad();
-        var g = Autograd.Grad([new SiLU().Apply(x).Sum()], [x], createGraph: true)[0]!;
+        var g = Autograd.Grad([new MySiLU().Apply(x).Sum()], [x], createGraph: true)[0]!;
         Assert.That(g.RequiresGrad, Is.True);
         Assert.That(x.Grad, Is.Null);
         g.Sum().Backward();
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(x.ToDoubleArray().Select(SiLUSecond).ToArray()).Within(1e-12));
 
         var z = Tensor.FromArray([0.3, -1.2]).RequireGrad();
-        new SiLU().Apply(z).Sum().Backward(createGraph: true);
+        new MySiLU().Apply(z).Sum().Backward(createGraph: true);
         var first = z.Grad!;
         Assert.That(first.RequiresGrad, Is.True);
         z.Grad = null;
@@ -262,9 +262,9 @@ public class FunctionTests
     public void Tape_PrintsTheFunctionsName()
     {
         var x = Tensor.FromArray([1.0]).RequireGrad();
-        var y = new SiLU().Apply(x);
-        Assert.That(y.Creator!.ToString(), Does.Contain("SiLU").And.Contain(y.Label).And.Contain(x.Label));
-        Assert.That(y.Creator.Tape.ToString(), Does.Contain("SiLU"));
+        var y = new MySiLU().Apply(x);
+        Assert.That(y.Creator!.ToString(), Does.Contain("MySiLU").And.Contain(y.Label).And.Contain(x.Label));
+        Assert.That(y.Creator.Tape.ToString(), Does.Contain("MySiLU"));
     }
 
     [Test]
@@ -302,9 +302,9 @@ public class FunctionTests
     {
         var x = Tensor.FromArray([1.0, 2.0]).RequireGrad();
         var h = x * 1.0;
-        var y = new SiLU().Apply(h).Sum();
+        var y = new MySiLU().Apply(h).Sum();
         h.AsDoubleSpan()[0] = 5;
-        AssertThrows<InvalidOperationException>(() => y.Backward(), "Backward", "input 0 of SiLU", "modified in place");
+        AssertThrows<InvalidOperationException>(() => y.Backward(), "Backward", "input 0 of MySiLU", "modified in place");
     }
 
     [Test]
@@ -343,15 +343,15 @@ public class FunctionTests
     {
         var x = Tensor.FromArray([1.0]).RequireGrad();
         Tensor y;
-        using (Tape.NoGrad()) y = new SiLU().Apply(x);
+        using (Tape.NoGrad()) y = new MySiLU().Apply(x);
         Assert.That(y.RequiresGrad, Is.False);
-        AssertThrows<ArgumentException>(() => y.Backward(), "Backward", "computed by SiLU inside a NoGrad scope");
+        AssertThrows<ArgumentException>(() => y.Backward(), "Backward", "computed by MySiLU inside a NoGrad scope");
     }
 
     [Test]
     public void Apply_OnInputsThatDoNotRequireGrad_GivesAConstant_AndTheOrdinaryMessage()
     {
-        var y = new SiLU().Apply(Tensor.FromArray([1.0]));
+        var y = new MySiLU().Apply(Tensor.FromArray([1.0]));
         Assert.That(y.RequiresGrad, Is.False);
         AssertThrows<ArgumentException>(() => y.Backward(), "Backward", "does not require grad and no recorded op produced it");
     }
@@ -359,15 +359,15 @@ public class FunctionTests
     [Test]
     public void Apply_ThrowsForNullInputs()
     {
-        AssertThrows<ArgumentNullException>(() => new SiLU().Apply(null!), "SiLU", "inputs");
-        AssertThrows<ArgumentNullException>(() => new SiLU().Apply([null!]), "SiLU", "inputs[0]");
+        AssertThrows<ArgumentNullException>(() => new MySiLU().Apply(null!), "MySiLU", "inputs");
+        AssertThrows<ArgumentNullException>(() => new MySiLU().Apply([null!]), "MySiLU", "inputs[0]");
     }
 
     [Test]
     public void Float32_TrainsLikeABuiltInOp()
     {
         var x = Tensor.FromArray([-1f, 0.5f]).RequireGrad();
-        new SiLU().Apply(x).Sum().Backward();
+        new MySiLU().Apply(x).Sum().Backward();
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { SiLUPrime(-1), SiLUPrime(0.5) }).Within(1e-6));
     }
 

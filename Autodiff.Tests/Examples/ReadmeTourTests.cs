@@ -72,16 +72,17 @@ public class ReadmeTourTests
     public void CustomFunction_WorksWithBackwardGradAndSecondOrder()
     {
         var x = Tensor.Randn([5], 3, DType.Float64).RequireGrad();
-        GradCheck.Assert(t => new SiLU().Apply(t[0]), [x]);
-        GradCheck.AssertSecondOrder(t => new SiLU().Apply(t[0]), [x]);
-        var g = Autograd.Grad([new SiLU().Apply(x).Sum()], [x])[0]!;
+        GradCheck.Assert(t => new MySiLU().Apply(t[0]), [x]);
+        GradCheck.AssertSecondOrder(t => new MySiLU().Apply(t[0]), [x]);
+        var g = Autograd.Grad([new MySiLU().Apply(x).Sum()], [x])[0]!;
         Assert.That(g.ToDoubleArray(), Is.EqualTo(Autograd.Grad([Ops.Mul(x, Ops.Sigmoid(x)).Sum()], [x])[0]!.ToDoubleArray()).Within(1e-15));
         Assert.That(x.Grad, Is.Null, "Autograd.Grad leaves .Grad alone");
+        Assert.That(new MySiLU().Apply(x).ToDoubleArray(), Is.EqualTo(Ops.Silu(x).ToDoubleArray()).Within(1e-15), "the built-in op agrees");
     }
 }
 
-/// <summary>README's custom Function: SiLU, <c>y = x·σ(x)</c>, <c>dy/dx = σ(x)·(1 + x·(1 − σ(x)))</c>; FunctionTests uses it too.</summary>
-internal sealed class SiLU : Function
+/// <summary>README's custom Function: MySiLU (named so beside the library's nn.SiLU module), <c>y = x·σ(x)</c>, <c>dy/dx = σ(x)·(1 + x·(1 − σ(x)))</c>; FunctionTests uses it too.</summary>
+internal sealed class MySiLU : Function
 {
     protected override Tensor Forward(FunctionContext ctx, IReadOnlyList<Tensor> inputs)
     {

@@ -14,6 +14,8 @@ public class ActivationModuleTests
         yield return new TestCaseData(new LeakyReLU(0.2), (Func<Tensor, Tensor>)(x => x.LeakyRelu(0.2)), "LeakyReLU(negativeSlope: 0.2)");
         yield return new TestCaseData(new GELU(), (Func<Tensor, Tensor>)(x => x.Gelu()), "GELU()");
         yield return new TestCaseData(new GELU(approximateTanh: true), (Func<Tensor, Tensor>)(x => x.Gelu(true)), "GELU(approximate: tanh)");
+        yield return new TestCaseData(new SiLU(), (Func<Tensor, Tensor>)(x => Autodiff.Ops.Silu(x)), "SiLU()");
+        yield return new TestCaseData(new Mish(), (Func<Tensor, Tensor>)(x => Autodiff.Ops.Mish(x)), "Mish()");
         yield return new TestCaseData(new Softmax(1), (Func<Tensor, Tensor>)(x => x.Softmax(1)), "Softmax(dim: 1)");
         yield return new TestCaseData(new LogSoftmax(-1), (Func<Tensor, Tensor>)(x => x.LogSoftmax(-1)), "LogSoftmax(dim: -1)");
         yield return new TestCaseData(new Flatten(), (Func<Tensor, Tensor>)(x => x.Reshape(2, -1)), "Flatten(startDim: 1, endDim: -1)");

@@ -1,0 +1,42 @@
+using System.Numerics;
+using Autodiff.Kernels;
+
+namespace Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>Replaces the elements of <paramref name="x"/> where <paramref name="mask"/> is set by <paramref name="value"/>.
+    /// Same as <c>torch.Tensor.masked_fill(mask, value)</c>.</summary>
+    /// <remarks>
+    /// <para>Forward <c>y = value where mask ≠ 0, else x</c>. Backward <c>dx = g where mask = 0, else 0</c>
+    /// (<c>MaskedFill(g, mask, 0)</c>); the mask gets no gradient.</para>
+    /// <para>The mask is a float tensor of 0 and 1 (any non-zero counts as set) of x's dtype whose shape broadcasts to x's,
+    /// as PyTorch's bool mask; a Bool dtype comes later. A causal attention mask:
+    /// <c>scores.MaskedFill(Ops.Triu(Tensor.Ones(T, T), 1), double.NegativeInfinity)</c>.</para>
+    /// </remarks>
+    /// <param name="x">The input.</param>
+    /// <param name="mask">0/1 values that broadcast to x's shape; must not require grad.</param>
+    /// <param name="value">The value written where the mask is set (±inf and NaN allowed).</param>
+    /// <exception cref="ArgumentException">The mask's shape does not broadcast to x's, its dtype differs, or it requires grad.</exception>
+    public static Tensor MaskedFill(Tensor x, Tensor mask, double value)
+    {
+        const string op = "MaskedFill";
+        Check.NotNull(op, x, nameof(x));
+        Check.NotNull(op, mask, nameof(mask));
+        Check.SameDType(op, x, mask);
+        if (Shape.TryBroadcast(mask.Shape, x.Shape) != x.Shape)
+            Check.Fail(op, $"mask {mask.Shape} cannot be broadcast to input {x.Shape}.", nameof(mask));
+        if (mask.RequiresGrad)
+            Check.Fail(op, $"mask {mask.Label} requires grad, but a mask only selects elements and gets no gradient; pass mask.Detach().", nameof(mask));
+        var y = Compute.Empty(x.Shape, x.DType);
+        Compute.Run(x.DType, new MaskedFillKernel(x, Compute.Expand(mask, x.Shape), value, y));   // y = mask ? value : x
+
+        return Tape.Record(op, y, [x, mask], "dx += g·[mask = 0]", [static (g, e) => MaskedFill(g, e.Inputs[1], 0), static (_, _) => null]);
+    }
+
+    private readonly struct MaskedFillKernel(Tensor x, Tensor mask, double value, Tensor y) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Masking.MaskedFill<T>(x.Data<T>(), mask.Data<T>(), T.CreateTruncating(value), y.Data<T>());
+    }
+}
