@@ -79,6 +79,26 @@ public class ReadmeTourTests
         Assert.That(x.Grad, Is.Null, "Autograd.Grad leaves .Grad alone");
         Assert.That(new MySiLU().Apply(x).ToDoubleArray(), Is.EqualTo(Ops.Silu(x).ToDoubleArray()).Within(1e-15), "the built-in op agrees");
     }
+
+    [Test]
+    public void CausalMaskAndFloat64ModelCheck_RunAsInReadme()
+    {
+        var scores = Tensor.Randn([4, 4], seed: 3);
+        // ---- as in README ----
+        var future = Ops.Triu(Tensor.Ones(4, 4), 1);
+        var att = scores.MaskedFill(future, double.NegativeInfinity).Softmax(-1);
+        var model = new Sequential(new Linear(3, 5), new ReLU(), new Linear(5, 4), new LayerNorm(4));
+        model.Double();
+        var x64 = Tensor.Randn([3, 3], seed: 0, DType.Float64).RequireGrad();
+        GradCheck.Assert(xs => model.Forward(xs[0]), [x64, .. model.Parameters()]);
+        model.Apply(m => { if (m is Linear l) Init.KaimingNormal_(l.Weight, nonlinearity: "relu"); });
+        model[0].RequiresGrad_(false);
+        // ---- checks ----
+        Assert.That(att[0, 1], Is.EqualTo(0.0), "row 0 sees only position 0");
+        Assert.That(att[3, 0] + att[3, 1] + att[3, 2] + att[3, 3], Is.EqualTo(1.0).Within(1e-6));
+        Assert.That(model.Parameters().All(p => p.DType == DType.Float64), Is.True);
+        Assert.That(((Linear)model[0]).Weight.RequiresGrad, Is.False);
+    }
 }
 
 /// <summary>README's custom Function: MySiLU (named so beside the library's nn.SiLU module), <c>y = x·σ(x)</c>, <c>dy/dx = σ(x)·(1 + x·(1 − σ(x)))</c>; FunctionTests uses it too.</summary>
