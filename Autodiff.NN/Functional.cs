@@ -107,12 +107,52 @@ public static class Functional
         return Reduce("L1Loss", Ops.Abs(Ops.Sub(input, target)), reduction);
     }
 
-    /// <summary>Binary cross-entropy of logits against targets in [0, 1], fused with the sigmoid.
-    /// Same as <c>torch.nn.functional.binary_cross_entropy_with_logits</c>.</summary>
-    /// <remarks>Forward <c>L = reduce(max(x, 0) - x·t + log(1 + e^-|x|))</c>; backward <c>dx = (σ(x) - t)·g</c>.</remarks>
-    /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
-    public static Tensor BCEWithLogitsLoss(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean) =>
-        Reduce("BCEWithLogitsLoss", Ops.BinaryCrossEntropyWithLogits(logits, targets), reduction);
+    /// <summary>Binary cross-entropy of logits against targets in [0, 1], fused with the sigmoid, with PyTorch's element
+    /// <paramref name="weight"/> and positive-class <paramref name="posWeight"/>.
+    /// Same as <c>torch.nn.functional.binary_cross_entropy_with_logits(logits, targets, weight, reduction='mean', pos_weight)</c>.</summary>
+    /// <remarks>Forward <c>L = reduce(max(x, 0) - x·t + log(1 + e^-|x|))</c>; backward <c>dx = (σ(x) - t)·g</c>. With
+    /// <paramref name="posWeight"/> (pw), PyTorch's stable <c>l = (1 - t)·x + (1 + (pw - 1)·t)·(log(1 + e^-|x|) + max(-x, 0))</c>,
+    /// i.e. <c>-[pw·t·log σ(x) + (1 - t)·log(1 - σ(x))]</c>, with <c>dx = g·((1 + (pw - 1)·t)·σ(x) - pw·t)</c>: here the plain
+    /// loss plus <c>(pw - 1)·t·softplus(-x)</c>, built from ops (softplus(-x) as the fused loss of target 1, exact for any x).
+    /// <paramref name="weight"/> then multiplies each element's loss. Mean is over all elements, whatever the weights, as
+    /// PyTorch. Both weights broadcast to the targets' shape; unlike PyTorch they are differentiated when they require grad.</remarks>
+    /// <param name="logits">Unnormalized scores x, any shape.</param>
+    /// <param name="targets">Targets t in [0, 1], the shape and dtype of the logits.</param>
+    /// <param name="reduction">Mean (default), Sum or None (per element).</param>
+    /// <param name="weight">A rescaling weight per element, broadcast to the targets' shape, or null.</param>
+    /// <param name="posWeight">The weight of positive examples, broadcast to the targets' shape (typically [C] for targets
+    /// [N, C], one per class: <c>pw = negatives / positives</c> balances a rare class), or null for 1.</param>
+    /// <exception cref="ArgumentException">The shapes or dtypes of logits and targets differ, or a weight does not broadcast
+    /// to the targets' shape or has another dtype.</exception>
+    /// <example><code>var loss = Functional.BCEWithLogitsLoss(logits, labels, posWeight: Tensor.FromArray(new[] { 3f, 1f }));</code></example>
+    public static Tensor BCEWithLogitsLoss(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean, Tensor? weight = null,
+        Tensor? posWeight = null)
+    {
+        if (targets is not null)
+        {
+            CheckBroadcastsTo("BCEWithLogitsLoss", weight, targets, nameof(weight));
+            CheckBroadcastsTo("BCEWithLogitsLoss", posWeight, targets, nameof(posWeight));
+        }
+        var losses = Ops.BinaryCrossEntropyWithLogits(logits, targets!);                 // max(x, 0) - x·t + log(1 + e^-|x|)
+        if (posWeight is not null)
+        {
+            var softplusOfMinusX = Ops.BinaryCrossEntropyWithLogits(logits, Tensor.OnesLike(logits));   // -log σ(x), stable
+            losses = losses + (posWeight - 1.0) * targets! * softplusOfMinusX;         // + (pw - 1)·t·(-log σ(x))
+        }
+        if (weight is not null) losses = losses * weight;
+        return Reduce("BCEWithLogitsLoss", losses, reduction);
+    }
+
+    /// <summary>Checks that an optional loss weight has the targets' dtype and broadcasts to exactly their shape (so it
+    /// cannot grow the loss).</summary>
+    private static void CheckBroadcastsTo(string op, Tensor? weight, Tensor targets, string paramName)
+    {
+        if (weight is null) return;
+        if (weight.DType != targets.DType)
+            Check.Fail(op, $"{paramName} is {weight.DType} {weight.Shape} but targets are {targets.DType} {targets.Shape}; convert it with To(DType).", paramName);
+        if (Shape.TryBroadcast(targets.Shape, weight.Shape) != targets.Shape)
+            Check.Fail(op, $"{paramName} {weight.Shape} must broadcast to the targets' shape {targets.Shape}.", paramName);
+    }
 
     private static Tensor Reduce(string op, Tensor losses, Reduction reduction) => reduction switch
     {

@@ -121,16 +121,33 @@ public sealed class L1Loss(Reduction reduction = Reduction.Mean)
 }
 
 /// <summary>Binary cross-entropy of logits against targets in [0, 1]. Same as <c>torch.nn.BCEWithLogitsLoss</c>.</summary>
-/// <param name="reduction">Mean (default), Sum or None.</param>
-/// <example><code>var loss = new BCEWithLogitsLoss().Forward(logits, targets);</code></example>
-public sealed class BCEWithLogitsLoss(Reduction reduction = Reduction.Mean)
+/// <remarks>The element weight and the positive-class weight work as PyTorch's <c>weight</c> and <c>pos_weight</c>: see
+/// <see cref="Functional.BCEWithLogitsLoss"/>.</remarks>
+/// <example><code>var loss = new BCEWithLogitsLoss().Forward(logits, targets);
+/// var balanced = new BCEWithLogitsLoss(posWeight: Tensor.FromArray(new[] { 3f, 1f }));   // positives of class 0 count 3 times</code></example>
+public sealed class BCEWithLogitsLoss
 {
+    /// <summary>A binary cross-entropy criterion on logits.</summary>
+    /// <param name="reduction">Mean (default), Sum or None.</param>
+    /// <param name="weight">A rescaling weight per element, broadcast to the targets' shape, or null.</param>
+    /// <param name="posWeight">The weight of positive examples, broadcast to the targets' shape (typically one per class), or null.</param>
+    public BCEWithLogitsLoss(Reduction reduction = Reduction.Mean, Tensor? weight = null, Tensor? posWeight = null) =>
+        (Reduction, Weight, PosWeight) = (reduction, weight, posWeight);
+
     /// <summary>How per-element losses are combined.</summary>
-    public Reduction Reduction { get; } = reduction;
+    public Reduction Reduction { get; }
+
+    /// <summary>The rescaling weight per element, or null.</summary>
+    public Tensor? Weight { get; }
+
+    /// <summary>The weight of positive examples, or null for 1.</summary>
+    public Tensor? PosWeight { get; }
 
     /// <summary>See <see cref="Functional.BCEWithLogitsLoss"/>.</summary>
-    public Tensor Forward(Tensor logits, Tensor targets) => Functional.BCEWithLogitsLoss(logits, targets, Reduction);
+    /// <exception cref="ArgumentException">As <see cref="Functional.BCEWithLogitsLoss"/>.</exception>
+    public Tensor Forward(Tensor logits, Tensor targets) => Functional.BCEWithLogitsLoss(logits, targets, Reduction, Weight, PosWeight);
 
     /// <inheritdoc/>
-    public override string ToString() => $"BCEWithLogitsLoss(reduction: {Reduction})";
+    public override string ToString() =>
+        $"BCEWithLogitsLoss(reduction: {Reduction}{(Weight is null ? "" : $", weight: {Weight.Shape}")}{(PosWeight is null ? "" : $", posWeight: {PosWeight.Shape}")})";
 }

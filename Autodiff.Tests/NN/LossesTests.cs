@@ -441,6 +441,107 @@ public class LossesTests
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { -0.125, -0.125, 0.125, 0 }));
     }
 
+    // ---- BCEWithLogitsLoss weight and posWeight ----------------------------------------------------------------
+
+    /// <summary>PyTorch's binary_cross_entropy_with_logits with pos_weight and weight, written out (Loss.cpp):
+    /// <c>l = (1 - t)·x + (1 + (pw - 1)·t)·(log(1 + e^-|x|) + max(-x, 0))</c>, times the weight, then reduced over all elements.</summary>
+    private static double[] PyTorchBce(double[] x, double[] t, Func<int, double> pw, Func<int, double> w, Reduction reduction)
+    {
+        var l = new double[x.Length];
+        for (int i = 0; i < x.Length; i++)
+            l[i] = w(i) * ((1 - t[i]) * x[i] + (1 + (pw(i) - 1) * t[i]) * (Math.Log(1 + Math.Exp(-Math.Abs(x[i]))) + Math.Max(-x[i], 0)));
+        return reduction switch { Reduction.None => l, Reduction.Sum => [l.Sum()], _ => [l.Average()] };
+    }
+
+    [TestCaseSource(nameof(Reductions))]
+    public void BCEWithLogitsLoss_PosWeightAndWeight_Forward_MatchesPyTorchFormula(Reduction reduction)
+    {
+        // logits and targets [4, 3]; posWeight [3] (one per class, the last dim); weight [4, 1] (one per sample).
+        var x = Tensor.Randn(new[] { 4, 3 }, 50, DType.Float64) * 3.0;
+        var t = Tensor.Rand(new[] { 4, 3 }, 51, DType.Float64);
+        double[] pw = [3, 0.5, 1];
+        double[] w = [1, 2, 0.5, 0];
+        var loss = new BCEWithLogitsLoss(reduction, Tensor.FromArray(w, 4, 1), Tensor.FromArray(pw)).Forward(x, t);
+        Assert.That(loss.Shape.ToArray(), Is.EqualTo(reduction == Reduction.None ? new[] { 4, 3 } : Array.Empty<int>()));
+        Assert.That(loss.ToDoubleArray(),
+            Is.EqualTo(PyTorchBce(x.ToDoubleArray(), t.ToDoubleArray(), i => pw[i % 3], i => w[i / 3], reduction)).Within(1e-12));
+    }
+
+    [Test]
+    public void BCEWithLogitsLoss_PosWeight_IsWeightedLogLikelihood()
+    {
+        // -[pw·t·log σ(x) + (1 - t)·log(1 - σ(x))] for moderate logits
+        var x = Tensor.Randn(new[] { 2, 4 }, 52, DType.Float64);
+        var t = Tensor.Rand(new[] { 2, 4 }, 53, DType.Float64);
+        double[] pw = [2, 0.25, 1, 5];
+        var loss = Functional.BCEWithLogitsLoss(x, t, Reduction.None, posWeight: Tensor.FromArray(pw)).ToDoubleArray();
+        var xs = x.ToDoubleArray();
+        var ts = t.ToDoubleArray();
+        for (int i = 0; i < 8; i++)
+        {
+            double s = 1 / (1 + Math.Exp(-xs[i]));
+            Assert.That(loss[i], Is.EqualTo(-(pw[i % 4] * ts[i] * Math.Log(s) + (1 - ts[i]) * Math.Log(1 - s))).Within(1e-12));
+        }
+    }
+
+    [TestCase(100.0, 1.0, 0.0)]                              // pw·t·(-log σ(100)) ≈ 0
+    [TestCase(-100.0, 1.0, 300.0)]                           // 3·100
+    [TestCase(100.0, 0.0, 100.0)]
+    public void BCEWithLogitsLoss_PosWeight_LargeLogits_StayExact(double x, double t, double expected)
+    {
+        var loss = Functional.BCEWithLogitsLoss(Tensor.FromArray(new[] { x }), Tensor.FromArray(new[] { t }), posWeight: Tensor.FromArray(new[] { 3.0 }));
+        Assert.That(loss.ItemDouble(), Is.EqualTo(expected).Within(1e-12));
+    }
+
+    [Test]
+    public void BCEWithLogitsLoss_PosWeight_SumBackward_AtZero()
+    {
+        // dx = (1 + (pw - 1)·t)·σ(0) - pw·t with pw = 3: t = [1, 0, 0.5] -> [1.5 - 3, 0.5, 1 - 1.5]
+        var x = Tensor.Zeros(new[] { 3 }, DType.Float64).RequireGrad();
+        Functional.BCEWithLogitsLoss(x, Tensor.FromArray(new[] { 1.0, 0, 0.5 }), Reduction.Sum, posWeight: Tensor.FromArray(new[] { 3.0 })).Backward();
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { -1.5, 0.5, -0.5 }).Within(1e-15));
+    }
+
+    [TestCaseSource(nameof(Reductions))]
+    public void BCEWithLogitsLoss_PosWeightAndWeight_Backward_MatchesCentralDifferences_Float64(Reduction reduction) =>
+        // Logits, targets, posWeight [3] and weight [2, 1] all differentiated.
+        GradCheck.Assert(xs => Functional.BCEWithLogitsLoss(xs[0], xs[1], reduction, xs[3], xs[2]),
+            new[] { Leaf(54, 2, 3), Tensor.Rand(new[] { 2, 3 }, 55, DType.Float64).RequireGrad(),
+                (Tensor.Rand(new[] { 3 }, 56, DType.Float64) * 3.0).Detach().RequireGrad(), Leaf(57, 2, 1) }, "BCEWithLogitsLoss (options)");
+
+    [Test]
+    public void BCEWithLogitsLoss_PosWeight_SecondOrder_MatchesCentralDifferences() =>
+        GradCheck.AssertSecondOrder(xs => Functional.BCEWithLogitsLoss(xs[0], xs[1], posWeight: Tensor.FromArray(new[] { 2.0, 0.5, 4 })),
+            [Leaf(58, 2, 3), Tensor.Rand(new[] { 2, 3 }, 59, DType.Float64).RequireGrad()], "BCEWithLogitsLoss (posWeight)");
+
+    [TestCase(new[] { 2 })]
+    [TestCase(new[] { 2, 2, 3 })]
+    public void BCEWithLogitsLoss_Throws_WhenAWeightDoesNotBroadcastToTheTargets(int[] shape)
+    {
+        string s = "[" + string.Join(", ", shape) + "]";
+        var ex = Assert.Throws<ArgumentException>(() => Functional.BCEWithLogitsLoss(Tensor.Zeros(2, 3), Tensor.Zeros(2, 3), posWeight: Tensor.Ones(shape)))!;
+        Assert.That(ex.Message, Does.StartWith("BCEWithLogitsLoss:").And.Contain($"posWeight {s}").And.Contain("[2, 3]"));
+        ex = Assert.Throws<ArgumentException>(() => new BCEWithLogitsLoss(weight: Tensor.Ones(shape)).Forward(Tensor.Zeros(2, 3), Tensor.Zeros(2, 3)))!;
+        Assert.That(ex.Message, Does.StartWith("BCEWithLogitsLoss:").And.Contain($"weight {s}").And.Contain("[2, 3]"));
+    }
+
+    [Test]
+    public void BCEWithLogitsLoss_Throws_WhenPosWeightDTypeDiffers()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            Functional.BCEWithLogitsLoss(Tensor.Zeros(2, 3), Tensor.Zeros(2, 3), posWeight: Tensor.Ones(new[] { 3 }, DType.Float64)))!;
+        Assert.That(ex.Message, Does.StartWith("BCEWithLogitsLoss:").And.Contain("posWeight is Float64").And.Contain("Float32"));
+    }
+
+    [Test]
+    public void BCEWithLogitsLoss_KeepsItsOptions_AndNamesThemInToString()
+    {
+        var pw = Tensor.Ones(3);
+        var criterion = new BCEWithLogitsLoss(Reduction.Sum, posWeight: pw);
+        Assert.That((criterion.Weight, criterion.PosWeight), Is.EqualTo(((Tensor?)null, pw)));
+        Assert.That(criterion.ToString(), Is.EqualTo("BCEWithLogitsLoss(reduction: Sum, posWeight: [3])"));
+    }
+
     // ---- common ---------------------------------------------------------------------------------------------
 
     [Test]
