@@ -81,6 +81,19 @@ public static class Functional
         return ReduceClassLosses("NllLoss", losses, targets, weight, ignoreIndex, reduction);
     }
 
+    /// <summary>Reduces per-row class losses as PyTorch: the mean divides by <c>Σ w[t[n]]</c> over the rows whose target is
+    /// not <paramref name="ignoreIndex"/> (their count without weights), so ignored rows and class weights leave it a
+    /// weighted average; with no weights and nothing ignored that is the plain mean over N.</summary>
+    private static Tensor ReduceClassLosses(string op, Tensor losses, int[] targets, Tensor? weight, int ignoreIndex, Reduction reduction)
+    {
+        if (reduction != Reduction.Mean || (weight is null && Array.IndexOf(targets, ignoreIndex) < 0)) return Reduce(op, losses, reduction);
+        double[]? w = weight?.ToDoubleArray();
+        double total = 0;                                          // Σ w[t[n]] over the rows not ignored
+        foreach (int t in targets)
+            if (t != ignoreIndex) total += w is null ? 1 : w[t];
+        return Ops.Sum(losses) / total;                            // 0/0 = NaN when every row is ignored, as PyTorch
+    }
+
     /// <summary>Mean squared error between two tensors of the same shape. Same as <c>torch.nn.functional.mse_loss</c>.</summary>
     /// <remarks>Forward <c>L = mean((input - target)²)</c>. Backward <c>d input = 2(input - target)/n</c>, <c>d target = -2(input - target)/n</c>.</remarks>
     /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
@@ -161,17 +174,4 @@ public static class Functional
         Reduction.None => losses,
         _ => throw new ArgumentOutOfRangeException(nameof(reduction), $"{op}: unknown reduction {reduction}; use Mean, Sum or None."),
     };
-
-    /// <summary>Reduces per-row class losses as PyTorch: the mean divides by <c>Σ w[t[n]]</c> over the rows whose target is
-    /// not <paramref name="ignoreIndex"/> (their count without weights), so ignored rows and class weights leave it a
-    /// weighted average; with no weights and nothing ignored that is the plain mean over N.</summary>
-    private static Tensor ReduceClassLosses(string op, Tensor losses, int[] targets, Tensor? weight, int ignoreIndex, Reduction reduction)
-    {
-        if (reduction != Reduction.Mean || (weight is null && Array.IndexOf(targets, ignoreIndex) < 0)) return Reduce(op, losses, reduction);
-        double[]? w = weight?.ToDoubleArray();
-        double total = 0;                                          // Σ w[t[n]] over the rows not ignored
-        foreach (int t in targets)
-            if (t != ignoreIndex) total += w is null ? 1 : w[t];
-        return Ops.Sum(losses) / total;                            // 0/0 = NaN when every row is ignored, as PyTorch
-    }
 }
