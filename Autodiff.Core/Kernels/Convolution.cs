@@ -4,12 +4,26 @@ using Autodiff.Memory;
 
 namespace Autodiff.Kernels;
 
-/// <summary>The geometry of a 2-D convolution or pooling window over NCHW data.</summary>
-internal readonly record struct Window2d(int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW)
+/// <summary>The geometry of a 2-D convolution or pooling window over NCHW data; <see cref="CeilMode"/> (pooling only)
+/// rounds the output size up, as PyTorch's <c>ceil_mode</c>.</summary>
+internal readonly record struct Window2d(int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW,
+    bool CeilMode = false)
 {
-    public int OutH(int h) => (h + 2 * PadH - DilationH * (KernelH - 1) - 1) / StrideH + 1;
+    public int OutH(int h) => OutSize(h, KernelH, StrideH, PadH, DilationH, CeilMode);
 
-    public int OutW(int w) => (w + 2 * PadW - DilationW * (KernelW - 1) - 1) / StrideW + 1;
+    public int OutW(int w) => OutSize(w, KernelW, StrideW, PadW, DilationW, CeilMode);
+
+    /// <summary>PyTorch's <c>pooling_output_shape</c>: <c>⌊(size + 2·pad - dilation·(kernel - 1) - 1) / stride⌋ + 1</c>, or
+    /// with <paramref name="ceilMode"/> the ceiling, less one if the last window would start past the input and its left
+    /// padding (so every window starts inside the input or the left padding). The caller has checked that the dilated
+    /// window fits the padded input.</summary>
+    public static int OutSize(int size, int kernel, int stride, int pad, int dilation, bool ceilMode)
+    {
+        int span = size + 2 * pad - dilation * (kernel - 1) - 1;
+        if (!ceilMode) return span / stride + 1;
+        int count = (span + stride - 1) / stride + 1;
+        return (count - 1) * stride >= size + pad ? count - 1 : count;
+    }
 
     /// <summary>True for a 1x1 window with stride 1 and no padding: im2col of a sample is the sample itself.</summary>
     public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0;

@@ -15,17 +15,31 @@ internal static class Losses
         }
     }
 
-    /// <summary><c>loss[n] = -x[n, t[n]]</c> for <c>x [N, C]</c>: gathers each row's target entry.</summary>
-    public static void NllLoss<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> targets, int c, Span<T> loss) where T : struct, IFloatingPointIeee754<T>
+    /// <summary><c>loss[n] = -w[t[n]]·x[n, t[n]]</c> for <c>x [N, C]</c>: gathers each row's target entry, scaled by its
+    /// class weight (<paramref name="weight"/> empty: all 1); 0 for a row whose target is <paramref name="ignoreIndex"/>.</summary>
+    public static void NllLoss<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> targets, int c, int ignoreIndex, ReadOnlySpan<double> weight, Span<T> loss)
+        where T : struct, IFloatingPointIeee754<T>
     {
-        for (int n = 0; n < targets.Length; n++) loss[n] = -x[n * c + targets[n]];
+        for (int n = 0; n < targets.Length; n++)
+        {
+            int t = targets[n];
+            loss[n] = t == ignoreIndex ? T.Zero
+                : weight.IsEmpty ? -x[n * c + t]
+                : -(T.CreateTruncating(weight[t]) * x[n * c + t]);
+        }
     }
 
-    /// <summary><c>dx[n, t[n]] = -g[n]</c> and 0 elsewhere, for <c>dx [N, C]</c>: the adjoint of <see cref="NllLoss{T}"/>,
-    /// scattering each row's gradient back to its target entry.</summary>
-    public static void NllLossBackward<T>(ReadOnlySpan<T> g, ReadOnlySpan<int> targets, int c, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
+    /// <summary><c>dx[n, t[n]] = -w[t[n]]·g[n]</c> and 0 elsewhere, for <c>dx [N, C]</c>: the adjoint of <see cref="NllLoss{T}"/>,
+    /// scattering each row's gradient back to its target entry; a row whose target is <paramref name="ignoreIndex"/> stays 0.</summary>
+    public static void NllLossBackward<T>(ReadOnlySpan<T> g, ReadOnlySpan<int> targets, int c, int ignoreIndex, ReadOnlySpan<double> weight, Span<T> dx)
+        where T : struct, IFloatingPointIeee754<T>
     {
         dx.Clear();
-        for (int n = 0; n < targets.Length; n++) dx[n * c + targets[n]] = -g[n];
+        for (int n = 0; n < targets.Length; n++)
+        {
+            int t = targets[n];
+            if (t == ignoreIndex) continue;
+            dx[n * c + t] = weight.IsEmpty ? -g[n] : -(T.CreateTruncating(weight[t]) * g[n]);
+        }
     }
 }

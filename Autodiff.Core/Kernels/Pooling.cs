@@ -10,8 +10,10 @@ internal static class Pooling
     /// the CNN's pooled inputs (3-13 MB) are far above it.</summary>
     private const int ParallelMinInputs = 1 << 18;
 
-    /// <summary><c>y[p, oy, ox] = max over the window of x[p]</c> (padding counts as -∞), and <c>argmax</c> = the flat
-    /// index in the input plane of the first maximum; a NaN in the window wins, as in PyTorch. Threads take disjoint runs
+    /// <summary><c>y[p, oy, ox] = max over the window of x[p]</c> (padding, and with ceil mode whatever lies past the input,
+    /// counts as -∞), and <c>argmax</c> = the flat index in the input plane of the first maximum; a NaN in the window wins, as
+    /// in PyTorch. A window holding no input element (possible only with a large dilation) gives -∞ and argmax -1, which
+    /// the backward skips. Threads take disjoint runs
     /// of planes when the input is large.</summary>
     public static unsafe void MaxPool<T>(ReadOnlySpan<T> x, int planes, int h, int w, Window2d win, Span<T> y, Span<int> argmax)
         where T : struct, IFloatingPointIeee754<T>
@@ -55,7 +57,7 @@ internal static class Pooling
         where T : struct, IFloatingPointIeee754<T>
     {
         int oh = win.OutH(h), ow = win.OutW(w);
-        if (win is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1 })
+        if (win is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1 } && oh == h / 2 && ow == w / 2)
         {
             MaxPool2x2(x, planes, h, w, y, argmax);
             return;
@@ -128,14 +130,22 @@ internal static class Pooling
         where T : struct, IFloatingPointIeee754<T>
     {
         for (int p = 0; p < planes; p++)
-            for (int o = 0; o < outPlane; o++) y[p * outPlane + o] = x[p * inPlane + argmax[p * outPlane + o]];
+            for (int o = 0; o < outPlane; o++)
+            {
+                int at = argmax[p * outPlane + o];
+                y[p * outPlane + o] = at >= 0 ? x[p * inPlane + at] : T.Zero;      // an empty window's -∞ is a constant
+            }
     }
 
     private static void ScatterPlanes<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, int planes, int inPlane, int outPlane, Span<T> dx)
         where T : struct, IFloatingPointIeee754<T>
     {
         for (int p = 0; p < planes; p++)
-            for (int o = 0; o < outPlane; o++) dx[p * inPlane + argmax[p * outPlane + o]] += dy[p * outPlane + o];
+            for (int o = 0; o < outPlane; o++)
+            {
+                int at = argmax[p * outPlane + o];
+                if (at >= 0) dx[p * inPlane + at] += dy[p * outPlane + o];        // -1: an empty window, no input to credit
+            }
     }
 }
 
@@ -144,10 +154,12 @@ internal static class Pooling
 internal sealed record PoolAxis(int[] Start, int[] End, int[] Count)
 {
     /// <summary>Sliding windows as PyTorch's avg_pool2d: window i covers <c>[i·stride - pad, i·stride - pad + kernel)</c> of
-    /// the padded axis, clipped to the input; the count is the padded window's size when padding counts, else the clipped one.</summary>
-    public static PoolAxis Sliding(int size, int kernel, int stride, int pad, bool countIncludePad)
+    /// the padded axis, clipped to the input; the count is the padded window's size (itself clipped to the padded axis, as
+    /// a ceil-mode window may run past it) when padding counts, else the clipped one. <paramref name="ceilMode"/> rounds
+    /// the number of windows up (<see cref="Window2d.OutSize"/>).</summary>
+    public static PoolAxis Sliding(int size, int kernel, int stride, int pad, bool countIncludePad, bool ceilMode = false)
     {
-        int outSize = (size + 2 * pad - kernel) / stride + 1;
+        int outSize = Window2d.OutSize(size, kernel, stride, pad, 1, ceilMode);
         var (start, end, count) = (new int[outSize], new int[outSize], new int[outSize]);
         for (int i = 0; i < outSize; i++)
         {

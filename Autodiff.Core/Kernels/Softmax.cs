@@ -74,9 +74,14 @@ internal static class Softmax
 
     /// <summary>Cross-entropy of each row of <c>logits [N, C]</c> against its class: <c>loss[n] = logsumexp(x[n]) - x[n, t[n]]</c>;
     /// also writes the row softmax into <paramref name="probabilities"/> for the backward.</summary>
-    public static void CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, int n, int c, Span<T> probabilities, Span<T> losses)
+    /// <remarks>With class weights <c>w</c> (empty: all 1) and label smoothing <c>ε</c>, PyTorch's
+    /// <c>loss[n] = (1 - ε)·w[t]·(-log p[t]) + (ε/C)·Σ_c w[c]·(-log p[c])</c>; a row whose target is
+    /// <paramref name="ignoreIndex"/> has loss 0 (its target is never read).</remarks>
+    public static void CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, int n, int c, int ignoreIndex,
+        ReadOnlySpan<double> weight, double smoothing, Span<T> probabilities, Span<T> losses)
         where T : struct, IFloatingPointIeee754<T>
     {
+        T keep = T.CreateTruncating(1 - smoothing), spread = T.CreateTruncating(smoothing / c);
         for (int r = 0; r < n; r++)
         {
             var xr = logits.Slice(r * c, c);
@@ -87,19 +92,94 @@ internal static class Softmax
             Elementwise.Exp<T>(pr, pr);                           // p = exp(x - max)
             T sum = Reduce.Sum(pr);
             TensorPrimitives.Divide(pr, sum, pr);                   // p = softmax(x)
-            losses[r] = (max - xr[targets[r]]) + T.Log(sum);        // -log p[t] = logsumexp(x) - x[t], max taken off first
+            int t = targets[r];
+            if (t == ignoreIndex)
+            {
+                losses[r] = T.Zero;
+                continue;
+            }
+            T logSum = T.Log(sum);
+            T nll = (max - xr[t]) + logSum;                         // -log p[t] = logsumexp(x) - x[t], max taken off first
+            if (weight.IsEmpty && smoothing == 0)
+            {
+                losses[r] = nll;
+                continue;
+            }
+            T loss = weight.IsEmpty ? nll : T.CreateTruncating(weight[t]) * nll;
+            if (smoothing != 0)
+            {
+                T smooth = T.Zero;                                  // Σ_c w[c]·(-log p[c])
+                for (int k = 0; k < c; k++)
+                {
+                    T nllk = (max - xr[k]) + logSum;
+                    smooth += weight.IsEmpty ? nllk : T.CreateTruncating(weight[k]) * nllk;
+                }
+                loss = keep * loss + spread * smooth;
+            }
+            losses[r] = loss;
         }
     }
 
     /// <summary><c>dx[n] = scale[n] · (p[n] - onehot(t[n]))</c>: softmax-with-loss sends back probabilities minus targets.</summary>
-    public static void CrossEntropyBackward<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<int> targets, int n, int c, ReadOnlySpan<T> scale, Span<T> dx)
+    /// <remarks>With class weights <c>w</c> (empty: all 1) and label smoothing <c>ε</c>, the target becomes the row
+    /// <c>q = (1 - ε)·w[t]·onehot(t) + (ε/C)·w</c> and <c>dx[n] = scale[n] · (s·p[n] - q)</c> with <c>s = Σ q</c>;
+    /// a row whose target is <paramref name="ignoreIndex"/> gets exact zeros, whatever its scale (even ∞ or NaN).</remarks>
+    public static void CrossEntropyBackward<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<int> targets, int n, int c, int ignoreIndex,
+        ReadOnlySpan<double> weight, double smoothing, ReadOnlySpan<T> scale, Span<T> dx)
         where T : struct, IFloatingPointIeee754<T>
     {
+        T keep = T.CreateTruncating(1 - smoothing), spread = T.CreateTruncating(smoothing / c);
+        T weightSum = T.CreateTruncating(c);
+        if (!weight.IsEmpty)
+        {
+            double total = 0;
+            foreach (double w in weight) total += w;
+            weightSum = T.CreateTruncating(total);
+        }
         for (int r = 0; r < n; r++)
         {
             var dr = dx.Slice(r * c, c);
-            TensorPrimitives.Multiply(probabilities.Slice(r * c, c), scale[r], dr);
-            dr[targets[r]] -= scale[r];
+            int t = targets[r];
+            if (t == ignoreIndex)
+            {
+                dr.Clear();
+                continue;
+            }
+            if (weight.IsEmpty && smoothing == 0)
+            {
+                TensorPrimitives.Multiply(probabilities.Slice(r * c, c), scale[r], dr);
+                dr[t] -= scale[r];
+                continue;
+            }
+            T g = scale[r];
+            T wt = weight.IsEmpty ? T.One : T.CreateTruncating(weight[t]);
+            TensorPrimitives.Multiply(probabilities.Slice(r * c, c), g * (keep * wt + spread * weightSum), dr);   // g·s·p
+            dr[t] -= g * keep * wt;                                                                             // - g·(1 - ε)·w[t]
+            if (smoothing == 0) continue;
+            if (weight.IsEmpty) TensorPrimitives.Subtract(dr, g * spread, dr);                                  // - g·(ε/C)·w
+            else for (int k = 0; k < c; k++) dr[k] -= g * spread * T.CreateTruncating(weight[k]);
+        }
+    }
+
+    /// <summary>The dense target rows of <see cref="CrossEntropyBackward{T}"/>: <c>q[n] = (1 - ε)·w[t]·onehot(t) + (ε/C)·w</c>
+    /// and <c>s[n] = Σ q[n]</c>, both zero for a row whose target is <paramref name="ignoreIndex"/>. Only the second-order
+    /// rules read them.</summary>
+    public static void CrossEntropyTargets<T>(ReadOnlySpan<int> targets, int c, int ignoreIndex, ReadOnlySpan<double> weight, double smoothing,
+        Span<T> q, Span<T> s)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        T keep = T.CreateTruncating(1 - smoothing), spread = T.CreateTruncating(smoothing / c);
+        for (int r = 0; r < targets.Length; r++)
+        {
+            var qr = q.Slice(r * c, c);
+            qr.Clear();
+            s[r] = T.Zero;
+            int t = targets[r];
+            if (t == ignoreIndex) continue;
+            if (smoothing != 0)
+                for (int k = 0; k < c; k++) qr[k] = spread * (weight.IsEmpty ? T.One : T.CreateTruncating(weight[k]));
+            qr[t] += keep * (weight.IsEmpty ? T.One : T.CreateTruncating(weight[t]));
+            s[r] = Reduce.Sum<T>(qr);
         }
     }
 }

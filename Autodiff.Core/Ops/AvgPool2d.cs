@@ -8,19 +8,38 @@ public static partial class Ops
     /// <summary>2-D average pooling of NCHW input. Same as <c>torch.nn.functional.avg_pool2d</c>.</summary>
     /// <remarks>Forward <c>y[n, c, i, j] = Σ_window x / divisor</c> over the window at <c>(i·stride - pad, j·stride - pad)</c>,
     /// the padding counting as zeros; the divisor is <c>kernelSize²</c> when <paramref name="countIncludePad"/> (PyTorch's
-    /// default), else the number of input elements in the window. Backward <c>dx[window] += g / divisor</c>.</remarks>
+    /// default), else the number of input elements in the window. Backward <c>dx[window] += g / divisor</c>.
+    /// <paramref name="ceilMode"/> rounds the output size up, as PyTorch: a last, partial window is kept if it starts inside
+    /// the input or its left padding; its divisor counts only the part inside the padded input (or only the input elements
+    /// without <paramref name="countIncludePad"/>).</remarks>
     /// <param name="input">[N, C, H, W].</param>
     /// <param name="kernelSize">The window's height and width.</param>
     /// <param name="stride">The step between windows; null means kernelSize (PyTorch's default).</param>
     /// <param name="padding">Implicit zero padding on each side; at most half the kernel size.</param>
     /// <param name="countIncludePad">Whether the padding counts in the divisor.</param>
+    /// <param name="ceilMode">Round the output size up instead of down (PyTorch's <c>ceil_mode</c>).</param>
     /// <exception cref="ArgumentException">The input is not 4-D, padding exceeds half the kernel, or the window does not fit the padded input.</exception>
-    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true)
+    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true, bool ceilMode = false) =>
+        AvgPool2d(input, (kernelSize, kernelSize), stride is { } s ? (s, s) : null, (padding, padding), countIncludePad, ceilMode);
+
+    /// <summary>2-D average pooling with separate height and width sizes. Same as <c>torch.nn.functional.avg_pool2d</c> with tuples.</summary>
+    /// <remarks>As <see cref="AvgPool2d(Tensor, int, int?, int, bool, bool)"/>, along each axis with its own kernel size, stride
+    /// and padding; the divisor with <paramref name="countIncludePad"/> is <c>kH·kW</c> (clipped to the padded input).</remarks>
+    /// <param name="input">[N, C, H, W].</param>
+    /// <param name="kernelSize">The window's (height, width).</param>
+    /// <param name="stride">The (down, across) step between windows; null means kernelSize (PyTorch's default).</param>
+    /// <param name="padding">Implicit zero padding, (top/bottom, left/right); each at most half the kernel's size along its axis.</param>
+    /// <param name="countIncludePad">Whether the padding counts in the divisor.</param>
+    /// <param name="ceilMode">Round the output size up instead of down (PyTorch's <c>ceil_mode</c>).</param>
+    /// <exception cref="ArgumentException">The input is not 4-D, a size is not positive, padding is negative or more than half
+    /// the kernel, or the window does not fit the padded input.</exception>
+    public static Tensor AvgPool2d(Tensor input, (int H, int W) kernelSize, (int H, int W)? stride = null, (int H, int W) padding = default,
+        bool countIncludePad = true, bool ceilMode = false)
     {
         const string op = "AvgPool2d";
-        var win = PoolWindow(op, input, kernelSize, stride, padding, dilation: 1);
-        var rows = PoolAxis.Sliding(input.Shape[2], kernelSize, win.StrideH, padding, countIncludePad);
-        var cols = PoolAxis.Sliding(input.Shape[3], kernelSize, win.StrideW, padding, countIncludePad);
+        var win = PoolWindow(op, input, kernelSize, stride, padding, (1, 1), ceilMode);
+        var rows = PoolAxis.Sliding(input.Shape[2], win.KernelH, win.StrideH, win.PadH, countIncludePad, ceilMode);
+        var cols = PoolAxis.Sliding(input.Shape[3], win.KernelW, win.StrideW, win.PadW, countIncludePad, ceilMode);
         return AveragePool(op, input, rows, cols);
     }
 

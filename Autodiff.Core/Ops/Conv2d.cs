@@ -124,18 +124,6 @@ public static partial class Ops
             Convolution.AddChannelSums<T>(dy.Data<T>(), dy.Shape[0], dy.Shape[1], dy.Shape[2] * dy.Shape[3], db.Data<T>());
     }
 
-    /// <summary>Validates a square pooling window (PyTorch's rules: a 4-D input, stride defaulting to the kernel size,
-    /// padding at most half the kernel) and returns its geometry; shared by MaxPool2d and AvgPool2d.</summary>
-    private static Window2d PoolWindow(string op, Tensor input, int kernelSize, int? stride, int padding, int dilation)
-    {
-        Check.NotNull(op, input, nameof(input));
-        Check.Rank(op, input, 4, "input [N, C, H, W]");
-        if (2 * padding > kernelSize)
-            Check.Fail(op, $"padding {padding} must be at most half the kernel size {kernelSize} (input {input.Shape}).", nameof(padding));
-        int s = stride ?? kernelSize;
-        return Window(op, input, kernelSize, kernelSize, (s, s), (padding, padding), (dilation, dilation));
-    }
-
     /// <summary>Validates a window's geometry against an NCHW input and returns it; shared by convolution and pooling.</summary>
     private static Window2d Window(string op, Tensor input, int kernelH, int kernelW, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation)
     {

@@ -5,21 +5,30 @@ namespace Autodiff.NN;
 /// <remarks>
 /// <para>Parameters <c>weight</c> (ones) and <c>bias</c> (zeros), <c>[numFeatures]</c>, when affine. Buffers, saved in the
 /// state dict under PyTorch's names: <c>running_mean</c> (zeros), <c>running_var</c> (ones) and
-/// <c>num_batches_tracked</c> (a Float64 scalar counting training batches, which <see cref="Module.To(DType)"/> leaves Float64; PyTorch stores it as int64, and such a file
-/// loads into it exactly), when trackRunningStats.</para>
+/// <c>num_batches_tracked</c> (a Float64 scalar counting training batches until the library has an Int64 dtype, which
+/// <see cref="Module.To(DType)"/> leaves Float64; PyTorch stores it as int64, and such a file loads into it exactly),
+/// when trackRunningStats.</para>
 /// <para>In training mode (or without running statistics) the batch's own statistics normalize and the running ones are
 /// updated; in eval mode the running statistics normalize. See <see cref="Ops.BatchNorm"/> for the formulas.</para>
+/// <para>The running update is <c>running = (1 - m)·running + m·batch</c> with <c>m = momentum</c>, or, with
+/// <c>momentum: null</c> (PyTorch's <c>momentum=None</c>), <c>m = 1/numBatchesTracked</c> counted after this batch: the
+/// running statistics are then the plain (cumulative) average of every batch's statistics since the last reset.</para>
 /// </remarks>
 public abstract class BatchNormBase : Module
 {
     /// <summary>Creates the layer with PyTorch's defaults.</summary>
+    /// <param name="numFeatures">The number of channels C.</param>
+    /// <param name="eps">Added to the variance before the square root.</param>
+    /// <param name="momentum">The weight of each batch in the running statistics, or null for a cumulative average.</param>
+    /// <param name="affine">Whether the layer has a learnable weight and bias.</param>
+    /// <param name="trackRunningStats">Whether running statistics are kept (and used in eval mode).</param>
     /// <exception cref="ArgumentException">numFeatures is not positive, eps is negative or NaN, or momentum is outside [0, 1].</exception>
-    protected BatchNormBase(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats)
+    protected BatchNormBase(int numFeatures, double eps, double? momentum, bool affine, bool trackRunningStats)
     {
         string name = GetType().Name;
         if (numFeatures <= 0) Check.Fail(name, $"numFeatures must be positive, got {numFeatures}.", nameof(numFeatures));
         if (!(eps >= 0)) Check.Fail(name, $"eps must be non-negative, got {eps}.", nameof(eps));
-        if (!(momentum >= 0 && momentum <= 1)) Check.Fail(name, $"momentum must be in [0, 1], got {momentum}.", nameof(momentum));
+        if (momentum is { } m && !(m >= 0 && m <= 1)) Check.Fail(name, $"momentum must be in [0, 1] or null, got {m}.", nameof(momentum));
         (NumFeatures, Eps, Momentum, Affine, TrackRunningStats) = (numFeatures, eps, momentum, affine, trackRunningStats);
         RegisterParameter("weight", affine ? Tensor.Ones(numFeatures) : null);
         RegisterParameter("bias", affine ? Tensor.Zeros(numFeatures) : null);
@@ -35,8 +44,9 @@ public abstract class BatchNormBase : Module
     /// <summary>Added to the variance before the square root.</summary>
     public double Eps { get; }
 
-    /// <summary>The weight of each batch in the running statistics.</summary>
-    public double Momentum { get; }
+    /// <summary>The weight of each batch in the running statistics, or null for the cumulative average
+    /// (weight <c>1/numBatchesTracked</c>), as PyTorch's <c>momentum=None</c>.</summary>
+    public double? Momentum { get; }
 
     /// <summary>Whether the layer has a learnable weight and bias.</summary>
     public bool Affine { get; }
@@ -56,7 +66,8 @@ public abstract class BatchNormBase : Module
     /// <summary>The running (unbiased) variance, <c>[numFeatures]</c>, or null when not tracked.</summary>
     public Tensor? RunningVar => GetBuffer("running_var");
 
-    /// <summary>How many training batches updated the running statistics, or null when not tracked.</summary>
+    /// <summary>How many training batches updated the running statistics (a scalar; Float64 until the library has an Int64
+    /// dtype, exact up to 2⁵³ batches), or null when not tracked. Saved in the state dict as <c>num_batches_tracked</c>.</summary>
     public Tensor? NumBatchesTracked => GetBuffer("num_batches_tracked");
 
     /// <summary>Resets the running statistics to mean 0, variance 1 and the batch count to 0.</summary>
@@ -80,11 +91,17 @@ public abstract class BatchNormBase : Module
         if (input.Shape[1] != NumFeatures)
             Check.Fail(GetType().Name, $"input {input.Shape} has {input.Shape[1]} channels, expected numFeatures {NumFeatures}.", nameof(input));
         bool useBatchStatistics = Training || RunningMean is null;
-        if (Training && NumBatchesTracked is { } count) count.AsDoubleSpan()[0] += 1;   // a buffer, not part of the graph
-        return Ops.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, Momentum, Eps);
+        double factor = Momentum ?? 0;
+        if (Training && NumBatchesTracked is { } count)
+        {
+            var batches = count.AsDoubleSpan();                                         // a buffer, not part of the graph
+            batches[0] += 1;
+            if (Momentum is null) factor = 1 / batches[0];                              // cumulative average, as PyTorch
+        }
+        return Ops.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, factor, Eps);
     }
 
     /// <inheritdoc/>
     public override string Describe() =>
-        $"{GetType().Name}({NumFeatures}, eps: {Eps}, momentum: {Momentum}, affine: {Affine}, trackRunningStats: {TrackRunningStats})";
+        $"{GetType().Name}({NumFeatures}, eps: {Eps}, momentum: {(Momentum is { } m ? $"{m}" : "null")}, affine: {Affine}, trackRunningStats: {TrackRunningStats})";
 }

@@ -83,6 +83,40 @@ public class ConvModulesTests
     }
 
     [Test]
+    public void MaxPool2d_TakesTuples_Dilation_AndCeilMode_AsPyTorch()
+    {
+        var x = Tensor.Randn([2, 3, 7, 6], 2);
+        var square = new MaxPool2d(3, stride: 2, padding: 1, ceilMode: true);
+        Assert.That(square.Forward(x).ToArray(), Is.EqualTo(Ops.MaxPool2d(x, 3, 2, 1, ceilMode: true).ToArray()));
+        Assert.That(square.Forward(x).Shape.ToArray(), Is.EqualTo(new[] { 2, 3, 4, 4 }));     // torch: nn.MaxPool2d(3, 2, 1, ceil_mode=True)
+        var tall = new MaxPool2d((3, 1), stride: (2, 1), padding: (1, 0), dilation: (2, 1));
+        Assert.That(tall.Forward(x).ToArray(), Is.EqualTo(Ops.MaxPool2d(x, (3, 1), (2, 1), (1, 0), (2, 1)).ToArray()));
+        Assert.That((tall.KernelSize, tall.Stride, tall.Padding, tall.Dilation, tall.CeilMode), Is.EqualTo(((3, 1), (2, 1), (1, 0), (2, 1), false)));
+        Assert.That(new MaxPool2d(2).Describe(), Is.EqualTo("MaxPool2d(kernelSize: 2, stride: 2, padding: 0)"));
+        Assert.That(square.Describe(), Is.EqualTo("MaxPool2d(kernelSize: 3, stride: 2, padding: 1, ceilMode: True)"));
+        Assert.That(tall.Describe(), Is.EqualTo("MaxPool2d(kernelSize: (3, 1), stride: (2, 1), padding: (1, 0), dilation: (2, 1))"));
+    }
+
+    [Test]
+    public void AvgPool2d_TakesTuples_AndCeilMode_AsPyTorch()
+    {
+        var x = Tensor.Randn([2, 3, 7, 6], 3);
+        var pool = new AvgPool2d((3, 2), stride: (2, 2), padding: (1, 0), countIncludePad: false, ceilMode: true);
+        Assert.That(pool.Forward(x).ToArray(), Is.EqualTo(Ops.AvgPool2d(x, (3, 2), (2, 2), (1, 0), false, true).ToArray()));
+        Assert.That(pool.Forward(x).Shape.ToArray(), Is.EqualTo(new[] { 2, 3, 4, 3 }));
+        Assert.That(pool.Describe(), Is.EqualTo("AvgPool2d(kernelSize: (3, 2), stride: (2, 2), padding: (1, 0), countIncludePad: False, ceilMode: True)"));
+        Assert.That(new AvgPool2d(2, ceilMode: true).Describe(), Is.EqualTo("AvgPool2d(kernelSize: 2, stride: 2, padding: 0, ceilMode: True)"));
+    }
+
+    [Test]
+    public void PoolingModules_ThrowForNonPositiveSizes()
+    {
+        AssertThrows<ArgumentException>(() => new MaxPool2d((2, 0)), "MaxPool2d", "kernelSize (2, 0)");
+        AssertThrows<ArgumentException>(() => new MaxPool2d(2, padding: -1), "MaxPool2d", "padding (-1, -1)");
+        AssertThrows<ArgumentException>(() => new AvgPool2d(2, stride: 0), "AvgPool2d", "stride (0, 0)");
+    }
+
+    [Test]
     public void Dropout2d_ZeroesWholeChannels_AndIsIdentityInEval()
     {
         var dropout = new Dropout2d(0.5, seed: 2);

@@ -38,6 +38,67 @@ public class NormalizationModulesTests
     }
 
     [Test]
+    public void BatchNorm_MomentumNull_KeepsTheCumulativeAverageOfBatchStatistics_AsPyTorch()
+    {
+        // torch: bn = nn.BatchNorm1d(2, momentum=None); after k training batches running_mean is the plain average of the
+        // k batch means and running_var of the k unbiased batch variances (factor 1/num_batches_tracked).
+        var bn = new BatchNorm1d(2, momentum: null);
+        Assert.That(bn.Momentum, Is.Null);
+        var batches = Enumerable.Range(0, 3).Select(i => Tensor.Randn([5, 2], 60 + i, DType.Float64).To(DType.Float32)).ToArray();
+        var (means, vars) = (new double[2], new double[2]);
+        foreach (var x in batches)
+        {
+            bn.Forward(x);
+            var v = x.ToDoubleArray();
+            for (int c = 0; c < 2; c++)
+            {
+                var column = Enumerable.Range(0, 5).Select(r => v[r * 2 + c]).ToArray();
+                double mean = column.Average();
+                means[c] += mean / 3;
+                vars[c] += column.Sum(a => (a - mean) * (a - mean)) / 4 / 3;
+            }
+        }
+        Assert.That(bn.NumBatchesTracked!.ItemDouble(), Is.EqualTo(3));
+        Assert.That(bn.RunningMean!.ToDoubleArray(), Is.EqualTo(means).Within(1e-6));
+        Assert.That(bn.RunningVar!.ToDoubleArray(), Is.EqualTo(vars).Within(1e-6));
+        Assert.That(bn.Describe(), Is.EqualTo("BatchNorm1d(2, eps: 1E-05, momentum: null, affine: True, trackRunningStats: True)"));
+    }
+
+    [Test]
+    public void BatchNorm_MomentumNull_FirstBatchReplacesTheInitialStatistics_AndResetRestartsTheCount()
+    {
+        var bn = new BatchNorm2d(2, momentum: null);
+        var x = Tensor.Randn([3, 2, 2, 2], 63);
+        bn.Forward(x);
+        var (mean, variance) = (bn.RunningMean!.ToArray(), bn.RunningVar!.ToArray());
+        bn.ResetRunningStats();
+        Assert.That(bn.NumBatchesTracked!.ItemDouble(), Is.EqualTo(0));
+        bn.Forward(x);                                           // factor 1 again: the same statistics, nothing of the reset ones
+        Assert.That(bn.RunningMean!.ToArray(), Is.EqualTo(mean));
+        Assert.That(bn.RunningVar!.ToArray(), Is.EqualTo(variance));
+        var reference = new BatchNorm2d(2, momentum: 1.0);
+        reference.Forward(x);
+        Assert.That(bn.RunningMean!.ToArray(), Is.EqualTo(reference.RunningMean!.ToArray()));
+    }
+
+    [Test]
+    public void BatchNorm_MomentumNull_ContinuesTheCountOfALoadedStateDict()
+    {
+        // A state dict at num_batches_tracked = 7: the next batch weighs 1/8.
+        var trained = new BatchNorm1d(2, momentum: null);
+        trained.LoadStateDict(new Dictionary<string, Tensor>
+        {
+            ["weight"] = Tensor.Ones(2), ["bias"] = Tensor.Zeros(2), ["running_mean"] = Tensor.FromArray(new[] { 1f, -1f }),
+            ["running_var"] = Tensor.FromArray(new[] { 2f, 4f }), ["num_batches_tracked"] = Tensor.Scalar(7, DType.Float64),
+        });
+        var x = Tensor.FromArray(new[] { 0f, 2f, 2f, 6f }, 2, 2);     // batch means [1, 4], unbiased variances [2, 8]
+        trained.Forward(x);
+        Assert.That(trained.NumBatchesTracked!.ItemDouble(), Is.EqualTo(8));
+        Assert.That(trained.RunningMean!.ToDoubleArray(), Is.EqualTo(new[] { 7.0 / 8 * 1 + 1.0 / 8 * 1, 7.0 / 8 * -1 + 1.0 / 8 * 4 }).Within(1e-6));
+        Assert.That(trained.RunningVar!.ToDoubleArray(), Is.EqualTo(new[] { 7.0 / 8 * 2 + 1.0 / 8 * 2, 7.0 / 8 * 4 + 1.0 / 8 * 8 }).Within(1e-6));
+    }
+
+    [Test]
     public void BatchNorm_LoadStateDict_CopiesTheRunningStatistics()
     {
         var trained = new BatchNorm1d(3);

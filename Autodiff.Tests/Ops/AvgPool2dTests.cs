@@ -80,4 +80,70 @@ public class AvgPool2dTests
     [Test]
     public void AvgPool2d_ThrowsForNonPositiveStride() =>
         AssertThrows<ArgumentException>(() => Ops.AvgPool2d(Tensor.Zeros(1, 1, 4, 4), 2, stride: 0), "AvgPool2d", "stride");
+
+
+    // ---- non-square windows and ceilMode -------------------------------------------------------------------------
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Forward_CeilMode_DividesThePartialWindowsAsPyTorch(bool countIncludePad)
+    {
+        // F.avg_pool2d(torch.arange(1., 10).view(1, 1, 3, 3), 2, ceil_mode=True) = [[3, 4.5], [7.5, 9]]: a window past the
+        // input (not padding) is divided by the elements it holds, count_include_pad or not.
+        var x = Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6, 7, 8, 9 }, 1, 1, 3, 3);
+        Assert.That(Ops.AvgPool2d(x, 2, countIncludePad: countIncludePad, ceilMode: true).ToDoubleArray(), Is.EqualTo(new[] { 3, 4.5, 7.5, 9 }));
+    }
+
+    [TestCase(3, 2, 2, 1, 1, 0, true, false)]
+    [TestCase(3, 2, 2, 1, 1, 0, false, false)]
+    [TestCase(3, 3, 2, 2, 1, 1, true, true)]         // 4 rows out in ceil mode; the last window's padded size is clipped
+    [TestCase(3, 3, 2, 2, 1, 1, false, true)]
+    [TestCase(2, 3, 2, 3, 0, 1, true, true)]
+    public void Forward_NonSquare_CeilMode_MatchesPyTorchsDefinition(int kh, int kw, int sh, int sw, int ph, int pw, bool countIncludePad, bool ceil)
+    {
+        // PyTorch's avg_pool2d, written out: hstart = i·sH - pH, hend = min(hstart + kH, H + pH), pool_size from those
+        // (clipped to the padded input), then both clipped to the input; divisor pool_size, or the clipped window's size
+        // without count_include_pad. Output sizes from pooling_output_shape (see MaxPool2dTests).
+        var x = Tensor.Randn([2, 3, 7, 6], 8, DType.Float64);
+        var y = Ops.AvgPool2d(x, (kh, kw), (sh, sw), (ph, pw), countIncludePad, ceil);
+        static int OutSize(int size, int k, int s, int p, bool ceil)
+        {
+            int o = (size + 2 * p - k + (ceil ? s - 1 : 0)) / s + 1;
+            return ceil && (o - 1) * s >= size + p ? o - 1 : o;
+        }
+        int oh = OutSize(7, kh, sh, ph, ceil), ow = OutSize(6, kw, sw, pw, ceil);
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 2, 3, oh, ow }));
+        var xs = x.ToDoubleArray();
+        var expected = new double[6 * oh * ow];
+        for (int plane = 0; plane < 6; plane++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    int hs = i * sh - ph, ws = j * sw - pw;
+                    int he = Math.Min(hs + kh, 7 + ph), we = Math.Min(ws + kw, 6 + pw);
+                    int poolSize = (he - hs) * (we - ws);
+                    (hs, ws, he, we) = (Math.Max(hs, 0), Math.Max(ws, 0), Math.Min(he, 7), Math.Min(we, 6));
+                    double sum = 0;
+                    for (int iy = hs; iy < he; iy++)
+                        for (int ix = ws; ix < we; ix++) sum += xs[(plane * 7 + iy) * 6 + ix];
+                    expected[(plane * oh + i) * ow + j] = sum / (countIncludePad ? poolSize : (he - hs) * (we - ws));
+                }
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(expected).Within(1e-12));
+    }
+
+    [Test]
+    public void Backward_NonSquare_CeilMode_MatchesCentralDifferences()
+    {
+        GradCheck.Assert(t => Ops.AvgPool2d(t[0], (3, 2), (2, 2), (1, 1), ceilMode: true), [Leaf(5, 1, 2, 6, 5)], "AvgPool2d (3x2, ceil)");
+        GradCheck.Assert(t => Ops.AvgPool2d(t[0], (3, 2), (2, 2), (1, 1), countIncludePad: false, ceilMode: true), [Leaf(6, 1, 2, 6, 5)],
+            "AvgPool2d (3x2, ceil, no pad count)");
+    }
+
+    [Test]
+    public void Backward_NonSquare_CreateGraph_MatchesCentralDifferences() =>
+        GradCheck.AssertSecondOrder(t => Ops.AvgPool2d(t[0] * t[0], (2, 3), (2, 2), (1, 1), ceilMode: true), [Leaf(7, 1, 1, 5, 6)], "AvgPool2d (2x3, ceil)");
+
+    [Test]
+    public void AvgPool2d_ThrowsForTooMuchPadding_NamingBothAxes() =>
+        AssertThrows<ArgumentException>(() => Ops.AvgPool2d(Tensor.Zeros(1, 1, 6, 6), (2, 4), padding: (2, 1)), "AvgPool2d", "padding (2, 1)", "(2, 4)");
 }

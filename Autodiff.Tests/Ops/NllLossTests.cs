@@ -81,6 +81,37 @@ public class NllLossTests
             return Autograd.Grad([(losses * losses).Sum()], [t[0]], createGraph: true)[0]!;
         }, [Leaf(3, 3, 4)], "NllLoss (third order)");
 
+    // ---- weight, ignoreIndex --------------------------------------------------------------------------------------
+
+    [Test]
+    public void Forward_WithWeightAndIgnoreIndex_ScalesByTheTargetsWeight_AndZeroesIgnoredRows()
+    {
+        // F.nll_loss(tensor([[-1.2, -0.3, -2.5], [-0.7, -0.9, -1.1]]), tensor([1, -100]), weight=tensor([1., 4, 2]),
+        //   reduction='none') = [4·0.3, 0]
+        var x = LogProbabilities().RequireGrad();
+        var losses = Autodiff.Ops.NllLoss(x, new[] { 1, -100 }, Tensor.FromArray(new[] { 1.0, 4, 2 }));
+        Assert.That(losses.ToDoubleArray(), Is.EqualTo(new[] { 1.2, 0 }).Within(1e-12));
+        losses.Backward(Tensor.FromArray(new[] { 2.0, double.NaN }));
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.0, -8, 0, 0, 0, 0 }));
+    }
+
+    [Test]
+    public void DefaultOverload_IgnoresTargetMinus100_AsPyTorch() =>
+        Assert.That(Autodiff.Ops.NllLoss(LogProbabilities(), new[] { -100, 0 }).ToDoubleArray(), Is.EqualTo(new[] { 0, 0.7 }).Within(1e-12));
+
+    [Test]
+    public void Backward_WithWeightAndIgnoreIndex_MatchesCentralDifferences_Float64() =>
+        GradCheck.Assert(xs => Autodiff.Ops.NllLoss(xs[0], new[] { 0, 4, 2, 2 }, Tensor.FromArray(new[] { 0.5, 1, 2, 3, 4 }), ignoreIndex: 4),
+            new[] { Leaf(4, 4, 5) }, "NllLoss (options)");
+
+    [Test]
+    public void ThirdOrder_WithWeightAndIgnoreIndex_MatchesCentralDifferences() =>
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var losses = Autodiff.Ops.NllLoss(Autodiff.Ops.LogSoftmax(t[0], 1), [2, 0, 1], Tensor.FromArray(new[] { 0.5, 2, 3, 1 }), ignoreIndex: 0);
+            return Autograd.Grad([(losses * losses).Sum()], [t[0]], createGraph: true)[0]!;
+        }, [Leaf(5, 3, 4)], "NllLoss (options, third order)");
+
     [TestCase(new[] { 6 })]
     [TestCase(new[] { 2, 3, 1 })]
     public void Throws_WhenInputIsNot2D(int[] shape) =>

@@ -143,6 +143,8 @@ public class OpContractTests
         Null("NllLoss", "targets", "NllLoss(logProbabilities, null)", () => Ops.NllLoss(F32(1, 2), null!)),
         Null("SoftmaxCrossEntropy", "logits", "SoftmaxCrossEntropy(null, targets)", () => Ops.SoftmaxCrossEntropy(null!, [0])),
         Null("SoftmaxCrossEntropy", "targets", "SoftmaxCrossEntropy(logits, null)", () => Ops.SoftmaxCrossEntropy(F32(1, 2), null!)),
+        Null("NllLoss", "logProbabilities", "NllLoss(null, targets, weight)", () => Ops.NllLoss(null!, [0], F32(2))),
+        Null("SoftmaxCrossEntropy", "logits", "SoftmaxCrossEntropy(null, targets, weight)", () => Ops.SoftmaxCrossEntropy(null!, [0], F32(2))),
         Null("BinaryCrossEntropyWithLogits", "logits", "BinaryCrossEntropyWithLogits(null, targets)",
             () => Ops.BinaryCrossEntropyWithLogits(null!, F32(1))),
         Null("BinaryCrossEntropyWithLogits", "targets", "BinaryCrossEntropyWithLogits(logits, null)",

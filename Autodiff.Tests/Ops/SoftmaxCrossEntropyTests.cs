@@ -101,6 +101,91 @@ public class SoftmaxCrossEntropyTests
             return Autograd.Grad([(losses * losses).Sum()], [t[0]], createGraph: true)[0]!;
         }, [Leaf(25, 3, 3)], "SoftmaxCrossEntropy (third order)");
 
+    // ---- weight, ignoreIndex, labelSmoothing ----------------------------------------------------------------------
+
+    [Test]
+    public void Forward_WithOptions_MatchesPyTorchFormulaPerRow()
+    {
+        // F.cross_entropy(x, t, weight=w, ignore_index=3, label_smoothing=0.2, reduction='none'), written out:
+        // loss[n] = 0.8·w[t]·(-log p[t]) + (0.2/4)·Σ_c w[c]·(-log p[c]), 0 where t = 3.
+        var x = Tensor.Randn(new[] { 3, 4 }, 26, DType.Float64) * 2.0;
+        double[] w = [0.5, 1, 2, 4];
+        int[] t = [2, 3, 0];
+        var losses = Ops.SoftmaxCrossEntropy(x, t, Tensor.FromArray(w), ignoreIndex: 3, labelSmoothing: 0.2).ToDoubleArray();
+        var logp = Ops.LogSoftmax(x, 1);
+        for (int n = 0; n < 3; n++)
+        {
+            double smooth = 0;
+            for (int c = 0; c < 4; c++) smooth -= w[c] * logp[n, c];
+            double expected = t[n] == 3 ? 0 : 0.8 * w[t[n]] * -logp[n, t[n]] + 0.2 / 4 * smooth;
+            Assert.That(losses[n], Is.EqualTo(expected).Within(1e-12));
+        }
+    }
+
+    [Test]
+    public void DefaultOverload_IgnoresTargetMinus100_AsPyTorch()
+    {
+        // F.cross_entropy(logits, tensor([1, -100]), reduction='none') = [ln 2, 0]
+        var x = Logits().RequireGrad();
+        var losses = Ops.SoftmaxCrossEntropy(x, new[] { 1, -100 });
+        Assert.That(losses.ToDoubleArray(), Is.EqualTo(new[] { Math.Log(2), 0 }).Within(1e-12));
+        losses.Sum().Backward();
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.25, -0.5, 0.25, 0, 0, 0 }).Within(1e-12));
+    }
+
+    [TestCase(double.PositiveInfinity)]
+    [TestCase(double.NaN)]
+    public void Backward_IgnoredRows_GetExactZeros_WhateverTheirUpstreamGradient(double upstream)
+    {
+        var x = Logits().RequireGrad();
+        Ops.SoftmaxCrossEntropy(x, new[] { 5, 2 }, null, ignoreIndex: 5, labelSmoothing: 0.1).Backward(Tensor.FromArray(new[] { upstream, 1 }));
+        Assert.That(x.Grad!.ToDoubleArray().Take(3), Is.All.EqualTo(0.0));
+    }
+
+    [TestCase(false, 0.0)]
+    [TestCase(true, 0.0)]
+    [TestCase(false, 0.25)]
+    [TestCase(true, 0.25)]
+    public void Backward_WithOptions_MatchesCentralDifferences_Float64(bool weighted, double eps) =>
+        GradCheck.Assert(xs => Ops.SoftmaxCrossEntropy(xs[0], [2, 7, 0, 3], weighted ? Tensor.FromArray(new[] { 0.5, 1, 2, 4 }) : null, 7, eps),
+            new[] { Leaf(27, 4, 4) }, "SoftmaxCrossEntropy (options)");
+
+    [Test]
+    public void Backward_WithOptions_CreateGraph_MatchesCentralDifferences() =>
+        GradCheck.AssertSecondOrder(t => (Ops.SoftmaxCrossEntropy(t[0], [2, -100, 1], Tensor.FromArray(new[] { 0.5, 2, 3 }), labelSmoothing: 0.3)
+            * Ops.Tanh(t[0].Sum(1))).Sum(), [Leaf(28, 3, 3)], "SoftmaxCrossEntropy (options, weighted)");
+
+    [Test]
+    public void ThirdOrder_WithOptions_MatchesCentralDifferences() =>
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var losses = Ops.SoftmaxCrossEntropy(t[0], [2, -100, 1], Tensor.FromArray(new[] { 0.5, 2, 3 }), labelSmoothing: 0.3);
+            return Autograd.Grad([(losses * losses).Sum()], [t[0]], createGraph: true)[0]!;
+        }, [Leaf(29, 3, 3)], "SoftmaxCrossEntropy (options, third order)");
+
+    [Test]
+    public void Backward_UsesWeightsAsTheyWereAtForward()
+    {
+        var x = Logits().RequireGrad();
+        var w = Tensor.FromArray(new[] { 1.0, 2, 3 });
+        var losses = Ops.SoftmaxCrossEntropy(x, new[] { 1, 2 }, w);
+        w.Data<double>().Fill(0);
+        losses.Sum().Backward();
+        // row 0: 2·([1/4, 1/2, 1/4] - [0, 1, 0]); row 1: 3·([1/3, 1/3, 1/3] - [0, 0, 1])
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.5, -1, 0.5, 1, 1, -2 }).Within(1e-12));
+    }
+
+    [Test]
+    public void Throws_WhenOptionsAreInvalid()
+    {
+        AssertThrows<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Tensor.Zeros(2, 3), new[] { 0, 1 }, Tensor.Ones(4)),
+            "SoftmaxCrossEntropy", "weight", "[3]", "[4]");
+        AssertThrows<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Tensor.Zeros(2, 3), new[] { 0, 1 }, null, labelSmoothing: 2),
+            "SoftmaxCrossEntropy", "labelSmoothing", "got 2");
+        AssertThrows<ArgumentException>(() => Ops.SoftmaxCrossEntropy(Tensor.Zeros(2, 3), new[] { 0, -100 }, null, ignoreIndex: 1),
+            "SoftmaxCrossEntropy", "target -100", "position 1", "[2, 3]");
+    }
+
     [TestCase(new[] { 0, 3 })]
     [TestCase(new[] { -1, 0 })]
     [TestCase(new[] { 0, int.MaxValue })]
