@@ -4,11 +4,11 @@ namespace Autodiff.Optim;
 
 /// <summary>Changes an optimizer's learning rate once per epoch. Same idea as <c>torch.optim.lr_scheduler.LRScheduler</c>.</summary>
 /// <remarks>Call <see cref="Step"/> after each epoch's optimizer steps (or after each batch, for a per-step schedule such
-/// as <c>OneCycleLR</c>); the rate for epoch e is a closed-form function of e and the rate each parameter group had
+/// as <see cref="OneCycleLR"/>); the rate for epoch e is a closed-form function of e and the rate each parameter group had
 /// when the scheduler was created (<see cref="BaseLrs"/>), so every group keeps its own base and the same schedule scales
 /// each one, as PyTorch's <c>base_lrs</c>. Because the form is closed, a rate set by anything else between two steps
 /// (your code, a second scheduler) would be overwritten silently: <see cref="Step"/> refuses instead; combine schedules
-/// with <c>SequentialLR</c> (one after another) or <c>ChainedScheduler</c> (multiplied). To resume
+/// with <see cref="SequentialLR"/> (one after another) or <see cref="ChainedScheduler"/> (multiplied). To resume
 /// training, save <see cref="StateDict"/> beside the optimizer's and restore it with <see cref="LoadStateDict"/>, as
 /// PyTorch's <c>scheduler.state_dict()</c>: a new scheduler would take the already-decayed rate as its base and decay it
 /// again.</remarks>
@@ -52,14 +52,17 @@ public abstract class LRScheduler
     /// schedulers changed them as every member's base (PyTorch's <c>initial_lr</c>).</summary>
     internal long Created { get; }
 
-    /// <summary>Each group's learning rate when this scheduler was created.</summary>
-    internal IReadOnlyList<double> FoundLrs => _found;
+    /// <summary>When the first scheduler that this one is made of was created (itself, or a chain's earliest member).</summary>
+    internal virtual long FirstCreated => Created;
 
-    /// <summary>The <c>SequentialLR</c> or <c>ChainedScheduler</c> that steps this scheduler, if any.</summary>
+    /// <summary>Each group's learning rate before this scheduler (or a chain's earliest member) changed it.</summary>
+    internal virtual IReadOnlyList<double> InitialLrs => _found;
+
+    /// <summary>The <see cref="SequentialLR"/> or <see cref="ChainedScheduler"/> that steps this scheduler, if any.</summary>
     internal LRScheduler? Owner { get; set; }
 
     /// <summary>Whether each step multiplies the base by a factor that does not depend on it (StepLR, ExponentialLR,
-    /// LinearLR, CosineAnnealingLR to 0), so that <c>ChainedScheduler</c> can multiply the factors as PyTorch
+    /// LinearLR, CosineAnnealingLR to 0), so that <see cref="ChainedScheduler"/> can multiply the factors as PyTorch
     /// composes its chainable schedulers.</summary>
     internal virtual bool IsMultiplicative => false;
 
@@ -82,8 +85,8 @@ public abstract class LRScheduler
     private protected virtual void StepCore()
     {
         CheckRatesUnchanged();
+        ApplyRates(LastEpoch + 1);                                  // first: a schedule that has ended changes nothing
         LastEpoch++;
-        ApplyRates(LastEpoch);
     }
 
     /// <summary>Fails when a group's rate is not the one this scheduler set last.</summary>
@@ -107,7 +110,9 @@ public abstract class LRScheduler
     {
         var groups = Optimizer.ParamGroups;
         var rates = new double[groups.Count];
-        for (int g = 0; g < rates.Length; g++) rates[g] = RateAt(epoch, g);      // all first: a failing rate changes nothing
+        for (int g = 0; g < rates.Length; g++)                                   // all first: a failing rate changes nothing
+            if (!((rates[g] = RateAt(epoch, g)) >= 0))
+                Check.FailState(GetType().Name, $"the schedule gives group {g} the rate {rates[g]} at epoch {epoch}; a rate must be non-negative.");
         for (int g = 0; g < rates.Length; g++) groups[g].Lr = _lastSet[g] = rates[g];
         OnRatesApplied(epoch);
     }
@@ -127,7 +132,28 @@ public abstract class LRScheduler
     }
 
     /// <summary>Replaces the base rates (OneCycleLR's <c>maxLr/divFactor</c>; a chain's common base).</summary>
-    private protected void SetBaseLrs(double[] baseLrs) => _baseView = Array.AsReadOnly(_baseLrs = baseLrs);
+    private protected void SetBaseLrs(double[] baseLrs)
+    {
+        _baseView = Array.AsReadOnly(_baseLrs = baseLrs);
+        OnBaseLrsChanged();
+    }
+
+    /// <summary>Called when the base rates were replaced (a chain passes them on to its members).</summary>
+    private protected virtual void OnBaseLrsChanged()
+    {
+    }
+
+    /// <summary>Remembers each group's current rate as the one this scheduler set (ReduceLROnPlateau, which changes
+    /// rates by a factor instead of by a closed form).</summary>
+    private protected void RecordRates()
+    {
+        for (int g = 0; g < _lastSet.Length; g++) _lastSet[g] = Optimizer.ParamGroups[g].Lr;
+    }
+
+    /// <summary>The rate group <paramref name="group"/> had when the schedule was at <paramref name="epoch"/>, for
+    /// <see cref="LoadStateDict"/>: the base at epoch 0 unless the schedule sets its own there, else the closed form.</summary>
+    private protected virtual double RestoredRate(int epoch, int group) =>
+        epoch == 0 && !_setsRatesAtStart ? _baseLrs[group] : RateAt(epoch, group);
 
     /// <summary>Gives this scheduler the base rates of a chain it joins, unless its base is not the optimizer's rate.</summary>
     internal void Rebase(IReadOnlyList<double> baseLrs)
@@ -187,8 +213,8 @@ public abstract class LRScheduler
 
     /// <summary>Restores what <see cref="StateDict"/> returned, so the schedule resumes where it was; load the optimizer's
     /// state as well (its rates are then the ones this schedule gives for <see cref="LastEpoch"/>).</summary>
-    /// <exception cref="ArgumentException">An entry is missing or not a scalar, last_epoch is negative or not whole, or the
-    /// state has base rates for another number of groups; nothing is changed.</exception>
+    /// <exception cref="ArgumentException">An entry is missing or not a scalar, last_epoch is negative or not whole (or past
+    /// OneCycleLR's last step), or the state has base rates for another number of groups; nothing is changed.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -214,14 +240,13 @@ public abstract class LRScheduler
         var lastSet = new double[_baseLrs.Length];
         try
         {
-            for (int g = 0; g < lastSet.Length; g++)
-                lastSet[g] = LastEpoch == 0 && !_setsRatesAtStart ? _baseLrs[g] : RateAt(LastEpoch, g);
+            for (int g = 0; g < lastSet.Length; g++) lastSet[g] = RestoredRate(LastEpoch, g);
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException e)
         {
             SetBaseLrs(previous._baseLrs);                          // OneCycleLR past its last step: nothing changes
             LastEpoch = previous.LastEpoch;
-            throw;
+            Check.Fail(name, $"last_epoch {epoch} does not fit this schedule: {e.Message}", nameof(state));
         }
         lastSet.CopyTo(_lastSet, 0);
         apply?.Invoke();
