@@ -1,7 +1,8 @@
 namespace Autodiff.NN.Data;
 
 /// <summary>Samples stored as one input tensor [N, ...] and one class label per sample. Same idea as <c>torch.utils.data.TensorDataset</c>.</summary>
-public sealed class TensorDataset
+/// <remarks>For float targets (regression, autoencoders) use <see cref="TensorPairDataset"/>.</remarks>
+public sealed class TensorDataset : Dataset<(Tensor Inputs, int[] Labels)>
 {
     /// <summary>Creates the dataset.</summary>
     /// <exception cref="ArgumentException">The input has no batch dimension, or the label count differs from it.</exception>
@@ -21,7 +22,18 @@ public sealed class TensorDataset
     public int[] Labels { get; }
 
     /// <summary>The number of samples.</summary>
-    public int Count => Labels.Length;
+    public override int Count => Labels.Length;
+
+    /// <inheritdoc/>
+    protected override (Tensor Inputs, int[] Labels) ReadBatch(int[] indices)
+    {
+        var labels = new int[indices.Length];
+        for (int i = 0; i < labels.Length; i++) labels[i] = Labels[indices[i]];
+        using (Tape.NoGrad())
+            return (Ops.IndexSelect(Inputs, 0, indices), labels);
+    }
+
+    internal override IEnumerable<Tensor> TensorsOf((Tensor Inputs, int[] Labels) batch) => [batch.Inputs];
 
     /// <summary>The mean and (population) standard deviation of every input value, summed in float64: the statistics a
     /// training set gives <see cref="Normalize"/>, as <c>x.mean(), x.std(unbiased=False)</c> in PyTorch.</summary>

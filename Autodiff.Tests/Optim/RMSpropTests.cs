@@ -63,10 +63,12 @@ public class RMSpropTests
         var plain = new RMSprop([a]);
         a.Grad = Tensor.Ones(new[] { 2 }, DType.Float64);
         plain.Step();
-        Assert.That(plain.StateDict().Keys, Is.EquivalentTo(new[] { "lr", "0.square_avg" }));
+        // The group's hyper-parameters (param_groups.0.*) are saved whatever the options; the buffers depend on them.
+        static IEnumerable<string> Buffers(Optimizer o) => o.StateDict().Keys.Where(k => !k.StartsWith("param_groups.", StringComparison.Ordinal));
+        Assert.That(Buffers(plain), Is.EquivalentTo(new[] { "lr", "0.square_avg" }));
         var full = new RMSprop([a], momentum: 0.9f, centered: true);
         full.Step();
-        Assert.That(full.StateDict().Keys, Is.EquivalentTo(new[] { "lr", "0.square_avg", "0.grad_avg", "0.momentum_buffer" }));
+        Assert.That(Buffers(full), Is.EquivalentTo(new[] { "lr", "0.square_avg", "0.grad_avg", "0.momentum_buffer" }));
     }
 
     [TestCase(-0.01f, 0.99f, 1e-8f, 0f, 0f, "lr")]
