@@ -46,6 +46,10 @@ public sealed partial class Tensor
     public Tensor Neg() => Ops.Neg(this);
     /// <summary>See <see cref="Ops.Exp"/>.</summary>
     public Tensor Exp() => Ops.Exp(this);
+
+    /// <summary>Draws 0/1 with this tensor's elements as probabilities; see <see cref="Ops.Bernoulli"/>.</summary>
+    /// <param name="generator">The random source; null for <see cref="Generator.Default"/>.</param>
+    public Tensor Bernoulli(Generator? generator = null) => Ops.Bernoulli(this, generator);
     /// <summary>See <see cref="Ops.Log"/>.</summary>
     public Tensor Log() => Ops.Log(this);
     /// <summary>See <see cref="Ops.Log1p"/>.</summary>

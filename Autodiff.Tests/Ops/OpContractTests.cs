@@ -30,6 +30,7 @@ public class OpContractTests
         Null("Abs", "x", "Abs(null)", () => Ops.Abs(null!)),
         Null("Erf", "x", "Erf(null)", () => Ops.Erf(null!)),
         Null("Exp", "x", "Exp(null)", () => Ops.Exp(null!)),
+        Null("Bernoulli", "probabilities", "Bernoulli(null)", () => Ops.Bernoulli(null!)),
         Null("Log", "x", "Log(null)", () => Ops.Log(null!)),
         Null("Log1p", "x", "Log1p(null)", () => Ops.Log1p(null!)),
         Null("Neg", "x", "Neg(null)", () => Ops.Neg(null!)),
