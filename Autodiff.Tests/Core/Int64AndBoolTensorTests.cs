@@ -5,7 +5,7 @@ namespace Autodiff.Tests.Core;
 using Ops = global::Autodiff.Ops;
 
 /// <summary>Int64 and Bool tensors: factories, accessors, printing, conversions (PyTorch's rules, hand-derived values),
-/// the refusal to require grad, and masks from comparisons feeding Where and MaskedFill.</summary>
+/// the refusal to require grad, and comparison operators. Bool masks in Where and MaskedFill are tested in WhereTests and MaskedFillTests.</summary>
 public class Int64AndBoolTensorTests
 {
     [Test]
@@ -196,52 +196,5 @@ public class Int64AndBoolTensorTests
         Assert.That((x >= same).ToBoolArray(), Is.EqualTo(new[] { true, true, true }));
         Assert.That(x == same, Is.True, "== stays reference equality");
         Assert.That(x == x.Detach(), Is.False);
-    }
-
-    [Test]
-    public void Where_TakesABoolCondition_AndKeepsTheGradients()
-    {
-        var a = Tensor.FromArray(new[] { 1.0, -2, 3 }).RequireGrad();
-        var b = Tensor.FromArray(new[] { 10.0, 20, 30 }).RequireGrad();
-        var y = Ops.Where(a > 0, a, b);
-        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 20, 3 }));
-        y.Sum().Backward();
-        Assert.That(a.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 0, 1 }));
-        Assert.That(b.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 0 }));
-        GradCheck.Assert(xs => Ops.Where(xs[0] > 0, xs[0], xs[1]),
-            [Tensor.FromArray(new[] { 0.7, -0.4, 1.3 }).RequireGrad(), Tensor.FromArray(new[] { 0.2, 0.5, -0.9 }).RequireGrad()]);
-    }
-
-    [Test]
-    public void Where_Broadcasts_ABoolCondition()
-    {
-        var cond = Tensor.FromArray(new[] { true, false }, 2, 1);
-        var y = Ops.Where(cond, Tensor.Ones(2, 3), Tensor.Zeros(3));
-        Assert.That(y.ToArray(), Is.EqualTo(new[] { 1f, 1, 1, 0, 0, 0 }));
-        var ex = Assert.Throws<ArgumentException>(() => Ops.Where(Tensor.FromArray(new[] { true, false, true }), Tensor.Ones(2), Tensor.Ones(2)))!;
-        Assert.That(ex.Message, Does.StartWith("Where:").And.Contain("[3]"));
-    }
-
-    [Test]
-    public void MaskedFill_TakesABoolMask_ACausalMask()
-    {
-        var scores = Tensor.Zeros(3, 3).RequireGrad();
-        var causal = Tensor.Arange(3, DType.Int64).Unsqueeze(0) > Tensor.Arange(3, DType.Int64).Unsqueeze(1);   // j > i
-        var y = Ops.MaskedFill(scores, causal, double.NegativeInfinity);
-        Assert.That(y.ToArray(), Is.EqualTo(new[] { 0f, float.NegativeInfinity, float.NegativeInfinity, 0, 0, float.NegativeInfinity, 0, 0, 0 }));
-        Ops.Softmax(y, -1).Sum().Backward();
-        Assert.That(scores.Grad, Is.Not.Null);
-        var ex = Assert.Throws<ArgumentException>(() => Ops.MaskedFill(Tensor.Zeros(2, 2), Tensor.FromArray(new[] { true, false, true }), 0))!;
-        Assert.That(ex.Message, Does.StartWith("MaskedFill:").And.Contain("[3]"));
-    }
-
-    [Test]
-    public void MaskedFill_WithABoolMask_MatchesTheFloatMask()
-    {
-        var x = Tensor.FromArray(new[] { 1f, 2f, 3f, 4f }, 2, 2);
-        var boolMask = Tensor.FromArray(new[] { false, true }, 1, 2);
-        var floatMask = Tensor.FromArray(new[] { 0f, 1f }, 1, 2);
-        Assert.That(Ops.MaskedFill(x, boolMask, -1).ToArray(), Is.EqualTo(Ops.MaskedFill(x, floatMask, -1).ToArray()));
-        Assert.That(Ops.MaskedFill(x, boolMask, -1).ToArray(), Is.EqualTo(new[] { 1f, -1f, 3f, -1f }));
     }
 }
