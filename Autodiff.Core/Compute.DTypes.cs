@@ -100,20 +100,15 @@ internal static partial class Compute
 
     // ---- broadcasting any dtype -----------------------------------------------------------------------------------
 
-    /// <summary>Materializes <paramref name="x"/> broadcast to <paramref name="shape"/>, for any dtype (see <see cref="Expand"/>).</summary>
-    public static Tensor ExpandAny(Tensor x, Shape shape)
-    {
-        if (x.Shape == shape) return x;
-        if (IsFloating(x.DType)) return Expand(x, shape);
-        var y = Empty(shape, x.DType);
-        RunAny(x.DType, new BroadcastKernel(x, y));
-        return y;
-    }
+    /// <summary>Materializes <paramref name="x"/> broadcast to <paramref name="shape"/>, for any dtype (see <see cref="Expand"/>,
+    /// which <see cref="Gather"/> makes work for any dtype too).</summary>
+    public static Tensor ExpandAny(Tensor x, Shape shape) => Expand(x, shape);
 
-    private readonly struct BroadcastKernel(Tensor x, Tensor y) : IAnyKernel
+    /// <summary>The strided read of <see cref="Gather"/> for Int64 and Bool tensors (views: transpose, slice, expand).</summary>
+    private readonly struct StridedAnyKernel(Tensor source, Tensor y, int offset, int[] strides) : IAnyKernel
     {
         public void Run<T>() where T : struct =>
-            DTypeConversion.Broadcast<T>(x.Data<T>(), x.Shape.BroadcastStrides(y.Shape), y.Shape.ToArray(), y.Data<T>());
+            DTypeConversion.Strided<T>(source.Data<T>(), offset, strides, y.Shape.ToArray(), y.Data<T>());
     }
 
     /// <summary>A mask of <paramref name="dtype"/> (1 where set, 0 elsewhere) from a Bool mask, or the mask itself when

@@ -178,7 +178,9 @@ internal static partial class Compute
     public static Tensor Gather(Tensor source, int offset, int[] strides, Shape shape)
     {
         var y = Empty(shape, source.DType);
-        if (y.Numel != 0) Run(y.DType, new StridedKernel(source, y, offset, strides, scatter: false));
+        if (y.Numel == 0) return y;
+        if (IsFloating(y.DType)) Run(y.DType, new StridedKernel(source, y, offset, strides, scatter: false));
+        else RunAny(y.DType, new StridedAnyKernel(source, y, offset, strides));            // Int64/Bool views (Compute.DTypes.cs)
         return y;
     }
 

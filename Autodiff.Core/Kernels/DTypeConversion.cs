@@ -51,13 +51,13 @@ internal static class DTypeConversion
         return (bool)(object)value ? 1 : 0;
     }
 
-    /// <summary>Reads <paramref name="source"/> through broadcast <paramref name="strides"/> (0 for a repeated dim) into the
-    /// contiguous <paramref name="destination"/> of <paramref name="shape"/>.</summary>
-    public static void Broadcast<T>(ReadOnlySpan<T> source, ReadOnlySpan<int> strides, ReadOnlySpan<int> shape, Span<T> destination) where T : struct
+    /// <summary>Reads <paramref name="source"/> from <paramref name="offset"/> through <paramref name="strides"/> (0 for a
+    /// broadcast dim) into the contiguous <paramref name="destination"/> of <paramref name="shape"/>: Layout.Gather for
+    /// element types without arithmetic.</summary>
+    public static void Strided<T>(ReadOnlySpan<T> source, int offset, ReadOnlySpan<int> strides, ReadOnlySpan<int> shape, Span<T> destination) where T : struct
     {
         int rank = shape.Length;
         Span<int> index = stackalloc int[rank];
-        int offset = 0;
         for (int i = 0; i < destination.Length; i++)
         {
             destination[i] = source[offset];

@@ -159,6 +159,27 @@ public class Int64AndBoolTensorTests
     }
 
     [Test]
+    public void StridedViews_CopyInt64AndBool()
+    {
+        var ids = Tensor.Arange(6, DType.Int64).Reshape(2, 3);                             // [[0, 1, 2], [3, 4, 5]]
+        Assert.That(ids.Transpose(0, 1).ToInt64Array(), Is.EqualTo(new long[] { 0, 3, 1, 4, 2, 5 }));
+        Assert.That(ids.Permute(1, 0).ToInt64Array(), Is.EqualTo(new long[] { 0, 3, 1, 4, 2, 5 }));
+        Assert.That(ids.Slice(1, 1, 3).ToInt64Array(), Is.EqualTo(new long[] { 1, 2, 4, 5 }));
+        Assert.That(ids.Select(0, 1).ToInt64Array(), Is.EqualTo(new long[] { 3, 4, 5 }));
+        Assert.That(ids.Select(1, 0).Unsqueeze(1).Expand(2, 2).ToInt64Array(), Is.EqualTo(new long[] { 0, 0, 3, 3 }));
+        var mask = Tensor.FromArray(new[] { true, false, false, true }, 2, 2);
+        Assert.That((mask.Transpose(0, 1).DType, mask.Transpose(0, 1).ToBoolArray()), Is.EqualTo((DType.Bool, new[] { true, false, false, true })));
+        Assert.That(mask.Slice(1, 1, 2).ToBoolArray(), Is.EqualTo(new[] { false, true }));
+    }
+
+    [Test]
+    public void Cat_OfInt64_IsNotSupportedYet_AndSaysSo()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Ops.Cat([Tensor.Arange(2, DType.Int64), Tensor.Arange(2, DType.Int64)]))!;
+        Assert.That(ex.Message, Does.StartWith("Cat:").And.Contain("Int64"));
+    }
+
+    [Test]
     public void FloatOps_RefuseIntegerTensors_NamingTheOpAndTheDType()
     {
         var ids = Tensor.FromArray(new long[] { 1, 2 });
