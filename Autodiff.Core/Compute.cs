@@ -26,7 +26,7 @@ internal interface IBinaryOperator
 /// <summary>The bridge between tensors and span kernels: picks the float32 or float64 instantiation of a kernel and
 /// hands it the tensors' buffers. Nothing here is recorded on the tape; ops call these for their forward and backward.</summary>
 /// <remarks>Functions returning a tensor allocate a fresh, unrecorded one; functions taking a destination accumulate into it.</remarks>
-internal static class Compute
+internal static partial class Compute
 {
     // ---- allocation ---------------------------------------------------------------------------------------------
 
@@ -37,6 +37,7 @@ internal static class Compute
     /// its destination before writing it changes their results.</remarks>
     public static Tensor Empty(Shape shape, DType dtype)
     {
+        if (!IsFloating(dtype)) return ZerosOf(shape, dtype);               // Int64/Bool: plain arrays, not pooled (Compute.DTypes.cs)
         if (dtype == DType.Float32)
         {
             var f32 = Memory.BufferPool.RentFloat(shape.Numel);
@@ -51,6 +52,7 @@ internal static class Compute
     /// <summary>A tensor of zeros: for buffers that are accumulated (<c>+=</c>) or only partly written.</summary>
     public static Tensor Zeros(Shape shape, DType dtype)
     {
+        if (!IsFloating(dtype)) return ZerosOf(shape, dtype);
         if (dtype == DType.Float32)
         {
             var f32 = Memory.BufferPool.RentFloat(shape.Numel);
@@ -75,7 +77,8 @@ internal static class Compute
     public static Tensor Full(Shape shape, DType dtype, double value)
     {
         var t = Empty(shape, dtype);
-        Run(dtype, new FillKernel(t, value));
+        if (IsFloating(dtype)) Run(dtype, new FillKernel(t, value));
+        else FillOther(t, value);
         return t;
     }
 
@@ -95,7 +98,8 @@ internal static class Compute
     public static void Run<TKernel>(DType dtype, TKernel kernel) where TKernel : struct, IKernel
     {
         if (dtype == DType.Float32) kernel.Run<float>();
-        else kernel.Run<double>();
+        else if (dtype == DType.Float64) kernel.Run<double>();
+        else NotFloating(dtype);
     }
 
     /// <summary><c>y = op(x)</c> element-wise, into a new tensor.</summary>
@@ -145,7 +149,7 @@ internal static class Compute
         Run(destination.DType, new MultiplyAddInPlaceKernel(destination, null, scale));
 
     /// <summary>Copies the values of <paramref name="source"/> into <paramref name="destination"/> (same shape and dtype).</summary>
-    public static void Copy(Tensor source, Tensor destination) => Run(source.DType, new CopyKernel(source, destination));
+    public static void Copy(Tensor source, Tensor destination) => RunAny(source.DType, new CopyKernel(source, destination));
 
     private readonly struct AddInPlaceKernel(Tensor destination, Tensor source) : IKernel
     {
@@ -163,9 +167,9 @@ internal static class Compute
         }
     }
 
-    private readonly struct CopyKernel(Tensor source, Tensor destination) : IKernel
+    private readonly struct CopyKernel(Tensor source, Tensor destination) : IAnyKernel
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => source.Data<T>().CopyTo(destination.Data<T>());
+        public void Run<T>() where T : struct => source.Data<T>().CopyTo(destination.Data<T>());
     }
 
     // ---- layout ------------------------------------------------------------------------------------------------------
@@ -174,7 +178,9 @@ internal static class Compute
     public static Tensor Gather(Tensor source, int offset, int[] strides, Shape shape)
     {
         var y = Empty(shape, source.DType);
-        if (y.Numel != 0) Run(y.DType, new StridedKernel(source, y, offset, strides, scatter: false));
+        if (y.Numel == 0) return y;
+        if (IsFloating(y.DType)) Run(y.DType, new StridedKernel(source, y, offset, strides, scatter: false));
+        else RunAny(y.DType, new StridedAnyKernel(source, y, offset, strides));            // Int64/Bool views (Compute.DTypes.cs)
         return y;
     }
 

@@ -38,7 +38,7 @@ public sealed class DisposeScope : IDisposable
     /// <exception cref="ArgumentNullException">The tensor is null.</exception>
     public Tensor Include(Tensor tensor)
     {
-        Check.NotNull("DisposeScope.Include", tensor, nameof(tensor));
+        Check.NotNullAnyDType("DisposeScope.Include", tensor, nameof(tensor));
         tensor.Scope?.Remove(tensor);
         Add(tensor);
         return tensor;

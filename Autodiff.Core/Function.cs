@@ -108,7 +108,7 @@ public abstract class Function
                 "Backward runs, so each call's tensors belong in its FunctionContext (ctx.SaveForBackward, ctx.Items). A constant " +
                 "tensor set in the constructor belongs in a readonly Tensor field.");
         inputs = (Tensor[])inputs.Clone();                   // the caller may reuse its array; the tape keeps this one
-        for (int i = 0; i < inputs.Length; i++) Check.NotNull(Name, inputs[i], $"inputs[{i}]");
+        for (int i = 0; i < inputs.Length; i++) Check.NotNullAnyDType(Name, inputs[i], $"inputs[{i}]");
 
         bool recording = Tape.IsRecording;
         var needsInputGrad = new bool[inputs.Length];
@@ -194,7 +194,7 @@ public sealed class FunctionContext
     {
         Check.NotNullArg("SaveForBackward", tensors, nameof(tensors));
         if (!_inForward) Check.FailState("SaveForBackward", "call it inside Forward; Backward reads the tensors through SavedTensors.");
-        for (int i = 0; i < tensors.Length; i++) Check.NotNull("SaveForBackward", tensors[i], $"tensors[{i}]");
+        for (int i = 0; i < tensors.Length; i++) Check.NotNullAnyDType("SaveForBackward", tensors[i], $"tensors[{i}]");
         _saved = (Tensor[])tensors.Clone();
     }
 
@@ -205,7 +205,7 @@ public sealed class FunctionContext
     /// <exception cref="InvalidOperationException">Called outside Forward.</exception>
     public void MarkNonDifferentiable(Tensor output)
     {
-        Check.NotNull("MarkNonDifferentiable", output, nameof(output));
+        Check.NotNullAnyDType("MarkNonDifferentiable", output, nameof(output));
         if (!_inForward) Check.FailState("MarkNonDifferentiable", "call it inside Forward, with the tensor Forward returns.");
         _nonDifferentiable = output;
     }

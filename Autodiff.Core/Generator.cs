@@ -174,12 +174,13 @@ public sealed class Generator
 
     /// <summary>Uniform integers in <c>[low, high)</c>, without modulo bias, under one lock. The caller checks
     /// <c>low &lt; high</c>.</summary>
-    internal void FillIntegers<T>(Span<T> destination, long low, long high) where T : IFloatingPoint<T>
+    internal void FillIntegers<T>(Span<T> destination, long low, long high) where T : INumberBase<T>
     {
         ulong range = (ulong)(high - low);   // wraps correctly even when high - low overflows a long
         lock (_lock)
         {
-            for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating((double)(low + (long)Below(range)));
+            for (int i = 0; i < destination.Length; i++) destination[i] = typeof(T) == typeof(long)
+                    ? T.CreateTruncating(low + (long)Below(range)) : T.CreateTruncating((double)(low + (long)Below(range)));
         }
     }
 

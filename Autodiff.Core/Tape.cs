@@ -178,6 +178,7 @@ public sealed class Tape
         // A scope owns what ops produce. Adopted here, where an op's result is final, rather than where buffers are
         // allocated: an op's scratch and saved buffers, gradients and optimizer state must outlive the scope.
         if (DisposeScope.Current is { } scope && !inputs.Contains(output)) scope.Adopt(output);
+        if (!output.IsFloatingPoint) return NotDifferentiable(op, output, inputs);   // an Int64/Bool result: never recorded
         if (noGrad != 0)
         {
             Tensor.NoteUnrecorded(op, output, inputs);              // so Backward can say why nothing was recorded
@@ -207,6 +208,26 @@ public sealed class Tape
         output.Creator = entry;
         output.RequiresGrad = true;
         return output;
+    }
+
+    /// <summary>Finishes an op whose result is Int64 or Bool (a comparison, a conversion to an integer): nothing is
+    /// recorded, as no gradient flows through it; inputs that require grad note the op, for diagnostics (as Argmax does).</summary>
+    internal static Tensor NotDifferentiable(string op, Tensor output, ReadOnlySpan<Tensor> inputs)
+    {
+        if (t_replaying) return output;
+        foreach (var input in inputs)
+            if (input.RequiresGrad) input.LastNonDifferentiableUse = op;
+        return output;
+    }
+
+    /// <summary>Adopts the Int64 or Bool result of a non-differentiable op into the current <see cref="DisposeScope"/>
+    /// (as <see cref="Record(string, Tensor, ReadOnlySpan{Tensor}, string, ReadOnlySpan{Derivative})"/> does for the
+    /// others) and notes the op on inputs that require grad; records nothing.</summary>
+    internal static Tensor RecordNotDifferentiable(string op, Tensor output, ReadOnlySpan<Tensor> inputs)
+    {
+        if (t_replaying) return output;
+        if (DisposeScope.Current is { } scope && !inputs.Contains(output)) scope.Adopt(output);
+        return NotDifferentiable(op, output, inputs);
     }
 
     /// <summary>The scope of a backward pass: a plain pass runs its rules unrecorded, a createGraph pass recorded (even

@@ -22,6 +22,30 @@ public sealed partial class Tensor
         return new Tensor(s, null, (double[])data.Clone());
     }
 
+    /// <summary>An <see cref="DType.Int64"/> tensor holding a copy of <paramref name="data"/> in row-major order. Same as
+    /// <c>torch.tensor(data)</c> of Python ints (labels, token ids, indices).</summary>
+    /// <param name="data">The values; their count must equal the product of <paramref name="shape"/>.</param>
+    /// <param name="shape">The dimensions; none means a 1-D tensor of <c>data.Length</c> elements.</param>
+    /// <exception cref="ArgumentException">The data length does not match the shape, or a dimension is negative.</exception>
+    public static Tensor FromArray(long[] data, params int[] shape)
+    {
+        Check.NotNullArg("FromArray", data, nameof(data));
+        var s = ShapeFor("FromArray", data.Length, shape);
+        return new Tensor(s, (long[])data.Clone());
+    }
+
+    /// <summary>A <see cref="DType.Bool"/> tensor holding a copy of <paramref name="data"/> in row-major order. Same as
+    /// <c>torch.tensor(data)</c> of Python bools (masks).</summary>
+    /// <param name="data">The values; their count must equal the product of <paramref name="shape"/>.</param>
+    /// <param name="shape">The dimensions; none means a 1-D tensor of <c>data.Length</c> elements.</param>
+    /// <exception cref="ArgumentException">The data length does not match the shape, or a dimension is negative.</exception>
+    public static Tensor FromArray(bool[] data, params int[] shape)
+    {
+        Check.NotNullArg("FromArray", data, nameof(data));
+        var s = ShapeFor("FromArray", data.Length, shape);
+        return new Tensor(s, (bool[])data.Clone());
+    }
+
     private static Shape ShapeFor(string op, int length, int[] shape)
     {
         if (shape is null || shape.Length == 0) return new Shape(length);
@@ -38,7 +62,7 @@ public sealed partial class Tensor
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Zeros(params int[] shape) => Zeros(shape, DType.Float32);
 
-    /// <summary>A tensor of zeros of the given dtype.</summary>
+    /// <summary>A tensor of zeros of the given dtype (<c>false</c> for <see cref="DType.Bool"/>).</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Zeros(int[] shape, DType dtype) => Compute.Zeros(Check.ShapeArg("Zeros", shape), dtype);
 
@@ -46,11 +70,12 @@ public sealed partial class Tensor
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Ones(params int[] shape) => Ones(shape, DType.Float32);
 
-    /// <summary>A tensor of ones of the given dtype.</summary>
+    /// <summary>A tensor of ones of the given dtype (<c>true</c> for <see cref="DType.Bool"/>).</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Ones(int[] shape, DType dtype) => Compute.Full(Check.ShapeArg("Ones", shape), dtype, 1.0);
 
-    /// <summary>A tensor filled with <paramref name="value"/>. Same as <c>torch.full</c>.</summary>
+    /// <summary>A tensor filled with <paramref name="value"/>. Same as <c>torch.full</c>: for <see cref="DType.Int64"/> the
+    /// value is truncated toward zero, for <see cref="DType.Bool"/> it is <c>value ≠ 0</c>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32) => Compute.Full(Check.ShapeArg("Full", shape), dtype, value);
 
@@ -92,7 +117,9 @@ public sealed partial class Tensor
     /// <exception cref="ArgumentException">A dimension is negative.</exception>
     public static Tensor Randn(int[] shape, Generator? generator = null, DType dtype = DType.Float32)
     {
-        var t = Compute.Empty(Check.ShapeArg("Randn", shape), dtype);
+        var s = Check.ShapeArg("Randn", shape);
+        FloatingDType("Randn", dtype);
+        var t = Compute.Empty(s, dtype);
         generator ??= Generator.Default;
         generator.FillNormal(t);
         return t;
@@ -113,6 +140,7 @@ public sealed partial class Tensor
     {
         var s = Check.ShapeArg(op, shape);
         if (!(low <= high)) Check.Fail(op, $"low {low} must not exceed high {high}.", nameof(low));
+        FloatingDType(op, dtype);
         var t = Compute.Empty(s, dtype);
         generator ??= Generator.Default;
         generator.FillUniform(t, low, high);
@@ -121,23 +149,26 @@ public sealed partial class Tensor
 
     /// <summary>Integers drawn uniformly from <c>[low, high)</c>, from <paramref name="generator"/> or from
     /// <see cref="Generator.Default"/> when it is null. Same as <c>torch.randint(low, high, size)</c>.</summary>
-    /// <remarks>There is no integer dtype yet, so the integers are held as whole-valued floats: Float32 by default (exact
-    /// for bounds within ±2^24), Float64 on request (exact within ±2^53). Bounds beyond what the dtype holds exactly are
-    /// refused rather than rounded, since rounding would make some integers more likely than others.</remarks>
+    /// <remarks>The integers are held as whole-valued floats by default (Float32, exact for bounds within ±2^24; kept so
+    /// for compatibility), as Float64 on request (exact within ±2^53), or as <see cref="DType.Int64"/> (PyTorch's default:
+    /// pass <c>dtype: DType.Int64</c>). Bounds beyond what a float dtype holds exactly are refused rather than rounded,
+    /// since rounding would make some integers more likely than others.</remarks>
     /// <exception cref="ArgumentException">A dimension is negative, <paramref name="low"/> is not below
     /// <paramref name="high"/>, or a bound is beyond what <paramref name="dtype"/> holds exactly.</exception>
     public static Tensor RandInt(long low, long high, int[] shape, Generator? generator = null, DType dtype = DType.Float32)
     {
         var s = Check.ShapeArg("RandInt", shape);
         if (low >= high) Check.Fail("RandInt", $"low {low} must be below high {high} (the range [low, high) is empty).", nameof(low));
-        long exact = dtype == DType.Float32 ? 1L << 24 : 1L << 53;
-        if (low < -exact || high - 1 > exact)
+        if (dtype == DType.Bool) Check.Fail("RandInt", "dtype Bool holds no integers; pass DType.Int64, Float32 or Float64.", nameof(dtype));
+        long exact = dtype == DType.Float32 ? 1L << 24 : dtype == DType.Float64 ? 1L << 53 : long.MaxValue;
+        if (dtype != DType.Int64 && (low < -exact || high - 1 > exact))
             Check.Fail("RandInt", $"bounds [{low}, {high}) go beyond ±{exact}, the integers {dtype} holds exactly" +
                 (dtype == DType.Float32 ? "; pass dtype: DType.Float64." : "."), nameof(high));
         var t = Compute.Empty(s, dtype);
         generator ??= Generator.Default;
         if (dtype == DType.Float32) generator.FillIntegers(t.F32, low, high);
-        else generator.FillIntegers(t.F64, low, high);
+        else if (dtype == DType.Float64) generator.FillIntegers(t.F64, low, high);
+        else generator.FillIntegers(t.I64, low, high);
         return t;
     }
 
@@ -152,18 +183,33 @@ public sealed partial class Tensor
     {
         var t = Compute.Empty(Check.ShapeArg(op, shape), dtype);
         if (dtype == DType.Float32) { var s = t.F32; for (int i = 0; i < s.Length; i++) s[i] = (float)next(); }
-        else { var s = t.F64; for (int i = 0; i < s.Length; i++) s[i] = next(); }
+        else if (dtype == DType.Float64) { var s = t.F64; for (int i = 0; i < s.Length; i++) s[i] = next(); }
+        else { var s = t.I64; for (int i = 0; i < s.Length; i++) s[i] = (long)Math.Round(next()); }
         return t;
     }
 
+    /// <summary>Refuses a non-floating-point dtype for a sampler of real numbers.</summary>
+    private static void FloatingDType(string op, DType dtype)
+    {
+        if (!Compute.IsFloating(dtype))
+            Check.Fail(op, $"dtype {dtype} cannot hold real-valued samples; pass Float32 or Float64 (RandInt draws integers).", nameof(dtype));
+    }
+
     /// <summary><c>[0, 1, ..., end - 1]</c>. Same as <c>torch.arange(end)</c>.</summary>
-    /// <exception cref="ArgumentException">The step is zero or NaN, or points away from the end.</exception>
+    /// <remarks>Float32 by default (kept for compatibility); PyTorch's integer arange is <c>Tensor.Arange(n, DType.Int64)</c>.</remarks>
+    /// <exception cref="ArgumentException">The step is zero or NaN, or points away from the end, or the dtype is Bool, or
+    /// an Int64 arange is given a start or step that is not whole.</exception>
     public static Tensor Arange(double end, DType dtype = DType.Float32) => Arange(0, end, 1, dtype);
 
     /// <summary><c>[start, start + step, ...]</c> up to but excluding <paramref name="end"/>. Same as <c>torch.arange(start, end, step)</c>.</summary>
-    /// <exception cref="ArgumentException">The step is zero or not finite, start or end is not finite, or the step points away from the end.</exception>
+    /// <remarks>With <c>dtype: DType.Int64</c> start and step must be whole numbers (the values are exact integers).</remarks>
+    /// <exception cref="ArgumentException">The step is zero or not finite, start or end is not finite, the step points away
+    /// from the end, the dtype is Bool, or an Int64 arange is given a start or step that is not whole.</exception>
     public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Float32)
     {
+        if (dtype == DType.Bool) Check.Fail("Arange", "dtype Bool holds no ranges; pass DType.Int64, Float32 or Float64.", nameof(dtype));
+        if (dtype == DType.Int64 && (start != Math.Floor(start) || step != Math.Floor(step)))
+            Check.Fail("Arange", $"an Int64 arange needs a whole start and step, got start {start}, step {step}.", nameof(step));
         if (step == 0 || !double.IsFinite(step) || double.IsNaN(start) || double.IsNaN(end))
             Check.Fail("Arange", $"step must be a finite non-zero number, got start {start}, end {end}, step {step}.", nameof(step));
         if (!double.IsFinite(start) || !double.IsFinite(end))

@@ -23,7 +23,7 @@ public sealed partial class Tensor : IDisposable
         if (_disposed) return;
         _disposed = true;
         var (f32, f64) = (_f32, _f64);
-        (_f32, _f64, _grad) = (null, null, null);
+        (_f32, _f64, _i64, _b8, _grad) = (null, null, null, null, null);   // Int64/Bool arrays are not pooled: left to the GC
         if (Interlocked.Decrement(ref _storage.Owners) == 0 && _storage.Poolable) Memory.BufferPool.Return(f32, f64);
     }
 

@@ -18,8 +18,10 @@ public sealed partial class Tensor
 {
     private static long s_nextId;
 
-    private float[]? _f32;                 // null once disposed (Tensor.Lifetime.cs)
+    private float[]? _f32;                 // null once disposed (Tensor.Lifetime.cs); exactly one of the four is set
     private double[]? _f64;
+    private long[]? _i64;                  // Int64 and Bool buffers are plain arrays, never pooled (Compute.Empty)
+    private bool[]? _b8;
     private readonly Storage _storage;     // shared by every view of the buffer: version counter and owner count
     private bool _requiresGrad;
     private Tensor? _grad;
@@ -28,14 +30,29 @@ public sealed partial class Tensor
 
     /// <summary>Wraps a buffer (not copied) as a tensor of the given shape. The buffer must hold at least <c>shape.Numel</c> values.</summary>
     internal Tensor(Shape shape, float[]? f32, double[]? f64, Storage? storage = null)
+        : this(shape, f32 is not null ? DType.Float32 : DType.Float64, f32, f64, null, null, storage) { }
+
+    /// <summary>Wraps an Int64 buffer (not copied); see <see cref="Tensor(Shape, float[], double[], Storage)"/>.</summary>
+    internal Tensor(Shape shape, long[] i64, Storage? storage = null) : this(shape, DType.Int64, null, null, i64, null, storage) { }
+
+    /// <summary>Wraps a Bool buffer (not copied); see <see cref="Tensor(Shape, float[], double[], Storage)"/>.</summary>
+    internal Tensor(Shape shape, bool[] b8, Storage? storage = null) : this(shape, DType.Bool, null, null, null, b8, storage) { }
+
+    private Tensor(Shape shape, DType dtype, float[]? f32, double[]? f64, long[]? i64, bool[]? b8, Storage? storage)
     {
         Shape = shape;
         Id = Interlocked.Increment(ref s_nextId);
         if (storage is null) _storage = new Storage(Id);
         else Interlocked.Increment(ref (_storage = storage).Owners);
-        _f32 = f32;
-        _f64 = f64;
-        DType = f32 is not null ? DType.Float32 : DType.Float64;
+        (_f32, _f64, _i64, _b8) = (f32, f64, i64, b8);
+        DType = dtype;
+    }
+
+    /// <summary>Another tensor over this one's buffer (a view, an owner of the shared storage).</summary>
+    private Tensor ShareBuffer(Shape shape)
+    {
+        ThrowIfDisposed();
+        return new(shape, DType, _f32, _f64, _i64, _b8, _storage);
     }
 
     /// <summary>The dimensions, e.g. <c>[64, 10]</c>.</summary>
@@ -69,12 +86,16 @@ public sealed partial class Tensor
 
     /// <summary>Whether ops on this tensor are recorded so gradients can flow back to it. Same as <c>requires_grad</c>.</summary>
     /// <remarks>Set it on leaves (parameters, inputs you want gradients for). The result of a recorded op always requires grad.</remarks>
-    /// <exception cref="InvalidOperationException">Set to false on a non-leaf: detach it instead.</exception>
+    /// <exception cref="InvalidOperationException">Set to false on a non-leaf: detach it instead; or set to true on an
+    /// <see cref="DType.Int64"/> or <see cref="DType.Bool"/> tensor (only floating-point tensors can require gradients).</exception>
     public bool RequiresGrad
     {
         get => _requiresGrad;
         set
         {
+            if (value && !IsFloatingPoint)
+                Check.FailState("RequiresGrad", $"only floating-point tensors can require gradients, but {Label} is {DType}; " +
+                    "convert it with To(DType.Float32) first.");
             if (!value && Creator is not null)
                 Check.FailState("RequiresGrad", $"{Label} is the result of {Creator.Op}, not a leaf; use Detach() to cut it from the tape.");
             _requiresGrad = value;
@@ -162,7 +183,19 @@ public sealed partial class Tensor
     /// <summary>The values as a span of <typeparamref name="T"/>, which must be float for Float32 and double for Float64:
     /// lets an op with many operands call its kernels from one generic body instead of one call per dtype.</summary>
     internal Span<T> Data<T>() where T : struct =>
-        typeof(T) == typeof(float) ? MemoryMarshal.Cast<float, T>(F32) : MemoryMarshal.Cast<double, T>(F64);
+        typeof(T) == typeof(float) ? MemoryMarshal.Cast<float, T>(F32)
+        : typeof(T) == typeof(double) ? MemoryMarshal.Cast<double, T>(F64)
+        : typeof(T) == typeof(long) ? MemoryMarshal.Cast<long, T>(I64)
+        : typeof(T) == typeof(bool) ? MemoryMarshal.Cast<bool, T>(B8)
+        : throw new NotSupportedException($"Tensor: no dtype holds {typeof(T).Name}.");
+
+    internal Span<long> I64 => _i64 is null ? throw Unavailable(DType.Int64) : _i64.AsSpan(0, Numel);
+
+    internal Span<bool> B8 => _b8 is null ? throw Unavailable(DType.Bool) : _b8.AsSpan(0, Numel);
+
+    /// <summary>True for <see cref="DType.Float32"/> and <see cref="DType.Float64"/>: the dtypes that can require grad and
+    /// that the floating-point ops accept. Same as <c>torch.Tensor.is_floating_point()</c>.</summary>
+    public bool IsFloatingPoint => DType is DType.Float32 or DType.Float64;
 
     private InvalidOperationException Unavailable(DType wanted) => IsDisposed
         ? new ObjectDisposedException(Label, $"Tensor: {Label} was disposed (by Dispose() or the DisposeScope it was created in); " +
@@ -200,15 +233,13 @@ public sealed partial class Tensor
     /// <exception cref="InvalidOperationException">This tensor is the result of a recorded op (not a leaf).</exception>
     public Tensor Copy_(Tensor source)
     {
-        Check.NotNull("Copy_", source, nameof(source));
+        Check.NotNullAnyDType("Copy_", source, nameof(source));
         if (source.Shape != Shape)
             Check.Fail("Copy_", $"source {source.Label} must have the shape of {Label}.", nameof(source));
         if (Creator is not null)
             Check.FailState("Copy_", $"{Label} is the result of {Creator.Op}, not a leaf: an unrecorded copy into it would " +
                 "corrupt its graph. Copy into a leaf (a parameter, a tensor you created).");
-        if (source.DType == DType) Compute.Copy(source, this);
-        else if (DType == DType.Float32) source.ToArray().CopyTo(F32);
-        else source.ToDoubleArray().CopyTo(F64);
+        Compute.Convert(source, this);
         MarkModified();
         return this;
     }
@@ -218,7 +249,7 @@ public sealed partial class Tensor
     public float Item()
     {
         Check.OneElement("Item", this);
-        return DType == DType.Float32 ? F32[0] : (float)F64[0];
+        return DType == DType.Float32 ? F32[0] : (float)ValueAt(0);
     }
 
     /// <summary>The single value of a one-element tensor, as double.</summary>
@@ -226,30 +257,67 @@ public sealed partial class Tensor
     public double ItemDouble()
     {
         Check.OneElement("ItemDouble", this);
-        return DType == DType.Float32 ? F32[0] : F64[0];
+        return ValueAt(0);
     }
 
-    /// <summary>A copy of the values in row-major order, as float (float64 values are rounded).</summary>
+    /// <summary>The single value of a one-element tensor, as long (floating-point values truncated toward zero, Bool as
+    /// 1/0). Same as <c>item()</c> on a <c>torch.int64</c> tensor.</summary>
+    /// <exception cref="ArgumentException">The tensor does not have exactly one element.</exception>
+    public long ItemInt64()
+    {
+        Check.OneElement("ItemInt64", this);
+        return DType == DType.Int64 ? I64[0] : ToInt64Array()[0];
+    }
+
+    /// <summary>A copy of the values in row-major order, as float (float64 values are rounded; Int64 converted, Bool as 1/0).</summary>
     public float[] ToArray()
     {
         if (DType == DType.Float32) return F32.ToArray();
         var result = new float[Numel];
-        var src = F64;
-        for (int i = 0; i < result.Length; i++) result[i] = (float)src[i];
+        for (int i = 0; i < result.Length; i++) result[i] = (float)ValueAt(i);
         return result;
     }
 
-    /// <summary>A copy of the values in row-major order, as double.</summary>
+    /// <summary>A copy of the values in row-major order, as double (Int64 converted, Bool as 1/0).</summary>
     public double[] ToDoubleArray()
     {
         if (DType == DType.Float64) return F64.ToArray();
         var result = new double[Numel];
-        var src = F32;
-        for (int i = 0; i < result.Length; i++) result[i] = src[i];
+        for (int i = 0; i < result.Length; i++) result[i] = ValueAt(i);
         return result;
     }
 
-    /// <summary>The value at a multi-index, as double (for inspection and tests; not for loops).</summary>
+    /// <summary>A copy of the values in row-major order, as long: Int64 values as they are, floating-point values
+    /// converted as <see cref="To(DType)"/> does (truncated toward zero), Bool as 1/0.</summary>
+    public long[] ToInt64Array()
+    {
+        if (DType == DType.Int64) return I64.ToArray();
+        var converted = Compute.Empty(Shape, DType.Int64);
+        Compute.Convert(this, converted);
+        return converted.I64.ToArray();
+    }
+
+    /// <summary>A copy of the values in row-major order, as bool: Bool values as they are, any other value true where it is
+    /// non-zero (NaN counts as non-zero, as in PyTorch).</summary>
+    public bool[] ToBoolArray()
+    {
+        if (DType == DType.Bool) return B8.ToArray();
+        var converted = Compute.Empty(Shape, DType.Bool);
+        Compute.Convert(this, converted);
+        return converted.B8.ToArray();
+    }
+
+    /// <summary>The value at a flat row-major position, as double, whatever the dtype (Bool as 1/0).</summary>
+    private double ValueAt(int flat) => DType switch
+    {
+        DType.Float32 => F32[flat],
+        DType.Float64 => F64[flat],
+        DType.Int64 => I64[flat],
+        _ => B8[flat] ? 1 : 0,
+    };
+
+    /// <summary>The value at a multi-index, as double (for inspection and tests; not for loops). Int64 values are
+    /// converted, Bool values read as 1/0.</summary>
     /// <exception cref="ArgumentException">The index has the wrong number of components.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A component is out of range.</exception>
     [System.Runtime.CompilerServices.IndexerName("At")]
@@ -265,23 +333,15 @@ public sealed partial class Tensor
                     Check.FailRange("Tensor[]", $"index {index[d]} is out of range for dim {d} of {Shape}.", nameof(index));
                 flat = flat * Shape[d] + index[d];
             }
-            return DType == DType.Float32 ? F32[flat] : F64[flat];
+            return ValueAt(flat);
         }
     }
 
     /// <summary>A tensor sharing this one's values but cut from the tape: a leaf that does not require grad.</summary>
-    public Tensor Detach()
-    {
-        ThrowIfDisposed();
-        return new(Shape, _f32, _f64, _storage);
-    }
+    public Tensor Detach() => ShareBuffer(Shape);
 
     /// <summary>A tensor of another shape over the same buffer (no copy): the forward of Reshape.</summary>
-    internal Tensor View(Shape shape)
-    {
-        ThrowIfDisposed();
-        return new(shape, _f32, _f64, _storage);
-    }
+    internal Tensor View(Shape shape) => ShareBuffer(shape);
 
     /// <summary>How many times the buffer was modified in place (shared by every view of it). The tape records it
     /// for each input and Backward refuses to use an input whose buffer changed since: PyTorch's version counter.</summary>
@@ -385,7 +445,7 @@ public sealed partial class Tensor
         var sb = new StringBuilder("tensor(");
         if (IsDisposed) sb.Append("disposed"); else AppendValues(sb, 0, 0);
         sb.Append(", shape=").Append(Shape);
-        if (DType == DType.Float64) sb.Append(", dtype=Float64");
+        if (DType != DType.Float32) sb.Append(", dtype=").Append(DType);
         if (Creator is not null) sb.Append(", op=").Append(Creator.Op);
         else if (RequiresGrad) sb.Append(", requiresGrad=true");
         return sb.Append(')').ToString();
@@ -418,8 +478,13 @@ public sealed partial class Tensor
         sb.Append(']');
     }
 
-    private string FormatValue(int flat) =>
-        DType == DType.Float32 ? F32[flat].ToString("G6", CultureInfo.InvariantCulture) : F64[flat].ToString("G8", CultureInfo.InvariantCulture);
+    private string FormatValue(int flat) => DType switch
+    {
+        DType.Float32 => F32[flat].ToString("G6", CultureInfo.InvariantCulture),
+        DType.Float64 => F64[flat].ToString("G8", CultureInfo.InvariantCulture),
+        DType.Int64 => I64[flat].ToString(CultureInfo.InvariantCulture),
+        _ => B8[flat] ? "True" : "False",
+    };
 }
 
 /// <summary>What the tensors viewing one buffer share: how often it was modified in place, how many of them are

@@ -10,12 +10,14 @@ public static partial class Safetensors
 {
     /// <summary>Reads every tensor in <paramref name="path"/>, in buffer order. Same as <c>safetensors.torch.load_file(path)</c>.</summary>
     /// <returns>Tensors by name: F32 as Float32, F64 as Float64, F16 and BF16 converted to Float32, integers (I8-I64,
-    /// U8-U64, such as BatchNorm's <c>num_batches_tracked</c>) converted to Float64, which holds them exactly.</returns>
+    /// U8-U64, such as BatchNorm's <c>num_batches_tracked</c> or token ids) as Int64, as PyTorch loads I64; BOOL as Bool.
+    /// (Before the Int64 dtype existed, integers loaded as Float64; <see cref="Module.LoadStateDict"/> still converts an
+    /// Int64 entry into a floating-point buffer.)</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors; the message names the file, the tensor
     /// and what is wrong (header length, JSON, dtype, shape, offsets).</exception>
-    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load (bool, 8-bit floats), or
-    /// an integer beyond ±2⁵³, which Float64 cannot hold exactly.</exception>
+    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load (8-bit floats), or a
+    /// U64 value beyond <see cref="long.MaxValue"/>, which Int64 cannot hold.</exception>
     public static Dictionary<string, Tensor> Load(string path) => Load(path, out _);
 
     /// <summary>Reads every tensor in <paramref name="path"/> and the file's <c>__metadata__</c>; see <see cref="Load(string)"/>.</summary>
@@ -23,7 +25,7 @@ public static partial class Safetensors
     /// <param name="metadata">The <c>__metadata__</c> strings, empty when the file has none.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors.</exception>
-    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load, or an integer beyond ±2⁵³.</exception>
+    /// <exception cref="NotSupportedException">A tensor has a valid dtype this library does not load, or a U64 value beyond Int64.</exception>
     public static Dictionary<string, Tensor> Load(string path, out Dictionary<string, string> metadata)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -49,15 +51,25 @@ public static partial class Safetensors
         return result;
     }
 
-    /// <summary>One entry's bytes as a tensor: floats as they are (F16/BF16 widened to Float32), integers as Float64.</summary>
+    /// <summary>One entry's bytes as a tensor: floats as they are (F16/BF16 widened to Float32), integers as Int64, BOOL as Bool.</summary>
     private static Tensor ReadTensor(ReadOnlySpan<byte> buffer, Entry e, string source)
     {
         var bytes = buffer[(int)e.Begin..(int)e.End];
-        var t = Compute.Empty(e.Shape, e.StoredDType is "F32" or "F16" or "BF16" ? DType.Float32 : DType.Float64);
+        var t = Compute.Empty(e.Shape, e.StoredDType switch
+        {
+            "F32" or "F16" or "BF16" => DType.Float32,
+            "F64" => DType.Float64,
+            "BOOL" => DType.Bool,
+            _ => DType.Int64,
+        });
         switch (e.StoredDType)
         {
             case "F32": bytes.CopyTo(MemoryMarshal.AsBytes(t.F32)); break;
             case "F64": bytes.CopyTo(MemoryMarshal.AsBytes(t.F64)); break;
+            case "BOOL":
+                var b8 = t.B8;
+                for (int i = 0; i < b8.Length; i++) b8[i] = bytes[i] != 0;                 // any non-zero byte is true
+                break;
             case "F16":
                 var f16 = t.F32;
                 for (int i = 0; i < f16.Length; i++) f16[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]);
@@ -69,7 +81,7 @@ public static partial class Safetensors
             default:                                                                       // I8-I64, U8-U64
                 try
                 {
-                    ReadIntegerTensor(bytes, e, source, t.F64);
+                    ReadIntegerTensor(bytes, e, source, t.I64);
                 }
                 catch
                 {
@@ -81,41 +93,33 @@ public static partial class Safetensors
         return t;
     }
 
-    /// <summary>Little-endian integers of the entry's dtype into Float64, refusing any that Float64 would round.</summary>
-    private static void ReadIntegerTensor(ReadOnlySpan<byte> bytes, Entry e, string source, Span<double> into)
+    /// <summary>Little-endian integers of the entry's dtype into Int64, refusing a U64 value Int64 cannot hold.</summary>
+    private static void ReadIntegerTensor(ReadOnlySpan<byte> bytes, Entry e, string source, Span<long> into)
     {
-        const long exact = 1L << 53;                                             // every integer within ±2⁵³ is a double
         int size = KnownDTypes[e.StoredDType];
         bool signed = e.StoredDType[0] == 'I';
         for (int i = 0; i < into.Length; i++)
         {
             var b = bytes.Slice(i * size, size);
-            bool fits = true;
-            long v = 0;
             if (size == 8 && !signed)
             {
                 ulong u = BinaryPrimitives.ReadUInt64LittleEndian(b);
-                fits = u <= exact;
-                v = (long)Math.Min(u, exact);
+                if (u > long.MaxValue)
+                    throw new NotSupportedException($"Safetensors: {source}: tensor '{e.Name}' ({e.StoredDType} {e.Shape}) holds {u} " +
+                        $"at element {i}, beyond 2⁶³ - 1; integers load as Int64, which cannot hold it, so it is refused rather than wrapped.");
+                into[i] = (long)u;
+                continue;
             }
-            else
+            into[i] = (size, signed) switch
             {
-                v = (size, signed) switch
-                {
-                    (1, true) => (sbyte)b[0],
-                    (1, false) => b[0],
-                    (2, true) => BinaryPrimitives.ReadInt16LittleEndian(b),
-                    (2, false) => BinaryPrimitives.ReadUInt16LittleEndian(b),
-                    (4, true) => BinaryPrimitives.ReadInt32LittleEndian(b),
-                    (4, false) => BinaryPrimitives.ReadUInt32LittleEndian(b),
-                    _ => BinaryPrimitives.ReadInt64LittleEndian(b),
-                };
-                fits = v is >= -exact and <= exact;
-            }
-            if (!fits)
-                throw new NotSupportedException($"Safetensors: {source}: tensor '{e.Name}' ({e.StoredDType} {e.Shape}) holds a value beyond ±2⁵³ " +
-                    $"at element {i}; integers load as Float64, which beyond ±2⁵³ no longer holds every integer, so it is refused rather than rounded.");
-            into[i] = v;
+                (1, true) => (sbyte)b[0],
+                (1, false) => b[0],
+                (2, true) => BinaryPrimitives.ReadInt16LittleEndian(b),
+                (2, false) => BinaryPrimitives.ReadUInt16LittleEndian(b),
+                (4, true) => BinaryPrimitives.ReadInt32LittleEndian(b),
+                (4, false) => BinaryPrimitives.ReadUInt32LittleEndian(b),
+                _ => BinaryPrimitives.ReadInt64LittleEndian(b),
+            };
         }
     }
 
@@ -179,8 +183,8 @@ public static partial class Safetensors
             Invalid(source, $"{where} has no dtype string.");
         string dtype = dtypeElement.GetString()!;
         if (!KnownDTypes.ContainsKey(dtype)) Invalid(source, $"{where} has unknown dtype '{dtype}'.");
-        if (dtype is "BOOL" || dtype.StartsWith("F8_", StringComparison.Ordinal))
-            throw new NotSupportedException($"Safetensors: {source}: {where} has dtype {dtype}; only F32, F64, F16, BF16 and integers can be loaded.");
+        if (dtype.StartsWith("F8_", StringComparison.Ordinal))
+            throw new NotSupportedException($"Safetensors: {source}: {where} has dtype {dtype}; only F32, F64, F16, BF16, integers and BOOL can be loaded.");
 
         long[] dims = ReadIntegers(value, "shape", where, source);
         long[] offsets = ReadIntegers(value, "data_offsets", where, source);

@@ -20,8 +20,9 @@ namespace Autodiff.NN;
 /// <para>Reading checks everything before allocating a tensor: the header length (at most <see cref="MaxHeaderBytes"/>,
 /// within the file), UTF-8, JSON shape, known dtypes, no duplicate names, and that the tensors' offsets tile the buffer
 /// exactly (no overlap, no gap, no byte left over) with each tensor's byte count equal to its shape times its element
-/// size. F32 and F64 load as Float32 and Float64 tensors; F16 and BF16 load converted to Float32. Other dtypes (integers,
-/// bool, 8-bit floats) are refused.</para>
+/// size. F32 and F64 load as Float32 and Float64 tensors; F16 and BF16 load converted to Float32; I64 and the other
+/// integers (I8-I32, U8-U64) as Int64, as PyTorch loads I64 as <c>torch.int64</c>; BOOL as Bool. 8-bit floats are refused.
+/// Float32, Float64, Int64 and Bool tensors are written as F32, F64, I64 and BOOL.</para>
 /// </remarks>
 /// <example><code>
 /// Safetensors.Save("model.safetensors", model.StateDict());
@@ -80,8 +81,13 @@ public static partial class Safetensors
         destination.Write(header);
         foreach (var (_, t) in ordered)
         {
-            if (t.DType == DType.Float32) destination.Write(MemoryMarshal.AsBytes(t.AsReadOnlySpan()));
-            else destination.Write(MemoryMarshal.AsBytes(t.AsReadOnlyDoubleSpan()));
+            switch (t.DType)
+            {
+                case DType.Float32: destination.Write(MemoryMarshal.AsBytes(t.AsReadOnlySpan())); break;
+                case DType.Float64: destination.Write(MemoryMarshal.AsBytes(t.AsReadOnlyDoubleSpan())); break;
+                case DType.Int64: destination.Write(MemoryMarshal.AsBytes(t.I64)); break;
+                default: destination.Write(MemoryMarshal.AsBytes(t.B8)); break;              // .NET bools are one byte, 0 or 1
+            }
         }
     }
 
@@ -100,9 +106,9 @@ public static partial class Safetensors
             if (t.IsDisposed) throw new ObjectDisposedException(t.Label, $"Safetensors: tensor '{name}' was disposed.");
             entries.Add((name, Encoding.UTF8.GetBytes(name), t));
         }
-        // Descending alignment, then name: the reference sorts by its dtype enum (F64 after F32) reversed, then by bytes.
-        entries.Sort((a, b) => ElementSize(b.Tensor.DType) != ElementSize(a.Tensor.DType)
-            ? ElementSize(b.Tensor.DType).CompareTo(ElementSize(a.Tensor.DType))
+        // The reference sorts by its dtype enum (BOOL < F32 < F64 < I64) reversed, then by name bytes.
+        entries.Sort((a, b) => ReferenceOrder(b.Tensor.DType) != ReferenceOrder(a.Tensor.DType)
+            ? ReferenceOrder(b.Tensor.DType).CompareTo(ReferenceOrder(a.Tensor.DType))
             : a.Utf8.AsSpan().SequenceCompareTo(b.Utf8));
 
         var json = new StringBuilder("{");
@@ -128,7 +134,7 @@ public static partial class Safetensors
             long end = offset + (long)t.Numel * ElementSize(t.DType);
             if (i > 0) json.Append(',');
             AppendString(json, entries[i].Name);
-            json.Append(":{\"dtype\":\"").Append(t.DType == DType.Float32 ? "F32" : "F64").Append("\",\"shape\":[")
+            json.Append(":{\"dtype\":\"").Append(StoredName(t.DType)).Append("\",\"shape\":[")
                 .AppendJoin(',', t.Shape).Append("],\"data_offsets\":[")
                 .Append(offset.ToString(CultureInfo.InvariantCulture)).Append(',').Append(end.ToString(CultureInfo.InvariantCulture)).Append("]}");
             offset = end;
@@ -138,7 +144,12 @@ public static partial class Safetensors
         return (Encoding.UTF8.GetBytes(json.ToString()), entries.ConvertAll(e => (e.Name, e.Tensor)));
     }
 
-    private static int ElementSize(DType dtype) => dtype == DType.Float32 ? sizeof(float) : sizeof(double);
+    private static int ElementSize(DType dtype) => dtype switch { DType.Float32 => 4, DType.Bool => 1, _ => 8 };
+
+    private static string StoredName(DType dtype) => dtype switch { DType.Float32 => "F32", DType.Float64 => "F64", DType.Int64 => "I64", _ => "BOOL" };
+
+    /// <summary>The position of a dtype in the reference implementation's <c>Dtype</c> enum (only the order matters).</summary>
+    private static int ReferenceOrder(DType dtype) => dtype switch { DType.Bool => 0, DType.Float32 => 1, DType.Float64 => 2, _ => 3 };
 
     /// <summary>A JSON string as serde_json writes it: <c>"</c> and <c>\</c> escaped, control characters as
     /// <c>\n</c>-style or <c>\u00XX</c> escapes, everything else (non-ASCII included) as is.</summary>

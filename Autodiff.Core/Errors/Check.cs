@@ -26,11 +26,33 @@ public static class Check
     public static void FailState(string op, string message) =>
         throw new InvalidOperationException($"{op}: {message}");
 
-    /// <summary>Checks that a tensor argument is not null.</summary>
+    /// <summary>Checks that a tensor argument is not null and is floating-point (<see cref="Floating"/>): the first check of
+    /// every op that computes with its input's values.</summary>
     /// <exception cref="ArgumentNullException">The tensor is null.</exception>
+    /// <exception cref="ArgumentException">The tensor is <see cref="DType.Int64"/> or <see cref="DType.Bool"/>.</exception>
     public static void NotNull(string op, [NotNull] Tensor? t, string paramName)
     {
         if (t is null) throw new ArgumentNullException(paramName, $"{op}: {paramName} must not be null.");
+        Floating(op, t, paramName);
+    }
+
+    /// <summary>Checks that a tensor argument is not null, whatever its dtype: for ops that take Int64 and Bool tensors
+    /// too (comparisons, conversions, masks, views).</summary>
+    /// <exception cref="ArgumentNullException">The tensor is null.</exception>
+    public static void NotNullAnyDType(string op, [NotNull] Tensor? t, string paramName)
+    {
+        if (t is null) throw new ArgumentNullException(paramName, $"{op}: {paramName} must not be null.");
+    }
+
+    /// <summary>Checks that a tensor is Float32 or Float64: the floating-point ops refuse Int64 and Bool tensors with a
+    /// message naming the op and the dtype, rather than compute a wrong answer. Same as PyTorch's refusal of, e.g.,
+    /// <c>torch.exp</c> on a bool tensor.</summary>
+    /// <exception cref="ArgumentException">The tensor is <see cref="DType.Int64"/> or <see cref="DType.Bool"/>.</exception>
+    public static void Floating(string op, Tensor t, string? paramName = null)
+    {
+        if (!t.IsFloatingPoint)
+            Fail(op, $"{(paramName is null ? t.Label : $"{paramName} ({t.Label})")} is {t.DType}, but {op} needs a floating-point tensor " +
+                $"(Float32 or Float64); convert it with To(DType.Float32).", paramName);
     }
 
     /// <summary>Checks that a non-tensor argument (a shape, an index or target array, a list) is not null.</summary>
@@ -52,8 +74,11 @@ public static class Check
 
     /// <summary>Checks that two tensors have the same element type.</summary>
     /// <exception cref="ArgumentException">The dtypes differ.</exception>
+    /// <remarks>Both must be floating-point (<see cref="Floating"/>): ops that take tensors of one dtype compute with them.</remarks>
     public static void SameDType(string op, Tensor a, Tensor b)
     {
+        Floating(op, a);
+        Floating(op, b);
         if (a.DType != b.DType)
             Fail(op, $"dtypes {a.DType} {a.Shape} and {b.DType} {b.Shape} must match; convert one with To(DType).");
     }

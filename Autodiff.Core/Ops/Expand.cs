@@ -8,7 +8,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The shape has fewer dims than x, or a non-1 size would have to change.</exception>
     public static Tensor Expand(Tensor x, params int[] shape)
     {
-        Check.NotNull("Expand", x, nameof(x));
+        Check.NotNullAnyDType("Expand", x, nameof(x));
         Check.NotNullArg("Expand", shape, nameof(shape));
         if (shape.Length < x.Rank)
             Check.Fail("Expand", $"target {Shape.Format(shape)} has fewer dims than input {x.Shape}.", nameof(shape));

@@ -7,7 +7,7 @@ public static partial class Ops
     /// <exception cref="ArgumentOutOfRangeException">A dim is out of range, or startDim comes after endDim.</exception>
     public static Tensor Flatten(Tensor x, int startDim = 0, int endDim = -1)
     {
-        Check.NotNull("Flatten", x, nameof(x));
+        Check.NotNullAnyDType("Flatten", x, nameof(x));
         if (x.Rank == 0) return ViewAs("Flatten", x, new Shape(1));
         int s = Check.Dim("Flatten", startDim, x.Shape), e = Check.Dim("Flatten", endDim, x.Shape);
         if (s > e) Check.FailRange("Flatten", $"startDim {startDim} comes after endDim {endDim} for shape {x.Shape}.", nameof(startDim));

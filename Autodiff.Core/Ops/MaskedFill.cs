@@ -10,26 +10,27 @@ public static partial class Ops
     /// <remarks>
     /// <para>Forward <c>y = value where mask ≠ 0, else x</c>. Backward <c>dx = g where mask = 0, else 0</c>
     /// (<c>MaskedFill(g, mask, 0)</c>); the mask gets no gradient.</para>
-    /// <para>The mask is a float tensor of 0 and 1 (any non-zero counts as set) of x's dtype whose shape broadcasts to x's,
-    /// as PyTorch's bool mask; a Bool dtype comes later. A causal attention mask:
+    /// <para>The mask is a <see cref="DType.Bool"/> tensor whose shape broadcasts to x's, as PyTorch's (e.g. <c>x &lt; 0</c>),
+    /// or a float tensor of 0 and 1 of x's dtype (any non-zero counts as set). A causal attention mask:
     /// <c>scores.MaskedFill(Ops.Triu(Tensor.Ones(T, T), 1), double.NegativeInfinity)</c>.</para>
     /// </remarks>
     /// <param name="x">The input.</param>
-    /// <param name="mask">0/1 values that broadcast to x's shape; must not require grad.</param>
+    /// <param name="mask">Bool, or 0/1 values of x's dtype, that broadcast to x's shape; must not require grad.</param>
     /// <param name="value">The value written where the mask is set (±inf and NaN allowed).</param>
-    /// <exception cref="ArgumentException">The mask's shape does not broadcast to x's, its dtype differs, or it requires grad.</exception>
+    /// <exception cref="ArgumentException">The mask's shape does not broadcast to x's, it is neither Bool nor of x's dtype, x is
+    /// not floating-point, or the mask requires grad.</exception>
     public static Tensor MaskedFill(Tensor x, Tensor mask, double value)
     {
         const string op = "MaskedFill";
         Check.NotNull(op, x, nameof(x));
-        Check.NotNull(op, mask, nameof(mask));
-        Check.SameDType(op, x, mask);
+        Check.NotNullAnyDType(op, mask, nameof(mask));
+        if (mask.DType != DType.Bool) Check.SameDType(op, x, mask);
         if (Shape.TryBroadcast(mask.Shape, x.Shape) != x.Shape)
             Check.Fail(op, $"mask {mask.Shape} cannot be broadcast to input {x.Shape}.", nameof(mask));
         if (mask.RequiresGrad)
             Check.Fail(op, $"mask {mask.Label} requires grad, but a mask only selects elements and gets no gradient; pass mask.Detach().", nameof(mask));
         var y = Compute.Empty(x.Shape, x.DType);
-        Compute.Run(x.DType, new MaskedFillKernel(x, Compute.Expand(mask, x.Shape), value, y));   // y = mask ? value : x
+        Compute.Run(x.DType, new MaskedFillKernel(x, Compute.Expand(Compute.AsMask(mask, x.DType), x.Shape), value, y));   // y = mask ? value : x
 
         return Tape.Record(op, y, [x, mask], "dx += g·[mask = 0]", [static (g, e) => MaskedFill(g, e.Inputs[1], 0), static (_, _) => null]);
     }

@@ -7,7 +7,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">dims is not a permutation of 0..rank-1 (negative dims allowed).</exception>
     public static Tensor Permute(Tensor x, params int[] dims)
     {
-        Check.NotNull("Permute", x, nameof(x));
+        Check.NotNullAnyDType("Permute", x, nameof(x));
         Check.NotNullArg("Permute", dims, nameof(dims));
         if (dims.Length != x.Rank)
             Check.Fail("Permute", $"dims {Shape.Format(dims)} must name each of the {x.Rank} dims of {x.Shape} once.", nameof(dims));

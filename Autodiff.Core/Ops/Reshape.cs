@@ -8,7 +8,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The element counts differ, more than one dim is -1, or a dim is below -1.</exception>
     public static Tensor Reshape(Tensor x, params int[] shape)
     {
-        Check.NotNull("Reshape", x, nameof(x));
+        Check.NotNullAnyDType("Reshape", x, nameof(x));
         return ViewAs("Reshape", x, InferShape("Reshape", x, shape));
     }
 

@@ -7,7 +7,7 @@ public static partial class Ops
     /// <exception cref="ArgumentOutOfRangeException">The dim or index is out of range.</exception>
     public static Tensor Select(Tensor x, int dim, int index)
     {
-        Check.NotNull("Select", x, nameof(x));
+        Check.NotNullAnyDType("Select", x, nameof(x));
         int d = Check.Dim("Select", dim, x.Shape);
         int i = index < 0 ? index + x.Shape[d] : index;
         if (i < 0 || i >= x.Shape[d])

@@ -9,7 +9,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The step is not positive.</exception>
     public static Tensor Slice(Tensor x, int dim, int start, int end, int step = 1)
     {
-        Check.NotNull("Slice", x, nameof(x));
+        Check.NotNullAnyDType("Slice", x, nameof(x));
         int d = Check.Dim("Slice", dim, x.Shape);
         if (step <= 0) Check.Fail("Slice", $"step must be positive, got {step} (input {x.Shape}).", nameof(step));
         int size = x.Shape[d];

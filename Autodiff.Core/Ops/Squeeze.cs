@@ -8,7 +8,7 @@ public static partial class Ops
     /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
     public static Tensor Squeeze(Tensor x, int dim)
     {
-        Check.NotNull("Squeeze", x, nameof(x));
+        Check.NotNullAnyDType("Squeeze", x, nameof(x));
         int d = Check.Dim("Squeeze", dim, x.Shape);
         return x.Shape[d] != 1 ? ViewAs("Squeeze", x, x.Shape) : ViewAs("Squeeze", x, x.Shape.Reduce(d, keepDim: false));
     }
@@ -17,7 +17,7 @@ public static partial class Ops
     /// <remarks>A reshape: backward <c>dx += g</c> read as x's shape.</remarks>
     public static Tensor Squeeze(Tensor x)
     {
-        Check.NotNull("Squeeze", x, nameof(x));
+        Check.NotNullAnyDType("Squeeze", x, nameof(x));
         return ViewAs("Squeeze", x, new Shape([.. x.Shape.Where(s => s != 1)]));
     }
 }

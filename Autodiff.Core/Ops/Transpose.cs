@@ -7,7 +7,7 @@ public static partial class Ops
     /// <exception cref="ArgumentOutOfRangeException">A dim is out of range.</exception>
     public static Tensor Transpose(Tensor x, int dim0, int dim1)
     {
-        Check.NotNull("Transpose", x, nameof(x));
+        Check.NotNullAnyDType("Transpose", x, nameof(x));
         int d0 = Check.Dim("Transpose", dim0, x.Shape), d1 = Check.Dim("Transpose", dim1, x.Shape);
         var p = new int[x.Rank];
         for (int i = 0; i < p.Length; i++) p[i] = i;

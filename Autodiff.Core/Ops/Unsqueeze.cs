@@ -7,7 +7,7 @@ public static partial class Ops
     /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
     public static Tensor Unsqueeze(Tensor x, int dim)
     {
-        Check.NotNull("Unsqueeze", x, nameof(x));
+        Check.NotNullAnyDType("Unsqueeze", x, nameof(x));
         int d = Check.Dim("Unsqueeze", dim, x.Shape, x.Rank + 1);
         var dims = new int[x.Rank + 1];
         for (int i = 0; i < dims.Length; i++) dims[i] = i < d ? x.Shape[i] : i == d ? 1 : x.Shape[i - 1];

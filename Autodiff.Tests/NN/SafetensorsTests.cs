@@ -156,45 +156,68 @@ public class SafetensorsTests
     }
 
     [Test]
-    public void Load_ReadsEveryIntegerDTypeAsFloat64_Exactly()
+    public void Load_ReadsEveryIntegerDTypeAsInt64_Exactly()
     {
+        // Integers load as Int64, as PyTorch loads I64 as torch.int64 (before the Int64 dtype they loaded as Float64).
         var path = Path.Combine(_dir, "ints.safetensors");
         byte[] header = ("""{"i8":{"dtype":"I8","shape":[2],"data_offsets":[0,2]},"u8":{"dtype":"U8","shape":[1],"data_offsets":[2,3]},""" +
             """ "i16":{"dtype":"I16","shape":[1],"data_offsets":[3,5]},"u16":{"dtype":"U16","shape":[1],"data_offsets":[5,7]},""" +
             """ "i32":{"dtype":"I32","shape":[1],"data_offsets":[7,11]},"u32":{"dtype":"U32","shape":[1],"data_offsets":[11,15]},""" +
-            """ "i64":{"dtype":"I64","shape":[2],"data_offsets":[15,31]},"u64":{"dtype":"U64","shape":[],"data_offsets":[31,39]}}""").Select(c => (byte)c).ToArray();
+            """ "i64":{"dtype":"I64","shape":[3],"data_offsets":[15,39]},"u64":{"dtype":"U64","shape":[],"data_offsets":[39,47]}}""").Select(c => (byte)c).ToArray();
         byte[] data =
         [
             0xFD, 0x7F,                                                                   // I8 -3, 127
             0xFA,                                                                         // U8 250
             0x00, 0x80,  0xFF, 0xFF,                                                      // I16 -32768, U16 65535
             .. BitConverter.GetBytes(-123456789), .. BitConverter.GetBytes(4000000000u),
-            .. BitConverter.GetBytes(-(1L << 53)), .. BitConverter.GetBytes(7L), .. BitConverter.GetBytes(1UL << 53),
+            .. BitConverter.GetBytes(long.MinValue), .. BitConverter.GetBytes(7L), .. BitConverter.GetBytes((1L << 53) | 1),
+            .. BitConverter.GetBytes((ulong)long.MaxValue),
         ];
         File.WriteAllBytes(path, [.. U64((ulong)header.Length), .. header, .. data]);
         var loaded = Safetensors.Load(path);
-        Assert.That(loaded.Values.Select(t => t.DType), Is.All.EqualTo(DType.Float64));
-        Assert.That(loaded["i8"].ToDoubleArray(), Is.EqualTo(new[] { -3.0, 127 }));
-        Assert.That(loaded["u8"].ToDoubleArray(), Is.EqualTo(new[] { 250.0 }));
-        Assert.That((loaded["i16"].ItemDouble(), loaded["u16"].ItemDouble()), Is.EqualTo((-32768.0, 65535.0)));
-        Assert.That((loaded["i32"].ItemDouble(), loaded["u32"].ItemDouble()), Is.EqualTo((-123456789.0, 4e9)));
-        Assert.That(loaded["i64"].ToDoubleArray(), Is.EqualTo(new[] { -9007199254740992.0, 7 }));
+        Assert.That(loaded.Values.Select(t => t.DType), Is.All.EqualTo(DType.Int64));
+        Assert.That(loaded["i8"].ToInt64Array(), Is.EqualTo(new long[] { -3, 127 }));
+        Assert.That(loaded["u8"].ToInt64Array(), Is.EqualTo(new long[] { 250 }));
+        Assert.That((loaded["i16"].ItemInt64(), loaded["u16"].ItemInt64()), Is.EqualTo((-32768L, 65535L)));
+        Assert.That((loaded["i32"].ItemInt64(), loaded["u32"].ItemInt64()), Is.EqualTo((-123456789L, 4000000000L)));
+        Assert.That(loaded["i64"].ToInt64Array(), Is.EqualTo(new[] { long.MinValue, 7, (1L << 53) | 1 }), "beyond ±2⁵³, exactly");
         Assert.That(loaded["u64"].Shape.Rank, Is.EqualTo(0));
-        Assert.That(loaded["u64"].ItemDouble(), Is.EqualTo(9007199254740992.0));
+        Assert.That(loaded["u64"].ItemInt64(), Is.EqualTo(long.MaxValue));
     }
 
-    [TestCase("I64", 1L << 53 | 1)]
-    [TestCase("I64", -(1L << 53) - 1)]
-    [TestCase("I64", long.MinValue)]
-    [TestCase("U64", 1L << 53 | 1)]
-    [TestCase("U64", -1L)]                                                               // as U64: 2⁶⁴ - 1
-    public void Load_Throws_ForAnIntegerBeyondTwoToThe53(string dtype, long bits)
+    [TestCase(1UL << 63)]
+    [TestCase(ulong.MaxValue)]
+    public void Load_Throws_ForAU64BeyondInt64(ulong value)
     {
         var path = Path.Combine(_dir, "big.safetensors");
-        byte[] header = Encoding.UTF8.GetBytes("""{"ids":{"dtype":"DT","shape":[2],"data_offsets":[0,16]}}""".Replace("DT", dtype));
-        File.WriteAllBytes(path, [.. U64((ulong)header.Length), .. header, .. BitConverter.GetBytes(1L), .. BitConverter.GetBytes(bits)]);
+        byte[] header = Encoding.UTF8.GetBytes("""{"ids":{"dtype":"U64","shape":[2],"data_offsets":[0,16]}}""");
+        File.WriteAllBytes(path, [.. U64((ulong)header.Length), .. header, .. BitConverter.GetBytes(1L), .. BitConverter.GetBytes(value)]);
         var ex = Assert.Throws<NotSupportedException>(() => Safetensors.Load(path))!;
-        Assert.That(ex.Message, Does.Contain($"tensor 'ids' ({dtype} [2])").And.Contain("element 1").And.Contain("2⁵³"));
+        Assert.That(ex.Message, Does.Contain("tensor 'ids' (U64 [2])").And.Contain("element 1").And.Contain("Int64"));
+    }
+
+    [Test]
+    public void Int64AndBool_RoundTrip_AsI64AndBOOL_InTheReferenceOrder()
+    {
+        var path = Path.Combine(_dir, "intbool.safetensors");
+        var tensors = new Dictionary<string, Tensor>
+        {
+            ["mask"] = Tensor.FromArray(new[] { true, false, true }),
+            ["w"] = Tensor.FromArray(new[] { 1f, 2f }),
+            ["ids"] = Tensor.FromArray(new long[] { long.MinValue, -1, 1L << 60 }, 3, 1),
+            ["d"] = Tensor.FromArray(new[] { 0.25 }),
+        };
+        Safetensors.Save(path, tensors);
+        var bytes = File.ReadAllBytes(path);
+        string header = Encoding.UTF8.GetString(bytes, 8, (int)BitConverter.ToUInt64(bytes, 0)).TrimEnd();
+        // The reference writes dtypes in reverse enum order (I64, F64, F32, ..., BOOL), packed in that order.
+        Assert.That(header, Is.EqualTo("""{"ids":{"dtype":"I64","shape":[3,1],"data_offsets":[0,24]},"d":{"dtype":"F64","shape":[1],"data_offsets":[24,32]}""" +
+            ""","w":{"dtype":"F32","shape":[2],"data_offsets":[32,40]},"mask":{"dtype":"BOOL","shape":[3],"data_offsets":[40,43]}}"""));
+        var loaded = Safetensors.Load(path);
+        Assert.That((loaded["ids"].DType, loaded["ids"].Shape), Is.EqualTo((DType.Int64, new Shape(3, 1))));
+        Assert.That(loaded["ids"].ToInt64Array(), Is.EqualTo(new[] { long.MinValue, -1, 1L << 60 }));
+        Assert.That((loaded["mask"].DType, loaded["mask"].ToBoolArray()), Is.EqualTo((DType.Bool, new[] { true, false, true })));
+        Assert.That(loaded["w"].ToArray(), Is.EqualTo(new[] { 1f, 2f }));
     }
 
     [Test]
@@ -365,10 +388,8 @@ public class SafetensorsTests
     {
         Assert.That(LoadFails<InvalidDataException>("""{"w":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}""", 8),
             Does.Contain("tensor 'w' has unknown dtype 'F33'"));
-        Assert.That(LoadFails<NotSupportedException>("""{"mask":{"dtype":"BOOL","shape":[8],"data_offsets":[0,8]}}""", 8),
-            Does.Contain("tensor 'mask' has dtype BOOL").And.Contain("F32, F64, F16, BF16 and integers"));
         Assert.That(LoadFails<NotSupportedException>("""{"q":{"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]}}""", 8),
-            Does.Contain("tensor 'q' has dtype F8_E4M3"));
+            Does.Contain("tensor 'q' has dtype F8_E4M3").And.Contain("F32, F64, F16, BF16, integers and BOOL"));
     }
 
     [Test]

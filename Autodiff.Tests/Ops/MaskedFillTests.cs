@@ -71,4 +71,27 @@ public class MaskedFillTests
         var mask = Tensor.Zeros([2, 3], DType.Float64).RequireGrad();
         AssertThrows<ArgumentException>(() => Ops.MaskedFill(Small(), mask, 0), "MaskedFill", "requires grad", "Detach");
     }
+
+    [Test]
+    public void MaskedFill_TakesABoolMask_ACausalMask()
+    {
+        var scores = Tensor.Zeros(3, 3).RequireGrad();
+        var causal = Tensor.Arange(3, DType.Int64).Unsqueeze(0) > Tensor.Arange(3, DType.Int64).Unsqueeze(1);   // j > i
+        var y = Ops.MaskedFill(scores, causal, double.NegativeInfinity);
+        Assert.That(y.ToArray(), Is.EqualTo(new[] { 0f, float.NegativeInfinity, float.NegativeInfinity, 0, 0, float.NegativeInfinity, 0, 0, 0 }));
+        Ops.Softmax(y, -1).Sum().Backward();
+        Assert.That(scores.Grad, Is.Not.Null);
+        var ex = Assert.Throws<ArgumentException>(() => Ops.MaskedFill(Tensor.Zeros(2, 2), Tensor.FromArray(new[] { true, false, true }), 0))!;
+        Assert.That(ex.Message, Does.StartWith("MaskedFill:").And.Contain("[3]"));
+    }
+
+    [Test]
+    public void MaskedFill_WithABoolMask_MatchesTheFloatMask()
+    {
+        var x = Tensor.FromArray(new[] { 1f, 2f, 3f, 4f }, 2, 2);
+        var boolMask = Tensor.FromArray(new[] { false, true }, 1, 2);
+        var floatMask = Tensor.FromArray(new[] { 0f, 1f }, 1, 2);
+        Assert.That(Ops.MaskedFill(x, boolMask, -1).ToArray(), Is.EqualTo(Ops.MaskedFill(x, floatMask, -1).ToArray()));
+        Assert.That(Ops.MaskedFill(x, boolMask, -1).ToArray(), Is.EqualTo(new[] { 1f, -1f, 3f, -1f }));
+    }
 }

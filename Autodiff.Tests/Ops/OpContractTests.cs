@@ -130,6 +130,31 @@ public class OpContractTests
         Null("Embedding", "weight", "Embedding(indices, null)", () => Ops.Embedding([0], null!)),
         Null("Embedding", "shape", "Embedding(indices, null, weight)", () => Ops.Embedding([0], null!, F32(3, 2))),
 
+        // comparisons and logic (Bool results)
+        Null("Eq", "input", "Eq(null, other)", () => Ops.Eq(null!, F32(2))),
+        Null("Eq", "other", "Eq(input, null)", () => Ops.Eq(F32(2), null!)),
+        Null("Eq", "input", "Eq(null, 0.5)", () => Ops.Eq(null!, 0.5)),
+        Null("Ne", "input", "Ne(null, other)", () => Ops.Ne(null!, F32(2))),
+        Null("Ne", "other", "Ne(input, null)", () => Ops.Ne(F32(2), null!)),
+        Null("Ne", "input", "Ne(null, 0.5)", () => Ops.Ne(null!, 0.5)),
+        Null("Lt", "input", "Lt(null, other)", () => Ops.Lt(null!, F32(2))),
+        Null("Lt", "other", "Lt(input, null)", () => Ops.Lt(F32(2), null!)),
+        Null("Lt", "input", "Lt(null, 0.5)", () => Ops.Lt(null!, 0.5)),
+        Null("Le", "input", "Le(null, other)", () => Ops.Le(null!, F32(2))),
+        Null("Le", "other", "Le(input, null)", () => Ops.Le(F32(2), null!)),
+        Null("Le", "input", "Le(null, 0.5)", () => Ops.Le(null!, 0.5)),
+        Null("Gt", "input", "Gt(null, other)", () => Ops.Gt(null!, F32(2))),
+        Null("Gt", "other", "Gt(input, null)", () => Ops.Gt(F32(2), null!)),
+        Null("Gt", "input", "Gt(null, 0.5)", () => Ops.Gt(null!, 0.5)),
+        Null("Ge", "input", "Ge(null, other)", () => Ops.Ge(null!, F32(2))),
+        Null("Ge", "other", "Ge(input, null)", () => Ops.Ge(F32(2), null!)),
+        Null("Ge", "input", "Ge(null, 0.5)", () => Ops.Ge(null!, 0.5)),
+        Null("LogicalAnd", "input", "LogicalAnd(null, other)", () => Ops.LogicalAnd(null!, F32(2))),
+        Null("LogicalAnd", "other", "LogicalAnd(input, null)", () => Ops.LogicalAnd(F32(2), null!)),
+        Null("LogicalOr", "input", "LogicalOr(null, other)", () => Ops.LogicalOr(null!, F32(2))),
+        Null("LogicalOr", "other", "LogicalOr(input, null)", () => Ops.LogicalOr(F32(2), null!)),
+        Null("LogicalNot", "input", "LogicalNot(null)", () => Ops.LogicalNot(null!)),
+
         // pooling and normalization
         Null("MaxPool2d", "input", "MaxPool2d(null, 2)", () => Ops.MaxPool2d(null!, 2)),
         Null("AvgPool2d", "input", "AvgPool2d(null, 2)", () => Ops.AvgPool2d(null!, 2)),
@@ -179,6 +204,41 @@ public class OpContractTests
         Mixed("BinaryCrossEntropyWithLogits", "BinaryCrossEntropyWithLogits(f32, f64)",
             () => Ops.BinaryCrossEntropyWithLogits(F32(2), F64(2))),
     ];
+
+    private static Tensor I64(params int[] shape) => Tensor.Zeros(shape, DType.Int64);
+    private static Tensor B8(params int[] shape) => Tensor.Zeros(shape, DType.Bool);
+
+    /// <summary>(op, the call as it reads, the call with an Int64 or Bool tensor where a floating-point one is needed).</summary>
+    private static TestCaseData NonFloat(string op, string dtype, string call, TestDelegate code) =>
+        new TestCaseData(op, dtype, code).SetArgDisplayNames(call);
+
+    /// <summary>The floating-point ops refuse Int64 and Bool tensors, naming the op and the dtype: through the common checks
+    /// (Check.NotNull for one input, Check.Broadcast for element-wise pairs, Check.SameDType for the rest).</summary>
+    public static IEnumerable<TestCaseData> NonFloatingInputs() =>
+    [
+        NonFloat("Exp", "Int64", "Exp(i64)", () => Ops.Exp(I64(3))),
+        NonFloat("Relu", "Bool", "Relu(bool)", () => Ops.Relu(B8(3))),
+        NonFloat("Sum", "Int64", "Sum(i64)", () => Ops.Sum(I64(3))),
+        NonFloat("Softmax", "Int64", "Softmax(i64, 0)", () => Ops.Softmax(I64(3), 0)),
+        NonFloat("Add", "Int64", "Add(f32, i64)", () => Ops.Add(F32(3), I64(3))),
+        NonFloat("Add", "Int64", "i64 + f32", () => _ = I64(3) + F32(3)),
+        NonFloat("Mul", "Bool", "Mul(bool, bool)", () => Ops.Mul(B8(3), B8(3))),
+        NonFloat("Add", "Int64", "i64 + 1.0", () => _ = I64(3) + 1.0),
+        NonFloat("MatMul", "Int64", "MatMul(i64, i64)", () => Ops.MatMul(I64(2, 2), I64(2, 2))),
+        NonFloat("Linear", "Int64", "Linear(f32, i64 weight)", () => Ops.Linear(F32(2, 4), I64(3, 4))),
+        NonFloat("Where", "Int64", "Where(bool, i64, i64)", () => Ops.Where(B8(3), I64(3), I64(3))),
+        NonFloat("MaskedFill", "Int64", "MaskedFill(f32, i64 mask, 0)", () => Ops.MaskedFill(F32(3), I64(3), 0)),
+        NonFloat("MaskedFill", "Bool", "MaskedFill(bool, bool mask, 0)", () => Ops.MaskedFill(B8(3), B8(3), 0)),
+        NonFloat("Cat", "Int64", "Cat([i64, i64])", () => Ops.Cat([I64(2), I64(2)])),
+        NonFloat("MaxPool2d", "Int64", "MaxPool2d(i64, 2)", () => Ops.MaxPool2d(I64(1, 1, 2, 2), 2)),
+    ];
+
+    [TestCaseSource(nameof(NonFloatingInputs))]
+    public void Throws_ForAnInt64OrBoolTensor_NamingTheOpAndTheDType(string op, string dtype, TestDelegate call)
+    {
+        var ex = Assert.Throws<ArgumentException>(call)!;
+        Assert.That(ex.Message, Does.StartWith(op + ":").And.Contain($"is {dtype}").And.Contain("floating-point"));
+    }
 
     [TestCaseSource(nameof(NullArguments))]
     public void Throws_WhenAnArgumentIsNull_NamingTheOpAndTheArgument(string op, string argument, TestDelegate call)

@@ -92,4 +92,28 @@ public class WhereTests
         var ex = Assert.Throws<ArgumentException>(() => Autodiff.Ops.Where(Tensor.Ones(4), Tensor.Zeros(2, 3), Tensor.Zeros(2, 3)));
         Assert.That(ex!.Message, Does.Contain("Where").And.Contain("[4]").And.Contain("[2, 3]"));
     }
+
+    [Test]
+    public void Where_TakesABoolCondition_AndKeepsTheGradients()
+    {
+        var a = Tensor.FromArray(new[] { 1.0, -2, 3 }).RequireGrad();
+        var b = Tensor.FromArray(new[] { 10.0, 20, 30 }).RequireGrad();
+        var y = global::Autodiff.Ops.Where(a > 0, a, b);
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 20, 3 }));
+        y.Sum().Backward();
+        Assert.That(a.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 0, 1 }));
+        Assert.That(b.Grad!.ToDoubleArray(), Is.EqualTo(new[] { 0.0, 1, 0 }));
+        GradCheck.Assert(xs => global::Autodiff.Ops.Where(xs[0] > 0, xs[0], xs[1]),
+            [Tensor.FromArray(new[] { 0.7, -0.4, 1.3 }).RequireGrad(), Tensor.FromArray(new[] { 0.2, 0.5, -0.9 }).RequireGrad()]);
+    }
+
+    [Test]
+    public void Where_Broadcasts_ABoolCondition()
+    {
+        var cond = Tensor.FromArray(new[] { true, false }, 2, 1);
+        var y = global::Autodiff.Ops.Where(cond, Tensor.Ones(2, 3), Tensor.Zeros(3));
+        Assert.That(y.ToArray(), Is.EqualTo(new[] { 1f, 1, 1, 0, 0, 0 }));
+        var ex = Assert.Throws<ArgumentException>(() => global::Autodiff.Ops.Where(Tensor.FromArray(new[] { true, false, true }), Tensor.Ones(2), Tensor.Ones(2)))!;
+        Assert.That(ex.Message, Does.StartWith("Where:").And.Contain("[3]"));
+    }
 }

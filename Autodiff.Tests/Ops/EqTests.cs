@@ -1,0 +1,57 @@
+using Autodiff;
+
+namespace Autodiff.Tests.Ops;
+
+using Ops = global::Autodiff.Ops;
+
+/// <summary>Forward values of <see cref="Ops.Eq(Tensor, Tensor)"/> (hand-derived: element-wise <c>x == y</c>, as
+/// <c>torch.eq</c>), broadcasting, dtype promotion, and that nothing is recorded.</summary>
+public class EqTests
+{
+    [Test]
+    public void Eq_ComparesElementwise_IntoABoolTensor()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 2, 5, 4 });
+        var y = Tensor.FromArray(new float[] { 1, 3, 4, 4 });
+        var r = Ops.Eq(x, y);
+        Assert.That(r.DType, Is.EqualTo(DType.Bool));
+        Assert.That(r.ToBoolArray(), Is.EqualTo(new[] { true, false, false, true }));
+        Assert.That((x.Eq(y)).ToBoolArray(), Is.EqualTo(r.ToBoolArray()), "x.Eq(y)");
+    }
+
+    [Test]
+    public void Eq_WithANumber_ComparesEachElementAsADouble()
+    {
+        var x = Tensor.FromArray(new long[] { 1, 2, 3 });
+        Assert.That(Ops.Eq(x, 2.0).ToBoolArray(), Is.EqualTo(new[] { false, true, false }));
+        Assert.That(x.Eq(2).ToBoolArray(), Is.EqualTo(new[] { false, true, false }));
+        Assert.That(Ops.Eq(x.To(DType.Float64), 2.0).ToBoolArray(), Is.EqualTo(new[] { false, true, false }), "Float64");
+    }
+
+    [Test]
+    public void Eq_Broadcasts_AndPromotesMixedDTypes()
+    {
+        var ints = Tensor.FromArray(new long[] { 1, 2, 5, 4 }, 4, 1);                        // [4, 1]
+        var floats = Tensor.FromArray(new double[] { 1, 3, 4, 4 }, 1, 4);                   // [1, 4]
+        var r = Ops.Eq(ints, floats);                                                     // compared as Float64
+        Assert.That(r.Shape, Is.EqualTo(new Shape(4, 4)));
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                Assert.That(r[i, j], Is.EqualTo(ints[i, 0] == floats[0, j] ? 1 : 0), $"[{i}, {j}]");
+    }
+
+    [Test]
+    public void Eq_IsNotRecorded_EvenOnATensorThatRequiresGrad()
+    {
+        var x = Tensor.FromArray(new[] { 1f, 2f }).RequireGrad();
+        var r = Ops.Eq(x, 1.5);
+        Assert.That((r.RequiresGrad, r.IsLeaf, r.DType), Is.EqualTo((false, true, DType.Bool)));
+    }
+
+    [Test]
+    public void Eq_Throws_WhenShapesCannotBroadcast()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Ops.Eq(Tensor.Zeros(2), Tensor.Zeros(3)))!;
+        Assert.That(ex.Message, Does.StartWith("Eq:").And.Contain("[2]").And.Contain("[3]"));
+    }
+}
