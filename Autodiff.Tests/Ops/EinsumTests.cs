@@ -132,6 +132,15 @@ public class EinsumTests
     }
 
     [Test]
+    public void Forward_EmptyContraction_IsZeros()
+    {
+        var y = Ops.Einsum("bij,bjk->bik", Tensor.Ones([2, 3, 0], DType.Float64), Tensor.Ones([2, 0, 4], DType.Float64));
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 2, 3, 4 }));
+        Assert.That(y.ToDoubleArray(), Is.All.EqualTo(0.0));
+        Assert.That(Ops.Einsum("ij->i", Tensor.Ones([2, 0], DType.Float64)).ToDoubleArray(), Is.EqualTo(new[] { 0.0, 0 }));
+    }
+
+    [Test]
     public void Forward_IdentityIsANewTensor_SharingNothingOnTheTape()
     {
         var x = Tensor.Randn([2, 3], 314, DType.Float64);
