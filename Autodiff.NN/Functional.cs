@@ -57,6 +57,21 @@ public static partial class Functional
         return ReduceClassLosses("CrossEntropy", losses, targets, weight, ignoreIndex, reduction);
     }
 
+    /// <summary>Cross-entropy against class indices held in an Int64 tensor [N], as PyTorch's LongTensor targets; the same
+    /// as the <c>int[]</c> overload otherwise.</summary>
+    /// <param name="logits">Unnormalized scores, shape [N, C].</param>
+    /// <param name="targets">An Int64 tensor of N class indices.</param>
+    /// <param name="reduction">Mean (default), Sum or None (per-sample [N]).</param>
+    /// <param name="weight">A weight per class, shape [C], or null for all 1.</param>
+    /// <param name="ignoreIndex">Rows with this target give loss 0 and gradient 0 and are left out of the mean.</param>
+    /// <param name="labelSmoothing">ε in [0, 1].</param>
+    /// <returns>A scalar tensor, or the losses [N] for <see cref="Reduction.None"/>.</returns>
+    /// <exception cref="ArgumentException">The targets are not a 1-D Int64 tensor, or as the <c>int[]</c> overload.</exception>
+    /// <example><code>var loss = Functional.CrossEntropy(logits, Tensor.FromArray(new long[] { 3, 0, 7 }));</code></example>
+    public static Tensor CrossEntropy(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean, Tensor? weight = null,
+        int ignoreIndex = -100, double labelSmoothing = 0.0) =>
+        CrossEntropy(logits, Check.ClassIndices("CrossEntropy", targets, nameof(targets)), reduction, weight, ignoreIndex, labelSmoothing);
+
     /// <summary>Negative log-likelihood of log-probabilities [N, C] against class indices, with PyTorch's class
     /// <paramref name="weight"/> and <paramref name="ignoreIndex"/>. Same as <c>torch.nn.functional.nll_loss</c>.</summary>
     /// <remarks>Forward <c>L = reduce(-w[t[n]]·x[n, t[n]])</c> (w = 1 without weights), 0 where <c>t[n] = ignoreIndex</c>;
@@ -80,6 +95,19 @@ public static partial class Functional
         var losses = Ops.NllLoss(logProbabilities, targets, weight, ignoreIndex);
         return ReduceClassLosses("NllLoss", losses, targets, weight, ignoreIndex, reduction);
     }
+
+    /// <summary>Negative log-likelihood against class indices held in an Int64 tensor [N], as PyTorch's LongTensor targets;
+    /// the same as the <c>int[]</c> overload otherwise.</summary>
+    /// <param name="logProbabilities">Log-probabilities, shape [N, C].</param>
+    /// <param name="targets">An Int64 tensor of N class indices.</param>
+    /// <param name="reduction">Mean (default), Sum or None (per-sample [N]).</param>
+    /// <param name="weight">A weight per class, shape [C], or null for all 1.</param>
+    /// <param name="ignoreIndex">Rows with this target give loss 0 and gradient 0 and are left out of the mean.</param>
+    /// <returns>A scalar tensor, or the losses [N] for <see cref="Reduction.None"/>.</returns>
+    /// <exception cref="ArgumentException">The targets are not a 1-D Int64 tensor, or as the <c>int[]</c> overload.</exception>
+    public static Tensor NllLoss(Tensor logProbabilities, Tensor targets, Reduction reduction = Reduction.Mean, Tensor? weight = null,
+        int ignoreIndex = -100) =>
+        NllLoss(logProbabilities, Check.ClassIndices("NllLoss", targets, nameof(targets)), reduction, weight, ignoreIndex);
 
     /// <summary>Reduces per-row class losses as PyTorch: the mean divides by <c>Σ w[t[n]]</c> over the rows whose target is
     /// not <paramref name="ignoreIndex"/> (their count without weights), so ignored rows and class weights leave it a

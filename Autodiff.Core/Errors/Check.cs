@@ -44,6 +44,27 @@ public static class Check
         if (t is null) throw new ArgumentNullException(paramName, $"{op}: {paramName} must not be null.");
     }
 
+    /// <summary>Class indices held in an Int64 tensor (PyTorch's LongTensor of targets), as the <c>int[]</c> the losses take.</summary>
+    /// <exception cref="ArgumentNullException">The tensor is null.</exception>
+    /// <exception cref="ArgumentException">It is not Int64 (float targets are class probabilities in PyTorch, which
+    /// this library does not take), not 1-D, or holds a value outside the int range.</exception>
+    public static int[] ClassIndices(string op, [NotNull] Tensor? targets, string paramName)
+    {
+        NotNullAnyDType(op, targets, paramName);
+        if (targets.DType != DType.Int64)
+            Fail(op, $"{paramName} {targets.Label} is {targets.DType}; class indices are Int64 (convert with To(DType.Int64)).", paramName);
+        if (targets.Rank != 1) Fail(op, $"{paramName} {targets.Label} must be 1-D: one class index per row.", paramName);
+        var values = targets.ToInt64Array();
+        var indices = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] < int.MinValue || values[i] > int.MaxValue)
+                Fail(op, $"{paramName} holds {values[i]} at position {i}, outside the range of a class index.", paramName);
+            indices[i] = (int)values[i];
+        }
+        return indices;
+    }
+
     /// <summary>Checks that a tensor is Float32 or Float64: the floating-point ops refuse Int64 and Bool tensors with a
     /// message naming the op and the dtype, rather than compute a wrong answer. Same as PyTorch's refusal of, e.g.,
     /// <c>torch.exp</c> on a bool tensor.</summary>

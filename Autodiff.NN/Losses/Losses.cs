@@ -37,6 +37,11 @@ public sealed class CrossEntropyLoss
     /// <exception cref="ArgumentException">As <see cref="Functional.CrossEntropy(Tensor, int[], Reduction, Tensor?, int, double)"/>.</exception>
     public Tensor Forward(Tensor logits, int[] targets) => Functional.CrossEntropy(logits, targets, Reduction, Weight, IgnoreIndex, LabelSmoothing);
 
+    /// <summary>The loss against class indices in an Int64 tensor [N] (PyTorch's LongTensor targets).</summary>
+    /// <param name="logits">Unnormalized scores [N, C].</param>
+    /// <param name="targets">An Int64 tensor of N class indices.</param>
+    public Tensor Forward(Tensor logits, Tensor targets) => Functional.CrossEntropy(logits, targets, Reduction, Weight, IgnoreIndex, LabelSmoothing);
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"CrossEntropyLoss(reduction: {Reduction}{ClassOptions(Weight, IgnoreIndex)}{(LabelSmoothing != 0 ? $", labelSmoothing: {LabelSmoothing}" : "")})";
@@ -58,7 +63,7 @@ public sealed class CrossEntropyLoss
 
 /// <summary>Negative log-likelihood of log-probabilities [N, C] against class indices. Same as <c>torch.nn.NLLLoss</c>.</summary>
 /// <remarks>Class weights and the ignored index work as PyTorch's <c>weight</c> and <c>ignore_index</c>: see
-/// <see cref="Functional.NllLoss"/>.</remarks>
+/// <see cref="Functional.NllLoss(Tensor, int[], Reduction, Tensor?, int)"/>.</remarks>
 /// <example><code>var loss = new NllLoss().Forward(logits.LogSoftmax(1), labels);</code></example>
 public sealed class NllLoss
 {
@@ -82,9 +87,14 @@ public sealed class NllLoss
     /// <summary>The target index whose rows are ignored (-100 unless set, as PyTorch).</summary>
     public int IgnoreIndex { get; }
 
-    /// <summary>See <see cref="Functional.NllLoss"/>.</summary>
-    /// <exception cref="ArgumentException">As <see cref="Functional.NllLoss"/>.</exception>
+    /// <summary>See <see cref="Functional.NllLoss(Tensor, int[], Reduction, Tensor?, int)"/>.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Functional.NllLoss(Tensor, int[], Reduction, Tensor?, int)"/>.</exception>
     public Tensor Forward(Tensor logProbabilities, int[] targets) => Functional.NllLoss(logProbabilities, targets, Reduction, Weight, IgnoreIndex);
+
+    /// <summary>The loss against class indices in an Int64 tensor [N] (PyTorch's LongTensor targets).</summary>
+    /// <param name="logProbabilities">Log-probabilities [N, C].</param>
+    /// <param name="targets">An Int64 tensor of N class indices.</param>
+    public Tensor Forward(Tensor logProbabilities, Tensor targets) => Functional.NllLoss(logProbabilities, targets, Reduction, Weight, IgnoreIndex);
 
     /// <inheritdoc/>
     public override string ToString() => $"NllLoss(reduction: {Reduction}{CrossEntropyLoss.ClassOptions(Weight, IgnoreIndex)})";

@@ -59,13 +59,17 @@ public sealed class Embedding : Module
     /// <exception cref="ArgumentOutOfRangeException">An index is outside <c>[0, numEmbeddings)</c>.</exception>
     public Tensor Forward(int[] indices) => Ops.Embedding(indices, Weight, PaddingIdx);
 
-    /// <summary>Looks up indices held as whole numbers in a tensor (so the layer fits in a <see cref="Sequential"/>); the result
+    /// <summary>Looks up indices held in an Int64 tensor (PyTorch's LongTensor), or as whole numbers in a float tensor (so the
+    /// layer fits in a <see cref="Sequential"/>); the result
     /// is <c>[..input.Shape, embeddingDim]</c>.</summary>
     /// <exception cref="ArgumentException">A value is not a whole number.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside <c>[0, numEmbeddings)</c>.</exception>
     public override Tensor Forward(Tensor input)
     {
-        Check.NotNull("Embedding", input, nameof(input));
+        Check.NotNullAnyDType("Embedding", input, nameof(input));
+        if (input.DType == DType.Bool) Check.Fail("Embedding", $"indices must be Int64 (or whole numbers), got a Bool tensor {input.Label}.", nameof(input));
+        if (input.DType == DType.Int64)
+            return Forward(Check.ClassIndices("Embedding", input.Reshape(input.Numel), nameof(input)), input.Shape.ToArray());
         var values = input.ToDoubleArray();
         var indices = new int[values.Length];
         for (int i = 0; i < values.Length; i++)

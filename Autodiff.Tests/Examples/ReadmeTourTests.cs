@@ -81,10 +81,14 @@ public class ReadmeTourTests
     }
 
     [Test]
-    public void CausalMaskAndFloat64ModelCheck_RunAsInReadme()
+    public void IntegerLabelsCausalMaskAndFloat64ModelCheck_RunAsInReadme()
     {
         var scores = Tensor.Randn([4, 4], seed: 3);
+        var logits = Tensor.Randn([4, 5], seed: 4);
         // ---- as in README ----
+        var labels = Tensor.FromArray(new long[] { 3, 0, 1, 2 });
+        var loss = Functional.CrossEntropy(logits, labels);
+        var positive = logits > 0;
         var future = Ops.Triu(Tensor.Ones(4, 4), 1);
         var att = scores.MaskedFill(future, double.NegativeInfinity).Softmax(-1);
         var model = new Sequential(new Linear(3, 5), new ReLU(), new Linear(5, 4), new LayerNorm(4));
@@ -94,6 +98,8 @@ public class ReadmeTourTests
         model.Apply(m => { if (m is Linear l) Init.KaimingNormal_(l.Weight, nonlinearity: "relu"); });
         model[0].RequiresGrad_(false);
         // ---- checks ----
+        Assert.That(loss.Item(), Is.EqualTo(Functional.CrossEntropy(logits, [3, 0, 1, 2]).Item()));
+        Assert.That(positive.DType, Is.EqualTo(DType.Bool));
         Assert.That(att[0, 1], Is.EqualTo(0.0), "row 0 sees only position 0");
         Assert.That(att[3, 0] + att[3, 1] + att[3, 2] + att[3, 3], Is.EqualTo(1.0).Within(1e-6));
         Assert.That(model.Parameters().All(p => p.DType == DType.Float64), Is.True);
