@@ -34,23 +34,7 @@ public class MaxPool2dTests
         var x = Tensor.Randn([2, 3, 7, 5], 1, DType.Float64).RequireGrad();
         var y = Ops.MaxPool2d(x, k, stride, p, d);
         int s = stride ?? k, oh = (7 + 2 * p - d * (k - 1) - 1) / s + 1, ow = (5 + 2 * p - d * (k - 1) - 1) / s + 1;
-        var (xs, expected, winners) = (x.ToDoubleArray(), new double[6 * oh * ow], new double[x.Numel]);
-        for (int plane = 0; plane < 6; plane++)
-            for (int i = 0; i < oh; i++)
-                for (int j = 0; j < ow; j++)
-                {
-                    var (best, at) = (double.NegativeInfinity, -1);
-                    for (int a = 0; a < k; a++)
-                        for (int b = 0; b < k; b++)
-                        {
-                            int iy = i * s - p + a * d, ix = j * s - p + b * d;
-                            if (iy < 0 || iy >= 7 || ix < 0 || ix >= 5) continue;
-                            int flat = (plane * 7 + iy) * 5 + ix;
-                            if (at < 0 || xs[flat] > best) (best, at) = (xs[flat], flat);
-                        }
-                    expected[(plane * oh + i) * ow + j] = best;
-                    winners[at] += 1;
-                }
+        var (expected, winners) = Reference(x.ToDoubleArray(), (k, k), (s, s), (p, p), (d, d), oh, ow);
         Assert.That(y.ToDoubleArray(), Is.EqualTo(expected));
         y.Sum().Backward();
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(winners));
@@ -148,23 +132,7 @@ public class MaxPool2dTests
         var y = Ops.MaxPool2d(x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), ceil);
         int oh = PyTorchOutSize(7, kh, sh, ph, dh, ceil), ow = PyTorchOutSize(5, kw, sw, pw, dw, ceil);
         Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 2, 3, oh, ow }));
-        var (xs, expected, winners) = (x.ToDoubleArray(), new double[6 * oh * ow], new double[x.Numel]);
-        for (int plane = 0; plane < 6; plane++)
-            for (int i = 0; i < oh; i++)
-                for (int j = 0; j < ow; j++)
-                {
-                    var (best, at) = (double.NegativeInfinity, -1);
-                    for (int a = 0; a < kh; a++)
-                        for (int b = 0; b < kw; b++)
-                        {
-                            int iy = i * sh - ph + a * dh, ix = j * sw - pw + b * dw;
-                            if (iy < 0 || iy >= 7 || ix < 0 || ix >= 5) continue;
-                            int flat = (plane * 7 + iy) * 5 + ix;
-                            if (at < 0 || xs[flat] > best) (best, at) = (xs[flat], flat);
-                        }
-                    expected[(plane * oh + i) * ow + j] = best;
-                    winners[at] += 1;
-                }
+        var (expected, winners) = Reference(x.ToDoubleArray(), (kh, kw), (sh, sw), (ph, pw), (dh, dw), oh, ow);
         Assert.That(y.ToDoubleArray(), Is.EqualTo(expected));
         y.Sum().Backward();
         Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(winners));
@@ -220,5 +188,30 @@ public class MaxPool2dTests
     {
         AssertThrows<ArgumentException>(() => Ops.MaxPool2d(Tensor.Zeros(1, 1, 4, 4), (2, 0)), "MaxPool2d", "kernel size", "(2, 0)");
         AssertThrows<ArgumentException>(() => Ops.MaxPool2d(Tensor.Zeros(1, 1, 4, 4), (2, 2), dilation: (1, 0)), "MaxPool2d", "dilation", "(1, 0)");
+    }
+
+    /// <summary>Max pooling of a [2, 3, 7, 5] input by its definition: each window's maximum (the first on ties), and how
+    /// many windows each input element wins (its gradient under y.Sum()).</summary>
+    private static (double[] Expected, double[] Winners) Reference(double[] xs, (int H, int W) k, (int H, int W) s, (int H, int W) p,
+        (int H, int W) d, int oh, int ow)
+    {
+        var (expected, winners) = (new double[6 * oh * ow], new double[xs.Length]);
+        for (int plane = 0; plane < 6; plane++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    var (best, at) = (double.NegativeInfinity, -1);
+                    for (int a = 0; a < k.H; a++)
+                        for (int b = 0; b < k.W; b++)
+                        {
+                            int iy = i * s.H - p.H + a * d.H, ix = j * s.W - p.W + b * d.W;
+                            if (iy < 0 || iy >= 7 || ix < 0 || ix >= 5) continue;
+                            int flat = (plane * 7 + iy) * 5 + ix;
+                            if (at < 0 || xs[flat] > best) (best, at) = (xs[flat], flat);
+                        }
+                    expected[(plane * oh + i) * ow + j] = best;
+                    winners[at] += 1;
+                }
+        return (expected, winners);
     }
 }
