@@ -179,6 +179,20 @@ public sealed partial class Tensor
     public static Tensor RandInt(long high, int[] shape, Generator? generator = null, DType dtype = DType.Float32) =>
         RandInt(0, high, shape, generator, dtype);
 
+    /// <summary>A random permutation of <c>0 .. n - 1</c> as an <see cref="DType.Int64"/> tensor, from
+    /// <paramref name="generator"/> or from <see cref="Generator.Default"/> when it is null. Same as <c>torch.randperm(n)</c>.</summary>
+    /// <remarks>A Fisher-Yates shuffle (<see cref="Generator.Shuffle{T}"/>), so a seeded generator repeats the permutation
+    /// (the stream differs from PyTorch's).</remarks>
+    /// <exception cref="ArgumentException"><paramref name="n"/> is negative.</exception>
+    public static Tensor RandPerm(int n, Generator? generator = null)
+    {
+        if (n < 0) Check.Fail("RandPerm", $"n {n} must not be negative.", nameof(n));
+        var permutation = new long[n];
+        for (int i = 0; i < n; i++) permutation[i] = i;
+        (generator ?? Generator.Default).Shuffle<long>(permutation);
+        return FromArray(permutation, n);
+    }
+
     private static Tensor Fill(string op, int[] shape, DType dtype, Func<double> next)
     {
         var t = Compute.Empty(Check.ShapeArg(op, shape), dtype);

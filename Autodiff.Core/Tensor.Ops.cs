@@ -100,6 +100,15 @@ public sealed partial class Tensor
     public Tensor Min(int dim, bool keepDim = false) => Ops.Min(this, dim, keepDim);
     /// <summary>See <see cref="Ops.Argmax"/>.</summary>
     public Tensor Argmax(int dim, bool keepDim = false) => Ops.Argmax(this, dim, keepDim);
+
+    /// <summary>See <see cref="Ops.TopK"/>.</summary>
+    public (Tensor Values, Tensor Indices) TopK(int k, int dim = -1, bool largest = true, bool sorted = true) => Ops.TopK(this, k, dim, largest, sorted);
+
+    /// <summary>See <see cref="Ops.Sort"/>.</summary>
+    public (Tensor Values, Tensor Indices) Sort(int dim = -1, bool descending = false) => Ops.Sort(this, dim, descending);
+
+    /// <summary>See <see cref="Ops.ArgSort"/>.</summary>
+    public Tensor ArgSort(int dim = -1, bool descending = false) => Ops.ArgSort(this, dim, descending);
     /// <summary>See <see cref="Ops.Softmax"/>.</summary>
     public Tensor Softmax(int dim) => Ops.Softmax(this, dim);
     /// <summary>See <see cref="Ops.LogSoftmax"/>.</summary>
