@@ -59,4 +59,26 @@ public sealed partial class Tensor
     public static Tensor operator >=(Tensor a, double b) => Ops.Ge(a, b);
     /// <summary><c>a &gt;= b</c> element-wise as a Bool tensor (<c>b &lt;= a</c>); see <see cref="Ops.Le(Tensor, double)"/>.</summary>
     public static Tensor operator >=(double a, Tensor b) => Ops.Le(b, a);
+
+    /// <summary><c>a &amp; b</c> of two Bool masks, with broadcasting: PyTorch's <c>mask1 &amp; mask2</c>.</summary>
+    /// <exception cref="ArgumentException">An operand is not Bool (PyTorch's bitwise ops on float tensors fail too).</exception>
+    public static Tensor operator &(Tensor a, Tensor b) => Ops.LogicalAnd(Mask("&", a, nameof(a)), Mask("&", b, nameof(b)));
+
+    /// <summary><c>a | b</c> of two Bool masks, with broadcasting: PyTorch's <c>mask1 | mask2</c>.</summary>
+    /// <exception cref="ArgumentException">An operand is not Bool.</exception>
+    public static Tensor operator |(Tensor a, Tensor b) => Ops.LogicalOr(Mask("|", a, nameof(a)), Mask("|", b, nameof(b)));
+
+    /// <summary><c>~a</c> of a Bool mask: PyTorch's <c>~mask</c>.</summary>
+    /// <exception cref="ArgumentException">The operand is not Bool.</exception>
+    public static Tensor operator ~(Tensor a) => Ops.LogicalNot(Mask("~", a, nameof(a)));
+
+    /// <summary>An operand of <c>&amp; | ~</c>: a Bool tensor, else a clear error (a float 0/1 mask would be read as any
+    /// non-zero, which PyTorch refuses).</summary>
+    private static Tensor Mask(string op, Tensor? t, string paramName)
+    {
+        Check.NotNullAnyDType(op, t, paramName);
+        if (t.DType != DType.Bool)
+            Check.Fail(op, $"{t.Label} is {t.DType}; {op} takes Bool masks, such as the result of a comparison: (x > 0) & (y < 1).", paramName);
+        return t;
+    }
 }
