@@ -133,8 +133,20 @@ public sealed partial class Tensor
     public Tensor Slice(int dim, int start, int end, int step = 1) => Ops.Slice(this, dim, start, end, step);
     /// <summary>See <see cref="Ops.Select"/>.</summary>
     public Tensor Select(int dim, int index) => Ops.Select(this, dim, index);
-    /// <summary>See <see cref="Ops.IndexSelect"/>.</summary>
+    /// <summary>See <see cref="Ops.IndexSelect(Tensor, int, int[])"/>.</summary>
     public Tensor IndexSelect(int dim, int[] indices) => Ops.IndexSelect(this, dim, indices);
+
+    /// <summary>See <see cref="Ops.IndexSelect(Tensor, int, Tensor)"/>.</summary>
+    public Tensor IndexSelect(int dim, Tensor index) => Ops.IndexSelect(this, dim, index);
+
+    /// <summary>See <see cref="Ops.Gather"/>.</summary>
+    public Tensor Gather(int dim, Tensor index) => Ops.Gather(this, dim, index);
+
+    /// <summary>See <see cref="Ops.ScatterAdd"/>.</summary>
+    public Tensor ScatterAdd(int dim, Tensor index, Tensor src) => Ops.ScatterAdd(this, dim, index, src);
+
+    /// <summary>See <see cref="Ops.Scatter"/>.</summary>
+    public Tensor Scatter(int dim, Tensor index, Tensor src) => Ops.Scatter(this, dim, index, src);
     /// <summary>See <see cref="Ops.To"/>.</summary>
     public Tensor To(DType dtype) => Ops.To(this, dtype);
 

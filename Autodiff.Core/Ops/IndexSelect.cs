@@ -21,6 +21,32 @@ public static partial class Ops
         return IndexSelectCore(x, d, (int[])indices.Clone());                            // the indices as they are now
     }
 
+    /// <summary>The slices at the indices held in a 1-D Int64 tensor along one dimension, in that order (repeats
+    /// allowed). Same as <c>torch.index_select(x, dim, index)</c>.</summary>
+    /// <remarks>As the <c>int[]</c> overload: forward <c>y[.., j, ..] = x[.., index[j], ..]</c>, backward
+    /// <c>dx[.., index[j], ..] += g[.., j, ..]</c>. The index is read once, at the call, and is not differentiable.</remarks>
+    /// <exception cref="ArgumentNullException">x or index is null.</exception>
+    /// <exception cref="ArgumentException">index is not a 1-D Int64 tensor.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The dim or an index is out of range.</exception>
+    public static Tensor IndexSelect(Tensor x, int dim, Tensor index)
+    {
+        Check.NotNull("IndexSelect", x, nameof(x));
+        Check.NotNullAnyDType("IndexSelect", index, nameof(index));
+        if (index.DType != DType.Int64)
+            Check.Fail("IndexSelect", $"index {index.Label} is {index.DType}; indices are Int64 (convert with To(DType.Int64)).", nameof(index));
+        if (index.Rank != 1) Check.Fail("IndexSelect", $"index {index.Shape} must be 1-D (input {x.Shape}).", nameof(index));
+        int d = Check.Dim("IndexSelect", dim, x.Shape);
+        var values = index.ToInt64Array();
+        var indices = new int[values.Length];
+        for (int j = 0; j < values.Length; j++)
+        {
+            if (values[j] < 0 || values[j] >= x.Shape[d])
+                Check.FailRange("IndexSelect", $"index {values[j]} at position {j} is out of range for dim {dim} of size {x.Shape[d]} (input {x.Shape}).", nameof(index));
+            indices[j] = (int)values[j];
+        }
+        return IndexSelectCore(x, d, indices);
+    }
+
     /// <summary>IndexSelect on checked arguments, with indices the op may keep: the forward, and the adjoint of
     /// <see cref="IndexSelectBackward"/>.</summary>
     private static Tensor IndexSelectCore(Tensor x, int d, int[] indices)
