@@ -24,7 +24,7 @@ public class DiagnosticsTests
             Tensor fromNoGrad;
             using (Tape.NoGrad()) fromNoGrad = P("nograd") * 2.0;
             var index = Autodiff.Ops.Argmax(P("argmax"), 1);
-            return input * P("used") + P("detached").Detach() + fromNoGrad + index + P("dead").Relu();
+            return input * P("used") + P("detached").Detach() + fromNoGrad + index.To(DType.Float64) + P("dead").Relu();
         }
     }
 

@@ -5,7 +5,7 @@ namespace Autodiff.Tests.Ops;
 
 using Ops = global::Autodiff.Ops;
 
-/// <summary>Ops.Argmax (Ops/Argmax.cs): indices as values of the input's dtype, never recorded.</summary>
+/// <summary>Ops.Argmax (Ops/Argmax.cs): Int64 indices, as PyTorch's, never recorded.</summary>
 public class ArgmaxTests
 {
     [TestCase(1, false, new[] { 1.0, 0 }, new[] { 2 })]               // torch.argmax(torch.tensor([[1.,3,3],[5,0,5]]), 1)
@@ -16,16 +16,16 @@ public class ArgmaxTests
         var x = Tensor.FromArray(new[] { 1.0, 3, 3, 5, 0, 5 }, 2, 3);
         var y = Ops.Argmax(x, dim, keepDim);
         Assert.That(y.Shape.ToArray(), Is.EqualTo(shape));
-        Assert.That(y.DType, Is.EqualTo(DType.Float64));
+        Assert.That(y.DType, Is.EqualTo(DType.Int64));
         Assert.That(y.ToDoubleArray(), Is.EqualTo(expected));
     }
 
     [Test]
-    public void Forward_Argmax_Float32_KeepsTheDType()
+    public void Forward_Argmax_Float32_ReturnsInt64Indices()
     {
         var y = Ops.Argmax(Tensor.FromArray(new[] { 1f, 3, 3, 5, 0, 5 }, 2, 3), 0);
-        Assert.That(y.DType, Is.EqualTo(DType.Float32));
-        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 1.0, 0, 1 }));
+        Assert.That(y.DType, Is.EqualTo(DType.Int64));
+        Assert.That(y.ToInt64Array(), Is.EqualTo(new long[] { 1, 0, 1 }));
     }
 
     [Test]
