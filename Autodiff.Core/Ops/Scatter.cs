@@ -20,8 +20,7 @@ public static partial class Ops
     public static Tensor ScatterAdd(Tensor x, int dim, Tensor index, Tensor src)
     {
         var offsets = ScatterArguments("ScatterAdd", x, dim, index, src);
-        var y = Compute.Empty(x.Shape, x.DType);
-        Compute.Copy(x, y);
+        var y = x.CloneData();
         Compute.Run(x.DType, new OffsetKernel(src, offsets, y, OffsetMode.Add));
         return Tape.Record("ScatterAdd", y, [x, src], "dx += g, dsrc += g.gather(dim, index)",
             [static (g, _) => g, (g, e) => GatherCore(g, offsets, e.Inputs[1].Shape)]);
@@ -46,8 +45,7 @@ public static partial class Ops
     public static Tensor Scatter(Tensor x, int dim, Tensor index, Tensor src)
     {
         var offsets = ScatterArguments("Scatter", x, dim, index, src);
-        var y = Compute.Empty(x.Shape, x.DType);
-        Compute.Copy(x, y);
+        var y = x.CloneData();
         Compute.Run(x.DType, new OffsetKernel(src, offsets, y, OffsetMode.Write));
         return Tape.Record("Scatter", y, [x, src], "dx += g with dx[index] = 0, dsrc += g.gather(dim, index)",
             [(g, _) => ScatterBackward(g, offsets), (g, e) => GatherCore(g, offsets, e.Inputs[1].Shape)]);
