@@ -281,6 +281,9 @@ public class OpContractTests
         Promoted("Max(i64)", () => Ops.Max(I64(3)), DType.Int64),
         Promoted("Min(i64, 0)", () => Ops.Min(I64(3), 0), DType.Int64),
         Promoted("Argmax(i64, 0)", () => Ops.Argmax(I64(3), 0), DType.Int64),
+        Promoted("TopK(i64, 2).Values", () => Ops.TopK(I64(3), 2).Values, DType.Int64),
+        Promoted("Sort(i64).Values", () => Ops.Sort(I64(3)).Values, DType.Int64),
+        Promoted("ArgSort(i64)", () => Ops.ArgSort(I64(3)), DType.Int64),
     ];
 
     [TestCaseSource(nameof(PromotedDTypes))]
@@ -302,6 +305,9 @@ public class OpContractTests
         NonNumeric("Min", "Min(bool, 0)", () => Ops.Min(B8(3), 0)),
         NonNumeric("Argmax", "Argmax(bool, 0)", () => Ops.Argmax(B8(3), 0)),
         NonNumeric("ArgmaxIndices", "ArgmaxIndices(bool, 0)", () => Ops.ArgmaxIndices(B8(3), 0)),
+        NonNumeric("TopK", "TopK(bool, 1)", () => Ops.TopK(B8(3), 1)),
+        NonNumeric("Sort", "Sort(bool)", () => Ops.Sort(B8(3))),
+        NonNumeric("ArgSort", "ArgSort(bool)", () => Ops.ArgSort(B8(3))),
         NonNumeric("Neg", "Neg(bool)", () => Ops.Neg(B8(3))),
         NonNumeric("Sub", "Sub(bool, bool)", () => Ops.Sub(B8(3), B8(3))),
     ];
