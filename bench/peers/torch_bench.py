@@ -239,7 +239,8 @@ else:
             t0 = time.perf_counter()
             epoch()
             times.append((time.perf_counter() - t0) * 1e6)
-        report(f"epoch_{label}_{name}", median(times), len(times))
+        if times:                                     # --epochs 0: nothing timed
+            report(f"epoch_{label}_{name}", median(times), len(times))
 
     # The CNN: Conv2d(1,32,3,p1), ReLU, MaxPool2d(2), Conv2d(32,64,3,p1), ReLU, MaxPool2d(2), Flatten,
     # Linear(3136,128), ReLU, Linear(128,10); Adam lr 1e-3, batch 128; NCHW input [128, 1, 28, 28].
