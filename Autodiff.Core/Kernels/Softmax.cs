@@ -1,185 +1,192 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using static Autodiff.Kernels.RowVectors;
 
 namespace Autodiff.Kernels;
 
-/// <summary>Row-wise log-softmax and softmax-with-loss over spans, numerically stable (the row max is subtracted first).</summary>
-/// <remarks>A tensor is seen as <c>[outer, size, inner]</c>, the softmax running over <c>size</c>. With <c>inner = 1</c>
-/// each row is contiguous and the SIMD primitives do the work; otherwise a strided loop.</remarks>
+/// <summary>Softmax and log-softmax along one dimension, forward and backward, fused and vectorized; numerically stable
+/// (the row's max is subtracted first).</summary>
+/// <remarks>
+/// <para>A tensor is seen as <c>[outer, size, inner]</c>, the softmax running over <c>size</c>. With <c>inner = 1</c> each row
+/// is contiguous: a max pass, a pass summing <c>exp(x - max)</c>, and a pass writing the output, over a row that stays in
+/// cache (one read of x and one write of y from memory), with the <see cref="RowVectors"/> loops. With <c>inner &gt; 1</c>
+/// (dim 1 of <c>[N, C, H, W]</c>) the rows are strided: the kernel walks <c>k</c> down the rows of a block of up to
+/// <see cref="BlockLanes"/> neighbouring positions at once, vectorized across the positions, so nothing is transposed and
+/// every load is contiguous; each position sums its k in order 0, 1, 2, ..., so its result does not depend on the block.</para>
+/// <para>Every entry point works on an outer range <c>[start, end)</c> and writes only those rows, so a caller can split
+/// the rows across threads without changing a bit. All-<c>-∞</c> rows and rows holding <c>+∞</c> are not shifted (the max
+/// is taken as 0) and give what IEEE arithmetic gives, as PyTorch; a NaN makes its row NaN.</para>
+/// </remarks>
 internal static class Softmax
 {
-    /// <summary><c>y = x - max(x) - log Σ exp(x - max(x))</c> along each row.</summary>
-    public static void LogSoftmax<T>(ReadOnlySpan<T> x, int outer, int size, int inner, Span<T> y) where T : struct, IFloatingPointIeee754<T>
+    /// <summary>Positions of a strided block (its scratch lives on the stack).</summary>
+    private const int BlockLanes = 128;
+
+    // ---- forward ---------------------------------------------------------------------------------------------------
+
+    /// <summary>The softmax <c>y = exp(x - max) / Σ exp(x - max)</c> or, with <paramref name="log"/>, the log-softmax
+    /// <c>y = (x - max) - log Σ exp(x - max)</c>, along each row of the outer indices <c>[start, end)</c>.</summary>
+    public static void Forward<T>(ReadOnlySpan<T> x, int size, int inner, int start, int end, Span<T> y, bool log)
+        where T : struct, IFloatingPointIeee754<T>
     {
         if (size == 0) return;
-        if (inner == 1)
+        int slab = size * inner;
+        for (int o = start; o < end; o++)
         {
-            for (int o = 0; o < outer; o++)
+            var xs = x.Slice(o * slab, slab);
+            var ys = y.Slice(o * slab, slab);
+            if (inner == 1)
             {
-                var xr = x.Slice(o * size, size);
-                var yr = y.Slice(o * size, size);
-                T max = TensorPrimitives.Max(xr);
-                if (T.IsInfinity(max)) max = T.Zero;                 // all -inf (or a +inf) : no shift, let IEEE decide
-                TensorPrimitives.Subtract(xr, max, yr);              // y = x - max
-                Elementwise.Exp<T>(yr, yr);                        // y = exp(x - max)   (reused as scratch)
-                T logSum = T.Log(Reduce.Sum(yr));
-                TensorPrimitives.Subtract(xr, max, yr);              // y = (x - max) - log Σ exp(x - max): subtracting
-                TensorPrimitives.Subtract(yr, logSum, yr);           // max + log Σ in one step rounds at the logits' scale
+                if (log) LogSoftmaxRow(xs, ys);
+                else SoftmaxRow(xs, ys);
             }
-            return;
+            else
+                for (int i = 0; i < inner; i += BlockLanes)
+                    StridedForward(xs, size, inner, i, Math.Min(BlockLanes, inner - i), ys, log);
         }
-        for (int o = 0; o < outer; o++)
+    }
+
+    /// <summary>The row's max as the shift, or 0 when it is infinite (all -∞, or a +∞: let IEEE decide).</summary>
+    private static T Shift<T>(T max) where T : struct, IFloatingPointIeee754<T> => T.IsInfinity(max) ? T.Zero : max;
+
+    private static void LogSoftmaxRow<T>(ReadOnlySpan<T> x, Span<T> y) where T : struct, IFloatingPointIeee754<T>
+    {
+        T max = Shift(Max(x));
+        T logSum = T.Log(Sum(x, x, new ExpShifted<T>(max)));
+        Map(x, x, y, new ShiftTwice<T>(max, logSum));                 // y = (x - max) - log Σ: the shift comes off first,
+    }                                                                  // so logits of 1e4 keep their float32 digits
+
+    private static void SoftmaxRow<T>(ReadOnlySpan<T> x, Span<T> y) where T : struct, IFloatingPointIeee754<T>
+    {
+        T max = Shift(Max(x));
+        Map(x, x, y, new ExpShifted<T>(max));                          // y = exp(x - max)
+        T sum = Sum<T>(y);
+        Map(y, y, y, new DivideBy<T>(sum));                               // y = exp(x - max) / Σ
+    }
+
+    /// <summary>Forward over positions <c>[i0, i0 + count)</c> of one <c>[size, inner]</c> slab: per position the max and the
+    /// sum of <c>exp(x - max)</c> down k (in order), then the outputs, vectorized across the positions.</summary>
+    private static void StridedForward<T>(ReadOnlySpan<T> x, int size, int inner, int i0, int count, Span<T> y, bool log)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        int w = Vector256<T>.Count;
+        Span<T> shift = Scratch<T>(stackalloc byte[BlockLanes * 8], count);
+        Span<T> sum = Scratch<T>(stackalloc byte[BlockLanes * 8], count);
+        for (int j = 0; j < count; j += w)
         {
-            for (int i = 0; i < inner; i++)
+            int lanes = Math.Min(w, count - j);
+            var m = Load(x, i0 + j, lanes);
+            for (int k = 1; k < size; k++) m = Vector256.Max(m, Load(x, k * inner + i0 + j, lanes));
+            m = Vector256.ConditionalSelect(Vector256.Equals(Vector256.Abs(m), Vector256.Create(T.PositiveInfinity)), Vector256<T>.Zero, m);
+            Store(m, shift, j, lanes);
+            var s = Vector256<T>.Zero;
+            for (int k = 0; k < size; k++)
             {
-                int b = o * size * inner + i;
-                T max = T.NegativeInfinity;
-                for (int k = 0; k < size; k++) max = T.MaxNumber(max, x[b + k * inner]);
-                if (T.IsInfinity(max)) max = T.Zero;
-                T sum = T.Zero;
-                for (int k = 0; k < size; k++) sum += T.Exp(x[b + k * inner] - max);
-                T logSum = T.Log(sum);
-                for (int k = 0; k < size; k++) y[b + k * inner] = (x[b + k * inner] - max) - logSum;
+                var e = Exp(Load(x, k * inner + i0 + j, lanes) - m);
+                if (!log) Store(e, y, k * inner + i0 + j, lanes);    // y = exp(x - max), divided below
+                s += e;
+            }
+            Store(s, sum, j, lanes);
+        }
+        if (log)
+            for (int j = 0; j < count; j++) sum[j] = T.Log(sum[j]);
+        for (int k = 0; k < size; k++)
+        {
+            int at = k * inner + i0;
+            for (int j = 0; j < count; j += w)
+            {
+                int lanes = Math.Min(w, count - j);
+                var result = log
+                    ? (Load(x, at + j, lanes) - Load(shift, j, lanes)) - Load(sum, j, lanes)     // (x - max) - log Σ
+                    : Load(y, at + j, lanes) / Load(sum, j, lanes);                             // exp(x - max) / Σ
+                Store(result, y, at + j, lanes);
             }
         }
     }
 
-    /// <summary><c>dx = dy - exp(y) · Σ dy</c> along each row, for <c>y = LogSoftmax(x)</c> (every element of dx is written).</summary>
-    public static void LogSoftmaxBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, int outer, int size, int inner, Span<T> dx)
+    // ---- backward --------------------------------------------------------------------------------------------------
+
+    /// <summary>The backward of the rows of the outer indices <c>[start, end)</c>, for <c>y</c> the forward's output: softmax
+    /// <c>dx = y ⊙ (dy - Σ dy ⊙ y)</c>, or with <paramref name="log"/> log-softmax <c>dx = dy - exp(y) · Σ dy</c>. Two passes:
+    /// the sum along the row, then dx (every element written).</summary>
+    public static void Backward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, int size, int inner, int start, int end, Span<T> dx, bool log)
         where T : struct, IFloatingPointIeee754<T>
     {
-        if (inner == 1)
+        if (size == 0) return;
+        int slab = size * inner;
+        for (int o = start; o < end; o++)
         {
-            for (int o = 0; o < outer; o++)
+            ReadOnlySpan<T> ys = y.Slice(o * slab, slab), gs = dy.Slice(o * slab, slab);
+            var ds = dx.Slice(o * slab, slab);
+            if (inner == 1)
             {
-                ReadOnlySpan<T> yr = y.Slice(o * size, size), gr = dy.Slice(o * size, size);
-                var dr = dx.Slice(o * size, size);
-                T sum = Reduce.Sum(gr);
-                Elementwise.Exp<T>(yr, dr);                            // dx = exp(y)
-                Elementwise.MultiplyAdd<T>(dr, -sum, gr, dr);          // dx = dy - exp(y)·Σ dy
+                if (log) Map(gs, ys, ds, new LogSoftmaxGradient<T>(Sum(gs)));     // dx = dy - exp(y)·Σ dy
+                else Map(gs, ys, ds, new SoftmaxGradient<T>(Dot(gs, ys)));        // dx = y·(dy - Σ dy·y)
             }
-            return;
+            else
+                for (int i = 0; i < inner; i += BlockLanes)
+                    StridedBackward(ys, gs, size, inner, i, Math.Min(BlockLanes, inner - i), ds, log);
         }
-        for (int o = 0; o < outer; o++)
+    }
+
+    /// <summary>Backward over positions <c>[i0, i0 + count)</c> of one <c>[size, inner]</c> slab: per position Σ dy (log) or
+    /// Σ dy·y down k (in order), then the outputs.</summary>
+    private static void StridedBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, int size, int inner, int i0, int count, Span<T> dx, bool log)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        int w = Vector256<T>.Count;
+        Span<T> sum = Scratch<T>(stackalloc byte[BlockLanes * 8], count);
+        for (int j = 0; j < count; j += w)
         {
-            for (int i = 0; i < inner; i++)
+            int lanes = Math.Min(w, count - j);
+            var s = Vector256<T>.Zero;
+            for (int k = 0; k < size; k++)
             {
-                int b = o * size * inner + i;
-                T sum = T.Zero;
-                for (int k = 0; k < size; k++) sum += dy[b + k * inner];
-                for (int k = 0; k < size; k++) dx[b + k * inner] = dy[b + k * inner] - T.Exp(y[b + k * inner]) * sum;
+                var g = Load(dy, k * inner + i0 + j, lanes);
+                s += log ? g : g * Load(y, k * inner + i0 + j, lanes);
+            }
+            Store(s, sum, j, lanes);
+        }
+        for (int k = 0; k < size; k++)
+        {
+            int at = k * inner + i0;
+            for (int j = 0; j < count; j += w)
+            {
+                int lanes = Math.Min(w, count - j);
+                var (g, yv, s) = (Load(dy, at + j, lanes), Load(y, at + j, lanes), Load(sum, j, lanes));
+                Store(log ? g - Exp(yv) * s : yv * (g - s), dx, at + j, lanes);                 // as the contiguous rows
             }
         }
     }
 
-    /// <summary>Cross-entropy of each row of <c>logits [N, C]</c> against its class: <c>loss[n] = logsumexp(x[n]) - x[n, t[n]]</c>;
-    /// also writes the row softmax into <paramref name="probabilities"/> for the backward.</summary>
-    /// <remarks>With class weights <c>w</c> (empty: all 1) and label smoothing <c>ε</c>, PyTorch's
-    /// <c>loss[n] = (1 - ε)·w[t]·(-log p[t]) + (ε/C)·Σ_c w[c]·(-log p[c])</c>; a row whose target is
-    /// <paramref name="ignoreIndex"/> has loss 0 (its target is never read).</remarks>
-    public static void CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, int n, int c, int ignoreIndex,
-        ReadOnlySpan<double> weight, double smoothing, Span<T> probabilities, Span<T> losses)
-        where T : struct, IFloatingPointIeee754<T>
+    /// <summary>The first <paramref name="count"/> elements of stack memory as <typeparamref name="T"/>.</summary>
+    private static Span<T> Scratch<T>(Span<byte> bytes, int count) where T : struct => MemoryMarshal.Cast<byte, T>(bytes)[..count];
+
+    // ---- the lane functions ----------------------------------------------------------------------------------------
+
+    /// <summary><c>(a - max) - logSum</c>.</summary>
+    private readonly struct ShiftTwice<T>(T max, T logSum) : IRowMap<T> where T : struct
     {
-        T keep = T.CreateTruncating(1 - smoothing), spread = T.CreateTruncating(smoothing / c);
-        for (int r = 0; r < n; r++)
-        {
-            var xr = logits.Slice(r * c, c);
-            var pr = probabilities.Slice(r * c, c);
-            T max = TensorPrimitives.Max(xr);
-            if (T.IsInfinity(max)) max = T.Zero;
-            TensorPrimitives.Subtract(xr, max, pr);
-            Elementwise.Exp<T>(pr, pr);                           // p = exp(x - max)
-            T sum = Reduce.Sum(pr);
-            TensorPrimitives.Divide(pr, sum, pr);                   // p = softmax(x)
-            int t = targets[r];
-            if (t == ignoreIndex)
-            {
-                losses[r] = T.Zero;
-                continue;
-            }
-            T logSum = T.Log(sum);
-            T nll = (max - xr[t]) + logSum;                         // -log p[t] = logsumexp(x) - x[t], max taken off first
-            if (weight.IsEmpty && smoothing == 0)
-            {
-                losses[r] = nll;
-                continue;
-            }
-            T loss = weight.IsEmpty ? nll : T.CreateTruncating(weight[t]) * nll;
-            if (smoothing != 0)
-            {
-                T smooth = T.Zero;                                  // Σ_c w[c]·(-log p[c])
-                for (int k = 0; k < c; k++)
-                {
-                    T nllk = (max - xr[k]) + logSum;
-                    smooth += weight.IsEmpty ? nllk : T.CreateTruncating(weight[k]) * nllk;
-                }
-                loss = keep * loss + spread * smooth;
-            }
-            losses[r] = loss;
-        }
+        private readonly Vector256<T> _max = Vector256.Create(max), _logSum = Vector256.Create(logSum);
+        public static bool Binary => false;
+        public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => (a - _max) - _logSum;
     }
 
-    /// <summary><c>dx[n] = scale[n] · (p[n] - onehot(t[n]))</c>: softmax-with-loss sends back probabilities minus targets.</summary>
-    /// <remarks>With class weights <c>w</c> (empty: all 1) and label smoothing <c>ε</c>, the target becomes the row
-    /// <c>q = (1 - ε)·w[t]·onehot(t) + (ε/C)·w</c> and <c>dx[n] = scale[n] · (s·p[n] - q)</c> with <c>s = Σ q</c>;
-    /// a row whose target is <paramref name="ignoreIndex"/> gets exact zeros, whatever its scale (even ∞ or NaN).</remarks>
-    public static void CrossEntropyBackward<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<int> targets, int n, int c, int ignoreIndex,
-        ReadOnlySpan<double> weight, double smoothing, ReadOnlySpan<T> scale, Span<T> dx)
-        where T : struct, IFloatingPointIeee754<T>
+    /// <summary><c>g - exp(y)·sum</c> (log-softmax backward).</summary>
+    private readonly struct LogSoftmaxGradient<T>(T sum) : IRowMap<T> where T : struct
     {
-        T keep = T.CreateTruncating(1 - smoothing), spread = T.CreateTruncating(smoothing / c);
-        T weightSum = T.CreateTruncating(c);
-        if (!weight.IsEmpty)
-        {
-            double total = 0;
-            foreach (double w in weight) total += w;
-            weightSum = T.CreateTruncating(total);
-        }
-        for (int r = 0; r < n; r++)
-        {
-            var dr = dx.Slice(r * c, c);
-            int t = targets[r];
-            if (t == ignoreIndex)
-            {
-                dr.Clear();
-                continue;
-            }
-            if (weight.IsEmpty && smoothing == 0)
-            {
-                TensorPrimitives.Multiply(probabilities.Slice(r * c, c), scale[r], dr);
-                dr[t] -= scale[r];
-                continue;
-            }
-            T g = scale[r];
-            T wt = weight.IsEmpty ? T.One : T.CreateTruncating(weight[t]);
-            TensorPrimitives.Multiply(probabilities.Slice(r * c, c), g * (keep * wt + spread * weightSum), dr);   // g·s·p
-            dr[t] -= g * keep * wt;                                                                             // - g·(1 - ε)·w[t]
-            if (smoothing == 0) continue;
-            if (weight.IsEmpty) TensorPrimitives.Subtract(dr, g * spread, dr);                                  // - g·(ε/C)·w
-            else for (int k = 0; k < c; k++) dr[k] -= g * spread * T.CreateTruncating(weight[k]);
-        }
+        private readonly Vector256<T> _sum = Vector256.Create(sum);
+        public static bool Binary => true;
+        public Vector256<T> Invoke(Vector256<T> g, Vector256<T> y) => g - Exp(y) * _sum;
     }
 
-    /// <summary>The dense target rows of <see cref="CrossEntropyBackward{T}"/>: <c>q[n] = (1 - ε)·w[t]·onehot(t) + (ε/C)·w</c>
-    /// and <c>s[n] = Σ q[n]</c>, both zero for a row whose target is <paramref name="ignoreIndex"/>. Only the second-order
-    /// rules read them.</summary>
-    public static void CrossEntropyTargets<T>(ReadOnlySpan<int> targets, int c, int ignoreIndex, ReadOnlySpan<double> weight, double smoothing,
-        Span<T> q, Span<T> s)
-        where T : struct, IFloatingPointIeee754<T>
+    /// <summary><c>y·(g - dot)</c> (softmax backward).</summary>
+    private readonly struct SoftmaxGradient<T>(T dot) : IRowMap<T> where T : struct
     {
-        T keep = T.CreateTruncating(1 - smoothing), spread = T.CreateTruncating(smoothing / c);
-        for (int r = 0; r < targets.Length; r++)
-        {
-            var qr = q.Slice(r * c, c);
-            qr.Clear();
-            s[r] = T.Zero;
-            int t = targets[r];
-            if (t == ignoreIndex) continue;
-            if (smoothing != 0)
-                for (int k = 0; k < c; k++) qr[k] = spread * (weight.IsEmpty ? T.One : T.CreateTruncating(weight[k]));
-            qr[t] += keep * (weight.IsEmpty ? T.One : T.CreateTruncating(weight[t]));
-            s[r] = Reduce.Sum<T>(qr);
-        }
+        private readonly Vector256<T> _dot = Vector256.Create(dot);
+        public static bool Binary => true;
+        public Vector256<T> Invoke(Vector256<T> g, Vector256<T> y) => y * (g - _dot);
     }
 }

@@ -1,0 +1,194 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Autodiff.Kernels;
+
+/// <summary>A lane-wise function of up to two vectors: the body of one <see cref="RowVectors"/> loop (a row's sum, dot,
+/// exp-sum or element-wise map), as TensorPrimitives' operator structs. Fields carry the row's scalars (its max, mean, ...).</summary>
+internal interface IRowMap<T> where T : struct
+{
+    /// <summary>True when <see cref="Invoke"/> reads its second argument (a second row); false for a function of one row.</summary>
+    static abstract bool Binary { get; }
+
+    /// <summary>The function, lane by lane.</summary>
+    Vector256<T> Invoke(Vector256<T> a, Vector256<T> b);
+}
+
+/// <summary>The <see cref="Vector256{T}"/> loops of the row kernels (softmax, normalization, losses): a row's sum of f,
+/// its max, and element-wise maps, for float and double alike, in an order fixed by the row's length alone.</summary>
+/// <remarks>
+/// <para>Determinism: a reduction keeps four vector accumulators that take the row's vectors in turn from element 0 (never
+/// from the first aligned address), puts the last partial vector in the fourth, then adds <c>(a0 + a1) + (a2 + a3)</c> and
+/// the lanes in a fixed tree. So the bits of a result depend on the values and the length of the row only: not on the
+/// buffer's address, the thread, or the CPU's vector width (always 256 bits; .NET emulates it where the hardware lacks it,
+/// with the same IEEE operations). A row's tail goes through the same vector function, in a padded stack vector, so an
+/// element's map does not depend on its position either. No fused multiply-add is used anywhere.</para>
+/// <para>Exp is <see cref="Exp{T}"/>, the one place to change when VectorMath gains a float64 version.</para>
+/// </remarks>
+internal static class RowVectors
+{
+    /// <summary><c>eˣ</c> lane by lane: <see cref="VectorMath.Exp"/> for float; for double, <see cref="Math.Exp"/> per lane
+    /// until VectorMath has a float64 exp (then this line is the only one to change).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Exp<T>(Vector256<T> x) where T : struct
+    {
+        if (typeof(T) == typeof(float)) return VectorMath.Exp(x.AsSingle()).As<float, T>();
+        var d = x.AsDouble();
+        return Vector256.Create(Math.Exp(d.GetElement(0)), Math.Exp(d.GetElement(1)), Math.Exp(d.GetElement(2)),
+            Math.Exp(d.GetElement(3))).As<double, T>();
+    }
+
+    /// <summary>The vector at element <paramref name="i"/> of <paramref name="x"/> (which holds a whole vector there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Load<T>(ReadOnlySpan<T> x, int i) where T : struct =>
+        Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(x), (nuint)i);
+
+    /// <summary>Stores <paramref name="v"/> at element <paramref name="i"/> of <paramref name="x"/> (which has room for it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(Vector256<T> v, Span<T> x, int i) where T : struct =>
+        v.StoreUnsafe(ref MemoryMarshal.GetReference(x), (nuint)i);
+
+    /// <summary>The fewer than a vector's elements of <paramref name="x"/>, padded with <paramref name="pad"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static Vector256<T> LoadPartial<T>(ReadOnlySpan<T> x, T pad) where T : struct
+    {
+        Span<T> lanes = MemoryMarshal.Cast<byte, T>(stackalloc byte[32]);
+        lanes.Fill(pad);
+        x.CopyTo(lanes);
+        return Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(lanes));
+    }
+
+    /// <summary>Stores the first <c>destination.Length</c> (fewer than a vector's) lanes of <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void StorePartial<T>(Vector256<T> v, Span<T> destination) where T : struct
+    {
+        Span<T> lanes = MemoryMarshal.Cast<byte, T>(stackalloc byte[32]);
+        v.StoreUnsafe(ref MemoryMarshal.GetReference(lanes));
+        lanes[..destination.Length].CopyTo(destination);
+    }
+
+    /// <summary>The vector of <paramref name="count"/> elements at <paramref name="i"/>: a plain load for a whole vector, else
+    /// padded with zeros.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Load<T>(ReadOnlySpan<T> x, int i, int count) where T : struct =>
+        count == Vector256<T>.Count ? Load(x, i) : LoadPartial(x.Slice(i, count), default(T));
+
+    /// <summary>Stores <paramref name="count"/> lanes of <paramref name="v"/> at element <paramref name="i"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(Vector256<T> v, Span<T> x, int i, int count) where T : struct
+    {
+        if (count == Vector256<T>.Count) Store(v, x, i);
+        else StorePartial(v, x.Slice(i, count));
+    }
+
+    /// <summary>Lanes below <paramref name="count"/> of <paramref name="v"/>, zeros above.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> FirstLanes<T>(Vector256<T> v, int count) where T : struct, INumberBase<T> =>
+        Vector256.ConditionalSelect(Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(count))), v, Vector256<T>.Zero);
+
+    /// <summary>The sum of the lanes, in a fixed order: the halves added, then <c>(l0 + l2) + (l1 + l3)</c> (float) or
+    /// <c>l0 + l1</c> (double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T HorizontalSum<T>(Vector256<T> v) where T : struct, IFloatingPointIeee754<T>
+    {
+        var h = v.GetLower() + v.GetUpper();
+        return Vector128<T>.Count == 4
+            ? (h.GetElement(0) + h.GetElement(2)) + (h.GetElement(1) + h.GetElement(3))
+            : h.GetElement(0) + h.GetElement(1);
+    }
+
+    /// <summary>Σ f(a[i], b[i]) over the row, in the fixed order of the class remarks; 0 for an empty row.</summary>
+    public static T Sum<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, TMap f) where T : struct, IFloatingPointIeee754<T>
+        where TMap : struct, IRowMap<T>
+    {
+        int w = Vector256<T>.Count, n = a.Length, i = 0;
+        var (s0, s1, s2, s3) = (Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero);
+        for (; i + 4 * w <= n; i += 4 * w)
+        {
+            s0 += f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default);
+            s1 += f.Invoke(Load(a, i + w), TMap.Binary ? Load(b, i + w) : default);
+            s2 += f.Invoke(Load(a, i + 2 * w), TMap.Binary ? Load(b, i + 2 * w) : default);
+            s3 += f.Invoke(Load(a, i + 3 * w), TMap.Binary ? Load(b, i + 3 * w) : default);
+        }
+        if (i + w <= n) { s0 += f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); i += w; }
+        if (i + w <= n) { s1 += f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); i += w; }
+        if (i + w <= n) { s2 += f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); i += w; }
+        if (i < n)
+        {
+            int count = n - i;
+            var tail = f.Invoke(LoadPartial(a[i..], default(T)), TMap.Binary ? LoadPartial(b[i..], default(T)) : default);
+            s3 += FirstLanes(tail, count);                      // lanes past the row may hold f(0): dropped
+        }
+        return HorizontalSum((s0 + s1) + (s2 + s3));
+    }
+
+    /// <summary>The largest element of a non-empty row; NaN if any element is NaN.</summary>
+    public static T Max<T>(ReadOnlySpan<T> x) where T : struct, IFloatingPointIeee754<T>
+    {
+        int w = Vector256<T>.Count, n = x.Length, i = 0;
+        var m = Vector256.Create(T.NegativeInfinity);
+        for (; i + w <= n; i += w) m = Vector256.Max(m, Load(x, i));
+        if (i < n) m = Vector256.Max(m, LoadPartial(x[i..], T.NegativeInfinity));
+        T max = m.GetElement(0);
+        for (int k = 1; k < w; k++) max = T.Max(max, m.GetElement(k));
+        return max;
+    }
+
+    /// <summary><c>destination[i] = f(a[i], b[i])</c> over the row. The tail goes element by element through the same vector
+    /// function (in lane 0 of a register), so every element gets the bits a whole vector would give it. The destination
+    /// may be one of the inputs.</summary>
+    public static void Map<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> destination, TMap f) where T : struct
+        where TMap : struct, IRowMap<T>
+    {
+        int w = Vector256<T>.Count, n = a.Length, i = 0;
+        for (; i + w <= n; i += w) Store(f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default), destination, i);
+        for (; i < n; i++)
+            destination[i] = f.Invoke(Vector256.CreateScalar(a[i]), TMap.Binary ? Vector256.CreateScalar(b[i]) : default).ToScalar();
+    }
+
+    /// <summary><c>f(a) = a</c>: for a plain sum.</summary>
+    public readonly struct Identity<T> : IRowMap<T> where T : struct
+    {
+        public static bool Binary => false;
+        public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => a;
+    }
+
+    /// <summary><c>f(a, b) = a·b</c>: for a dot product.</summary>
+    public readonly struct Product<T> : IRowMap<T> where T : struct
+    {
+        public static bool Binary => true;
+        public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => a * b;
+    }
+
+    /// <summary><c>f(a) = (a - shift)²</c>: for a variance about a known mean.</summary>
+    public readonly struct SquaredDeviation<T>(T shift) : IRowMap<T> where T : struct
+    {
+        private readonly Vector256<T> _shift = Vector256.Create(shift);
+        public static bool Binary => false;
+        public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => (a - _shift) * (a - _shift);
+    }
+
+    /// <summary><c>f(a) = exp(a - shift)</c>: for the sum of a softmax row.</summary>
+    public readonly struct ExpShifted<T>(T shift) : IRowMap<T> where T : struct
+    {
+        private readonly Vector256<T> _shift = Vector256.Create(shift);
+        public static bool Binary => false;
+        public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Exp(a - _shift);
+    }
+
+    /// <summary><c>f(a) = a / divisor</c>: a softmax row normalized by its sum.</summary>
+    public readonly struct DivideBy<T>(T divisor) : IRowMap<T> where T : struct
+    {
+        private readonly Vector256<T> _divisor = Vector256.Create(divisor);
+        public static bool Binary => false;
+        public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => a / _divisor;
+    }
+
+    /// <summary>The sum of a row.</summary>
+    public static T Sum<T>(ReadOnlySpan<T> x) where T : struct, IFloatingPointIeee754<T> => Sum(x, x, default(Identity<T>));
+
+    /// <summary><c>Σ a[i]·b[i]</c>.</summary>
+    public static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : struct, IFloatingPointIeee754<T> => Sum(a, b, default(Product<T>));
+}
