@@ -1,4 +1,8 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Autodiff.Kernels;
 
 namespace Autodiff;
 
@@ -115,11 +119,21 @@ public sealed class Generator
     /// <summary><c>destination[i] = low + (high - low) · u</c>, u uniform in <c>[0, 1)</c>: the same values, in order, as
     /// calling <see cref="NextDouble"/> once per element, under one lock. Every value is in <c>[low, high)</c> (see
     /// <see cref="UniformValue{T}"/>).</summary>
+    /// <remarks>The state is copied into locals for the loop (so it stays in registers) and written back once.</remarks>
     internal void FillUniform<T>(Span<T> destination, double low = 0, double high = 1) where T : IFloatingPointIeee754<T>
     {
+        T top = T.CreateTruncating(high);
+        bool clamp = top > T.CreateTruncating(low);                 // else nothing lies below high: keep the value (see UniformValue)
+        double range = high - low;
         lock (_lock)
         {
-            for (int i = 0; i < destination.Length; i++) destination[i] = UniformValue<T>(low, high, Unit());
+            var state = State;
+            for (int i = 0; i < destination.Length; i++)
+            {
+                T value = T.CreateTruncating(low + range * state.NextUnit());
+                destination[i] = clamp && value >= top ? T.BitDecrement(top) : value;
+            }
+            State = state;
         }
     }
 
@@ -143,13 +157,85 @@ public sealed class Generator
         return value >= top && top > T.CreateTruncating(low) ? T.BitDecrement(top) : value;
     }
 
-    /// <summary>Standard normal samples: the same values, in order, as calling <see cref="NextNormal"/> once per element,
-    /// under one lock.</summary>
-    internal void FillNormal<T>(Span<T> destination) where T : IFloatingPoint<T>
+    /// <summary>Standard normal samples by the Box-Muller transform, from the uniforms <see cref="NextNormal"/> would draw:
+    /// a pending spare first, then for each pair of elements <c>u1 = 1 - U</c>, <c>u2 = U</c> (two draws), giving
+    /// <c>r·cos(2π·u2)</c> and <c>r·sin(2π·u2)</c> with <c>r = √(-2 ln u1)</c>; an odd count leaves the last sine as the spare
+    /// (so a following <see cref="NextNormal"/> continues the stream), all under one lock.</summary>
+    /// <remarks>
+    /// <para>Float64 computes every pair with <see cref="Math"/> in double: exactly the values of <see cref="NextNormal"/>,
+    /// called once per element. Float32 computes eight pairs at a time in <see cref="Vector256{T}"/> with VectorMath's
+    /// float log, sine and cosine (the angle first reduced to <c>[-π, π)</c> in double): the same draws, so each value is
+    /// the float64 one to within about 1e-6·(1 + |z|), not its exact rounding, ten times faster than a call per element.
+    /// The result depends on the seed and the element's index alone; the spare an odd count leaves is computed in double,
+    /// as <see cref="NextNormal"/> would.</para>
+    /// </remarks>
+    internal void FillNormal<T>(Span<T> destination) where T : struct, IFloatingPoint<T>
+    {
+        if (typeof(T) == typeof(float)) FillNormal(MemoryMarshal.Cast<T, float>(destination));
+        else if (typeof(T) == typeof(double)) FillNormal(MemoryMarshal.Cast<T, double>(destination));
+        else
+            lock (_lock)
+                for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(Normal());
+    }
+
+    private void FillNormal(Span<double> destination)
     {
         lock (_lock)
         {
-            for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(Normal());
+            int i = 0;
+            if (destination.Length > 0 && _spareNormal is double spare) (destination[i++], _spareNormal) = (spare, null);
+            var state = State;
+            for (; i < destination.Length; i += 2)
+            {
+                double u1 = 1.0 - state.NextUnit(), u2 = state.NextUnit();                // as Normal(): u1 in (0, 1]
+                double r = Math.Sqrt(-2.0 * Math.Log(u1));
+                destination[i] = r * Math.Cos(2.0 * Math.PI * u2);
+                double sine = r * Math.Sin(2.0 * Math.PI * u2);
+                if (i + 1 < destination.Length) destination[i + 1] = sine;
+                else _spareNormal = sine;
+            }
+            State = state;
+        }
+    }
+
+    private void FillNormal(Span<float> destination)
+    {
+        const int pairs = 8;                                             // one Vector256<float> of radii and of angles
+        Span<float> u1 = stackalloc float[pairs], angle = stackalloc float[pairs];
+        Span<float> cosine = stackalloc float[pairs], sine = stackalloc float[pairs];
+        lock (_lock)
+        {
+            int i = 0;
+            if (destination.Length > 0 && _spareNormal is double spare) (destination[i++], _spareNormal) = ((float)spare, null);
+            var state = State;
+            while (i < destination.Length)
+            {
+                int count = Math.Min(2 * pairs, destination.Length - i), used = (count + 1) / 2;
+                double lastU1 = 0, lastU2 = 0;
+                for (int p = 0; p < pairs; p++)
+                {
+                    if (p < used)
+                    {
+                        (lastU1, lastU2) = (1.0 - state.NextUnit(), state.NextUnit());
+                        u1[p] = (float)lastU1;                                           // (0, 1]: rounding never reaches 0
+                        angle[p] = (float)(2.0 * Math.PI * (lastU2 >= 0.5 ? lastU2 - 1.0 : lastU2));   // 2π·u2 in [-π, π)
+                    }
+                    else (u1[p], angle[p]) = (1f, 0f);                                  // unused lanes: r = 0
+                }
+                var theta = Vector256.Create<float>(angle);
+                var r = Vector256.Sqrt(Vector256.Create(-2f) * VectorMath.Log(Vector256.Create<float>(u1)));
+                (r * VectorMath.SinCos(theta, cosine: true)).CopyTo(cosine);
+                (r * VectorMath.SinCos(theta, cosine: false)).CopyTo(sine);
+                for (int p = 0; p < used; p++)
+                {
+                    destination[i + 2 * p] = cosine[p];
+                    if (2 * p + 1 < count) destination[i + 2 * p + 1] = sine[p];
+                }
+                if (count % 2 == 1)                                                      // the last pair's sine: the spare, in double
+                    _spareNormal = Math.Sqrt(-2.0 * Math.Log(lastU1)) * Math.Sin(2.0 * Math.PI * lastU2);
+                i += count;
+            }
+            State = state;
         }
     }
 
@@ -186,13 +272,18 @@ public sealed class Generator
 
     // The draws below assume the lock is held.
 
+    /// <summary>The generator's state as a value, so a fill can keep it in registers: copied out, advanced, written back.</summary>
+    private Xoshiro State
+    {
+        get => new(_s0, _s1, _s2, _s3);
+        set => (_s0, _s1, _s2, _s3) = (value.S0, value.S1, value.S2, value.S3);
+    }
+
     private ulong Bits()
     {
-        ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
+        var state = State;
+        ulong result = state.Next();
+        State = state;
         return result;
     }
 
@@ -222,4 +313,26 @@ public sealed class Generator
         _spareNormal = r * Math.Sin(2.0 * Math.PI * u2);
         return r * Math.Cos(2.0 * Math.PI * u2);
     }
+}
+
+/// <summary>xoshiro256** (Blackman and Vigna): the state and one step, as a struct a loop can hold in registers.</summary>
+internal struct Xoshiro(ulong s0, ulong s1, ulong s2, ulong s3)
+{
+    public ulong S0 = s0, S1 = s1, S2 = s2, S3 = s3;
+
+    /// <summary>The next 64 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Next()
+    {
+        ulong result = ulong.RotateLeft(S1 * 5, 7) * 9;
+        ulong t = S1 << 17;
+        S2 ^= S0; S3 ^= S1; S1 ^= S2; S0 ^= S3;
+        S2 ^= t;
+        S3 = ulong.RotateLeft(S3, 45);
+        return result;
+    }
+
+    /// <summary>A uniform double in <c>[0, 1)</c> from the top 53 bits of the next draw.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double NextUnit() => (Next() >> 11) * (1.0 / (1UL << 53));
 }

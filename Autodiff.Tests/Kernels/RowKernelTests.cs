@@ -1,0 +1,132 @@
+using Autodiff;
+using Autodiff.Kernels;
+
+namespace Autodiff.Tests.Kernels;
+
+/// <summary>The fused row kernels (Kernels/Softmax.cs, Normalization.cs, CrossEntropy.cs, Losses.cs over RowVectors.cs):
+/// their bits depend on the values and the shape alone, not on where the buffers lie in memory or how the rows are split.</summary>
+public class RowKernelTests
+{
+    /// <summary>A kernel reading x and g (each of the kernel's input length) and writing one output span.</summary>
+    private delegate void Kernel(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> output);
+
+    private static readonly float[] s_weight = Values(37, 90), s_bias = Values(37, 91);
+
+    private static readonly Dictionary<string, (int Input, int Output, Kernel Run)> s_kernels = new()
+    {
+        // [outer, size, inner] = [3, 37, 1]: contiguous rows with a tail; [2, 5, 13]: strided with a partial vector.
+        ["LogSoftmax rows"] = (111, 111, (x, g, y) => Softmax.Forward(x, 37, 1, 0, 3, y, log: true)),
+        ["Softmax rows"] = (111, 111, (x, g, y) => Softmax.Forward(x, 37, 1, 0, 3, y, log: false)),
+        ["LogSoftmax strided"] = (130, 130, (x, g, y) => Softmax.Forward(x, 5, 13, 0, 2, y, log: true)),
+        ["Softmax strided"] = (130, 130, (x, g, y) => Softmax.Forward(x, 5, 13, 0, 2, y, log: false)),
+        ["LogSoftmaxBackward rows"] = (111, 111, (x, g, dx) => Softmax.Backward(x, g, 37, 1, 0, 3, dx, log: true)),
+        ["SoftmaxBackward rows"] = (111, 111, (x, g, dx) => Softmax.Backward(x, g, 37, 1, 0, 3, dx, log: false)),
+        ["LogSoftmaxBackward strided"] = (130, 130, (x, g, dx) => Softmax.Backward(x, g, 5, 13, 0, 2, dx, log: true)),
+        ["SoftmaxBackward strided"] = (130, 130, (x, g, dx) => Softmax.Backward(x, g, 5, 13, 0, 2, dx, log: false)),
+        ["LayerNorm"] = (111, 117, (x, g, o) =>                                          // y [3, 37], then mean and rstd
+            Normalization.RowForward(x, 37, 1e-5f, s_weight, s_bias, 0, 3, o.Slice(111, 3), o.Slice(114, 3), o[..111])),
+        ["LayerNormBackward"] = (111, 185, (x, g, o) =>                                  // dx [3, 37], dw [37], db [37]
+        {
+            Span<float> mean = stackalloc float[3], rstd = stackalloc float[3], y = new float[111];
+            Normalization.RowForward(x, 37, 1e-5f, s_weight, s_bias, 0, 3, mean, rstd, y);
+            o[111..].Clear();
+            Normalization.RowBackward(x, g, 37, mean, rstd, s_weight, 0, 3, o[..111], o.Slice(111, 37), o.Slice(148, 37));
+        }),
+        ["BatchNorm"] = (66, 72, (x, g, o) =>                                           // [N, C, S] = [2, 3, 11]: y, mean, variance
+        {
+            Normalization.ChannelMoments(x, 2, 3, 11, 0, 3, o.Slice(66, 3), o.Slice(69, 3));
+            Span<float> rstd = stackalloc float[3];
+            for (int c = 0; c < 3; c++) rstd[c] = 1 / MathF.Sqrt(o[69 + c] + 1e-5f);
+            Normalization.ChannelAffine(x, 2, 3, 11, o.Slice(66, 3), rstd, s_weight[..3], s_bias[..3], 0, 3, o[..66]);
+        }),
+        ["BatchNormBackward"] = (66, 72, (x, g, o) =>                                   // dx, dw, db
+        {
+            Span<float> mean = stackalloc float[3], rstd = stackalloc float[3];
+            Normalization.ChannelMoments(x, 2, 3, 11, 0, 3, mean, rstd);
+            for (int c = 0; c < 3; c++) rstd[c] = 1 / MathF.Sqrt(rstd[c] + 1e-5f);
+            Normalization.ChannelBackward(x, g, 2, 3, 11, mean, rstd, s_weight[..3], true, 0, 3, o[..66], o.Slice(66, 3), o.Slice(69, 3));
+        }),
+        ["CrossEntropy"] = (52, 56, (x, g, o) =>                                        // [4, 13]: probabilities, then losses
+            CrossEntropy.Forward(x, [3, 0, -100, 12], 13, -100, default, 0.1, 0, 4, o[..52], o[52..])),
+        ["SquaredErrorSum"] = (9001, 1, (x, g, o) => o[0] = (float)Losses.SquaredErrorSum(x, g)),   // crosses a 4096 block
+        ["ScaledDifference"] = (37, 37, (x, g, o) => Losses.ScaledDifference(x, g, 0.7f, o)),
+    };
+
+    public static IEnumerable<string> KernelNames => s_kernels.Keys;
+
+    private static float[] Values(int n, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray();
+    }
+
+    [TestCaseSource(nameof(KernelNames))]
+    public void Kernel_GivesTheSameBits_AtEveryOffset(string name)
+    {
+        var (inputLength, outputLength, run) = s_kernels[name];
+        var (x, g) = (Values(inputLength, 1), Values(inputLength, 2));
+        var reference = new float[outputLength];
+        run(x, g, reference);
+        Assert.That(reference, Has.All.Matches<float>(float.IsFinite), $"{name}: the reference itself");
+        for (int offset = 1; offset < 9; offset++)
+        {
+            var (xs, gs, output) = (new float[inputLength + 9], new float[inputLength + 9], new float[outputLength + 9]);
+            x.CopyTo(xs, offset);
+            g.CopyTo(gs, 8 - offset);
+            output.AsSpan().Fill(float.NaN);                                      // a kernel must write all it returns
+            int at = (offset + 3) % 9;
+            run(xs.AsSpan(offset, inputLength), gs.AsSpan(8 - offset, inputLength), output.AsSpan(at, outputLength));
+            Assert.That(output.AsSpan(at, outputLength).ToArray(), Is.EqualTo(reference), $"{name} at offset {offset}");
+        }
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Softmax_RowRanges_GiveTheBitsOfTheWholeCall(bool log)
+    {
+        // What a split across threads will do: each part computes [start, end) of the outer rows.
+        var x = Values(7 * 45 * 3, 3);
+        var (whole, parts) = (new float[x.Length], new float[x.Length]);
+        Softmax.Forward(x, 45, 3, 0, 7, whole, log);
+        Softmax.Forward(x, 45, 3, 0, 2, parts, log);
+        Softmax.Forward(x, 45, 3, 2, 7, parts, log);
+        Assert.That(parts, Is.EqualTo(whole));
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Softmax_StridedPosition_DoesNotDependOnItsBlock(bool log)
+    {
+        // [2, 5, 300] along dim 1: positions 130..136 lie in the second block of 128; alone ([2, 5, 7]) they form one.
+        var x = Values(2 * 5 * 300, 4);
+        var y = new float[x.Length];
+        Softmax.Forward(x, 5, 300, 0, 2, y, log);
+        var (part, partY) = (new float[2 * 5 * 7], new float[2 * 5 * 7]);
+        for (int o = 0; o < 2; o++)
+            for (int k = 0; k < 5; k++)
+                Array.Copy(x, (o * 5 + k) * 300 + 130, part, (o * 5 + k) * 7, 7);
+        Softmax.Forward(part, 5, 7, 0, 2, partY, log);
+        for (int o = 0; o < 2; o++)
+            for (int k = 0; k < 5; k++)
+                Assert.That(partY.AsSpan((o * 5 + k) * 7, 7).ToArray(), Is.EqualTo(y.AsSpan((o * 5 + k) * 300 + 130, 7).ToArray()));
+    }
+
+    [Test]
+    public void Softmax_StridedAndContiguous_AgreeWithTheDefinition_Float64()
+    {
+        // Dim 1 of [2, 3, 4, 5] against the same rows laid out contiguously (the permuted tensor along its last dim).
+        var x = Tensor.Randn([2, 3, 4, 5], 5, DType.Float64);
+        var strided = global::Autodiff.Ops.Softmax(x, 1).ToDoubleArray();
+        var contiguous = global::Autodiff.Ops.Softmax(x.Permute(0, 2, 3, 1), -1).Permute(0, 3, 1, 2).ToDoubleArray();
+        Assert.That(strided, Is.EqualTo(contiguous).Within(1e-15));
+    }
+
+    [Test]
+    public void SquaredErrorSum_OfAMillionFloats_IsCloseToTheFloat64Sum()
+    {
+        var (x, y) = (Values(1_000_000, 6), Values(1_000_000, 7));
+        double exact = 0;
+        for (int i = 0; i < x.Length; i++) exact += ((double)x[i] - y[i]) * ((double)x[i] - y[i]);
+        Assert.That(Losses.SquaredErrorSum<float>(x, y), Is.EqualTo(exact).Within(exact * 1e-6));
+    }
+}
