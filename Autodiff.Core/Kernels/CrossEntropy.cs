@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using static Autodiff.Kernels.RowVectors;
@@ -27,8 +28,7 @@ internal static class CrossEntropy
             var pr = probabilities.Slice(r * c, c);
             T max = Max(xr);
             if (T.IsInfinity(max)) max = T.Zero;                    // all -∞ (or a +∞): no shift, let IEEE decide
-            Map(xr, xr, pr, new ExpShifted<T>(max));                // p = exp(x - max)
-            T sum = Sum<T>(pr);
+            T sum = MapSum(xr, xr, pr, new ExpShifted<T>(max));     // p = exp(x - max), and Σ of it
             Map(pr, pr, pr, new DivideBy<T>(sum));                  // p = softmax(x)
             int t = targets[r];
             if (t == ignoreIndex)
@@ -129,6 +129,7 @@ internal static class CrossEntropy
     {
         private readonly Vector256<T> _max = Vector256.Create(max), _logSum = Vector256.Create(logSum);
         public static bool Binary => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => (_max - a) + _logSum;
     }
 }

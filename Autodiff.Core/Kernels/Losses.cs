@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static Autodiff.Kernels.RowVectors;
 
@@ -71,6 +72,7 @@ internal static class Losses
     private readonly struct SquaredDifference<T> : IRowMap<T> where T : struct
     {
         public static bool Binary => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => (a - b) * (a - b);
     }
 
@@ -79,6 +81,7 @@ internal static class Losses
     {
         private readonly Vector256<T> _k = Vector256.Create(k);
         public static bool Binary => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => _k * (a - b);
     }
 }

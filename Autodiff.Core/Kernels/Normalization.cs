@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using static Autodiff.Kernels.RowVectors;
 
@@ -58,20 +60,70 @@ internal static class Normalization
                 (meanG, meanGX) = (Vector256.Create(sumG / count), Vector256.Create(sumGX / count));
             }
             var dxr = dx.IsEmpty ? default : dx.Slice(r * m, m);
-            for (int i = 0; i < m; i += w)
+            if (m < w)
             {
-                int lanes = Math.Min(w, m - i);
-                var g = Load(gr, i, lanes);
-                var xhat = (Load(xr, i, lanes) - vmu) * vsd;
-                if (!dxr.IsEmpty)
-                {
-                    var gw = weight.IsEmpty ? g : g * Load(weight, i, lanes);
-                    Store(vsd * ((gw - meanG) - xhat * meanGX), dxr, i, lanes);      // dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
-                }
-                if (!dw.IsEmpty) Store(Load(dw, i, lanes) + g * xhat, dw, i, lanes); // dw += dy ⊙ x̂
-                if (!db.IsEmpty) Store(Load(db, i, lanes) + g, db, i, lanes);        // db += dy
+                ShortRowGradients(xr, gr, vmu, vsd, meanG, meanGX, weight, dxr, dw, db);
+                continue;
             }
+            var step = new RowGradientStep<T>(vmu, vsd, meanG, meanGX, weight, dxr, dw, db);
+            int i = 0;
+            for (; i + w <= m; i += w) step.Apply(Load(xr, i), Load(gr, i), i, w);
+            if (i < m) step.Apply(Load(xr, m - w), Load(gr, m - w), m - w, m - i);          // the last whole vector, its new lanes
         }
+    }
+
+    /// <summary>One vector of <see cref="RowBackward{T}"/>'s second pass: dx stored, <c>dy ⊙ x̂</c> and dy added into dw and db.</summary>
+    private readonly ref struct RowGradientStep<T>(Vector256<T> mu, Vector256<T> sd, Vector256<T> meanG, Vector256<T> meanGX,
+        ReadOnlySpan<T> weight, Span<T> dx, Span<T> dw, Span<T> db) where T : struct, IFloatingPointIeee754<T>
+    {
+        private readonly ReadOnlySpan<T> _weight = weight;
+        private readonly Span<T> _dx = dx, _dw = dw, _db = db;
+
+        /// <summary>The vector of x and dy at <paramref name="at"/>, whose last <paramref name="fresh"/> lanes are new (a vector
+        /// moved back to end at the row's end repeats the others: dx gets the same bits again, dw and db must not add twice).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply(Vector256<T> x, Vector256<T> g, int at, int fresh)
+        {
+            var xhat = (x - mu) * sd;
+            if (!_dx.IsEmpty)
+            {
+                var gw = _weight.IsEmpty ? g : g * Load(_weight, at);
+                Store(sd * ((gw - meanG) - xhat * meanGX), _dx, at);                     // dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
+            }
+            if (!_dw.IsEmpty) AddInto(g * xhat, _dw, at, fresh);                          // dw += dy ⊙ x̂
+            if (!_db.IsEmpty) AddInto(g, _db, at, fresh);                                 // db += dy
+        }
+
+        /// <summary><c>sum[at..] += v</c> on the last <paramref name="fresh"/> lanes (all of a whole new vector).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddInto(Vector256<T> v, Span<T> sum, int at, int fresh)
+        {
+            var old = Load(sum, at);
+            var added = old + v;
+            if (fresh < Vector256<T>.Count) added = Vector256.ConditionalSelect(LastLanes<T>(fresh), added, old);
+            Store(added, sum, at);
+        }
+    }
+
+    /// <summary>A row shorter than a vector: x, dy, the weight, dw and db copied into zero-padded vectors, one
+    /// <see cref="RowGradientStep{T}"/>, and the row's lanes copied back.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ShortRowGradients<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Vector256<T> mu, Vector256<T> sd, Vector256<T> meanG,
+        Vector256<T> meanGX, ReadOnlySpan<T> weight, Span<T> dx, Span<T> dw, Span<T> db) where T : struct, IFloatingPointIeee754<T>
+    {
+        int m = x.Length;
+        Span<T> lanes = MemoryMarshal.Cast<byte, T>(stackalloc byte[4 * 32]);          // weight, dx, dw, db: a vector each
+        lanes.Clear();
+        int w = Vector256<T>.Count;
+        Span<T> pw = lanes[..w], pdx = lanes.Slice(w, w), pdw = lanes.Slice(2 * w, w), pdb = lanes.Slice(3 * w, w);
+        if (!weight.IsEmpty) weight.CopyTo(pw);
+        if (!dw.IsEmpty) dw.CopyTo(pdw);
+        if (!db.IsEmpty) db.CopyTo(pdb);
+        new RowGradientStep<T>(mu, sd, meanG, meanGX, weight.IsEmpty ? default : pw, dx.IsEmpty ? default : pdx, dw.IsEmpty ? default : pdw,
+            db.IsEmpty ? default : pdb).Apply(LoadPartial(x, T.Zero), LoadPartial(g, T.Zero), 0, w);
+        if (!dx.IsEmpty) pdx[..m].CopyTo(dx);
+        if (!dw.IsEmpty) pdw[..m].CopyTo(dw);
+        if (!db.IsEmpty) pdb[..m].CopyTo(db);
     }
 
     // ---- BatchNorm: per channel c of x viewed as [N, C, S] ------------------------------------------------------------
@@ -143,20 +195,43 @@ internal static class Normalization
 
     // ---- shared loops ----------------------------------------------------------------------------------------------------
 
-    /// <summary><c>y = ((x - mu)·sd) ⊙ w + b</c> over one row; an empty weight or bias is left out.</summary>
+    /// <summary><c>y = ((x - mu)·sd) ⊙ w + b</c> over one row; an empty weight or bias is left out. The last partial vector
+    /// is the row's last whole vector (its first lanes get the same bits again); a row shorter than a vector is padded.</summary>
     private static void Affine<T>(ReadOnlySpan<T> x, T mu, T sd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
         where T : struct, IFloatingPointIeee754<T>
     {
-        int w = Vector256<T>.Count, m = x.Length;
+        int w = Vector256<T>.Count, m = x.Length, i = 0;
         var (vmu, vsd) = (Vector256.Create(mu), Vector256.Create(sd));
-        for (int i = 0; i < m; i += w)
+        if (m < w)
         {
-            int lanes = Math.Min(w, m - i);
-            var v = (Load(x, i, lanes) - vmu) * vsd;
-            if (!weight.IsEmpty) v *= Load(weight, i, lanes);
-            if (!bias.IsEmpty) v += Load(bias, i, lanes);
-            Store(v, y, i, lanes);
+            ShortRowAffine(x, vmu, vsd, weight, bias, y);
+            return;
         }
+        for (; i + w <= m; i += w) Store(AffineVector(Load(x, i), vmu, vsd, weight, bias, i), y, i);
+        if (i < m) Store(AffineVector(Load(x, m - w), vmu, vsd, weight, bias, m - w), y, m - w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> AffineVector<T>(Vector256<T> x, Vector256<T> mu, Vector256<T> sd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, int at)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        var v = (x - mu) * sd;
+        if (!weight.IsEmpty) v *= Load(weight, at);
+        if (!bias.IsEmpty) v += Load(bias, at);
+        return v;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ShortRowAffine<T>(ReadOnlySpan<T> x, Vector256<T> mu, Vector256<T> sd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        Span<T> lanes = MemoryMarshal.Cast<byte, T>(stackalloc byte[2 * 32]);
+        lanes.Clear();
+        int w = Vector256<T>.Count;
+        Span<T> pw = lanes[..w], pb = lanes.Slice(w, w);
+        weight.CopyTo(pw);
+        bias.CopyTo(pb);
+        StorePartial(AffineVector(LoadPartial(x, T.Zero), mu, sd, weight.IsEmpty ? default : pw, bias.IsEmpty ? default : pb, 0), y);
     }
 
     /// <summary><c>Σ ĝ</c> and <c>Σ ĝ·x̂</c> over one contiguous run, with <c>ĝ = dy ⊙ w</c> (an empty weight: dy) and
@@ -192,13 +267,12 @@ internal static class Normalization
             (g0, h0) = (g0 + a, h0 + a * ((Load(x, i) - vmu) * vsd));
             i += w;
         }
-        if (i < n)
+        if (i < n)                                                                       // the last whole vector, its new lanes
         {
-            var a = LoadPartial(dy[i..], T.Zero);                                        // zero past the run: adds nothing to Σ ĝ
-            if (!weight.IsEmpty) a *= LoadPartial(weight[i..], T.Zero);
-            var mask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(n - i)));
-            g1 += a;
-            h1 += Vector256.ConditionalSelect(mask, a * ((LoadPartial(x[i..], T.Zero) - vmu) * vsd), Vector256<T>.Zero);
+            var mask = LastLanes<T>(n - i);
+            var a = weight.IsEmpty ? Load(dy, n - w) : Load(dy, n - w) * Load(weight, n - w);
+            g1 += Vector256.ConditionalSelect(mask, a, Vector256<T>.Zero);
+            h1 += Vector256.ConditionalSelect(mask, a * ((Load(x, n - w) - vmu) * vsd), Vector256<T>.Zero);
         }
         return (HorizontalSum(g0 + g1), HorizontalSum(h0 + h1));
     }
@@ -226,6 +300,7 @@ internal static class Normalization
     {
         private readonly Vector256<T> _mu = Vector256.Create(mu), _scale = Vector256.Create(scale), _shift = Vector256.Create(shift);
         public static bool Binary => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => (a - _mu) * _scale + _shift;
     }
 
@@ -243,6 +318,8 @@ internal static class Normalization
         public InputGradient(T k) => (_mu, _rstd, _k, _meanG, _meanGX, _batch) = (default, default, Vector256.Create(k), default, default, false);
 
         public static bool Binary => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
         public Vector256<T> Invoke(Vector256<T> x, Vector256<T> g) =>
             _batch ? _k * ((g - _meanG) - ((x - _mu) * _rstd) * _meanGX) : _k * g;

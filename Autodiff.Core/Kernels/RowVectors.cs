@@ -23,8 +23,10 @@ internal interface IRowMap<T> where T : struct
 /// from the first aligned address), puts the last partial vector in the fourth, then adds <c>(a0 + a1) + (a2 + a3)</c> and
 /// the lanes in a fixed tree. So the bits of a result depend on the values and the length of the row only: not on the
 /// buffer's address, the thread, or the CPU's vector width (always 256 bits; .NET emulates it where the hardware lacks it,
-/// with the same IEEE operations). A row's tail goes through the same vector function, in a padded stack vector, so an
-/// element's map does not depend on its position either. No fused multiply-add is used anywhere.</para>
+/// with the same IEEE operations). A row's last partial vector is its last whole vector, overlapping the one before (the
+/// lanes already done are masked out of a sum, or get the same bits again in a map), and a row shorter than a vector goes
+/// element by element through the same vector function, so an element's map does not depend on its position either. No
+/// fused multiply-add is used anywhere.</para>
 /// <para>Exp is <see cref="Exp{T}"/>, the one place to change when VectorMath gains a float64 version.</para>
 /// </remarks>
 internal static class RowVectors
@@ -83,11 +85,6 @@ internal static class RowVectors
         else StorePartial(v, x.Slice(i, count));
     }
 
-    /// <summary>Lanes below <paramref name="count"/> of <paramref name="v"/>, zeros above.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> FirstLanes<T>(Vector256<T> v, int count) where T : struct, INumberBase<T> =>
-        Vector256.ConditionalSelect(Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(count))), v, Vector256<T>.Zero);
-
     /// <summary>The sum of the lanes, in a fixed order: the halves added, then <c>(l0 + l2) + (l1 + l3)</c> (float) or
     /// <c>l0 + l1</c> (double).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -100,10 +97,18 @@ internal static class RowVectors
     }
 
     /// <summary>Σ f(a[i], b[i]) over the row, in the fixed order of the class remarks; 0 for an empty row.</summary>
+    /// <remarks>The last, partial vector is the row's last whole vector (it overlaps the one before), its lanes already
+    /// counted set to 0; a row shorter than a vector is summed element by element, in order.</remarks>
     public static T Sum<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, TMap f) where T : struct, IFloatingPointIeee754<T>
         where TMap : struct, IRowMap<T>
     {
         int w = Vector256<T>.Count, n = a.Length, i = 0;
+        if (n < w)
+        {
+            T total = T.Zero;
+            for (; i < n; i++) total += f.Invoke(Vector256.CreateScalar(a[i]), TMap.Binary ? Vector256.CreateScalar(b[i]) : default).ToScalar();
+            return total;
+        }
         var (s0, s1, s2, s3) = (Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero);
         for (; i + 4 * w <= n; i += 4 * w)
         {
@@ -117,41 +122,99 @@ internal static class RowVectors
         if (i + w <= n) { s2 += f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); i += w; }
         if (i < n)
         {
-            int count = n - i;
-            var tail = f.Invoke(LoadPartial(a[i..], default(T)), TMap.Binary ? LoadPartial(b[i..], default(T)) : default);
-            s3 += FirstLanes(tail, count);                      // lanes past the row may hold f(0): dropped
+            var tail = f.Invoke(Load(a, n - w), TMap.Binary ? Load(b, n - w) : default);
+            s3 += Vector256.ConditionalSelect(LastLanes<T>(n - i), tail, Vector256<T>.Zero);   // lanes already summed: dropped
         }
         return HorizontalSum((s0 + s1) + (s2 + s3));
     }
 
-    /// <summary>The largest element of a non-empty row; NaN if any element is NaN.</summary>
+    /// <summary>The mask of the last <paramref name="count"/> lanes (the new elements of an overlapping last vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LastLanes<T>(int count) where T : struct, INumberBase<T> =>
+        Vector256.GreaterThanOrEqual(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(Vector256<T>.Count - count)));
+
+    /// <summary>The largest element of a non-empty row, for the shift of a softmax.</summary>
+    /// <remarks>Lanes take <see cref="Vector256.MaxNative{T}"/> (one instruction, against several for IEEE's maximum): with a
+    /// NaN in the row it may return NaN or a number, but either way the NaN reaches the row's sum of exponentials and makes
+    /// the row NaN, so no result depends on it.</remarks>
     public static T Max<T>(ReadOnlySpan<T> x) where T : struct, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count, n = x.Length, i = 0;
-        var m = Vector256.Create(T.NegativeInfinity);
-        for (; i + w <= n; i += w) m = Vector256.Max(m, Load(x, i));
-        if (i < n) m = Vector256.Max(m, LoadPartial(x[i..], T.NegativeInfinity));
-        T max = m.GetElement(0);
-        for (int k = 1; k < w; k++) max = T.Max(max, m.GetElement(k));
+        T max = T.NegativeInfinity;
+        if (n < w)
+        {
+            foreach (T v in x) max = T.Max(max, v);
+            return max;
+        }
+        var m = Load(x, 0);
+        for (i = w; i + w <= n; i += w) m = Vector256.MaxNative(m, Load(x, i));
+        if (i < n) m = Vector256.MaxNative(m, Load(x, n - w));          // overlaps: max is idempotent
+        var h = Vector128.Max(m.GetLower(), m.GetUpper());
+        for (int k = 0; k < Vector128<T>.Count; k++) max = T.Max(max, h.GetElement(k));
         return max;
     }
 
-    /// <summary><c>destination[i] = f(a[i], b[i])</c> over the row. The tail goes element by element through the same vector
-    /// function (in lane 0 of a register), so every element gets the bits a whole vector would give it. The destination
-    /// may be one of the inputs.</summary>
+    /// <summary><c>destination[i] = f(a[i], b[i])</c> over the row. A row's last, partial vector is its last whole vector,
+    /// computed before the others are stored (so the destination may be one of the inputs) and stored last: its lanes that
+    /// overlap the vector before get the same bits again. A row shorter than a vector goes element by element through the
+    /// same vector function (in lane 0 of a register). So every element gets the bits a whole vector gives it.</summary>
     public static void Map<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> destination, TMap f) where T : struct
         where TMap : struct, IRowMap<T>
     {
         int w = Vector256<T>.Count, n = a.Length, i = 0;
+        if (n < w)
+        {
+            for (; i < n; i++)
+                destination[i] = f.Invoke(Vector256.CreateScalar(a[i]), TMap.Binary ? Vector256.CreateScalar(b[i]) : default).ToScalar();
+            return;
+        }
+        var tail = n % w == 0 ? default : f.Invoke(Load(a, n - w), TMap.Binary ? Load(b, n - w) : default);
         for (; i + w <= n; i += w) Store(f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default), destination, i);
-        for (; i < n; i++)
-            destination[i] = f.Invoke(Vector256.CreateScalar(a[i]), TMap.Binary ? Vector256.CreateScalar(b[i]) : default).ToScalar();
+        if (i < n) Store(tail, destination, n - w);
+    }
+
+    /// <summary><c>destination[i] = f(a[i], b[i])</c> as <see cref="Map{T, TMap}"/>, returning the sum of what it stored, added
+    /// as <see cref="Sum{T, TMap}"/> adds (so the same bits as summing the destination afterwards, one pass fewer).</summary>
+    public static T MapSum<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> destination, TMap f) where T : struct, IFloatingPointIeee754<T>
+        where TMap : struct, IRowMap<T>
+    {
+        int w = Vector256<T>.Count, n = a.Length, i = 0;
+        if (n < w)
+        {
+            Map(a, b, destination, f);
+            T total = T.Zero;
+            for (; i < n; i++) total += destination[i];
+            return total;
+        }
+        var tail = n % w == 0 ? default : f.Invoke(Load(a, n - w), TMap.Binary ? Load(b, n - w) : default);
+        var (s0, s1, s2, s3) = (Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero);
+        for (; i + 4 * w <= n; i += 4 * w)
+        {
+            var (v0, v1) = (f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default), f.Invoke(Load(a, i + w), TMap.Binary ? Load(b, i + w) : default));
+            var (v2, v3) = (f.Invoke(Load(a, i + 2 * w), TMap.Binary ? Load(b, i + 2 * w) : default),
+                f.Invoke(Load(a, i + 3 * w), TMap.Binary ? Load(b, i + 3 * w) : default));
+            Store(v0, destination, i);
+            Store(v1, destination, i + w);
+            Store(v2, destination, i + 2 * w);
+            Store(v3, destination, i + 3 * w);
+            (s0, s1, s2, s3) = (s0 + v0, s1 + v1, s2 + v2, s3 + v3);
+        }
+        if (i + w <= n) { var v = f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); Store(v, destination, i); s0 += v; i += w; }
+        if (i + w <= n) { var v = f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); Store(v, destination, i); s1 += v; i += w; }
+        if (i + w <= n) { var v = f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); Store(v, destination, i); s2 += v; i += w; }
+        if (i < n)
+        {
+            Store(tail, destination, n - w);
+            s3 += Vector256.ConditionalSelect(LastLanes<T>(n - i), tail, Vector256<T>.Zero);
+        }
+        return HorizontalSum((s0 + s1) + (s2 + s3));
     }
 
     /// <summary><c>f(a) = a</c>: for a plain sum.</summary>
     public readonly struct Identity<T> : IRowMap<T> where T : struct
     {
         public static bool Binary => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => a;
     }
 
@@ -159,6 +222,7 @@ internal static class RowVectors
     public readonly struct Product<T> : IRowMap<T> where T : struct
     {
         public static bool Binary => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => a * b;
     }
 
@@ -167,6 +231,7 @@ internal static class RowVectors
     {
         private readonly Vector256<T> _shift = Vector256.Create(shift);
         public static bool Binary => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => (a - _shift) * (a - _shift);
     }
 
@@ -175,6 +240,7 @@ internal static class RowVectors
     {
         private readonly Vector256<T> _shift = Vector256.Create(shift);
         public static bool Binary => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Exp(a - _shift);
     }
 
@@ -183,6 +249,7 @@ internal static class RowVectors
     {
         private readonly Vector256<T> _divisor = Vector256.Create(divisor);
         public static bool Binary => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => a / _divisor;
     }
 

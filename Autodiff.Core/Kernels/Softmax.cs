@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -15,7 +17,7 @@ namespace Autodiff.Kernels;
 /// (dim 1 of <c>[N, C, H, W]</c>) the rows are strided: the kernel walks <c>k</c> down the rows of a block of up to
 /// <see cref="BlockLanes"/> neighbouring positions at once, vectorized across the positions, so nothing is transposed and
 /// every load is contiguous; each position sums its k in order 0, 1, 2, ..., so its result does not depend on the block.</para>
-/// <para>Every entry point works on an outer range <c>[start, end)</c> and writes only those rows, so a caller can split
+/// <para>Slabs whose positions are fewer than a vector (<c>inner &lt; 8</c> floats) go through a padded copy. Every entry point works on an outer range <c>[start, end)</c> and writes only those rows, so a caller can split
 /// the rows across threads without changing a bit. All-<c>-∞</c> rows and rows holding <c>+∞</c> are not shifted (the max
 /// is taken as 0) and give what IEEE arithmetic gives, as PyTorch; a NaN makes its row NaN.</para>
 /// </remarks>
@@ -42,9 +44,10 @@ internal static class Softmax
                 if (log) LogSoftmaxRow(xs, ys);
                 else SoftmaxRow(xs, ys);
             }
+            else if (inner < Vector256<T>.Count) Padded(xs, default, size, inner, ys, log, backward: false);
             else
-                for (int i = 0; i < inner; i += BlockLanes)
-                    StridedForward(xs, size, inner, i, Math.Min(BlockLanes, inner - i), ys, log);
+                for (int i = 0, count; i < inner; i += count)
+                    StridedForward(xs, size, inner, i, count = BlockLength(inner, i), ys, log);
         }
     }
 
@@ -61,47 +64,52 @@ internal static class Softmax
     private static void SoftmaxRow<T>(ReadOnlySpan<T> x, Span<T> y) where T : struct, IFloatingPointIeee754<T>
     {
         T max = Shift(Max(x));
-        Map(x, x, y, new ExpShifted<T>(max));                          // y = exp(x - max)
-        T sum = Sum<T>(y);
-        Map(y, y, y, new DivideBy<T>(sum));                               // y = exp(x - max) / Σ
+        T sum = MapSum(x, x, y, new ExpShifted<T>(max));               // y = exp(x - max), and Σ of it
+        Map(y, y, y, new DivideBy<T>(sum));                            // y = exp(x - max) / Σ
     }
 
-    /// <summary>Forward over positions <c>[i0, i0 + count)</c> of one <c>[size, inner]</c> slab: per position the max and the
-    /// sum of <c>exp(x - max)</c> down k (in order), then the outputs, vectorized across the positions.</summary>
+    /// <summary>The positions of the block starting at <paramref name="i0"/>: <see cref="BlockLanes"/>, or all that are left
+    /// when fewer than <see cref="BlockLanes"/> + 8 are (so a block holds a whole vector whenever the row does).</summary>
+    private static int BlockLength(int inner, int i0) => inner - i0 < BlockLanes + 8 ? inner - i0 : BlockLanes;
+
+    /// <summary>Where the vector covering position <paramref name="j"/> of a block of <paramref name="count"/> ≥ 8 positions
+    /// starts: whole vectors from 0, the last one moved back to end at the block's end (its first lanes repeat positions
+    /// already done, with the same bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int VectorStart<T>(int j, int count) where T : struct => Math.Min(j, count - Vector256<T>.Count);
+
+    /// <summary>Forward over positions <c>[i0, i0 + count)</c> (at least a vector's worth) of one <c>[size, inner]</c> slab:
+    /// per position the max and the sum of <c>exp(x - max)</c> down k (in order), then the outputs, vectorized across the
+    /// positions. The softmax takes exp again rather than storing it: the output pass then reads only x.</summary>
     private static void StridedForward<T>(ReadOnlySpan<T> x, int size, int inner, int i0, int count, Span<T> y, bool log)
         where T : struct, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count;
-        Span<T> shift = Scratch<T>(stackalloc byte[BlockLanes * 8], count);
-        Span<T> sum = Scratch<T>(stackalloc byte[BlockLanes * 8], count);
+        Debug.Assert(count >= w && count <= BlockLanes + 8, "a block holds at least one vector and fits the scratch");
+        Span<T> shift = Scratch<T>(stackalloc byte[(BlockLanes + 8) * 8], count);
+        Span<T> sum = Scratch<T>(stackalloc byte[(BlockLanes + 8) * 8], count);
+        var infinity = Vector256.Create(T.PositiveInfinity);
         for (int j = 0; j < count; j += w)
         {
-            int lanes = Math.Min(w, count - j);
-            var m = Load(x, i0 + j, lanes);
-            for (int k = 1; k < size; k++) m = Vector256.Max(m, Load(x, k * inner + i0 + j, lanes));
-            m = Vector256.ConditionalSelect(Vector256.Equals(Vector256.Abs(m), Vector256.Create(T.PositiveInfinity)), Vector256<T>.Zero, m);
-            Store(m, shift, j, lanes);
+            int at = i0 + VectorStart<T>(j, count);
+            var m = Load(x, at);
+            for (int k = 1; k < size; k++) m = Vector256.MaxNative(m, Load(x, k * inner + at));        // see Max for NaN
+            m = Vector256.ConditionalSelect(Vector256.Equals(Vector256.Abs(m), infinity), Vector256<T>.Zero, m);
             var s = Vector256<T>.Zero;
-            for (int k = 0; k < size; k++)
-            {
-                var e = Exp(Load(x, k * inner + i0 + j, lanes) - m);
-                if (!log) Store(e, y, k * inner + i0 + j, lanes);    // y = exp(x - max), divided below
-                s += e;
-            }
-            Store(s, sum, j, lanes);
+            for (int k = 0; k < size; k++) s += Exp(Load(x, k * inner + at) - m);
+            Store(m, shift, at - i0);
+            Store(s, sum, at - i0);
         }
         if (log)
             for (int j = 0; j < count; j++) sum[j] = T.Log(sum[j]);
         for (int k = 0; k < size; k++)
         {
-            int at = k * inner + i0;
+            int row = k * inner + i0;
             for (int j = 0; j < count; j += w)
             {
-                int lanes = Math.Min(w, count - j);
-                var result = log
-                    ? (Load(x, at + j, lanes) - Load(shift, j, lanes)) - Load(sum, j, lanes)     // (x - max) - log Σ
-                    : Load(y, at + j, lanes) / Load(sum, j, lanes);                             // exp(x - max) / Σ
-                Store(result, y, at + j, lanes);
+                int at = VectorStart<T>(j, count);
+                var (v, m, s) = (Load(x, row + at), Load(shift, at), Load(sum, at));
+                Store(log ? (v - m) - s : Exp(v - m) / s, y, row + at);                      // (x - max) - log Σ, or exp(x - max) / Σ
             }
         }
     }
@@ -125,38 +133,62 @@ internal static class Softmax
                 if (log) Map(gs, ys, ds, new LogSoftmaxGradient<T>(Sum(gs)));     // dx = dy - exp(y)·Σ dy
                 else Map(gs, ys, ds, new SoftmaxGradient<T>(Dot(gs, ys)));        // dx = y·(dy - Σ dy·y)
             }
+            else if (inner < Vector256<T>.Count) Padded(ys, gs, size, inner, ds, log, backward: true);
             else
-                for (int i = 0; i < inner; i += BlockLanes)
-                    StridedBackward(ys, gs, size, inner, i, Math.Min(BlockLanes, inner - i), ds, log);
+                for (int i = 0, count; i < inner; i += count)
+                    StridedBackward(ys, gs, size, inner, i, count = BlockLength(inner, i), ds, log);
         }
     }
 
-    /// <summary>Backward over positions <c>[i0, i0 + count)</c> of one <c>[size, inner]</c> slab: per position Σ dy (log) or
-    /// Σ dy·y down k (in order), then the outputs.</summary>
+    /// <summary>A slab whose rows are fewer positions apart than a vector holds (<c>inner &lt; 8</c> floats): copied into a
+    /// slab padded to one vector per k (the padding is 0), run through the strided kernel there, and copied back. Each
+    /// position still sums its k in order, so it gets the bits it would get in a wider slab.</summary>
+    private static void Padded<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int size, int inner, Span<T> destination, bool log, bool backward)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        int w = Vector256<T>.Count;
+        var buffer = ArrayPool<T>.Shared.Rent(3 * size * w);
+        Span<T> pa = buffer.AsSpan(0, size * w), pb = buffer.AsSpan(size * w, size * w), pd = buffer.AsSpan(2 * size * w, size * w);
+        pa.Clear();
+        pb.Clear();
+        for (int k = 0; k < size; k++)
+        {
+            a.Slice(k * inner, inner).CopyTo(pa.Slice(k * w));
+            if (backward) b.Slice(k * inner, inner).CopyTo(pb.Slice(k * w));
+        }
+        if (backward) StridedBackward<T>(pa, pb, size, w, 0, w, pd, log);
+        else StridedForward<T>(pa, size, w, 0, w, pd, log);
+        for (int k = 0; k < size; k++) pd.Slice(k * w, inner).CopyTo(destination.Slice(k * inner, inner));
+        ArrayPool<T>.Shared.Return(buffer);
+    }
+
+    /// <summary>Backward over positions <c>[i0, i0 + count)</c> (at least a vector's worth) of one <c>[size, inner]</c> slab:
+    /// per position Σ dy (log) or Σ dy·y down k (in order), then the outputs.</summary>
     private static void StridedBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, int size, int inner, int i0, int count, Span<T> dx, bool log)
         where T : struct, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count;
-        Span<T> sum = Scratch<T>(stackalloc byte[BlockLanes * 8], count);
+        Debug.Assert(count >= w && count <= BlockLanes + 8, "a block holds at least one vector and fits the scratch");
+        Span<T> sum = Scratch<T>(stackalloc byte[(BlockLanes + 8) * 8], count);
         for (int j = 0; j < count; j += w)
         {
-            int lanes = Math.Min(w, count - j);
+            int at = i0 + VectorStart<T>(j, count);
             var s = Vector256<T>.Zero;
             for (int k = 0; k < size; k++)
             {
-                var g = Load(dy, k * inner + i0 + j, lanes);
-                s += log ? g : g * Load(y, k * inner + i0 + j, lanes);
+                var g = Load(dy, k * inner + at);
+                s += log ? g : g * Load(y, k * inner + at);
             }
-            Store(s, sum, j, lanes);
+            Store(s, sum, at - i0);
         }
         for (int k = 0; k < size; k++)
         {
-            int at = k * inner + i0;
+            int row = k * inner + i0;
             for (int j = 0; j < count; j += w)
             {
-                int lanes = Math.Min(w, count - j);
-                var (g, yv, s) = (Load(dy, at + j, lanes), Load(y, at + j, lanes), Load(sum, j, lanes));
-                Store(log ? g - Exp(yv) * s : yv * (g - s), dx, at + j, lanes);                 // as the contiguous rows
+                int at = VectorStart<T>(j, count);
+                var (g, yv, s) = (Load(dy, row + at), Load(y, row + at), Load(sum, at));
+                Store(log ? g - Exp(yv) * s : yv * (g - s), dx, row + at);                       // as the contiguous rows
             }
         }
     }
@@ -171,6 +203,7 @@ internal static class Softmax
     {
         private readonly Vector256<T> _max = Vector256.Create(max), _logSum = Vector256.Create(logSum);
         public static bool Binary => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => (a - _max) - _logSum;
     }
 
@@ -179,6 +212,7 @@ internal static class Softmax
     {
         private readonly Vector256<T> _sum = Vector256.Create(sum);
         public static bool Binary => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> g, Vector256<T> y) => g - Exp(y) * _sum;
     }
 
@@ -187,6 +221,7 @@ internal static class Softmax
     {
         private readonly Vector256<T> _dot = Vector256.Create(dot);
         public static bool Binary => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> g, Vector256<T> y) => y * (g - _dot);
     }
 }

@@ -112,6 +112,39 @@ public class RowKernelTests
     }
 
     [Test]
+    public void Softmax_Strided_MatchesTheDefinition_AtEveryBlockSplit_Float64()
+    {
+        // Positions are cut into blocks of 128 (the last one taking up to 135): every split, and slabs narrower than a vector.
+        foreach (int inner in new[] { 1, 2, 3, 4, 5, 7, 9, 127, 128, 129, 130, 131, 135, 136, 137, 255, 263, 264, 265 })
+        {
+            const int size = 3;
+            var rng = new Random(inner);
+            var x = Enumerable.Range(0, 2 * size * inner).Select(_ => rng.NextDouble() * 8 - 4).ToArray();
+            var g = Enumerable.Range(0, x.Length).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+            var (log, soft, dlog, dsoft) = (new double[x.Length], new double[x.Length], new double[x.Length], new double[x.Length]);
+            Softmax.Forward<double>(x, size, inner, 0, 2, log, log: true);
+            Softmax.Forward<double>(x, size, inner, 0, 2, soft, log: false);
+            Softmax.Backward<double>(log, g, size, inner, 0, 2, dlog, log: true);
+            Softmax.Backward<double>(soft, g, size, inner, 0, 2, dsoft, log: false);
+            for (int o = 0; o < 2; o++)
+                for (int i = 0; i < inner; i++)
+                {
+                    int[] at = [.. Enumerable.Range(0, size).Select(k => (o * size + k) * inner + i)];
+                    double max = at.Max(a => x[a]), sum = at.Sum(a => Math.Exp(x[a] - max));
+                    double sumG = at.Sum(a => g[a]), dot = at.Sum(a => g[a] * Math.Exp(x[a] - max) / sum);
+                    foreach (int a in at)
+                    {
+                        double p = Math.Exp(x[a] - max) / sum;
+                        Assert.That(log[a], Is.EqualTo(x[a] - max - Math.Log(sum)).Within(1e-12), $"log_softmax, inner {inner}, position {i}");
+                        Assert.That(soft[a], Is.EqualTo(p).Within(1e-12), $"softmax, inner {inner}, position {i}");
+                        Assert.That(dlog[a], Is.EqualTo(g[a] - p * sumG).Within(1e-12), $"log_softmax backward, inner {inner}, position {i}");
+                        Assert.That(dsoft[a], Is.EqualTo(p * (g[a] - dot)).Within(1e-12), $"softmax backward, inner {inner}, position {i}");
+                    }
+                }
+        }
+    }
+
+    [Test]
     public void Softmax_StridedAndContiguous_AgreeWithTheDefinition_Float64()
     {
         // Dim 1 of [2, 3, 4, 5] against the same rows laid out contiguously (the permuted tensor along its last dim).
