@@ -36,6 +36,22 @@ public class GeneratorTests
             Is.EqualTo(Draw(6, () => -2 + 5 * u.NextDouble())));
     }
 
+    [TestCase(-2.0, 3.0)]
+    [TestCase(1.0, 1.0000002384185791)]          // 1 + 2⁻²²: a quarter of the draws round to high and are moved below it
+    [TestCase(5.0, 5.0)]                         // nothing below high: every value is high
+    public void Uniform_VectorizedFill_GivesWhatOneDrawPerElementGives(double low, double high)
+    {
+        // Eight (float) or four (double) values at a time, then one by one: every element as UniformValue of NextDouble.
+        var reference = new Generator(31);
+        var doubles = Draw(2 * 37, reference.NextDouble);
+        Assert.That(Tensor.Uniform([37], low, high, new Generator(31)).ToArray(),
+            Is.EqualTo(doubles[..37].Select(u => Generator.UniformValue<float>(low, high, u))));
+        var g = new Generator(31);
+        _ = Tensor.Uniform([37], low, high, g);
+        Assert.That(Tensor.Uniform([37], low, high, g, DType.Float64).ToDoubleArray(),
+            Is.EqualTo(doubles[37..].Select(u => Generator.UniformValue<double>(low, high, u))));
+    }
+
     [Test]
     public void Randn_Float32_FollowsTheFloat64Stream_AtEveryLength_AndLeavesTheSameSpare()
     {
