@@ -17,6 +17,7 @@ internal static class CrossEntropy
     /// <remarks>With class weights <c>w</c> (empty: all 1) and label smoothing <c>ε</c>, PyTorch's
     /// <c>loss[n] = (1 - ε)·w[t]·(-log p[t]) + (ε/C)·Σ_c w[c]·(-log p[c])</c>; a row whose target is
     /// <paramref name="ignoreIndex"/> has loss 0 (its target is never read).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, int c, int ignoreIndex, ReadOnlySpan<double> weight,
         double smoothing, int start, int end, Span<T> probabilities, Span<T> losses)
         where T : struct, IFloatingPointIeee754<T>
@@ -65,6 +66,7 @@ internal static class CrossEntropy
     /// <c>q = (1 - ε)·w[t]·onehot(t) + (ε/C)·w</c> and <c>dx[n] = scale[n] · (s·p[n] - q)</c> with <c>s = Σ q</c>;
     /// a row whose target is <paramref name="ignoreIndex"/> gets exact zeros, whatever its scale (even ∞ or NaN).
     /// Every operation is element-wise (no sum), so TensorPrimitives' bits do not depend on the address.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<int> targets, int c, int ignoreIndex,
         ReadOnlySpan<double> weight, double smoothing, ReadOnlySpan<T> scale, int start, int end, Span<T> dx)
         where T : struct, IFloatingPointIeee754<T>

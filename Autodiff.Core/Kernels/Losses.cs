@@ -53,6 +53,7 @@ internal static class Losses
     /// (<see cref="RowVectors.Sum{T, TMap}"/>), the block sums added in double, in order. The blocks start at fixed indices,
     /// so the result depends on the values alone (not on the address, nor on how the blocks might be split across threads),
     /// and a float32 sum of a million squares keeps close to float64 accuracy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SquaredErrorSum<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : struct, IFloatingPointIeee754<T>
     {
         double total = 0;

@@ -26,6 +26,7 @@ internal static class Normalization
     /// <summary>For rows <c>[start, end)</c>: <c>mean[r]</c>, <c>rstd[r] = 1/√(σ²[r] + eps)</c> (biased variance) and
     /// <c>y[r] = (x[r] - mean[r])·rstd[r] ⊙ w + b</c>; an empty weight means 1, an empty bias 0. Three passes over a row
     /// that stays in cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RowForward<T>(ReadOnlySpan<T> x, int m, T eps, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, int start, int end,
         Span<T> mean, Span<T> rstd, Span<T> y) where T : struct, IFloatingPointIeee754<T>
     {
@@ -43,6 +44,7 @@ internal static class Normalization
     /// <summary>The gradients of <see cref="RowForward{T}"/> for rows <c>[start, end)</c>: per row
     /// <c>dx = rstd·(ĝ - Σĝ/M - x̂·Σ(ĝ·x̂)/M)</c> with <c>ĝ = dy ⊙ w</c> written into dx, and <c>dw += dy ⊙ x̂</c>,
     /// <c>db += dy</c> added into dw and db [M] (the caller zeroes them). Empty destinations are skipped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RowBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int m, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
         ReadOnlySpan<T> weight, int start, int end, Span<T> dx, Span<T> dw, Span<T> db) where T : struct, IFloatingPointIeee754<T>
     {
@@ -129,6 +131,7 @@ internal static class Normalization
     // ---- BatchNorm: per channel c of x viewed as [N, C, S] ------------------------------------------------------------
 
     /// <summary>For channels <c>[start, end)</c>: <c>mean[c]</c> and biased <c>variance[c]</c> over the N·S values of channel c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ChannelMoments<T>(ReadOnlySpan<T> x, int n, int c, int s, int start, int end, Span<T> mean, Span<T> variance)
         where T : struct, IFloatingPointIeee754<T>
     {
@@ -145,6 +148,7 @@ internal static class Normalization
 
     /// <summary>For channels <c>[start, end)</c>: <c>y = (x - mean[c])·rstd[c]·w[c] + b[c]</c>; an empty weight means 1, an
     /// empty bias 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ChannelAffine<T>(ReadOnlySpan<T> x, int n, int c, int s, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
         ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, int start, int end, Span<T> y) where T : struct, IFloatingPointIeee754<T>
     {
@@ -163,6 +167,7 @@ internal static class Normalization
     /// <c>dx = w·rstd·(dy - Σdy/M - x̂·Σ(dy·x̂)/M)</c> with <paramref name="batchStatistics"/>, <c>dx = w·rstd·dy</c> without,
     /// written into dx; <c>dw[c] = Σ dy·x̂</c> and <c>db[c] = Σ dy</c> written into dw and db. Empty destinations are skipped;
     /// with batch statistics, dw and db are the very sums dx needs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ChannelBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int n, int c, int s, ReadOnlySpan<T> mean,
         ReadOnlySpan<T> rstd, ReadOnlySpan<T> weight, bool batchStatistics, int start, int end, Span<T> dx, Span<T> dw, Span<T> db)
         where T : struct, IFloatingPointIeee754<T>
@@ -197,6 +202,7 @@ internal static class Normalization
 
     /// <summary><c>y = ((x - mu)·sd) ⊙ w + b</c> over one row; an empty weight or bias is left out. The last partial vector
     /// is the row's last whole vector (its first lanes get the same bits again); a row shorter than a vector is padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Affine<T>(ReadOnlySpan<T> x, T mu, T sd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
         where T : struct, IFloatingPointIeee754<T>
     {
@@ -237,6 +243,7 @@ internal static class Normalization
     /// <summary><c>Σ ĝ</c> and <c>Σ ĝ·x̂</c> over one contiguous run, with <c>ĝ = dy ⊙ w</c> (an empty weight: dy) and
     /// <c>x̂ = (x - mu)·sd</c>: two accumulators each, in an order fixed by the length; runs shorter than a vector are
     /// summed in order, element by element (BatchNorm1d's blocks of one value).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (T SumG, T SumGX) GradientSums<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, T mu, T sd)
         where T : struct, IFloatingPointIeee754<T>
     {

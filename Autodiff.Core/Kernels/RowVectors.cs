@@ -28,6 +28,10 @@ internal interface IRowMap<T> where T : struct
 /// element by element through the same vector function, so an element's map does not depend on its position either. No
 /// fused multiply-add is used anywhere.</para>
 /// <para>Exp is <see cref="Exp{T}"/>, the one place to change when VectorMath gains a float64 version.</para>
+/// <para>The loops here and the row kernels built on them are <see cref="MethodImplOptions.AggressiveOptimization"/>, as the
+/// GEMM micro-kernel: measured, tiered compilation left them at two to nine times their fully optimized time in some
+/// processes and not others (rows of 32: 17 µs or up to 175 µs for the same call), while full optimization from the
+/// first call gave the fast code every time.</para>
 /// </remarks>
 internal static class RowVectors
 {
@@ -71,20 +75,6 @@ internal static class RowVectors
         lanes[..destination.Length].CopyTo(destination);
     }
 
-    /// <summary>The vector of <paramref name="count"/> elements at <paramref name="i"/>: a plain load for a whole vector, else
-    /// padded with zeros.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Load<T>(ReadOnlySpan<T> x, int i, int count) where T : struct =>
-        count == Vector256<T>.Count ? Load(x, i) : LoadPartial(x.Slice(i, count), default(T));
-
-    /// <summary>Stores <paramref name="count"/> lanes of <paramref name="v"/> at element <paramref name="i"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store<T>(Vector256<T> v, Span<T> x, int i, int count) where T : struct
-    {
-        if (count == Vector256<T>.Count) Store(v, x, i);
-        else StorePartial(v, x.Slice(i, count));
-    }
-
     /// <summary>The sum of the lanes, in a fixed order: the halves added, then <c>(l0 + l2) + (l1 + l3)</c> (float) or
     /// <c>l0 + l1</c> (double).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -97,35 +87,37 @@ internal static class RowVectors
     }
 
     /// <summary>Σ f(a[i], b[i]) over the row, in the fixed order of the class remarks; 0 for an empty row.</summary>
-    /// <remarks>The last, partial vector is the row's last whole vector (it overlaps the one before), its lanes already
-    /// counted set to 0; a row shorter than a vector is summed element by element, in order.</remarks>
+    /// <remarks>One call site of f, so the JIT inlines it (an exp) once: four copies overran its inlining budget and left
+    /// calls. Vector k is added into the accumulators in turn (they rotate); the last, partial vector is the row's last whole
+    /// vector (it overlaps the one before), its lanes already counted set to 0; a row shorter than a vector is summed
+    /// element by element, in order.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static T Sum<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, TMap f) where T : struct, IFloatingPointIeee754<T>
         where TMap : struct, IRowMap<T>
     {
-        int w = Vector256<T>.Count, n = a.Length, i = 0;
-        if (n < w)
-        {
-            T total = T.Zero;
-            for (; i < n; i++) total += f.Invoke(Vector256.CreateScalar(a[i]), TMap.Binary ? Vector256.CreateScalar(b[i]) : default).ToScalar();
-            return total;
-        }
+        int w = Vector256<T>.Count, n = a.Length, last = n - w;
+        if (n < w) return ShortSum(a, b, f);
         var (s0, s1, s2, s3) = (Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero);
-        for (; i + 4 * w <= n; i += 4 * w)
+        for (int i = 0; ; i += w)
         {
-            s0 += f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default);
-            s1 += f.Invoke(Load(a, i + w), TMap.Binary ? Load(b, i + w) : default);
-            s2 += f.Invoke(Load(a, i + 2 * w), TMap.Binary ? Load(b, i + 2 * w) : default);
-            s3 += f.Invoke(Load(a, i + 3 * w), TMap.Binary ? Load(b, i + 3 * w) : default);
-        }
-        if (i + w <= n) { s0 += f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); i += w; }
-        if (i + w <= n) { s1 += f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); i += w; }
-        if (i + w <= n) { s2 += f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); i += w; }
-        if (i < n)
-        {
-            var tail = f.Invoke(Load(a, n - w), TMap.Binary ? Load(b, n - w) : default);
-            s3 += Vector256.ConditionalSelect(LastLanes<T>(n - i), tail, Vector256<T>.Zero);   // lanes already summed: dropped
+            int at = Math.Min(i, last);
+            var v = f.Invoke(Load(a, at), TMap.Binary ? Load(b, at) : default);
+            if (at < i) v = Vector256.ConditionalSelect(LastLanes<T>(n - i), v, Vector256<T>.Zero);   // lanes already summed: dropped
+            (s0, s1, s2, s3) = (s1, s2, s3, s0 + v);
+            if (at == last) break;
         }
         return HorizontalSum((s0 + s1) + (s2 + s3));
+    }
+
+    /// <summary>Σ f over a row shorter than a vector, element by element in order (each through lane 0 of the vector function).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T ShortSum<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, TMap f) where T : struct, IFloatingPointIeee754<T>
+        where TMap : struct, IRowMap<T>
+    {
+        T total = T.Zero;
+        for (int i = 0; i < a.Length; i++)
+            total += f.Invoke(Vector256.CreateScalar(a[i]), TMap.Binary ? Vector256.CreateScalar(b[i]) : default).ToScalar();
+        return total;
     }
 
     /// <summary>The mask of the last <paramref name="count"/> lanes (the new elements of an overlapping last vector).</summary>
@@ -137,6 +129,7 @@ internal static class RowVectors
     /// <remarks>Lanes take <see cref="Vector256.MaxNative{T}"/> (one instruction, against several for IEEE's maximum): with a
     /// NaN in the row it may return NaN or a number, but either way the NaN reaches the row's sum of exponentials and makes
     /// the row NaN, so no result depends on it.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static T Max<T>(ReadOnlySpan<T> x) where T : struct, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count, n = x.Length, i = 0;
@@ -154,59 +147,70 @@ internal static class RowVectors
         return max;
     }
 
-    /// <summary><c>destination[i] = f(a[i], b[i])</c> over the row. A row's last, partial vector is its last whole vector,
-    /// computed before the others are stored (so the destination may be one of the inputs) and stored last: its lanes that
-    /// overlap the vector before get the same bits again. A row shorter than a vector goes element by element through the
-    /// same vector function (in lane 0 of a register). So every element gets the bits a whole vector gives it.</summary>
+    /// <summary><c>destination[i] = f(a[i], b[i])</c> over the row, with one call site of f (see <see cref="Sum{T, TMap}"/>).
+    /// A row's last, partial vector is its last whole vector: computed first, stored last, so the destination may be one of
+    /// the inputs and the lanes it shares with the vector before get the same bits again. A row shorter than a vector goes
+    /// element by element through the same vector function (in lane 0 of a register). So every element gets the bits a
+    /// whole vector gives it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Map<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> destination, TMap f) where T : struct
         where TMap : struct, IRowMap<T>
     {
-        int w = Vector256<T>.Count, n = a.Length, i = 0;
+        int w = Vector256<T>.Count, n = a.Length, last = n - w;
         if (n < w)
         {
-            for (; i < n; i++)
-                destination[i] = f.Invoke(Vector256.CreateScalar(a[i]), TMap.Binary ? Vector256.CreateScalar(b[i]) : default).ToScalar();
+            ShortMap(a, b, destination, f);
             return;
         }
-        var tail = n % w == 0 ? default : f.Invoke(Load(a, n - w), TMap.Binary ? Load(b, n - w) : default);
-        for (; i + w <= n; i += w) Store(f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default), destination, i);
-        if (i < n) Store(tail, destination, n - w);
+        var tail = Vector256<T>.Zero;
+        for (int i = -w; i < last; i += w)                                          // i = -w: the last vector, first
+        {
+            int at = i < 0 ? last : i;
+            var v = f.Invoke(Load(a, at), TMap.Binary ? Load(b, at) : default);
+            if (i < 0) tail = v;
+            else Store(v, destination, at);
+        }
+        Store(tail, destination, last);
     }
 
-    /// <summary><c>destination[i] = f(a[i], b[i])</c> as <see cref="Map{T, TMap}"/>, returning the sum of what it stored, added
-    /// as <see cref="Sum{T, TMap}"/> adds (so the same bits as summing the destination afterwards, one pass fewer).</summary>
+    /// <summary><see cref="Map{T, TMap}"/> of a row shorter than a vector, element by element.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ShortMap<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> destination, TMap f) where T : struct
+        where TMap : struct, IRowMap<T>
+    {
+        for (int i = 0; i < a.Length; i++)
+            destination[i] = f.Invoke(Vector256.CreateScalar(a[i]), TMap.Binary ? Vector256.CreateScalar(b[i]) : default).ToScalar();
+    }
+
+    /// <summary><c>destination[i] = f(a[i], b[i])</c> as <see cref="Map{T, TMap}"/>, returning the sum of what it stored (in
+    /// an order fixed by the row's length, as <see cref="Sum{T, TMap}"/>'s): one pass instead of a map and a sum.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static T MapSum<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> destination, TMap f) where T : struct, IFloatingPointIeee754<T>
         where TMap : struct, IRowMap<T>
     {
-        int w = Vector256<T>.Count, n = a.Length, i = 0;
+        int w = Vector256<T>.Count, n = a.Length, last = n - w;
         if (n < w)
         {
-            Map(a, b, destination, f);
+            ShortMap(a, b, destination, f);
             T total = T.Zero;
-            for (; i < n; i++) total += destination[i];
+            foreach (T v in destination[..n]) total += v;
             return total;
         }
-        var tail = n % w == 0 ? default : f.Invoke(Load(a, n - w), TMap.Binary ? Load(b, n - w) : default);
+        var tail = Vector256<T>.Zero;
         var (s0, s1, s2, s3) = (Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero, Vector256<T>.Zero);
-        for (; i + 4 * w <= n; i += 4 * w)
+        for (int i = -w; i < last; i += w)                                          // i = -w: the last vector, first
         {
-            var (v0, v1) = (f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default), f.Invoke(Load(a, i + w), TMap.Binary ? Load(b, i + w) : default));
-            var (v2, v3) = (f.Invoke(Load(a, i + 2 * w), TMap.Binary ? Load(b, i + 2 * w) : default),
-                f.Invoke(Load(a, i + 3 * w), TMap.Binary ? Load(b, i + 3 * w) : default));
-            Store(v0, destination, i);
-            Store(v1, destination, i + w);
-            Store(v2, destination, i + 2 * w);
-            Store(v3, destination, i + 3 * w);
-            (s0, s1, s2, s3) = (s0 + v0, s1 + v1, s2 + v2, s3 + v3);
+            int at = i < 0 ? last : i;
+            var v = f.Invoke(Load(a, at), TMap.Binary ? Load(b, at) : default);
+            if (i < 0)
+            {
+                tail = v;
+                if (n % w != 0) v = Vector256.ConditionalSelect(LastLanes<T>(n % w), v, Vector256<T>.Zero);   // its new lanes only
+            }
+            else Store(v, destination, at);
+            (s0, s1, s2, s3) = (s1, s2, s3, s0 + v);
         }
-        if (i + w <= n) { var v = f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); Store(v, destination, i); s0 += v; i += w; }
-        if (i + w <= n) { var v = f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); Store(v, destination, i); s1 += v; i += w; }
-        if (i + w <= n) { var v = f.Invoke(Load(a, i), TMap.Binary ? Load(b, i) : default); Store(v, destination, i); s2 += v; i += w; }
-        if (i < n)
-        {
-            Store(tail, destination, n - w);
-            s3 += Vector256.ConditionalSelect(LastLanes<T>(n - i), tail, Vector256<T>.Zero);
-        }
+        Store(tail, destination, last);
         return HorizontalSum((s0 + s1) + (s2 + s3));
     }
 

@@ -30,6 +30,7 @@ internal static class Softmax
 
     /// <summary>The softmax <c>y = exp(x - max) / Σ exp(x - max)</c> or, with <paramref name="log"/>, the log-softmax
     /// <c>y = (x - max) - log Σ exp(x - max)</c>, along each row of the outer indices <c>[start, end)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, int size, int inner, int start, int end, Span<T> y, bool log)
         where T : struct, IFloatingPointIeee754<T>
     {
@@ -54,6 +55,7 @@ internal static class Softmax
     /// <summary>The row's max as the shift, or 0 when it is infinite (all -∞, or a +∞: let IEEE decide).</summary>
     private static T Shift<T>(T max) where T : struct, IFloatingPointIeee754<T> => T.IsInfinity(max) ? T.Zero : max;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LogSoftmaxRow<T>(ReadOnlySpan<T> x, Span<T> y) where T : struct, IFloatingPointIeee754<T>
     {
         T max = Shift(Max(x));
@@ -61,6 +63,7 @@ internal static class Softmax
         Map(x, x, y, new ShiftTwice<T>(max, logSum));                 // y = (x - max) - log Σ: the shift comes off first,
     }                                                                  // so logits of 1e4 keep their float32 digits
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SoftmaxRow<T>(ReadOnlySpan<T> x, Span<T> y) where T : struct, IFloatingPointIeee754<T>
     {
         T max = Shift(Max(x));
@@ -81,6 +84,7 @@ internal static class Softmax
     /// <summary>Forward over positions <c>[i0, i0 + count)</c> (at least a vector's worth) of one <c>[size, inner]</c> slab:
     /// per position the max and the sum of <c>exp(x - max)</c> down k (in order), then the outputs, vectorized across the
     /// positions. The softmax takes exp again rather than storing it: the output pass then reads only x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StridedForward<T>(ReadOnlySpan<T> x, int size, int inner, int i0, int count, Span<T> y, bool log)
         where T : struct, IFloatingPointIeee754<T>
     {
@@ -119,6 +123,7 @@ internal static class Softmax
     /// <summary>The backward of the rows of the outer indices <c>[start, end)</c>, for <c>y</c> the forward's output: softmax
     /// <c>dx = y ⊙ (dy - Σ dy ⊙ y)</c>, or with <paramref name="log"/> log-softmax <c>dx = dy - exp(y) · Σ dy</c>. Two passes:
     /// the sum along the row, then dx (every element written).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, int size, int inner, int start, int end, Span<T> dx, bool log)
         where T : struct, IFloatingPointIeee754<T>
     {
@@ -164,6 +169,7 @@ internal static class Softmax
 
     /// <summary>Backward over positions <c>[i0, i0 + count)</c> (at least a vector's worth) of one <c>[size, inner]</c> slab:
     /// per position Σ dy (log) or Σ dy·y down k (in order), then the outputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StridedBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, int size, int inner, int i0, int count, Span<T> dx, bool log)
         where T : struct, IFloatingPointIeee754<T>
     {
