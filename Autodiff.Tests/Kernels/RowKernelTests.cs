@@ -1,5 +1,8 @@
 using Autodiff;
 using Autodiff.Kernels;
+using static Autodiff.Tests.TestHelpers;
+using Functional = Autodiff.NN.Functional;
+using Softmax = Autodiff.Kernels.Softmax;
 
 namespace Autodiff.Tests.Kernels;
 
@@ -152,6 +155,70 @@ public class RowKernelTests
         var strided = global::Autodiff.Ops.Softmax(x, 1).ToDoubleArray();
         var contiguous = global::Autodiff.Ops.Softmax(x.Permute(0, 2, 3, 1), -1).Permute(0, 3, 1, 2).ToDoubleArray();
         Assert.That(strided, Is.EqualTo(contiguous).Within(1e-15));
+    }
+
+    [TearDown]
+    public void StopPoisoning() => Compute.PoisonEmpty = false;
+
+    /// <summary>Forward and backward of every row op, at shapes with tails, strided dims and short rows; returns every
+    /// output and gradient.</summary>
+    private static double[] RunRowOps(DType dtype)
+    {
+        var results = new List<double>();
+        void Add(Tensor t) => results.AddRange(t.ToDoubleArray());
+        var x = Tensor.Randn([3, 5, 19], 70, dtype).RequireGrad();
+        var g = Tensor.Randn([3, 5, 19], 71, dtype);
+        foreach (var y in new[]
+        {
+            global::Autodiff.Ops.Softmax(x, -1), global::Autodiff.Ops.Softmax(x, 1), global::Autodiff.Ops.LogSoftmax(x, -1),
+            global::Autodiff.Ops.LogSoftmax(x, 0), global::Autodiff.Ops.Softmax(x.Reshape(3, 19, 5), 1),   // inner 5: the padded slab
+        })
+        {
+            Add(y);
+            y.Backward(g.Reshape(y.Shape.ToArray()));
+            Add(x.Grad!);
+            x.Grad = null;
+        }
+        var (w, b) = (Tensor.Randn([19], 72, dtype).RequireGrad(), Tensor.Randn([19], 73, dtype).RequireGrad());
+        var layerNorm = global::Autodiff.Ops.LayerNorm(x, [19], w, b);
+        layerNorm.Backward(g);
+        Add(layerNorm); Add(x.Grad!); Add(w.Grad!); Add(b.Grad!);
+        (x.Grad, w.Grad, b.Grad) = (null, null, null);
+        var (cw, cb) = (Tensor.Randn([5], 74, dtype).RequireGrad(), Tensor.Randn([5], 75, dtype).RequireGrad());
+        var (mean, variance) = (Tensor.Zeros([5], dtype), Tensor.Ones([5], dtype));
+        foreach (bool training in new[] { true, false })
+        {
+            var batchNorm = global::Autodiff.Ops.BatchNorm(x, mean, variance, cw, cb, training);
+            batchNorm.Backward(g);
+            Add(batchNorm); Add(x.Grad!); Add(cw.Grad!); Add(cb.Grad!);
+            (x.Grad, cw.Grad, cb.Grad) = (null, null, null);
+        }
+        var logits = x.Reshape(15, 19);
+        var crossEntropy = Functional.CrossEntropy(logits, [.. Enumerable.Range(0, 15).Select(i => i % 19)], labelSmoothing: 0.1);
+        crossEntropy.Backward();
+        Add(crossEntropy); Add(x.Grad!);
+        x.Grad = null;
+        var mse = Functional.MseLoss(x, g);
+        mse.Backward();
+        Add(mse); Add(x.Grad!);
+        return [.. results];
+    }
+
+    [TestCase(DType.Float32)]
+    [TestCase(DType.Float64)]
+    public void RowOps_AreBitIdentical_WhenEmptyBuffersHoldNaN(DType dtype)
+    {
+        var normal = RunRowOps(dtype);
+        Compute.PoisonEmpty = true;
+        Assert.That(RunRowOps(dtype), Is.EqualTo(normal));
+        Assert.That(normal.Any(double.IsNaN), Is.False);
+    }
+
+    [Test]
+    public void RowOps_AreBitIdentical_OnOneAndTwoThreads()
+    {
+        var one = WithThreads(1, () => RunRowOps(DType.Float32));
+        Assert.That(WithThreads(2, () => RunRowOps(DType.Float32)), Is.EqualTo(one));
     }
 
     [Test]
