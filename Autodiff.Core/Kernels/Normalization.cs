@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -16,8 +17,9 @@ namespace Autodiff.Kernels;
 /// bias gradient <c>db = Σ dy</c>. The backward kernels compute whichever of dx, dw and db they are given a destination for
 /// (an empty span: not wanted) in the same two passes: a pass of sums, then a pass writing dx and adding into dw and db.</para>
 /// <para>Entry points take a range of rows (LayerNorm) or channels (BatchNorm) <c>[start, end)</c> and write only its
-/// outputs, so a caller can split the work across threads; LayerNorm's dw and db are sums over rows, added into their
-/// destination, so a split must give each part its own and add them up in a fixed order.</para>
+/// outputs, so a caller can split the work across threads. LayerNorm's dw and db are sums over rows, added into their
+/// destination: a split that keeps the bits whatever the thread count cuts the rows into chunks fixed by the shape, gives
+/// each chunk its own dw and db, and adds those up in chunk order.</para>
 /// </remarks>
 internal static class Normalization
 {
@@ -136,6 +138,11 @@ internal static class Normalization
         where T : struct, IFloatingPointIeee754<T>
     {
         T count = T.CreateChecked((long)n * s);
+        if (UseColumns<T>(s, start, end))
+        {
+            ColumnMoments(x, n, c, s, start, end, mean, variance);
+            return;
+        }
         for (int ch = start; ch < end; ch++)
         {
             T sum = T.Zero;
@@ -152,6 +159,11 @@ internal static class Normalization
     public static void ChannelAffine<T>(ReadOnlySpan<T> x, int n, int c, int s, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
         ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, int start, int end, Span<T> y) where T : struct, IFloatingPointIeee754<T>
     {
+        if (UseColumns<T>(s, start, end))
+        {
+            ColumnAffine(x, n, c, s, mean, rstd, weight, bias, start, end, y);
+            return;
+        }
         for (int ch = start; ch < end; ch++)
         {
             T scale = rstd[ch] * (weight.IsEmpty ? T.One : weight[ch]), shift = bias.IsEmpty ? T.Zero : bias[ch];
@@ -174,6 +186,11 @@ internal static class Normalization
     {
         T count = T.CreateChecked((long)n * s);
         bool sums = (batchStatistics && !dx.IsEmpty) || !dw.IsEmpty || !db.IsEmpty;
+        if (UseColumns<T>(s, start, end))
+        {
+            ColumnBackward(x, dy, n, c, s, mean, rstd, weight, batchStatistics, sums, start, end, dx, dw, db);
+            return;
+        }
         for (int ch = start; ch < end; ch++)
         {
             T mu = mean[ch], sd = rstd[ch];
@@ -196,6 +213,171 @@ internal static class Normalization
                 Map(x.Slice(at, s), dy.Slice(at, s), dx.Slice(at, s), map);
             }
         }
+    }
+
+    // ---- BatchNorm with blocks shorter than a vector ([N, C], [N, C, L] with small L): x as N rows of C·S columns --------
+
+    /// <summary>True when channel c's blocks are shorter than a vector but the channels' columns <c>[start·S, end·S)</c>
+    /// hold one: then the kernels run down the N rows vectorized across the columns instead of along the blocks.</summary>
+    private static bool UseColumns<T>(int s, int start, int end) where T : struct =>
+        s < Vector256<T>.Count && (end - start) * s >= Vector256<T>.Count;
+
+    /// <summary><see cref="ChannelMoments{T}"/> by columns: each column summed down the rows (in row order), then a channel's
+    /// S columns in order; the same for the squared deviations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnMoments<T>(ReadOnlySpan<T> x, int n, int c, int s, int start, int end, Span<T> mean, Span<T> variance)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        int len = (end - start) * s, cs = c * s, j0 = start * s;
+        T count = T.CreateChecked((long)n * s);
+        var rented = ArrayPool<T>.Shared.Rent(2 * len);
+        Span<T> sums = rented.AsSpan(0, len), columnMean = rented.AsSpan(len, len);
+        sums.Clear();
+        for (int i = 0; i < n; i++) ColumnAdd(x.Slice(i * cs + j0, len), x.Slice(i * cs + j0, len), sums, default(Identity<T>));
+        for (int ch = start; ch < end; ch++)
+        {
+            mean[ch] = ChannelTotal(sums, s, ch - start) / count;
+            columnMean.Slice((ch - start) * s, s).Fill(mean[ch]);
+        }
+        sums.Clear();
+        for (int i = 0; i < n; i++) ColumnAdd(x.Slice(i * cs + j0, len), columnMean, sums, default(SquaredDifference<T>));
+        for (int ch = start; ch < end; ch++) variance[ch] = ChannelTotal(sums, s, ch - start) / count;
+        ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary><see cref="ChannelAffine{T}"/> by columns: <c>y = (x - μ)·scale + shift</c> with each column's channel's
+    /// constants, the formula of the block path (so the same bits for the same μ and rstd).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnAffine<T>(ReadOnlySpan<T> x, int n, int c, int s, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
+        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, int start, int end, Span<T> y) where T : struct, IFloatingPointIeee754<T>
+    {
+        int len = (end - start) * s, cs = c * s, j0 = start * s, w = Vector256<T>.Count, last = len - w;
+        var rented = ArrayPool<T>.Shared.Rent(3 * len);
+        Span<T> mu = rented.AsSpan(0, len), scale = rented.AsSpan(len, len), shift = rented.AsSpan(2 * len, len);
+        for (int ch = start; ch < end; ch++)
+        {
+            int at = (ch - start) * s;
+            mu.Slice(at, s).Fill(mean[ch]);
+            scale.Slice(at, s).Fill(rstd[ch] * (weight.IsEmpty ? T.One : weight[ch]));
+            shift.Slice(at, s).Fill(bias.IsEmpty ? T.Zero : bias[ch]);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            ReadOnlySpan<T> xr = x.Slice(i * cs + j0, len);
+            var yr = y.Slice(i * cs + j0, len);
+            for (int j = 0; ; j += w)                                                    // the last vector overlaps: same bits again
+            {
+                int at = Math.Min(j, last);
+                Store((Load(xr, at) - Load(mu, at)) * Load(scale, at) + Load(shift, at), yr, at);
+                if (at == last) break;
+            }
+        }
+        ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary><see cref="ChannelBackward{T}"/> by columns: Σ dy and Σ dy·x̂ down each column (in row order), a channel's
+    /// S columns added in order, then dx with each column's channel's constants (the block path's formula).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int n, int c, int s, ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> rstd, ReadOnlySpan<T> weight, bool batchStatistics, bool sums, int start, int end, Span<T> dx, Span<T> dw,
+        Span<T> db) where T : struct, IFloatingPointIeee754<T>
+    {
+        int len = (end - start) * s, cs = c * s, j0 = start * s, w = Vector256<T>.Count, last = len - w;
+        T count = T.CreateChecked((long)n * s);
+        var rented = ArrayPool<T>.Shared.Rent(7 * len);
+        Span<T> mu = rented.AsSpan(0, len), sd = rented.AsSpan(len, len), k = rented.AsSpan(2 * len, len);
+        Span<T> meanG = rented.AsSpan(3 * len, len), meanGX = rented.AsSpan(4 * len, len);
+        Span<T> sumG = rented.AsSpan(5 * len, len), sumGX = rented.AsSpan(6 * len, len);
+        for (int ch = start; ch < end; ch++)
+        {
+            int at = (ch - start) * s;
+            mu.Slice(at, s).Fill(mean[ch]);
+            sd.Slice(at, s).Fill(rstd[ch]);
+            k.Slice(at, s).Fill((weight.IsEmpty ? T.One : weight[ch]) * rstd[ch]);
+        }
+        if (sums)
+        {
+            sumG.Clear();
+            sumGX.Clear();
+            for (int i = 0; i < n; i++)
+            {
+                ReadOnlySpan<T> xr = x.Slice(i * cs + j0, len), gr = dy.Slice(i * cs + j0, len);
+                for (int j = 0; ; j += w)                                                // the last vector overlaps: its new lanes only
+                {
+                    int at = Math.Min(j, last);
+                    var g = Load(gr, at);
+                    var gx = g * ((Load(xr, at) - Load(mu, at)) * Load(sd, at));
+                    var (oldG, oldGX) = (Load(sumG, at), Load(sumGX, at));
+                    var (newG, newGX) = (oldG + g, oldGX + gx);
+                    if (at < j)
+                    {
+                        var fresh = LastLanes<T>(len - j);
+                        (newG, newGX) = (Vector256.ConditionalSelect(fresh, newG, oldG), Vector256.ConditionalSelect(fresh, newGX, oldGX));
+                    }
+                    Store(newG, sumG, at);
+                    Store(newGX, sumGX, at);
+                    if (at == last) break;
+                }
+            }
+            for (int ch = start; ch < end; ch++)
+            {
+                T g = ChannelTotal(sumG, s, ch - start), gx = ChannelTotal(sumGX, s, ch - start);
+                if (!dw.IsEmpty) dw[ch] = gx;
+                if (!db.IsEmpty) db[ch] = g;
+                meanG.Slice((ch - start) * s, s).Fill(g / count);
+                meanGX.Slice((ch - start) * s, s).Fill(gx / count);
+            }
+        }
+        if (!dx.IsEmpty)
+            for (int i = 0; i < n; i++)
+            {
+                ReadOnlySpan<T> xr = x.Slice(i * cs + j0, len), gr = dy.Slice(i * cs + j0, len);
+                var dr = dx.Slice(i * cs + j0, len);
+                for (int j = 0; ; j += w)                                                // the last vector overlaps: same bits again
+                {
+                    int at = Math.Min(j, last);
+                    var g = Load(gr, at);
+                    Store(batchStatistics
+                        ? Load(k, at) * ((g - Load(meanG, at)) - ((Load(xr, at) - Load(mu, at)) * Load(sd, at)) * Load(meanGX, at))
+                        : Load(k, at) * g, dr, at);
+                    if (at == last) break;
+                }
+            }
+        ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary>The sum of channel <paramref name="index"/>'s S columns, in order.</summary>
+    private static T ChannelTotal<T>(ReadOnlySpan<T> columns, int s, int index) where T : struct, IFloatingPointIeee754<T>
+    {
+        T total = T.Zero;
+        foreach (T v in columns.Slice(index * s, s)) total += v;
+        return total;
+    }
+
+    /// <summary><c>sum[j] += f(a[j], b[j])</c> over a row of at least a vector: whole vectors, the last one overlapping the
+    /// one before with its repeated lanes left alone.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnAdd<T, TMap>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> sum, TMap f) where T : struct, IFloatingPointIeee754<T>
+        where TMap : struct, IRowMap<T>
+    {
+        int w = Vector256<T>.Count, n = a.Length, last = n - w;
+        for (int j = 0; ; j += w)
+        {
+            int at = Math.Min(j, last);
+            var old = Load(sum, at);
+            var added = old + f.Invoke(Load(a, at), TMap.Binary ? Load(b, at) : default);
+            if (at < j) added = Vector256.ConditionalSelect(LastLanes<T>(n - j), added, old);
+            Store(added, sum, at);
+            if (at == last) break;
+        }
+    }
+
+    /// <summary><c>(a - b)²</c>: a squared deviation from a per-column mean.</summary>
+    private readonly struct SquaredDifference<T> : IRowMap<T> where T : struct
+    {
+        public static bool Binary => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => (a - b) * (a - b);
     }
 
     // ---- shared loops ----------------------------------------------------------------------------------------------------

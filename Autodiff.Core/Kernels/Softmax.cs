@@ -12,14 +12,17 @@ namespace Autodiff.Kernels;
 /// (the row's max is subtracted first).</summary>
 /// <remarks>
 /// <para>A tensor is seen as <c>[outer, size, inner]</c>, the softmax running over <c>size</c>. With <c>inner = 1</c> each row
-/// is contiguous: a max pass, a pass summing <c>exp(x - max)</c>, and a pass writing the output, over a row that stays in
-/// cache (one read of x and one write of y from memory), with the <see cref="RowVectors"/> loops. With <c>inner &gt; 1</c>
+/// is contiguous: a max pass, a pass of <c>exp(x - max)</c> and its sum, and a pass writing the output, over a row that stays
+/// in cache (one read of x and one write of y from memory), with the <see cref="RowVectors"/> loops. With <c>inner &gt; 1</c>
 /// (dim 1 of <c>[N, C, H, W]</c>) the rows are strided: the kernel walks <c>k</c> down the rows of a block of up to
 /// <see cref="BlockLanes"/> neighbouring positions at once, vectorized across the positions, so nothing is transposed and
-/// every load is contiguous; each position sums its k in order 0, 1, 2, ..., so its result does not depend on the block.</para>
-/// <para>Slabs whose positions are fewer than a vector (<c>inner &lt; 8</c> floats) go through a padded copy. Every entry point works on an outer range <c>[start, end)</c> and writes only those rows, so a caller can split
+/// every load is contiguous; each position sums its k in order 0, 1, 2, ..., so its result does not depend on the block.
+/// Slabs narrower than a vector (<c>inner &lt; 8</c> floats) go through a zero-padded copy.</para>
+/// <para>Every entry point works on an outer range <c>[start, end)</c> and writes only those rows, so a caller can split
 /// the rows across threads without changing a bit. All-<c>-∞</c> rows and rows holding <c>+∞</c> are not shifted (the max
-/// is taken as 0) and give what IEEE arithmetic gives, as PyTorch; a NaN makes its row NaN.</para>
+/// is taken as 0) and give what IEEE arithmetic gives, as PyTorch; a NaN makes its row NaN. Exp is
+/// <see cref="RowVectors.Exp{T}"/>: one exp per element forward, one per element in log-softmax's backward (none in
+/// softmax's), which bounds these kernels' speed.</para>
 /// </remarks>
 internal static class Softmax
 {

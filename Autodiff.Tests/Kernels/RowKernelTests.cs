@@ -49,6 +49,20 @@ public class RowKernelTests
             for (int c = 0; c < 3; c++) rstd[c] = 1 / MathF.Sqrt(rstd[c] + 1e-5f);
             Normalization.ChannelBackward(x, g, 2, 3, 11, mean, rstd, s_weight[..3], true, 0, 3, o[..66], o.Slice(66, 3), o.Slice(69, 3));
         }),
+        ["BatchNorm columns"] = (30, 40, (x, g, o) =>                                  // [N, C, S] = [3, 5, 2]: blocks shorter than a vector
+        {
+            Normalization.ChannelMoments(x, 3, 5, 2, 0, 5, o.Slice(30, 5), o.Slice(35, 5));
+            Span<float> rstd = stackalloc float[5];
+            for (int c = 0; c < 5; c++) rstd[c] = 1 / MathF.Sqrt(o[35 + c] + 1e-5f);
+            Normalization.ChannelAffine(x, 3, 5, 2, o.Slice(30, 5), rstd, s_weight[..5], s_bias[..5], 0, 5, o[..30]);
+        }),
+        ["BatchNormBackward columns"] = (30, 40, (x, g, o) =>
+        {
+            Span<float> mean = stackalloc float[5], rstd = stackalloc float[5];
+            Normalization.ChannelMoments(x, 3, 5, 2, 0, 5, mean, rstd);
+            for (int c = 0; c < 5; c++) rstd[c] = 1 / MathF.Sqrt(rstd[c] + 1e-5f);
+            Normalization.ChannelBackward(x, g, 3, 5, 2, mean, rstd, s_weight[..5], true, 0, 5, o[..30], o.Slice(30, 5), o.Slice(35, 5));
+        }),
         ["CrossEntropy"] = (52, 56, (x, g, o) =>                                        // [4, 13]: probabilities, then losses
             CrossEntropy.Forward(x, [3, 0, -100, 12], 13, -100, default, 0.1, 0, 4, o[..52], o[52..])),
         ["SquaredErrorSum"] = (9001, 1, (x, g, o) => o[0] = (float)Losses.SquaredErrorSum(x, g)),   // crosses a 4096 block
@@ -144,6 +158,43 @@ public class RowKernelTests
                         Assert.That(dsoft[a], Is.EqualTo(p * (g[a] - dot)).Within(1e-12), $"softmax backward, inner {inner}, position {i}");
                     }
                 }
+        }
+    }
+
+    [TestCase(1, 3)]          // blocks of one value, too few columns for a vector: element by element
+    [TestCase(1, 7)]          // BatchNorm1d [N, C]: down the rows, vectorized across the channels
+    [TestCase(2, 5)]
+    [TestCase(3, 3)]
+    [TestCase(4, 2)]          // blocks of a whole double vector
+    [TestCase(9, 3)]          // blocks of vectors and a tail
+    public void BatchNorm_MatchesTheDefinition_ForEveryBlockLength_Float64(int s, int c)
+    {
+        const int n = 5;
+        var rng = new Random(s * 10 + c);
+        var x = Enumerable.Range(0, n * c * s).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
+        var g = Enumerable.Range(0, x.Length).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        var w = Enumerable.Range(0, c).Select(_ => rng.NextDouble() + 0.5).ToArray();
+        var b = Enumerable.Range(0, c).Select(_ => rng.NextDouble()).ToArray();
+        var (mean, variance, rstd, y) = (new double[c], new double[c], new double[c], new double[x.Length]);
+        var (dx, dw, db) = (new double[x.Length], new double[c], new double[c]);
+        Normalization.ChannelMoments<double>(x, n, c, s, 0, c, mean, variance);
+        for (int ch = 0; ch < c; ch++) rstd[ch] = 1 / Math.Sqrt(variance[ch] + 1e-5);
+        Normalization.ChannelAffine<double>(x, n, c, s, mean, rstd, w, b, 0, c, y);
+        Normalization.ChannelBackward<double>(x, g, n, c, s, mean, rstd, w, true, 0, c, dx, dw, db);
+        for (int ch = 0; ch < c; ch++)
+        {
+            int[] at = [.. Enumerable.Range(0, n).SelectMany(i => Enumerable.Range((i * c + ch) * s, s))];
+            double mu = at.Average(a => x[a]), sigma2 = at.Average(a => (x[a] - mu) * (x[a] - mu)), r = 1 / Math.Sqrt(sigma2 + 1e-5);
+            double meanG = at.Average(a => g[a]), meanGX = at.Average(a => g[a] * (x[a] - mu) * r);
+            Assert.That(mean[ch], Is.EqualTo(mu).Within(1e-12));
+            Assert.That(variance[ch], Is.EqualTo(sigma2).Within(1e-12));
+            Assert.That(db[ch], Is.EqualTo(meanG * at.Length).Within(1e-12));
+            Assert.That(dw[ch], Is.EqualTo(meanGX * at.Length).Within(1e-12));
+            foreach (int a in at)
+            {
+                Assert.That(y[a], Is.EqualTo((x[a] - mu) * r * w[ch] + b[ch]).Within(1e-12), $"y, channel {ch}");
+                Assert.That(dx[a], Is.EqualTo(w[ch] * r * (g[a] - meanG - (x[a] - mu) * r * meanGX)).Within(1e-12), $"dx, channel {ch}");
+            }
         }
     }
 
