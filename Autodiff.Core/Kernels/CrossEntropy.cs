@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using static Autodiff.Kernels.RowVectors;
 
@@ -22,7 +23,11 @@ internal static class CrossEntropy
         double smoothing, int start, int end, Span<T> probabilities, Span<T> losses)
         where T : struct, IFloatingPointIeee754<T>
     {
-        T keep = T.CreateTruncating(1 - smoothing), spread = T.CreateTruncating(smoothing / c);
+        if (c < Vector256<T>.Count)
+        {
+            ShortRowsForward(logits, targets, c, ignoreIndex, weight, smoothing, start, end, probabilities, losses);
+            return;
+        }
         for (int r = start; r < end; r++)
         {
             var xr = logits.Slice(r * c, c);
@@ -31,33 +36,64 @@ internal static class CrossEntropy
             if (T.IsInfinity(max)) max = T.Zero;                    // all -∞ (or a +∞): no shift, let IEEE decide
             T sum = MapSum(xr, xr, pr, new ExpShifted<T>(max));     // p = exp(x - max), and Σ of it
             Map(pr, pr, pr, new DivideBy<T>(sum));                  // p = softmax(x)
-            int t = targets[r];
-            if (t == ignoreIndex)
-            {
-                losses[r] = T.Zero;
-                continue;
-            }
-            T logSum = T.Log(sum);
-            T nll = (max - xr[t]) + logSum;                         // -log p[t] = logsumexp(x) - x[t], max taken off first
-            if (weight.IsEmpty && smoothing == 0)
-            {
-                losses[r] = nll;
-                continue;
-            }
-            T loss = weight.IsEmpty ? nll : T.CreateTruncating(weight[t]) * nll;
-            if (smoothing != 0)
-            {
-                T smooth;                                           // Σ_c w[c]·(-log p[c])
-                if (weight.IsEmpty) smooth = Sum(xr, xr, new NegativeLogProbability<T>(max, logSum));
-                else
-                {
-                    smooth = T.Zero;
-                    for (int k = 0; k < c; k++) smooth += T.CreateTruncating(weight[k]) * ((max - xr[k]) + logSum);
-                }
-                loss = keep * loss + spread * smooth;
-            }
-            losses[r] = loss;
+            losses[r] = Loss(xr, targets[r], ignoreIndex, weight, smoothing, max, sum);
         }
+    }
+
+    /// <summary><see cref="Forward{T}"/> for fewer classes than a vector holds (<c>[N, 2]</c>): element by element, except
+    /// the exponentials, which run as one vectorized map over a chunk of rows (the lane function of the other path, so the
+    /// same bits); each row's sum is taken in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ShortRowsForward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, int c, int ignoreIndex,
+        ReadOnlySpan<double> weight, double smoothing, int start, int end, Span<T> probabilities, Span<T> losses)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        const int chunkRows = 256;
+        Span<T> maxes = MemoryMarshal.Cast<byte, T>(stackalloc byte[chunkRows * 8])[..chunkRows];
+        for (int r0 = start; r0 < end; r0 += chunkRows)
+        {
+            int rows = Math.Min(chunkRows, end - r0);
+            ReadOnlySpan<T> xc = logits.Slice(r0 * c, rows * c);
+            var pc = probabilities.Slice(r0 * c, rows * c);
+            for (int r = 0; r < rows; r++)
+            {
+                T max = xc[r * c];
+                for (int k = 1; k < c; k++) max = T.Max(max, xc[r * c + k]);
+                if (T.IsInfinity(max)) max = T.Zero;
+                maxes[r] = max;
+                for (int k = 0; k < c; k++) pc[r * c + k] = xc[r * c + k] - max;
+            }
+            Map(pc, pc, pc, default(ExpOf<T>));                                          // p = exp(x - max), the chunk at once
+            for (int r = 0; r < rows; r++)
+            {
+                T sum = T.Zero;
+                for (int k = 0; k < c; k++) sum += pc[r * c + k];
+                for (int k = 0; k < c; k++) pc[r * c + k] /= sum;                        // p = softmax(x)
+                losses[r0 + r] = Loss(xc.Slice(r * c, c), targets[r0 + r], ignoreIndex, weight, smoothing, maxes[r], sum);
+            }
+        }
+    }
+
+    /// <summary>One row's loss from its logits, max and <c>Σ exp(x - max)</c>: <c>(1 - ε)·w[t]·(-log p[t]) + (ε/C)·Σ_c
+    /// w[c]·(-log p[c])</c>, with <c>-log p[c] = (max - x[c]) + log Σ</c>; 0 when the target is ignored.</summary>
+    private static T Loss<T>(ReadOnlySpan<T> x, int t, int ignoreIndex, ReadOnlySpan<double> weight, double smoothing, T max, T sum)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        if (t == ignoreIndex) return T.Zero;
+        T logSum = T.Log(sum);
+        T nll = (max - x[t]) + logSum;                              // -log p[t] = logsumexp(x) - x[t], max taken off first
+        if (weight.IsEmpty && smoothing == 0) return nll;
+        T loss = weight.IsEmpty ? nll : T.CreateTruncating(weight[t]) * nll;
+        if (smoothing == 0) return loss;
+        T smooth;                                                   // Σ_c w[c]·(-log p[c])
+        if (weight.IsEmpty) smooth = Sum(x, x, new NegativeLogProbability<T>(max, logSum));
+        else
+        {
+            smooth = T.Zero;
+            for (int k = 0; k < x.Length; k++) smooth += T.CreateTruncating(weight[k]) * ((max - x[k]) + logSum);
+        }
+        int c = x.Length;
+        return T.CreateTruncating(1 - smoothing) * loss + T.CreateTruncating(smoothing / c) * smooth;
     }
 
     /// <summary><c>dx[n] = scale[n] · (p[n] - onehot(t[n]))</c> for the rows <c>[start, end)</c>: softmax-with-loss sends back

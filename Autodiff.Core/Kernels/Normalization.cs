@@ -33,6 +33,11 @@ internal static class Normalization
         Span<T> mean, Span<T> rstd, Span<T> y) where T : struct, IFloatingPointIeee754<T>
     {
         T count = T.CreateChecked(m);
+        if (m < Vector256<T>.Count)
+        {
+            ShortRowsForward(x, m, eps, weight, bias, start, end, mean, rstd, y);
+            return;
+        }
         for (int r = start; r < end; r++)
         {
             var xr = x.Slice(r * m, m);
@@ -40,6 +45,33 @@ internal static class Normalization
             T sd = T.One / T.Sqrt(Sum(xr, xr, new SquaredDeviation<T>(mu)) / count + eps);
             (mean[r], rstd[r]) = (mu, sd);
             Affine(xr, mu, sd, weight, bias, y.Slice(r * m, m));
+        }
+    }
+
+    /// <summary><see cref="RowForward{T}"/> for rows shorter than a vector (<c>[N, 4]</c>): element by element, sums in order,
+    /// the affine map with <see cref="Affine{T}"/>'s formula.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ShortRowsForward<T>(ReadOnlySpan<T> x, int m, T eps, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, int start, int end,
+        Span<T> mean, Span<T> rstd, Span<T> y) where T : struct, IFloatingPointIeee754<T>
+    {
+        T count = T.CreateChecked(m);
+        for (int r = start; r < end; r++)
+        {
+            var xr = x.Slice(r * m, m);
+            var yr = y.Slice(r * m, m);
+            T sum = T.Zero, squares = T.Zero;
+            foreach (T v in xr) sum += v;
+            T mu = sum / count;
+            foreach (T v in xr) squares += (v - mu) * (v - mu);
+            T sd = T.One / T.Sqrt(squares / count + eps);
+            (mean[r], rstd[r]) = (mu, sd);
+            for (int i = 0; i < m; i++)
+            {
+                T v = (xr[i] - mu) * sd;
+                if (!weight.IsEmpty) v *= weight[i];
+                if (!bias.IsEmpty) v += bias[i];
+                yr[i] = v;
+            }
         }
     }
 
@@ -52,6 +84,11 @@ internal static class Normalization
     {
         T count = T.CreateChecked(m);
         int w = Vector256<T>.Count;
+        if (m < w)
+        {
+            ShortRowsBackward(x, dy, m, mean, rstd, weight, start, end, dx, dw, db);
+            return;
+        }
         for (int r = start; r < end; r++)
         {
             ReadOnlySpan<T> xr = x.Slice(r * m, m), gr = dy.Slice(r * m, m);
@@ -64,11 +101,6 @@ internal static class Normalization
                 (meanG, meanGX) = (Vector256.Create(sumG / count), Vector256.Create(sumGX / count));
             }
             var dxr = dx.IsEmpty ? default : dx.Slice(r * m, m);
-            if (m < w)
-            {
-                ShortRowGradients(xr, gr, vmu, vsd, meanG, meanGX, weight, dxr, dw, db);
-                continue;
-            }
             var step = new RowGradientStep<T>(vmu, vsd, meanG, meanGX, weight, dxr, dw, db);
             int i = 0;
             for (; i + w <= m; i += w) step.Apply(Load(xr, i), Load(gr, i), i, w);
@@ -109,25 +141,35 @@ internal static class Normalization
         }
     }
 
-    /// <summary>A row shorter than a vector: x, dy, the weight, dw and db copied into zero-padded vectors, one
-    /// <see cref="RowGradientStep{T}"/>, and the row's lanes copied back.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ShortRowGradients<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Vector256<T> mu, Vector256<T> sd, Vector256<T> meanG,
-        Vector256<T> meanGX, ReadOnlySpan<T> weight, Span<T> dx, Span<T> dw, Span<T> db) where T : struct, IFloatingPointIeee754<T>
+    /// <summary><see cref="RowBackward{T}"/> for rows shorter than a vector: element by element, sums in order, with the
+    /// formulas of <see cref="RowGradientStep{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ShortRowsBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int m, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd,
+        ReadOnlySpan<T> weight, int start, int end, Span<T> dx, Span<T> dw, Span<T> db) where T : struct, IFloatingPointIeee754<T>
     {
-        int m = x.Length;
-        Span<T> lanes = MemoryMarshal.Cast<byte, T>(stackalloc byte[4 * 32]);          // weight, dx, dw, db: a vector each
-        lanes.Clear();
-        int w = Vector256<T>.Count;
-        Span<T> pw = lanes[..w], pdx = lanes.Slice(w, w), pdw = lanes.Slice(2 * w, w), pdb = lanes.Slice(3 * w, w);
-        if (!weight.IsEmpty) weight.CopyTo(pw);
-        if (!dw.IsEmpty) dw.CopyTo(pdw);
-        if (!db.IsEmpty) db.CopyTo(pdb);
-        new RowGradientStep<T>(mu, sd, meanG, meanGX, weight.IsEmpty ? default : pw, dx.IsEmpty ? default : pdx, dw.IsEmpty ? default : pdw,
-            db.IsEmpty ? default : pdb).Apply(LoadPartial(x, T.Zero), LoadPartial(g, T.Zero), 0, w);
-        if (!dx.IsEmpty) pdx[..m].CopyTo(dx);
-        if (!dw.IsEmpty) pdw[..m].CopyTo(dw);
-        if (!db.IsEmpty) pdb[..m].CopyTo(db);
+        T count = T.CreateChecked(m);
+        for (int r = start; r < end; r++)
+        {
+            ReadOnlySpan<T> xr = x.Slice(r * m, m), gr = dy.Slice(r * m, m);
+            T mu = mean[r], sd = rstd[r], meanG = T.Zero, meanGX = T.Zero;
+            if (!dx.IsEmpty)
+            {
+                for (int i = 0; i < m; i++)                                              // Σ ĝ, Σ ĝ·x̂, in order
+                {
+                    T gw = weight.IsEmpty ? gr[i] : gr[i] * weight[i];
+                    meanG += gw;
+                    meanGX += gw * ((xr[i] - mu) * sd);
+                }
+                (meanG, meanGX) = (meanG / count, meanGX / count);
+            }
+            for (int i = 0; i < m; i++)
+            {
+                T g = gr[i], xhat = (xr[i] - mu) * sd;
+                if (!dx.IsEmpty) dx[r * m + i] = sd * (((weight.IsEmpty ? g : g * weight[i]) - meanG) - xhat * meanGX);
+                if (!dw.IsEmpty) dw[i] += g * xhat;
+                if (!db.IsEmpty) db[i] += g;
+            }
+        }
     }
 
     // ---- BatchNorm: per channel c of x viewed as [N, C, S] ------------------------------------------------------------
@@ -382,19 +424,14 @@ internal static class Normalization
 
     // ---- shared loops ----------------------------------------------------------------------------------------------------
 
-    /// <summary><c>y = ((x - mu)·sd) ⊙ w + b</c> over one row; an empty weight or bias is left out. The last partial vector
-    /// is the row's last whole vector (its first lanes get the same bits again); a row shorter than a vector is padded.</summary>
+    /// <summary><c>y = ((x - mu)·sd) ⊙ w + b</c> over one row of at least a vector; an empty weight or bias is left out. The
+    /// last partial vector is the row's last whole vector (its first lanes get the same bits again).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Affine<T>(ReadOnlySpan<T> x, T mu, T sd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
         where T : struct, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count, m = x.Length, i = 0;
         var (vmu, vsd) = (Vector256.Create(mu), Vector256.Create(sd));
-        if (m < w)
-        {
-            ShortRowAffine(x, vmu, vsd, weight, bias, y);
-            return;
-        }
         for (; i + w <= m; i += w) Store(AffineVector(Load(x, i), vmu, vsd, weight, bias, i), y, i);
         if (i < m) Store(AffineVector(Load(x, m - w), vmu, vsd, weight, bias, m - w), y, m - w);
     }
@@ -409,18 +446,6 @@ internal static class Normalization
         return v;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ShortRowAffine<T>(ReadOnlySpan<T> x, Vector256<T> mu, Vector256<T> sd, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y)
-        where T : struct, IFloatingPointIeee754<T>
-    {
-        Span<T> lanes = MemoryMarshal.Cast<byte, T>(stackalloc byte[2 * 32]);
-        lanes.Clear();
-        int w = Vector256<T>.Count;
-        Span<T> pw = lanes[..w], pb = lanes.Slice(w, w);
-        weight.CopyTo(pw);
-        bias.CopyTo(pb);
-        StorePartial(AffineVector(LoadPartial(x, T.Zero), mu, sd, weight.IsEmpty ? default : pw, bias.IsEmpty ? default : pb, 0), y);
-    }
 
     /// <summary><c>Σ ĝ</c> and <c>Σ ĝ·x̂</c> over one contiguous run, with <c>ĝ = dy ⊙ w</c> (an empty weight: dy) and
     /// <c>x̂ = (x - mu)·sd</c>: two accumulators each, in an order fixed by the length; runs shorter than a vector are

@@ -56,25 +56,6 @@ internal static class RowVectors
     public static void Store<T>(Vector256<T> v, Span<T> x, int i) where T : struct =>
         v.StoreUnsafe(ref MemoryMarshal.GetReference(x), (nuint)i);
 
-    /// <summary>The fewer than a vector's elements of <paramref name="x"/>, padded with <paramref name="pad"/>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static Vector256<T> LoadPartial<T>(ReadOnlySpan<T> x, T pad) where T : struct
-    {
-        Span<T> lanes = MemoryMarshal.Cast<byte, T>(stackalloc byte[32]);
-        lanes.Fill(pad);
-        x.CopyTo(lanes);
-        return Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(lanes));
-    }
-
-    /// <summary>Stores the first <c>destination.Length</c> (fewer than a vector's) lanes of <paramref name="v"/>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void StorePartial<T>(Vector256<T> v, Span<T> destination) where T : struct
-    {
-        Span<T> lanes = MemoryMarshal.Cast<byte, T>(stackalloc byte[32]);
-        v.StoreUnsafe(ref MemoryMarshal.GetReference(lanes));
-        lanes[..destination.Length].CopyTo(destination);
-    }
-
     /// <summary>The sum of the lanes, in a fixed order: the halves added, then <c>(l0 + l2) + (l1 + l3)</c> (float) or
     /// <c>l0 + l1</c> (double).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -246,6 +227,14 @@ internal static class RowVectors
         public static bool Binary => false;
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Exp(a - _shift);
+    }
+
+    /// <summary><c>f(a) = exp(a)</c>.</summary>
+    public readonly struct ExpOf<T> : IRowMap<T> where T : struct
+    {
+        public static bool Binary => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Exp(a);
     }
 
     /// <summary><c>f(a) = a / divisor</c>: a softmax row normalized by its sum.</summary>

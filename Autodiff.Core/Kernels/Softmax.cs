@@ -38,6 +38,11 @@ internal static class Softmax
         where T : struct, IFloatingPointIeee754<T>
     {
         if (size == 0) return;
+        if (inner == 1 && size < Vector256<T>.Count)
+        {
+            ShortRowsForward(x, size, start, end, y, log);
+            return;
+        }
         int slab = size * inner;
         for (int o = start; o < end; o++)
         {
@@ -131,6 +136,11 @@ internal static class Softmax
         where T : struct, IFloatingPointIeee754<T>
     {
         if (size == 0) return;
+        if (inner == 1 && size < Vector256<T>.Count)
+        {
+            ShortRowsBackward(y, dy, size, start, end, dx, log);
+            return;
+        }
         int slab = size * inner;
         for (int o = start; o < end; o++)
         {
@@ -145,6 +155,72 @@ internal static class Softmax
             else
                 for (int i = 0, count; i < inner; i += count)
                     StridedBackward(ys, gs, size, inner, i, count = BlockLength(inner, i), ds, log);
+        }
+    }
+
+    /// <summary>Rows shorter than a vector (<c>[N, 2]</c>, <c>[N, 4]</c>): element by element, except the exponentials, which
+    /// run as one vectorized map over a chunk of rows (the lane function every other path uses, so the same bits); each row's
+    /// sums are taken in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ShortRowsForward<T>(ReadOnlySpan<T> x, int size, int start, int end, Span<T> y, bool log)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        const int chunkRows = 256;
+        var rented = log ? ArrayPool<T>.Shared.Rent(chunkRows * size) : null;
+        Span<T> maxes = Scratch<T>(stackalloc byte[chunkRows * 8], chunkRows);
+        for (int r0 = start; r0 < end; r0 += chunkRows)
+        {
+            int rows = Math.Min(chunkRows, end - r0), at = r0 * size;
+            ReadOnlySpan<T> xc = x.Slice(at, rows * size);
+            var yc = y.Slice(at, rows * size);
+            var shifted = log ? rented.AsSpan(0, rows * size) : yc;                    // x - max, then (softmax) its exp in place
+            for (int r = 0; r < rows; r++)
+            {
+                T max = xc[r * size];
+                for (int k = 1; k < size; k++) max = T.Max(max, xc[r * size + k]);
+                maxes[r] = max = Shift(max);
+                for (int k = 0; k < size; k++) shifted[r * size + k] = xc[r * size + k] - max;
+            }
+            var exps = log ? rented.AsSpan(0, rows * size) : yc;
+            Map(shifted, shifted, exps, default(ExpOf<T>));                             // exp(x - max), vectorized over the chunk
+            for (int r = 0; r < rows; r++)
+            {
+                T sum = T.Zero;
+                for (int k = 0; k < size; k++) sum += exps[r * size + k];
+                if (log)
+                {
+                    T logSum = T.Log(sum);
+                    for (int k = 0; k < size; k++) yc[r * size + k] = (xc[r * size + k] - maxes[r]) - logSum;
+                }
+                else for (int k = 0; k < size; k++) yc[r * size + k] /= sum;
+            }
+        }
+        if (rented is not null) ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary>The backward of rows shorter than a vector, as <see cref="ShortRowsForward{T}"/>: log-softmax's exp(y) as
+    /// one vectorized map over a chunk of rows (into dx), the rest element by element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ShortRowsBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, int size, int start, int end, Span<T> dx, bool log)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        const int chunkRows = 256;
+        for (int r0 = start; r0 < end; r0 += chunkRows)
+        {
+            int rows = Math.Min(chunkRows, end - r0), at = r0 * size;
+            ReadOnlySpan<T> yc = y.Slice(at, rows * size), gc = dy.Slice(at, rows * size);
+            var dc = dx.Slice(at, rows * size);
+            if (log) Map(yc, yc, dc, default(ExpOf<T>));                                // dx = exp(y), vectorized over the chunk
+            for (int r = 0; r < rows; r++)
+            {
+                T sum = T.Zero;                                                          // Σ dy (log) or Σ dy·y
+                for (int k = 0; k < size; k++) sum += log ? gc[r * size + k] : gc[r * size + k] * yc[r * size + k];
+                for (int k = 0; k < size; k++)
+                {
+                    int i = r * size + k;
+                    dc[i] = log ? gc[i] - dc[i] * sum : yc[i] * (gc[i] - sum);
+                }
+            }
         }
     }
 

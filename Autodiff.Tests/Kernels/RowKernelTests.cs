@@ -26,6 +26,21 @@ public class RowKernelTests
         ["SoftmaxBackward rows"] = (111, 111, (x, g, dx) => Softmax.Backward(x, g, 37, 1, 0, 3, dx, log: false)),
         ["LogSoftmaxBackward strided"] = (130, 130, (x, g, dx) => Softmax.Backward(x, g, 5, 13, 0, 2, dx, log: true)),
         ["SoftmaxBackward strided"] = (130, 130, (x, g, dx) => Softmax.Backward(x, g, 5, 13, 0, 2, dx, log: false)),
+        ["LogSoftmax short rows"] = (60, 60, (x, g, y) => Softmax.Forward(x, 3, 1, 0, 20, y, log: true)),      // [20, 3]
+        ["Softmax short rows"] = (60, 60, (x, g, y) => Softmax.Forward(x, 3, 1, 0, 20, y, log: false)),
+        ["LogSoftmaxBackward short rows"] = (60, 60, (x, g, dx) => Softmax.Backward(x, g, 3, 1, 0, 20, dx, log: true)),
+        ["SoftmaxBackward short rows"] = (60, 60, (x, g, dx) => Softmax.Backward(x, g, 3, 1, 0, 20, dx, log: false)),
+        ["LayerNorm short rows"] = (60, 84, (x, g, o) =>                                // [12, 5]: y, then mean and rstd
+            Normalization.RowForward(x, 5, 1e-5f, s_weight[..5], s_bias[..5], 0, 12, o.Slice(60, 12), o.Slice(72, 12), o[..60])),
+        ["LayerNormBackward short rows"] = (60, 70, (x, g, o) =>                        // dx [12, 5], dw [5], db [5]
+        {
+            Span<float> mean = stackalloc float[12], rstd = stackalloc float[12], y = new float[60];
+            Normalization.RowForward(x, 5, 1e-5f, s_weight[..5], s_bias[..5], 0, 12, mean, rstd, y);
+            o[60..].Clear();
+            Normalization.RowBackward(x, g, 5, mean, rstd, s_weight[..5], 0, 12, o[..60], o.Slice(60, 5), o.Slice(65, 5));
+        }),
+        ["CrossEntropy short rows"] = (60, 80, (x, g, o) =>                             // [20, 3]: probabilities, then losses
+            CrossEntropy.Forward(x, [.. Enumerable.Range(0, 20).Select(i => i == 7 ? -100 : i % 3)], 3, -100, default, 0.1, 0, 20, o[..60], o[60..])),
         ["LayerNorm"] = (111, 117, (x, g, o) =>                                          // y [3, 37], then mean and rstd
             Normalization.RowForward(x, 37, 1e-5f, s_weight, s_bias, 0, 3, o.Slice(111, 3), o.Slice(114, 3), o[..111])),
         ["LayerNormBackward"] = (111, 185, (x, g, o) =>                                  // dx [3, 37], dw [37], db [37]
