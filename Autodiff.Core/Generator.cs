@@ -1,4 +1,8 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Autodiff.Kernels;
 
 namespace Autodiff;
 
@@ -115,13 +119,67 @@ public sealed class Generator
     /// <summary><c>destination[i] = low + (high - low) · u</c>, u uniform in <c>[0, 1)</c>: the same values, in order, as
     /// calling <see cref="NextDouble"/> once per element, under one lock. Every value is in <c>[low, high)</c> (see
     /// <see cref="UniformValue{T}"/>).</summary>
-    internal void FillUniform<T>(Span<T> destination, double low = 0, double high = 1) where T : IFloatingPointIeee754<T>
+    /// <remarks>The state is copied into locals for the loop (so it stays in registers) and written back once; float and
+    /// double convert four or eight draws at a time in vectors (the same double arithmetic, rounded once: the same bits).</remarks>
+    internal void FillUniform<T>(Span<T> destination, double low = 0, double high = 1) where T : struct, IFloatingPointIeee754<T>
     {
+        T top = T.CreateTruncating(high);
+        bool clamp = top > T.CreateTruncating(low);                 // else nothing lies below high: keep the value (see UniformValue)
+        double range = high - low;
         lock (_lock)
         {
-            for (int i = 0; i < destination.Length; i++) destination[i] = UniformValue<T>(low, high, Unit());
+            var state = State;
+            int i = 0;
+            if (typeof(T) == typeof(float))
+                i = FillUniformVectors(ref state, MemoryMarshal.Cast<T, float>(destination), low, range, float.CreateTruncating(top), clamp);
+            else if (typeof(T) == typeof(double))
+                i = FillUniformVectors(ref state, MemoryMarshal.Cast<T, double>(destination), low, range, double.CreateTruncating(top), clamp);
+            for (; i < destination.Length; i++)
+            {
+                T value = T.CreateTruncating(low + range * state.NextUnit());
+                destination[i] = clamp && value >= top ? T.BitDecrement(top) : value;
+            }
+            State = state;
         }
     }
+
+    /// <summary>Whole vectors of <see cref="FillUniform{T}(Span{T}, double, double)"/> for float; returns how many values it wrote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int FillUniformVectors(ref Xoshiro state, Span<float> destination, double low, double range, float high, bool clamp)
+    {
+        var (top, below) = (Vector256.Create(high), Vector256.Create(float.BitDecrement(high)));
+        int i = 0;
+        for (; i + 8 <= destination.Length; i += 8)
+        {
+            var value = Vector256.Narrow(
+                UniformLanes(Vector256.Create(state.Next(), state.Next(), state.Next(), state.Next()), low, range),
+                UniformLanes(Vector256.Create(state.Next(), state.Next(), state.Next(), state.Next()), low, range));
+            if (clamp) value = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(value, top), below, value);
+            value.StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)i);
+        }
+        return i;
+    }
+
+    /// <summary>Whole vectors of <see cref="FillUniform{T}(Span{T}, double, double)"/> for double; returns how many values it wrote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int FillUniformVectors(ref Xoshiro state, Span<double> destination, double low, double range, double high, bool clamp)
+    {
+        var (top, below) = (Vector256.Create(high), Vector256.Create(double.BitDecrement(high)));
+        int i = 0;
+        for (; i + 4 <= destination.Length; i += 4)
+        {
+            var value = UniformLanes(Vector256.Create(state.Next(), state.Next(), state.Next(), state.Next()), low, range);
+            if (clamp) value = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(value, top), below, value);
+            value.StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)i);
+        }
+        return i;
+    }
+
+    /// <summary><c>low + range·u</c> for four draws, <c>u = (d >> 11)·2⁻⁵³</c> exactly as <see cref="NextDouble"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> UniformLanes(Vector256<ulong> bits, double low, double range) =>
+        Vector256.Create(low) + Vector256.Create(range) *
+        (Vector256.ConvertToDouble(Vector256.ShiftRightLogical(bits, 11).AsInt64()) * Vector256.Create(1.0 / (1UL << 53)));
 
     /// <summary>Fills a tensor in place, in its dtype, as <see cref="FillUniform{T}(Span{T}, double, double)"/>. The
     /// caller marks it modified.</summary>
@@ -143,14 +201,131 @@ public sealed class Generator
         return value >= top && top > T.CreateTruncating(low) ? T.BitDecrement(top) : value;
     }
 
-    /// <summary>Standard normal samples: the same values, in order, as calling <see cref="NextNormal"/> once per element,
-    /// under one lock.</summary>
-    internal void FillNormal<T>(Span<T> destination) where T : IFloatingPoint<T>
+    /// <summary>Standard normal samples by the Box-Muller transform, from the uniforms <see cref="NextNormal"/> would draw:
+    /// a pending spare first, then for each pair of elements <c>u1 = 1 - U</c>, <c>u2 = U</c> (two draws), giving
+    /// <c>r·cos(2π·u2)</c> and <c>r·sin(2π·u2)</c> with <c>r = √(-2 ln u1)</c>; an odd count leaves the last sine as the spare
+    /// (so a following <see cref="NextNormal"/> continues the stream), all under one lock.</summary>
+    /// <remarks>
+    /// <para>Float64 computes every pair with <see cref="Math"/> in double: exactly the values of <see cref="NextNormal"/>,
+    /// called once per element. Float32 computes eight pairs at a time in <see cref="Vector256{T}"/> with VectorMath's
+    /// float log, sine and cosine (the angle first reduced to <c>[-π, π)</c> in double): the same draws, so each value is
+    /// the float64 one to within about 1e-6·(1 + |z|), not its exact rounding, many times faster than a call per element.
+    /// The result depends on the seed and the element's index alone; the spare an odd count leaves is computed in double,
+    /// as <see cref="NextNormal"/> would.</para>
+    /// </remarks>
+    internal void FillNormal<T>(Span<T> destination) where T : struct, IFloatingPoint<T>
+    {
+        if (typeof(T) == typeof(float)) FillNormal(MemoryMarshal.Cast<T, float>(destination));
+        else if (typeof(T) == typeof(double)) FillNormal(MemoryMarshal.Cast<T, double>(destination));
+        else
+            lock (_lock)
+                for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(Normal());
+    }
+
+    private void FillNormal(Span<double> destination)
     {
         lock (_lock)
         {
-            for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(Normal());
+            int i = 0;
+            if (destination.Length > 0 && _spareNormal is double spare) (destination[i++], _spareNormal) = (spare, null);
+            var state = State;
+            for (; i < destination.Length; i += 2)
+            {
+                double u1 = 1.0 - state.NextUnit(), u2 = state.NextUnit();                // as Normal(): u1 in (0, 1]
+                double r = Math.Sqrt(-2.0 * Math.Log(u1));
+                destination[i] = r * Math.Cos(2.0 * Math.PI * u2);
+                double sine = r * Math.Sin(2.0 * Math.PI * u2);
+                if (i + 1 < destination.Length) destination[i + 1] = sine;
+                else _spareNormal = sine;
+            }
+            State = state;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FillNormal(Span<float> destination)
+    {
+        const int pairs = 8;                                             // one Vector256<float> of radii and of angles
+        Span<float> u1 = stackalloc float[pairs], angle = stackalloc float[pairs];
+        Span<float> cosine = stackalloc float[pairs], sine = stackalloc float[pairs];
+        lock (_lock)
+        {
+            int i = 0;
+            if (destination.Length > 0 && _spareNormal is double spare) (destination[i++], _spareNormal) = ((float)spare, null);
+            var state = State;
+            for (; i + 2 * pairs <= destination.Length; i += 2 * pairs)               // whole groups of 16 values
+            {
+                // Sixteen draws, built into vectors in registers (stored and reloaded, they would stall on store forwarding).
+                var (radius, theta) = BoxMullerInputs(
+                    Vector256.Create(state.Next(), state.Next(), state.Next(), state.Next()),
+                    Vector256.Create(state.Next(), state.Next(), state.Next(), state.Next()),
+                    Vector256.Create(state.Next(), state.Next(), state.Next(), state.Next()),
+                    Vector256.Create(state.Next(), state.Next(), state.Next(), state.Next()));
+                var (c, s) = BoxMuller(radius, theta);
+                Vector256.Shuffle(Vector256.Create(c.GetLower(), s.GetLower()), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7))
+                    .StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)i);               // c0 s0 c1 s1 ...
+                Vector256.Shuffle(Vector256.Create(c.GetUpper(), s.GetUpper()), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7))
+                    .StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)(i + pairs));
+            }
+            if (i < destination.Length)                                                   // the last, partial group
+            {
+                int count = destination.Length - i, used = (count + 1) / 2;
+                double lastU1 = 0, lastU2 = 0;
+                for (int p = 0; p < pairs; p++)
+                {
+                    if (p < used)
+                    {
+                        (lastU1, lastU2) = (1.0 - state.NextUnit(), state.NextUnit());
+                        u1[p] = (float)lastU1;
+                        angle[p] = (float)(2.0 * Math.PI * (lastU2 >= 0.5 ? lastU2 - 1.0 : lastU2));
+                    }
+                    else (u1[p], angle[p]) = (1f, 0f);                                  // unused lanes: r = 0
+                }
+                var (c, s) = BoxMuller(Vector256.Create<float>(u1), Vector256.Create<float>(angle));
+                c.CopyTo(cosine);
+                s.CopyTo(sine);
+                for (int p = 0; p < used; p++)
+                {
+                    destination[i + 2 * p] = cosine[p];
+                    if (2 * p + 1 < count) destination[i + 2 * p + 1] = sine[p];
+                }
+                if (count % 2 == 1)                                                      // the last pair's sine: the spare, in double
+                    _spareNormal = Math.Sqrt(-2.0 * Math.Log(lastU1)) * Math.Sin(2.0 * Math.PI * lastU2);
+            }
+            State = state;
+        }
+    }
+
+    /// <summary>The float inputs of eight Box-Muller pairs from sixteen draws, pair p taking draws 2p and 2p + 1, vectorized: with
+    /// <c>u = (d >> 11)·2⁻⁵³</c> (exact in double, as <see cref="NextDouble"/>), <c>u1 = 1 - u</c> and the angle
+    /// <c>2π·u2</c> reduced to <c>[-π, π)</c>, each computed in double and rounded to float once: the bits the scalar
+    /// conversions of a partial group give.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> U1, Vector256<float> Theta) BoxMullerInputs(Vector256<ulong> d0, Vector256<ulong> d1, Vector256<ulong> d2,
+        Vector256<ulong> d3)
+    {
+        var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var first = Vector256.Shuffle(Vector256.Narrow(BoxMullerLanes(d0), BoxMullerLanes(d1)), order);   // u1 of pairs 0-3, θ of pairs 0-3
+        var second = Vector256.Shuffle(Vector256.Narrow(BoxMullerLanes(d2), BoxMullerLanes(d3)), order);
+        return (Vector256.Create(first.GetLower(), second.GetLower()), Vector256.Create(first.GetUpper(), second.GetUpper()));
+    }
+
+    /// <summary>Four draws <c>(u1, u2, u1, u2)</c> as <c>(1 - u, 2π·u', ...)</c> in double, u' being u reduced to <c>[-½, ½)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> BoxMullerLanes(Vector256<ulong> bits)
+    {
+        var u = Vector256.ConvertToDouble(Vector256.ShiftRightLogical(bits, 11).AsInt64()) * Vector256.Create(1.0 / (1UL << 53));
+        var reduced = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(u, Vector256.Create(0.5)), u - Vector256<double>.One, u);
+        var even = Vector256.Create(-1L, 0, -1L, 0).AsDouble();                          // lanes holding a u1 draw
+        return Vector256.ConditionalSelect(even, Vector256<double>.One - u, Vector256.Create(2.0 * Math.PI) * reduced);
+    }
+
+    /// <summary><c>r·cos θ</c> and <c>r·sin θ</c> with <c>r = √(-2 ln u1)</c>, lane by lane, with VectorMath's float functions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Cosine, Vector256<float> Sine) BoxMuller(Vector256<float> u1, Vector256<float> theta)
+    {
+        var r = Vector256.Sqrt(Vector256.Create(-2f) * VectorMath.Log(u1));
+        return (r * VectorMath.SinCos(theta, cosine: true), r * VectorMath.SinCos(theta, cosine: false));
     }
 
     /// <summary>Fills a tensor in place, in its dtype, as <see cref="FillNormal{T}(Span{T})"/>. The caller marks it
@@ -186,13 +361,18 @@ public sealed class Generator
 
     // The draws below assume the lock is held.
 
+    /// <summary>The generator's state as a value, so a fill can keep it in registers: copied out, advanced, written back.</summary>
+    private Xoshiro State
+    {
+        get => new(_s0, _s1, _s2, _s3);
+        set => (_s0, _s1, _s2, _s3) = (value.S0, value.S1, value.S2, value.S3);
+    }
+
     private ulong Bits()
     {
-        ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
+        var state = State;
+        ulong result = state.Next();
+        State = state;
         return result;
     }
 
@@ -222,4 +402,26 @@ public sealed class Generator
         _spareNormal = r * Math.Sin(2.0 * Math.PI * u2);
         return r * Math.Cos(2.0 * Math.PI * u2);
     }
+}
+
+/// <summary>xoshiro256** (Blackman and Vigna): the state and one step, as a struct a loop can hold in registers.</summary>
+internal struct Xoshiro(ulong s0, ulong s1, ulong s2, ulong s3)
+{
+    public ulong S0 = s0, S1 = s1, S2 = s2, S3 = s3;
+
+    /// <summary>The next 64 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Next()
+    {
+        ulong result = ulong.RotateLeft(S1 * 5, 7) * 9;
+        ulong t = S1 << 17;
+        S2 ^= S0; S3 ^= S1; S1 ^= S2; S0 ^= S3;
+        S2 ^= t;
+        S3 = ulong.RotateLeft(S3, 45);
+        return result;
+    }
+
+    /// <summary>A uniform double in <c>[0, 1)</c> from the top 53 bits of the next draw.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double NextUnit() => (Next() >> 11) * (1.0 / (1UL << 53));
 }

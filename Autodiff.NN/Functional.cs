@@ -123,18 +123,25 @@ public static partial class Functional
     }
 
     /// <summary>Mean squared error between two tensors of the same shape. Same as <c>torch.nn.functional.mse_loss</c>.</summary>
-    /// <remarks>Forward <c>L = mean((input - target)²)</c>. Backward <c>d input = 2(input - target)/n</c>, <c>d target = -2(input - target)/n</c>.</remarks>
+    /// <remarks>Forward <c>L = mean((input - target)²)</c>. Backward <c>d input = 2(input - target)/n</c>, <c>d target = -2(input - target)/n</c>.
+    /// One fused op (<c>MseLoss</c> on the tape): a vectorized pass for the loss and one per gradient.</remarks>
     /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
     public static Tensor MseLoss(Tensor input, Tensor target) => MseLoss(input, target, Reduction.Mean);
 
     /// <summary>Squared error with a chosen reduction.</summary>
-    /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
+    /// <remarks>Mean and Sum are one fused op, <c>L = Σ (input - target)²</c> (divided by n for the mean) with backward
+    /// <c>d input = c·g·(input - target)</c>, <c>c = 2/n</c> or 2; None is <c>Square(input - target)</c>, one loss per element.</remarks>
+    /// <exception cref="ArgumentException">The shapes or dtypes differ, or the reduction is not Mean, Sum or None.</exception>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction)
     {
         Check.NotNull("MseLoss", input, nameof(input));
         Check.NotNull("MseLoss", target, nameof(target));
         Check.SameShape("MseLoss", input, target);
-        return Reduce("MseLoss", Ops.Pow(Ops.Sub(input, target), 2), reduction);
+        return reduction switch
+        {
+            Reduction.Mean or Reduction.Sum => Ops.MseLoss(input, target, mean: reduction == Reduction.Mean),
+            _ => Reduce("MseLoss", Ops.Square(Ops.Sub(input, target)), reduction),
+        };
     }
 
     /// <summary>Mean absolute error. Same as <c>torch.nn.functional.l1_loss</c>.</summary>

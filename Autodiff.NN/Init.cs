@@ -88,7 +88,7 @@ public static class Init
     /// <summary>Fills <paramref name="tensor"/> with values drawn from the normal distribution <c>N(mean, std²)</c>. Same as
     /// <c>torch.nn.init.normal_</c>.</summary>
     /// <remarks>Each value is <c>mean + std · z</c>, computed in double and then rounded to the tensor's dtype, with z the
-    /// standard normal samples <c>Tensor.Randn</c> draws, in row-major order.</remarks>
+    /// standard normal samples <c>Tensor.Randn</c> draws in the tensor's dtype, in row-major order.</remarks>
     /// <returns>The same tensor.</returns>
     /// <exception cref="ArgumentNullException">The tensor is null.</exception>
     /// <exception cref="ArgumentException">mean is not finite, or std is negative or not finite.</exception>
@@ -278,10 +278,7 @@ public static class Init
 
     private static Tensor FillNormal(Tensor tensor, double mean, double std, Generator? generator)
     {
-        var z = new double[tensor.Numel];
-        (generator ?? Generator.Default).FillNormal<double>(z);
-        for (int i = 0; i < z.Length; i++) z[i] = mean + std * z[i];
-        Compute.Run(tensor.DType, new WriteKernel(tensor, z));
+        Compute.Run(tensor.DType, new NormalKernel(tensor, mean, std, generator ?? Generator.Default));   // mean + std·z
         return Modified(tensor);
     }
 
@@ -315,6 +312,18 @@ public static class Init
     private readonly struct FillKernel(Tensor tensor, double value) : IKernel
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T> => tensor.Data<T>().Fill(T.CreateTruncating(value));
+    }
+
+    /// <summary><c>tensor[i] = mean + std·z[i]</c>, z drawn as <c>Tensor.Randn</c> draws it in the tensor's dtype, the affine
+    /// map computed in double and rounded to the dtype.</summary>
+    private readonly struct NormalKernel(Tensor tensor, double mean, double std, Generator generator) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            var span = tensor.Data<T>();
+            generator.FillNormal(span);
+            for (int i = 0; i < span.Length; i++) span[i] = T.CreateTruncating(mean + std * double.CreateTruncating(span[i]));
+        }
     }
 
     /// <summary><c>tensor[i] = values[i]</c>, rounded to the tensor's dtype.</summary>

@@ -50,14 +50,35 @@ public static partial class Ops
         Compute.Run(input.DType, new BatchNormKernel(input, runningMean, runningVar, weight, bias, momentum, channels, y));   // y = x̂·w + b
 
         Tensor[] inputs = [input, .. weight is null ? Array.Empty<Tensor>() : [weight], .. bias is null ? Array.Empty<Tensor>() : [bias]];
-        Derivative[] rules =
-        [
-            (g, e) => BatchNormBackward(g, e.Inputs[0], weight, channels),             // dx = w·rstd·(g - mean g - x̂·mean(g·x̂)), or w·rstd·g
-            .. weight is null ? Array.Empty<Derivative>() : [(g, e) => BatchNormBackwardWeight(g, e.Inputs[0], channels)],   // dw = Σ g·x̂
-            .. bias is null ? Array.Empty<Derivative>() : [(g, _) => Sum(channels.View(g), 2)],   // db = Σ g: [N, C] here, the pass sums N
-        ];
         return Tape.Record(op, y, inputs, training ? "dx += w·rstd·(g - mean g - x̂·mean(g·x̂)), dw += Σ g·x̂, db += Σ g"
-            : "dx += w·rstd·g, dw += Σ g·x̂, db += Σ g", rules);
+            : "dx += w·rstd·g, dw += Σ g·x̂, db += Σ g", g => BatchNormGradients(g, input, weight, bias, channels));
+    }
+
+    /// <summary>BatchNorm's gradients for the output gradient g, one per input (x, then weight and bias when given): in
+    /// training <c>dx = w·rstd·(g - mean g - x̂·mean(g·x̂))</c>, in eval <c>dx = w·rstd·g</c>; <c>dw = Σ g·x̂</c>,
+    /// <c>db = Σ g</c> per channel.</summary>
+    /// <remarks>In a plain backward pass one fused kernel computes the three together, in two passes over x and g (in
+    /// training dw and db are the very sums dx needs). Under <c>createGraph</c> each is a recorded op
+    /// (<see cref="BatchNormBackward"/>, <see cref="BatchNormBackwardWeight"/>, a Sum), so they can be differentiated again;
+    /// the ops run the same kernel.</remarks>
+    private static Tensor?[] BatchNormGradients(Tensor g, Tensor x, Tensor? weight, Tensor? bias, BatchNormChannels channels)
+    {
+        bool wantX = x.RequiresGrad, wantW = weight is { RequiresGrad: true }, wantB = bias is { RequiresGrad: true };
+        Tensor? dx, dw, db;
+        if (Tape.IsRecording)
+        {
+            dx = wantX ? BatchNormBackward(g, x, weight, channels) : null;             // dx = w·rstd·(g - mean g - x̂·mean(g·x̂)), or w·rstd·g
+            dw = wantW ? BatchNormBackwardWeight(g, x, channels) : null;               // dw = Σ g·x̂
+            db = wantB ? Sum(channels.View(g), 2) : null;                               // db = Σ g: [N, C] here, the pass sums N
+        }
+        else
+        {
+            dx = wantX ? Compute.Empty(x.Shape, x.DType) : null;
+            dw = wantW ? Compute.Empty(new Shape(channels.C), x.DType) : null;
+            db = wantB ? Compute.Empty(new Shape(channels.C), x.DType) : null;
+            Compute.Run(x.DType, new BatchNormBackwardKernel(g, x, weight, channels, dx, dw, db));
+        }
+        return [dx, .. weight is null ? Array.Empty<Tensor?>() : [dw], .. bias is null ? Array.Empty<Tensor?>() : [db]];
     }
 
     /// <summary>The input gradient of BatchNorm as an op, with the forward's μ and rstd per channel: in training
@@ -68,7 +89,7 @@ public static partial class Ops
     private static Tensor BatchNormBackward(Tensor dy, Tensor x, Tensor? weight, BatchNormChannels channels)
     {
         var dx = Compute.Empty(x.Shape, x.DType);
-        Compute.Run(x.DType, new BatchNormBackwardKernel(dy, x, weight, channels, dx, weightGradient: false));
+        Compute.Run(x.DType, new BatchNormBackwardKernel(dy, x, weight, channels, dx, null, null));
 
         Tensor[] inputs = weight is null ? [dy, x] : [dy, x, weight];
         return Tape.Record("BatchNormBackward", dx, inputs, channels.Training
@@ -91,7 +112,7 @@ public static partial class Ops
     private static Tensor BatchNormBackwardWeight(Tensor dy, Tensor x, BatchNormChannels channels)
     {
         var dw = Compute.Empty(new Shape(channels.C), x.DType);
-        Compute.Run(x.DType, new BatchNormBackwardKernel(dy, x, null, channels, dw, weightGradient: true));   // dw = Σ dy·x̂
+        Compute.Run(x.DType, new BatchNormBackwardKernel(dy, x, null, channels, null, dw, null));   // dw = Σ dy·x̂
 
         return Tape.Record("BatchNormBackwardWeight", dw, [dy, x], "d(dy) += g·x̂, dx += BatchNormBackward(dy, w: g)",
             [(g, e) => channels.Unview(channels.ChannelColumn(g) * channels.View(channels.Normalized(e.Inputs[1])), e.Inputs[1]),
@@ -146,7 +167,7 @@ public static partial class Ops
             if (channels.Training)
             {
                 var variance = sd;                                                       // σ², turned into rstd below
-                Normalization.ChannelMoments(x.Data<T>(), n, c, s, mu, variance);       // μ, σ² of the batch
+                Normalization.ChannelMoments(x.Data<T>(), n, c, s, 0, c, mu, variance);  // μ, σ² of the batch
                 if (runningMean is not null && runningVar is not null)
                 {
                     T m = T.CreateChecked(momentum), unbias = T.CreateChecked((double)((long)n * s) / ((long)n * s - 1));
@@ -167,24 +188,19 @@ public static partial class Ops
             }
             T e = T.CreateChecked(channels.Eps);
             for (int ch = 0; ch < c; ch++) sd[ch] = T.One / T.Sqrt(sd[ch] + e);         // rstd = 1/√(σ² + eps)
-            Normalization.ChannelAffine<T>(x.Data<T>(), n, c, s, mu, sd, DataOf<T>(weight), DataOf<T>(bias), y.Data<T>());   // y = x̂·w + b
+            Normalization.ChannelAffine<T>(x.Data<T>(), n, c, s, mu, sd, DataOf<T>(weight), DataOf<T>(bias), 0, c, y.Data<T>());   // y = x̂·w + b
         }
     }
 
-    /// <summary>BatchNorm's input gradient (into a destination of the input's shape) or, for <c>weightGradient</c>, its
-    /// weight gradient [C].</summary>
-    private readonly struct BatchNormBackwardKernel(Tensor dy, Tensor x, Tensor? weight, BatchNormChannels channels, Tensor destination,
-        bool weightGradient) : IKernel
+    /// <summary>BatchNorm's gradients into the destinations given (null: not wanted): dx of the input's shape, dw and db [C].</summary>
+    private readonly struct BatchNormBackwardKernel(Tensor dy, Tensor x, Tensor? weight, BatchNormChannels channels, Tensor? dx,
+        Tensor? dw, Tensor? db) : IKernel
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
             var (n, c, s) = (channels.N, channels.C, channels.S);
-            if (!weightGradient)
-                Normalization.ChannelBackwardInput<T>(x.Data<T>(), dy.Data<T>(), n, c, s, channels.Mean.Data<T>(), channels.Rstd.Data<T>(),
-                    DataOf<T>(weight), channels.Training, destination.Data<T>());
-            else
-                Normalization.ChannelWeightGradient<T>(x.Data<T>(), dy.Data<T>(), n, c, s, channels.Mean.Data<T>(), channels.Rstd.Data<T>(),
-                    destination.Data<T>());
+            Normalization.ChannelBackward<T>(x.Data<T>(), dy.Data<T>(), n, c, s, channels.Mean.Data<T>(), channels.Rstd.Data<T>(),
+                DataOf<T>(weight), channels.Training, 0, c, DataOf<T>(dx), DataOf<T>(dw), DataOf<T>(db));
         }
     }
 

@@ -38,13 +38,33 @@ public static partial class Ops
         Compute.Run(input.DType, new LayerNormKernel(input, weight, bias, rows, y));    // y = (x - μ)·rstd ⊙ w + b
 
         Tensor[] inputs = [input, .. weight is null ? Array.Empty<Tensor>() : [weight], .. bias is null ? Array.Empty<Tensor>() : [bias]];
-        Derivative[] rules =
-        [
-            (g, e) => LayerNormBackward(g, e.Inputs[0], weight, rows),                  // dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
-            .. weight is null ? Array.Empty<Derivative>() : [(g, e) => LayerNormBackwardWeight(g, e.Inputs[0], rows)],   // dw = Σ_rows g ⊙ x̂
-            .. bias is null ? Array.Empty<Derivative>() : [static (g, _) => g],         // db = Σ_rows g: the pass sums g over the rows
-        ];
-        return Tape.Record(op, y, inputs, "dx += rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂)), dw += Σ g·x̂, db += Σ g", rules);
+        return Tape.Record(op, y, inputs, "dx += rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂)), dw += Σ g·x̂, db += Σ g",
+            g => LayerNormGradients(g, input, weight, bias, rows));
+    }
+
+    /// <summary>LayerNorm's gradients for the output gradient g, one per input (x, then weight and bias when given):
+    /// <c>dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))</c>, <c>dw = Σ_rows g ⊙ x̂</c>, <c>db = Σ_rows g</c>.</summary>
+    /// <remarks>In a plain backward pass one fused kernel computes the three together, in two passes over x and g. Under
+    /// <c>createGraph</c> each is a recorded op (<see cref="LayerNormBackward"/>, <see cref="LayerNormBackwardWeight"/>, and g
+    /// itself, which the pass sums over the rows), so they can be differentiated again; the ops run the same kernel.</remarks>
+    private static Tensor?[] LayerNormGradients(Tensor g, Tensor x, Tensor? weight, Tensor? bias, LayerNormRows rows)
+    {
+        bool wantX = x.RequiresGrad, wantW = weight is { RequiresGrad: true }, wantB = bias is { RequiresGrad: true };
+        Tensor? dx, dw, db;
+        if (Tape.IsRecording)
+        {
+            dx = wantX ? LayerNormBackward(g, x, weight, rows) : null;                 // dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
+            dw = wantW ? LayerNormBackwardWeight(g, x, rows) : null;                   // dw = Σ_rows g ⊙ x̂
+            db = wantB ? g : null;                                                       // db = Σ_rows g: the pass sums g over the rows
+        }
+        else
+        {
+            dx = wantX ? Compute.Empty(x.Shape, x.DType) : null;
+            dw = wantW ? Compute.Empty(rows.NormalizedShape, x.DType) : null;
+            db = wantB ? Compute.Empty(rows.NormalizedShape, x.DType) : null;
+            Compute.Run(x.DType, new LayerNormBackwardKernel(g, x, weight, rows, dx, dw, db));
+        }
+        return [dx, .. weight is null ? Array.Empty<Tensor?>() : [dw], .. bias is null ? Array.Empty<Tensor?>() : [db]];
     }
 
     /// <summary>The input gradient of LayerNorm as an op: <c>dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))</c> per row, with
@@ -55,7 +75,7 @@ public static partial class Ops
     private static Tensor LayerNormBackward(Tensor dy, Tensor x, Tensor? weight, LayerNormRows rows)
     {
         var dx = Compute.Empty(x.Shape, x.DType);
-        Compute.Run(x.DType, new LayerNormBackwardKernel(dy, x, weight, rows, dx, weightGradient: false));   // dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
+        Compute.Run(x.DType, new LayerNormBackwardKernel(dy, x, weight, rows, dx, null, null));   // dx = rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂))
 
         Tensor[] inputs = weight is null ? [dy, x] : [dy, x, weight];
         return Tape.Record("LayerNormBackward", dx, inputs, "d(dy) += w⊙h, dx += ∂(rstd·(ĝ - mean ĝ - x̂·mean(ĝ·x̂)))/∂x·g, dw += Σ dy⊙h", g =>
@@ -74,7 +94,7 @@ public static partial class Ops
     private static Tensor LayerNormBackwardWeight(Tensor dy, Tensor x, LayerNormRows rows)
     {
         var dw = Compute.Empty(rows.NormalizedShape, x.DType);
-        Compute.Run(x.DType, new LayerNormBackwardKernel(dy, x, null, rows, dw, weightGradient: true));      // dw = Σ_rows dy ⊙ x̂
+        Compute.Run(x.DType, new LayerNormBackwardKernel(dy, x, null, rows, null, dw, null));    // dw = Σ_rows dy ⊙ x̂
 
         return Tape.Record("LayerNormBackwardWeight", dw, [dy, x], "d(dy) += g⊙x̂, dx += LayerNormBackward(dy, w: g)",
             [(g, e) => g * LayerNorm(e.Inputs[1], rows.NormalizedShape.ToArray(), eps: rows.Eps),
@@ -125,32 +145,26 @@ public static partial class Ops
         public Tensor Unview(Tensor t, Tensor like) => Reshape(t, like.Shape.ToArray());
     }
 
-    /// <summary>LayerNorm's forward: μ and rstd per row into <c>rows</c>, then <c>y = (x - μ)·rstd ⊙ w + b</c>.</summary>
+    /// <summary>LayerNorm's forward: μ and rstd per row into <c>rows</c>, and <c>y = (x - μ)·rstd ⊙ w + b</c>.</summary>
     private readonly struct LayerNormKernel(Tensor x, Tensor? weight, Tensor? bias, LayerNormRows rows, Tensor y) : IKernel
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
-        {
-            Span<T> mu = rows.Mean.Data<T>(), sd = rows.Rstd.Data<T>();
-            Normalization.RowMoments(x.Data<T>(), rows.Count, rows.M, mu, sd);                 // μ, σ² per row
-            T e = T.CreateChecked(rows.Eps);
-            for (int r = 0; r < rows.Count; r++) sd[r] = T.One / T.Sqrt(sd[r] + e);           // rstd = 1/√(σ² + eps)
-            Normalization.RowAffine<T>(x.Data<T>(), rows.Count, rows.M, mu, sd, DataOf<T>(weight), DataOf<T>(bias), y.Data<T>());
-        }
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Normalization.RowForward<T>(x.Data<T>(), rows.M, T.CreateChecked(rows.Eps), DataOf<T>(weight), DataOf<T>(bias), 0, rows.Count,
+                rows.Mean.Data<T>(), rows.Rstd.Data<T>(), y.Data<T>());
     }
 
-    /// <summary>LayerNorm's input gradient (into a destination of the input's shape) or, for <c>weightGradient</c>, its
-    /// weight gradient (of normalizedShape).</summary>
-    private readonly struct LayerNormBackwardKernel(Tensor dy, Tensor x, Tensor? weight, LayerNormRows rows, Tensor destination,
-        bool weightGradient) : IKernel
+    /// <summary>LayerNorm's gradients into the destinations given (null: not wanted): dx of the input's shape, dw and db of
+    /// normalizedShape.</summary>
+    private readonly struct LayerNormBackwardKernel(Tensor dy, Tensor x, Tensor? weight, LayerNormRows rows, Tensor? dx, Tensor? dw,
+        Tensor? db) : IKernel
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            if (!weightGradient)
-                Normalization.RowBackwardInput<T>(x.Data<T>(), dy.Data<T>(), rows.Count, rows.M, rows.Mean.Data<T>(), rows.Rstd.Data<T>(),
-                    DataOf<T>(weight), destination.Data<T>());
-            else
-                Normalization.RowWeightGradient<T>(x.Data<T>(), dy.Data<T>(), rows.Count, rows.M, rows.Mean.Data<T>(), rows.Rstd.Data<T>(),
-                    destination.Data<T>());
+            Span<T> w = DataOf<T>(dw), b = DataOf<T>(db);
+            w.Clear();                                                                   // the kernel adds every row into dw and db
+            b.Clear();
+            Normalization.RowBackward<T>(x.Data<T>(), dy.Data<T>(), rows.M, rows.Mean.Data<T>(), rows.Rstd.Data<T>(), DataOf<T>(weight),
+                0, rows.Count, DataOf<T>(dx), w, b);
         }
     }
 }

@@ -39,8 +39,8 @@ public static partial class Ops
         public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
             var (outer, size, inner) = x.Shape.Around(dim);
-            if (backward is null) Kernels.Softmax.LogSoftmax<T>(x.Data<T>(), outer, size, inner, destination.Data<T>());
-            else Kernels.Softmax.LogSoftmaxBackward<T>(x.Data<T>(), backward.Data<T>(), outer, size, inner, destination.Data<T>());
+            if (backward is null) Kernels.Softmax.Forward<T>(x.Data<T>(), size, inner, 0, outer, destination.Data<T>(), log: true);
+            else Kernels.Softmax.Backward<T>(x.Data<T>(), backward.Data<T>(), size, inner, 0, outer, destination.Data<T>(), log: true);
         }
     }
 }

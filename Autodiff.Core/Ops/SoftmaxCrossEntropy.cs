@@ -86,23 +86,23 @@ public static partial class Ops
     private readonly struct CrossEntropyKernel(Tensor logits, ClassTargets targets, Tensor probabilities, Tensor losses) : IKernel
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
-            Kernels.Softmax.CrossEntropy<T>(logits.Data<T>(), targets.Indices, targets.Indices.Length, targets.Classes, targets.IgnoreIndex,
-                targets.Weight, targets.Smoothing, probabilities.Data<T>(), losses.Data<T>());
+            Kernels.CrossEntropy.Forward<T>(logits.Data<T>(), targets.Indices, targets.Classes, targets.IgnoreIndex, targets.Weight,
+                targets.Smoothing, 0, targets.Indices.Length, probabilities.Data<T>(), losses.Data<T>());
     }
 
     /// <summary><c>dx[n] = dy[n] · (s·p[n] - q[n])</c> for probabilities [N, C].</summary>
     private readonly struct CrossEntropyBackwardKernel(Tensor probabilities, ClassTargets targets, Tensor dy, Tensor dx) : IKernel
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
-            Kernels.Softmax.CrossEntropyBackward<T>(probabilities.Data<T>(), targets.Indices, targets.Indices.Length, targets.Classes,
-                targets.IgnoreIndex, targets.Weight, targets.Smoothing, dy.Data<T>(), dx.Data<T>());
+            Kernels.CrossEntropy.Backward<T>(probabilities.Data<T>(), targets.Indices, targets.Classes, targets.IgnoreIndex,
+                targets.Weight, targets.Smoothing, dy.Data<T>(), 0, targets.Indices.Length, dx.Data<T>());
     }
 
     /// <summary>The dense target rows q [N, C] and s = Σ q [N].</summary>
     private readonly struct CrossEntropyTargetsKernel(ClassTargets targets, Tensor q, Tensor s) : IKernel
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
-            Kernels.Softmax.CrossEntropyTargets<T>(targets.Indices, targets.Classes, targets.IgnoreIndex, targets.Weight, targets.Smoothing,
+            Kernels.CrossEntropy.Targets<T>(targets.Indices, targets.Classes, targets.IgnoreIndex, targets.Weight, targets.Smoothing,
                 q.Data<T>(), s.Data<T>());
     }
 }

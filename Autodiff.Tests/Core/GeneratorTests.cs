@@ -27,11 +27,80 @@ public class GeneratorTests
         var filled = new Generator(3);
         _ = Tensor.Randn([7], filled, DType.Float64);
         Assert.That(filled.NextNormal(), Is.EqualTo(normals[7]));
-        Assert.That(Tensor.Randn([7], seed: 3).ToArray(), Is.EqualTo(normals[..7].Select(v => (float)v)));
+        // Float32 takes the same draws through float vector math: each value within ~1e-6 of the float64 one, not its rounding.
+        var singles = Tensor.Randn([7], seed: 3).ToArray();
+        for (int i = 0; i < 7; i++) Assert.That(singles[i], Is.EqualTo(normals[i]).Within(2e-6 * (1 + Math.Abs(normals[i]))), $"element {i}");
 
         var u = new Generator(5);
         Assert.That(Tensor.Uniform([6], -2, 3, new Generator(5), DType.Float64).ToDoubleArray(),
             Is.EqualTo(Draw(6, () => -2 + 5 * u.NextDouble())));
+    }
+
+    [TestCase(-2.0, 3.0)]
+    [TestCase(1.0, 1.0000002384185791)]          // 1 + 2⁻²²: a quarter of the draws round to high and are moved below it
+    [TestCase(5.0, 5.0)]                         // nothing below high: every value is high
+    public void Uniform_VectorizedFill_GivesWhatOneDrawPerElementGives(double low, double high)
+    {
+        // Eight (float) or four (double) values at a time, then one by one: every element as UniformValue of NextDouble.
+        var reference = new Generator(31);
+        var doubles = Draw(2 * 37, reference.NextDouble);
+        Assert.That(Tensor.Uniform([37], low, high, new Generator(31)).ToArray(),
+            Is.EqualTo(doubles[..37].Select(u => Generator.UniformValue<float>(low, high, u))));
+        var g = new Generator(31);
+        _ = Tensor.Uniform([37], low, high, g);
+        Assert.That(Tensor.Uniform([37], low, high, g, DType.Float64).ToDoubleArray(),
+            Is.EqualTo(doubles[37..].Select(u => Generator.UniformValue<double>(low, high, u))));
+    }
+
+    [Test]
+    public void Randn_Float32_FollowsTheFloat64Stream_AtEveryLength_AndLeavesTheSameSpare()
+    {
+        // Vectorized eight pairs at a time: lengths around the 16-value groups, odd ones leaving a spare computed in double.
+        for (int length = 0; length <= 40; length++)
+        {
+            var reference = new Generator(21);
+            var normals = Draw(length + 1, reference.NextNormal);
+            var g = new Generator(21);
+            var singles = Tensor.Randn([length], g).ToArray();
+            for (int i = 0; i < length; i++)
+                Assert.That(singles[i], Is.EqualTo(normals[i]).Within(2e-6 * (1 + Math.Abs(normals[i]))), $"length {length}, element {i}");
+            Assert.That(g.NextNormal(), Is.EqualTo(normals[length]), $"the draw after a fill of {length}");
+        }
+    }
+
+    [Test]
+    public void Randn_Float32_StartsWithAPendingSpare_AsFloat64Does()
+    {
+        var (a, b) = (new Generator(8), new Generator(8));
+        _ = a.NextNormal();                                    // leaves a spare, which the fill takes first
+        _ = b.NextNormal();
+        var doubles = Tensor.Randn([19], a, DType.Float64).ToDoubleArray();
+        var singles = Tensor.Randn([19], b).ToArray();
+        Assert.That(singles[0], Is.EqualTo((float)doubles[0]));
+        for (int i = 1; i < 19; i++) Assert.That(singles[i], Is.EqualTo(doubles[i]).Within(2e-6 * (1 + Math.Abs(doubles[i]))), $"element {i}");
+        Assert.That(a.NextDouble(), Is.EqualTo(b.NextDouble()), "both consumed the same draws");
+    }
+
+    [Test]
+    public void Randn_Float32_DependsOnTheIndexAlone_SoAShorterFillIsAPrefix()
+    {
+        var whole = Tensor.Randn([1000], seed: 4).ToArray();
+        foreach (int length in new[] { 1, 2, 15, 16, 17, 33, 999 })
+            Assert.That(Tensor.Randn([length], seed: 4).ToArray(), Is.EqualTo(whole[..length]), $"length {length}");
+    }
+
+    [Test]
+    public void Randn_Float32_HasTheMomentsAndTailsOfAStandardNormal()
+    {
+        var z = Tensor.Randn([400_000], seed: 6).ToArray();
+        double mean = z.Average(v => (double)v), variance = z.Average(v => ((double)v - mean) * ((double)v - mean));
+        Assert.That(mean, Is.EqualTo(0).Within(0.01));                     // standard error 0.0016
+        Assert.That(variance, Is.EqualTo(1).Within(0.01));
+        double beyond2 = z.Count(v => Math.Abs(v) > 2) / (double)z.Length;   // 0.0455
+        double beyond3 = z.Count(v => Math.Abs(v) > 3) / (double)z.Length;   // 0.0027
+        Assert.That(beyond2, Is.EqualTo(0.0455).Within(0.002));
+        Assert.That(beyond3, Is.EqualTo(0.0027).Within(0.0004));
+        Assert.That(z, Has.All.Matches<float>(float.IsFinite));
     }
 
     [Test]

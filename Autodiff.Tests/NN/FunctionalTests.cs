@@ -137,6 +137,30 @@ public class FunctionalTests
     public void MseLoss_Backward_MatchesCentralDifferences_Float64(int[] shape) =>
         GradCheck.Assert(xs => Functional.MseLoss(xs[0], xs[1]), new[] { Leaf(2, shape), Leaf(3, shape) }, "MseLoss");
 
+    [TestCase(Reduction.Mean)]
+    [TestCase(Reduction.Sum)]
+    public void MseLoss_IsOneFusedOp_WhoseGradientsDifferentiateAgain(Reduction reduction)
+    {
+        var (x, t) = (Leaf(4, 3, 5), Leaf(5, 3, 5));
+        Assert.That(Functional.MseLoss(x, t, reduction).Creator!.Op, Is.EqualTo("MseLoss"));
+        GradCheck.AssertSecondOrder(xs => Functional.MseLoss(xs[0].Tanh(), xs[1], reduction) * xs[0].Sum(), [x, t], "MseLoss");
+    }
+
+    [Test]
+    public void MseLoss_OfNothing_IsNaN_AsPyTorchs()
+    {
+        Assert.That(Functional.MseLoss(Tensor.Zeros(0), Tensor.Zeros(0)).Item(), Is.NaN);
+        Assert.That(Functional.MseLoss(Tensor.Zeros(0), Tensor.Zeros(0), Reduction.Sum).Item(), Is.EqualTo(0f));
+    }
+
+    [Test]
+    public void MseLoss_Float32_OfAMillionElements_IsCloseToTheFloat64Mean()
+    {
+        var (x, t) = (Tensor.Randn([1000, 1000], 6), Tensor.Randn([1000, 1000], 7));
+        double exact = Functional.MseLoss(x.To(DType.Float64), t.To(DType.Float64)).ItemDouble();
+        Assert.That((double)Functional.MseLoss(x, t).Item(), Is.EqualTo(exact).Within(exact * 1e-6));
+    }
+
     [Test]
     public void MseLoss_Throws_WhenShapesDiffer() =>
         AssertThrows<ArgumentException>(() => Functional.MseLoss(Tensor.Zeros(2, 3), Tensor.Zeros(3, 2)), "MseLoss", "[2, 3]", "[3, 2]");

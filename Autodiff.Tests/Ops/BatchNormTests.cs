@@ -104,6 +104,37 @@ public class BatchNormTests
     }
 
     [Test]
+    public void Backward_BlocksWithATail_MatchCentralDifferences()
+    {
+        // S = 9: vectors of 4 doubles and a tail of 1 per block; S = 2: blocks shorter than a vector.
+        GradCheck.Assert(t => Ops.BatchNorm(t[0], null, null, t[1], t[2], training: true).Tanh(),
+            [Leaf(50, 2, 3, 9), Leaf(51, 3), Leaf(52, 3)], "BatchNorm (S = 9)");
+        GradCheck.Assert(t => Ops.BatchNorm(t[0], null, null, t[1], t[2], training: true).Tanh(),
+            [Leaf(53, 3, 2, 2), Leaf(54, 2), Leaf(55, 2)], "BatchNorm (S = 2)");
+        var (mean, variance) = (Tensor.Randn([3], 56, DType.Float64), Tensor.Rand([3], 57, DType.Float64) + 0.5);
+        GradCheck.Assert(t => Ops.BatchNorm(t[0], mean, variance, t[1], t[2]).Tanh(),
+            [Leaf(58, 2, 3, 9), Leaf(59, 3), Leaf(60, 3)], "BatchNorm (eval, S = 9)");
+    }
+
+    [TestCase(true, DType.Float64)]
+    [TestCase(false, DType.Float64)]
+    [TestCase(true, DType.Float32)]
+    public void Backward_FusedPlainPass_GivesTheGradientsOfTheRecordedOps(bool training, DType dtype)
+    {
+        var x = Tensor.Randn([4, 3, 5, 5], 61, dtype).RequireGrad();
+        var (w, b) = (Tensor.Randn([3], 62, dtype).RequireGrad(), Tensor.Randn([3], 63, dtype).RequireGrad());
+        var (mean, variance) = (Tensor.Randn([3], 64, dtype), Tensor.Rand([3], 65, dtype) + 0.5);
+        var g = Tensor.Randn([4, 3, 5, 5], 66, dtype);
+        Tensor Forward() => training ? Ops.BatchNorm(x, null, null, w, b, training: true) : Ops.BatchNorm(x, mean, variance, w, b);
+        Forward().Backward(g);
+        var recorded = Autograd.Grad([Forward()], [x, w, b], createGraph: true, gradOutputs: [g]);
+        double tolerance = dtype == DType.Float64 ? 1e-12 : 1e-4;
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(recorded[0]!.ToDoubleArray()).Within(tolerance));
+        Assert.That(w.Grad!.ToDoubleArray(), Is.EqualTo(recorded[1]!.ToDoubleArray()).Within(tolerance));
+        Assert.That(b.Grad!.ToDoubleArray(), Is.EqualTo(recorded[2]!.ToDoubleArray()).Within(tolerance));
+    }
+
+    [Test]
     public void RunningStatistics_AreNotRecorded()
     {
         var (runningMean, runningVar) = (Vec(0, 0), Vec(1, 1));

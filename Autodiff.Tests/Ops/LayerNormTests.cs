@@ -74,6 +74,31 @@ public class LayerNormTests
     }
 
     [Test]
+    public void Backward_RowsWithATail_MatchCentralDifferences()
+    {
+        // M = 19: vectors of 4 doubles and a tail of 3, in the sums and in the fused dx/dw/db pass.
+        GradCheck.Assert(t => Ops.LayerNorm(t[0], [19], t[1], t[2]).Tanh(), [Leaf(40, 3, 19), Leaf(41, 19), Leaf(42, 19)], "LayerNorm (M = 19)");
+        GradCheck.Assert(t => Ops.LayerNorm(t[0], [19], t[1]).Tanh(), [Leaf(43, 2, 19), Leaf(44, 19)], "LayerNorm (weight only)");
+    }
+
+    [TestCase(DType.Float64)]
+    [TestCase(DType.Float32)]
+    public void Backward_FusedPlainPass_GivesTheGradientsOfTheRecordedOps(DType dtype)
+    {
+        // A plain Backward computes dx, dw and db in one kernel; createGraph records LayerNormBackward, LayerNormBackwardWeight
+        // and g summed by the pass. Same kernel for dx and dw, and db summed in the same order: the same numbers.
+        var x = Tensor.Randn([5, 37], 45, dtype).RequireGrad();
+        var (w, b) = (Tensor.Randn([37], 46, dtype).RequireGrad(), Tensor.Randn([37], 47, dtype).RequireGrad());
+        var g = Tensor.Randn([5, 37], 48, dtype);
+        Ops.LayerNorm(x, [37], w, b).Backward(g);
+        var recorded = Autograd.Grad([Ops.LayerNorm(x, [37], w, b)], [x, w, b], createGraph: true, gradOutputs: [g]);
+        double tolerance = dtype == DType.Float64 ? 1e-12 : 1e-5;
+        Assert.That(x.Grad!.ToDoubleArray(), Is.EqualTo(recorded[0]!.ToDoubleArray()).Within(tolerance));
+        Assert.That(w.Grad!.ToDoubleArray(), Is.EqualTo(recorded[1]!.ToDoubleArray()).Within(tolerance));
+        Assert.That(b.Grad!.ToDoubleArray(), Is.EqualTo(recorded[2]!.ToDoubleArray()).Within(tolerance));
+    }
+
+    [Test]
     public void LayerNorm_ThrowsWhenNormalizedShapeIsNotTheTrailingDims() =>
         AssertThrows<ArgumentException>(() => Ops.LayerNorm(Tensor.Zeros(2, 3, 4), [3]), "LayerNorm", "[3]", "[2, 3, 4]");
 

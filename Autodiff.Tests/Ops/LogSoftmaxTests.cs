@@ -107,6 +107,21 @@ public class LogSoftmaxTests
             return Autograd.Grad([(Ops.Tanh(y) * y).Sum()], [t[0]], createGraph: true)[0]!;
         }, [Leaf(6, 3, 4)], "LogSoftmax (third order)");
 
+    [TestCase(new[] { 2, 3, 4, 5 }, 1)]       // strided rows, positions in a partial vector
+    [TestCase(new[] { 2, 3, 4, 5 }, 2)]
+    [TestCase(new[] { 1, 3, 130 }, 1)]        // positions spanning two blocks of the strided kernel
+    [TestCase(new[] { 3, 19 }, -1)]           // contiguous rows with a tail
+    public void Backward_InnerDimsAndTails_MatchCentralDifferences_Float64(int[] shape, int dim) =>
+        GradCheck.Assert(xs => Ops.LogSoftmax(xs[0], dim), new[] { Leaf(3, shape) }, "LogSoftmax");
+
+    [TestCase(1)]
+    [TestCase(-1)]
+    public void Forward_Float32_MatchesFloat64_OnInnerDimsAndTails(int dim)
+    {
+        var x64 = Tensor.Randn([2, 19, 11], 12, DType.Float64) * 4.0;
+        Assert.That(Ops.LogSoftmax(x64.To(DType.Float32), dim).ToDoubleArray(), Is.EqualTo(Ops.LogSoftmax(x64, dim).ToDoubleArray()).Within(1e-5));
+    }
+
     [TestCase(2)]
     [TestCase(-3)]
     public void Throws_WhenDimOutOfRange(int dim) =>
