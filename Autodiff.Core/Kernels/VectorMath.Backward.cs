@@ -147,7 +147,7 @@ internal static partial class VectorMath
     }
 
     /// <summary><c>dx = dy · (Φ(x) + x·φ(x))</c>, or for the tanh form (<c>y = x·σ(v)</c>, <c>v = 2u</c>)
-    /// <c>dx = dy · (σ(v) + x·σ(v)(1 - σ(v))·v')</c>. Double lanes of the exact form use <see cref="SpecialFunctions"/> lane by lane.</summary>
+    /// <c>dx = dy · (σ(v) + x·σ(v)(1 - σ(v))·v')</c>.</summary>
     internal readonly struct GeluBackwardFunction(bool approximateTanh) : IFunction2
     {
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy)
@@ -170,7 +170,8 @@ internal static partial class VectorMath
                 var dv = TL.Create(1.5957691216057308) + TL.Create(3 * 0.07135481627260025) * (x * x);
                 return dy * (s + x * (s * (TL.Create(1.0) - s)) * dv);
             }
-            return dy * PerLane<TV, TL>(x, static v => SpecialFunctions.NormalCdf(v) + v * SpecialFunctions.NormalPdf(v));
+            var cdf = NormalCdfDouble<TV, TL>(x, out var density);
+            return dy * (cdf + x * density);
         }
     }
 

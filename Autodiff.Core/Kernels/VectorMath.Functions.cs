@@ -59,11 +59,11 @@ internal static partial class VectorMath
         TV IVectorFunction<double>.Invoke<TV, TL>(TV x) => TL.Create(1.0) / TL.Sqrt(x);
     }
 
-    /// <summary><c>erf x</c>; double lanes use <see cref="SpecialFunctions.Erf"/> lane by lane.</summary>
+    /// <summary><c>erf x</c>.</summary>
     internal readonly struct ErfFunction : IFunction
     {
         TV IVectorFunction<float>.Invoke<TV, TL>(TV x) => ErfSingle<TV, TL>(x);
-        TV IVectorFunction<double>.Invoke<TV, TL>(TV x) => PerLane<TV, TL>(x, SpecialFunctions.Erf);
+        TV IVectorFunction<double>.Invoke<TV, TL>(TV x) => ErfDouble<TV, TL>(x);
     }
 
     /// <summary>Softplus <c>ln(1 + e^(βx))/β</c>, and <c>x</c> where <c>βx &gt; threshold</c> (as PyTorch); within 2 ulp
@@ -111,8 +111,8 @@ internal static partial class VectorMath
     /// <c>u = √(2/π)(x + 0.044715x³)</c> (the σ form keeps its relative accuracy for negative x, where <c>1 + tanh u</c>
     /// cancels). Float bounds: the exact form within 5 ulp (Φ from <see cref="NormalCdfSingle{TV, TL}"/>, accurate far into
     /// the lower tail; below x = -13, Φ is a denormal); the tanh form within <c>4 + 2.5|2u|</c> ulp, the second term being
-    /// the rounding of u in float, which σ(2u) amplifies in the lower tail. Double lanes of the exact form use
-    /// <see cref="SpecialFunctions.NormalCdf"/> lane by lane.</summary>
+    /// the rounding of u in float, which σ(2u) amplifies in the lower tail. Double lanes use
+    /// <see cref="NormalCdfDouble{TV, TL}"/>.</summary>
     internal readonly struct GeluFunction(bool approximateTanh) : IFunction
     {
         TV IVectorFunction<float>.Invoke<TV, TL>(TV x)
@@ -124,7 +124,7 @@ internal static partial class VectorMath
         TV IVectorFunction<double>.Invoke<TV, TL>(TV x)
         {
             if (approximateTanh) return x * SigmoidDouble<TV, TL>(GeluTwiceInnerDouble<TV, TL>(x));
-            return x * PerLane<TV, TL>(x, SpecialFunctions.NormalCdf);
+            return x * NormalCdfDouble<TV, TL>(x, out _);
         }
     }
 
@@ -161,13 +161,4 @@ internal static partial class VectorMath
             System.Numerics.IMultiplyOperators<TV, TV, TV>, System.Numerics.IDivisionOperators<TV, TV, TV>, System.Numerics.IBitwiseOperators<TV, TV, TV>
         where TL : ILanes<TV, double> =>
         x * (TL.Create(1.5957691216057308) + TL.Create(0.07135481627260025) * (x * x));
-
-    /// <summary><paramref name="f"/> of every lane, one at a time: for double functions without a vector formula yet.</summary>
-    private static TV PerLane<TV, TL>(TV x, Func<double, double> f)
-        where TV : struct
-        where TL : ILanes<TV, double>
-    {
-        for (int i = 0; i < TL.Count; i++) x = TL.WithElement(x, i, f(TL.GetElement(x, i)));
-        return x;
-    }
 }

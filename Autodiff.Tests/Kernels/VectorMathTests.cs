@@ -378,6 +378,54 @@ public class VectorMathTests
         }
     }
 
+    [TestCase(0.1, 0.1124629160182848922, false)]
+    [TestCase(0.5, 0.5204998778130465377, false)]
+    [TestCase(1.0, 0.8427007929497148693, false)]
+    [TestCase(-1.0, -0.8427007929497148693, false)]
+    [TestCase(2.0, 0.9953222650189527342, false)]
+    [TestCase(3.0, 0.9999779095030014146, false)]
+    [TestCase(1e-300, 1.1283791670955126e-300, false)]
+    [TestCase(5.0, 1.5374597944280348502e-12, true)]
+    [TestCase(10.0, 2.0884875837625447570e-45, true)]
+    [TestCase(-1.0, 1.8427007929497148693, true)]
+    [TestCase(0.5, 0.4795001221869534623, true)]
+    public void Double_Erf_AndErfc_AreWithin2Ulp_OfKnownValues(double x, double expected, bool complement)
+    {
+        var y = new double[1];
+        if (complement) VectorMath.Map(new ErfcFunction(), [x], y, VectorMath.UsesVector512);
+        else VectorMath.Map(new VectorMath.ErfFunction(), (ReadOnlySpan<double>)[x], y);
+        Assert.That(DoubleUlps(y[0], expected), Is.LessThanOrEqualTo(2.0), $"{(complement ? "erfc" : "erf")}({x:R}) = {y[0]:R}, expected {expected:R}");
+    }
+
+    [Test]
+    public void Double_Erf_MatchesTheSeriesAndTheContinuedFraction_AndErfPlusErfcIsOne()
+    {
+        var rng = new Random(2);
+        var x = Enumerable.Range(0, 20_000).Select(_ => rng.NextDouble() * 12 - 6).Append(double.PositiveInfinity)
+            .Append(double.NegativeInfinity).Append(0.84375).Append(1.25).Append(1 / 0.35).Append(6).Append(28).Append(30).ToArray();
+        var erf = new double[x.Length];
+        var erfc = new double[x.Length];
+        VectorMath.Map(new VectorMath.ErfFunction(), (ReadOnlySpan<double>)x, erf);
+        VectorMath.Map(new ErfcFunction(), x, erfc, VectorMath.UsesVector512);
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (Math.Abs(x[i]) < 2) Assert.That(erf[i], Is.EqualTo(SpecialFunctions.Erf(x[i])).Within(2e-15), $"erf({x[i]:R})");
+            Assert.That(erf[i] + erfc[i], Is.EqualTo(1.0).Within(3e-16), $"erf + erfc at {x[i]:R}");
+            if (x[i] > 3 && double.IsFinite(x[i]))                                   // erfc(x) = 2Φ(-x√2), the continued fraction
+                Assert.That(erfc[i], Is.EqualTo(2 * Reference.NormalCdf(-x[i] * Math.Sqrt(2))).Within(1e-10).Percent, $"erfc({x[i]:R})");
+        }
+        Assert.That(erf[^8], Is.EqualTo(1.0));
+        Assert.That(erf[^7], Is.EqualTo(-1.0));
+    }
+
+    private readonly struct ErfcFunction : VectorMath.IVectorFunction<double>
+    {
+        public TV Invoke<TV, TL>(TV x)
+            where TV : struct, System.Numerics.IAdditionOperators<TV, TV, TV>, System.Numerics.ISubtractionOperators<TV, TV, TV>,
+                System.Numerics.IMultiplyOperators<TV, TV, TV>, System.Numerics.IDivisionOperators<TV, TV, TV>, System.Numerics.IBitwiseOperators<TV, TV, TV>
+            where TL : ILanes<TV, double> => VectorMath.ErfcDouble<TV, TL>(x);
+    }
+
     // ---- bits independent of position and width ----------------------------------------------------------------------
 
     /// <summary>Every unary and fused backward kernel, float and double, as "run at this width" closures.</summary>
