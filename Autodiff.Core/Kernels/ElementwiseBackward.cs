@@ -65,6 +65,18 @@ internal static class ElementwiseBackward
         Elementwise.Multiply(dx, exponent, dx);                                          // dx = (dy · x^(p-1)) · p
     }
 
+    /// <summary><c>dx = dy · cos x</c> for <c>y = sin x</c>.</summary>
+    public static void Sin<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.SinBackwardFunction(), x, dy, dx);
+
+    /// <summary><c>dx = -(dy · sin x)</c> for <c>y = cos x</c>.</summary>
+    public static void Cos<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.CosBackwardFunction(), x, dy, dx);
+
+    /// <summary><c>dx = dy / (1 + x)</c> for <c>y = log1p x</c>.</summary>
+    public static void Log1p<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.Log1pBackwardFunction(), x, dy, dx);
+
     /// <summary><c>dx = dy / (2y)</c> for <c>y = √x</c>.</summary>
     public static void Sqrt<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
         VectorMath.Map2(new VectorMath.SqrtBackwardFunction(), y, dy, dx);

@@ -200,6 +200,27 @@ internal static partial class VectorMath
             dy * ExpDouble<TV, TL>(TL.Create(0.0) - x * x) * TL.Create(1.1283791670955126);
     }
 
+    /// <summary><c>dx = dy · cos x</c>, the derivative of sin.</summary>
+    internal readonly struct SinBackwardFunction : IFunction2
+    {
+        TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) => dy * SinCosSingle<TV, TL>(x, cosine: true);
+        TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => dy * SinCosDouble<TV, TL>(x, cosine: true);
+    }
+
+    /// <summary><c>dx = -(dy · sin x)</c>, the derivative of cos (negated by flipping the sign bit).</summary>
+    internal readonly struct CosBackwardFunction : IFunction2
+    {
+        TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) => (dy * SinCosSingle<TV, TL>(x, cosine: false)) ^ TL.Bits(SignBit);
+        TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => (dy * SinCosDouble<TV, TL>(x, cosine: false)) ^ TL.Bits(SignBitD);
+    }
+
+    /// <summary><c>dx = dy / (1 + x)</c>, the derivative of log1p.</summary>
+    internal readonly struct Log1pBackwardFunction : IFunction2
+    {
+        TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) => dy / (x + TL.Create(1f));
+        TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => dy / (x + TL.Create(1.0));
+    }
+
     /// <summary><c>dx = dy / (2y)</c> for <c>y = √x</c>.</summary>
     internal readonly struct SqrtBackwardFunction : IFunction2
     {

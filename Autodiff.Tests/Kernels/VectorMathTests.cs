@@ -469,6 +469,9 @@ public class VectorMathTests
         yield return Binary("ErfBackward", new VectorMath.ErfBackwardFunction());
         yield return Binary("PowBackward", new VectorMath.PowBackwardFunction(2));
         yield return Binary("SqrtBackward", new VectorMath.SqrtBackwardFunction());
+        yield return Binary("SinBackward", new VectorMath.SinBackwardFunction());
+        yield return Binary("CosBackward", new VectorMath.CosBackwardFunction());
+        yield return Binary("Log1pBackward", new VectorMath.Log1pBackwardFunction());
         yield return Binary("RsqrtBackward", new VectorMath.RsqrtBackwardFunction());
         (string, Action<float[], float[], float[], bool>, Action<double[], double[], double[], bool>) powGeneral =
             ("PowGeneral", (x, _, d, _) => Elementwise.Pow(x, 2.5f, d), (x, _, d, wide) => VectorMath.Map(new VectorMath.PowGeneralFunction(-1.3), x, d, wide));
