@@ -104,19 +104,20 @@ internal static partial class VectorMath
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => TL.Select(TL.GreaterThan(x, TL.Create(0.0)), dy, TL.Create(slope) * dy);
     }
 
-    /// <summary><c>dx = dy · σ(x) · (1 + x·(1 - σ(x)))</c>, the derivative of <c>x·σ(x)</c>.</summary>
+    /// <summary><c>dx = dy · σ(x) · (1 + x·(1 - σ(x)))</c>, the derivative of <c>x·σ(x)</c>, with <c>1 - σ(x)</c> computed
+    /// as <c>σ(-x)</c> (accurate for large x).</summary>
     internal readonly struct SiluBackwardFunction : IFunction2
     {
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy)
         {
-            var s = SigmoidSingle<TV, TL>(x);
-            return dy * s * (TL.Create(1f) + x * (TL.Create(1f) - s));
+            var s = SigmoidPairSingle<TV, TL>(x, out var oneMinusS);
+            return dy * s * (TL.Create(1f) + x * oneMinusS);
         }
 
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy)
         {
-            var s = SigmoidDouble<TV, TL>(x);
-            return dy * s * (TL.Create(1.0) + x * (TL.Create(1.0) - s));
+            var s = SigmoidPairDouble<TV, TL>(x, out var oneMinusS);
+            return dy * s * (TL.Create(1.0) + x * oneMinusS);
         }
     }
 
@@ -154,9 +155,9 @@ internal static partial class VectorMath
         {
             if (approximateTanh)
             {
-                var s = SigmoidSingle<TV, TL>(GeluTwiceInnerSingle<TV, TL>(x));
+                var s = SigmoidPairSingle<TV, TL>(GeluTwiceInnerSingle<TV, TL>(x), out var oneMinusS);
                 var dv = TL.Create(1.59576912160573071f) + TL.Create(3f * 0.0713548162726002527f) * (x * x);
-                return dy * (s + x * (s * (TL.Create(1f) - s)) * dv);
+                return dy * (s + x * (s * oneMinusS) * dv);
             }
             var cdf = NormalCdfSingle<TV, TL>(x, out var density);
             return dy * (cdf + x * density);
@@ -166,9 +167,9 @@ internal static partial class VectorMath
         {
             if (approximateTanh)
             {
-                var s = SigmoidDouble<TV, TL>(GeluTwiceInnerDouble<TV, TL>(x));
+                var s = SigmoidPairDouble<TV, TL>(GeluTwiceInnerDouble<TV, TL>(x), out var oneMinusS);
                 var dv = TL.Create(1.5957691216057308) + TL.Create(3 * 0.07135481627260025) * (x * x);
-                return dy * (s + x * (s * (TL.Create(1.0) - s)) * dv);
+                return dy * (s + x * (s * oneMinusS) * dv);
             }
             var cdf = NormalCdfDouble<TV, TL>(x, out var density);
             return dy * (cdf + x * density);
@@ -191,11 +192,11 @@ internal static partial class VectorMath
         }
     }
 
-    /// <summary><c>dx = dy · e^(-x²) · 2/√π</c>.</summary>
+    /// <summary><c>dx = dy · e^(-x²) · 2/√π</c> (float: e^(-x²) without the rounding of x², <see cref="ExpOfMinusSquareSingle{TV, TL}"/>).</summary>
     internal readonly struct ErfBackwardFunction : IFunction2
     {
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) =>
-            dy * ExpSingle<TV, TL>(TL.Create(0f) - x * x) * TL.Create(1.12837916709551257f);
+            dy * ExpOfMinusSquareSingle<TV, TL>(x & TL.Bits(AbsMask), half: false) * TL.Create(1.12837916709551257f);
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) =>
             dy * ExpDouble<TV, TL>(TL.Create(0.0) - x * x) * TL.Create(1.1283791670955126);
     }

@@ -249,6 +249,20 @@ internal static partial class VectorMath
         return TL.Select(isSmall, small, TL.Select(TL.LessThan(ax, TL.Create(1.25)), middle, large));
     }
 
+    /// <summary><c>σ(x)</c> and <c>1 - σ(x) = σ(-x)</c>, both accurate to their own size, as <see cref="SigmoidPairSingle{TV, TL}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV SigmoidPairDouble<TV, TL>(TV x, out TV complement)
+        where TV : struct, IAdditionOperators<TV, TV, TV>, ISubtractionOperators<TV, TV, TV>, IMultiplyOperators<TV, TV, TV>,
+            IDivisionOperators<TV, TV, TV>, IBitwiseOperators<TV, TV, TV>
+        where TL : ILanes<TV, double>
+    {
+        var e = ExpDouble<TV, TL>(x | TL.Bits(SignBitD));
+        var denominator = TL.Create(1.0) + e;
+        var nonNegative = TL.GreaterThanOrEqual(x, TL.Create(0.0));
+        complement = TL.Select(nonNegative, e, TL.Create(1.0)) / denominator;
+        return TL.Select(nonNegative, TL.Create(1.0), e) / denominator;
+    }
+
     /// <summary>The standard normal CDF <c>Φ(x) = erfc(-x/√2)/2</c> and density <c>φ(x) = e^(-x²/2)/√(2π)</c> in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV NormalCdfDouble<TV, TL>(TV x, out TV density)

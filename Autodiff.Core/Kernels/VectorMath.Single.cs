@@ -245,6 +245,47 @@ internal static partial class VectorMath
         return q;
     }
 
+    /// <summary><c>e^(-x²)</c>, or <c>e^(-x²/2)</c> when <paramref name="half"/>, for <c>x = |x|</c>, without the error
+    /// of rounding x² (which e^ would turn into up to x²·2⁻²⁴ relative): <c>x² = h² + d</c> with h = x with its low 12 bits
+    /// cleared (h² exact) and <c>d = (x - h)(x + h)</c> small (|d| ≤ x²/1024 ≤ 0.11 where the result is not 0), then
+    /// <c>e^(-h²) · e^(-d)</c>, the second a 6-term series.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV ExpOfMinusSquareSingle<TV, TL>(TV ax, bool half)
+        where TV : struct, IAdditionOperators<TV, TV, TV>, ISubtractionOperators<TV, TV, TV>, IMultiplyOperators<TV, TV, TV>,
+            IDivisionOperators<TV, TV, TV>, IBitwiseOperators<TV, TV, TV>
+        where TL : ILanes<TV, float>
+    {
+        var limit = TL.Create(half ? 14.6f : 10.4f);                                     // beyond, the result is 0 in float
+        var ac = TL.Select(TL.GreaterThan(ax, limit), limit, ax);                        // (and ∞, NaN: NaN stays NaN)
+        var head = ac & TL.Bits(unchecked((int)0xFFFFF000));
+        var d = (ac - head) * (ac + head);
+        var square = head * head;
+        if (half) (d, square) = (TL.Create(0.5f) * d, TL.Create(0.5f) * square);        // exact halvings
+        var correction = TL.Create(-1f / 120f);                                          // e^-d
+        correction = correction * d + TL.Create(1f / 24f);
+        correction = correction * d - TL.Create(1f / 6f);
+        correction = correction * d + TL.Create(0.5f);
+        correction = correction * d - TL.Create(1f);
+        correction = correction * d + TL.Create(1f);
+        return ExpSingle<TV, TL>(TL.Create(0f) - square) * correction;
+    }
+
+    /// <summary><c>σ(x)</c> and <c>1 - σ(x) = σ(-x)</c>, both accurate to their own size (no <c>1 - σ</c> cancellation),
+    /// from one <c>e = e^-|x|</c>: <c>1/(1 + e)</c> and <c>e/(1 + e)</c>, swapped by the sign of x. σ has the bits of
+    /// <see cref="SigmoidSingle{TV, TL}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV SigmoidPairSingle<TV, TL>(TV x, out TV complement)
+        where TV : struct, IAdditionOperators<TV, TV, TV>, ISubtractionOperators<TV, TV, TV>, IMultiplyOperators<TV, TV, TV>,
+            IDivisionOperators<TV, TV, TV>, IBitwiseOperators<TV, TV, TV>
+        where TL : ILanes<TV, float>
+    {
+        var e = ExpSingle<TV, TL>(x | TL.Bits(SignBit));                               // e^-|x|
+        var denominator = TL.Create(1f) + e;
+        var nonNegative = TL.GreaterThanOrEqual(x, TL.Create(0f));
+        complement = TL.Select(nonNegative, e, TL.Create(1f)) / denominator;
+        return TL.Select(nonNegative, TL.Create(1f), e) / denominator;
+    }
+
     private const float InvSqrt2 = 0.707106781186547524f;
     private const float Sqrt2 = 1.41421356237309505f;
     private const float InvSqrt2Pi = 0.398942280401432678f;
@@ -252,8 +293,8 @@ internal static partial class VectorMath
     /// <summary>The standard normal CDF <c>Φ(x) = erfc(-x/√2)/2</c> and density <c>φ(x) = e^(-x²/2)/√(2π)</c>.</summary>
     /// <remarks>Φ is accurate relative to its own size also far in the lower tail (GELU of very negative x): for
     /// <c>|x| ≥ √2</c> it is <c>e^(-x²/2)·Q(√2/|x|)/2</c> (or one minus that), with <c>x²/2</c> carried as an exact head
-    /// <c>h²/2</c> (h = x with its low 12 bits cleared) plus a small tail <c>d</c> whose <c>e^-d</c> is a 5-term series, so
-    /// rounding x² costs no accuracy; inside, <c>(1 - erf(x/√2))/2</c>.</remarks>
+    /// <c>h²/2</c> plus a small tail (<see cref="ExpOfMinusSquareSingle{TV, TL}"/>), so rounding x² costs no accuracy;
+    /// inside, <c>(1 - erf(x/√2))/2</c>.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV NormalCdfSingle<TV, TL>(TV x, out TV density)
         where TV : struct, IAdditionOperators<TV, TV, TV>, ISubtractionOperators<TV, TV, TV>, IMultiplyOperators<TV, TV, TV>,
@@ -262,15 +303,7 @@ internal static partial class VectorMath
     {
         var half = TL.Create(0.5f);
         var ax = x & TL.Bits(AbsMask);
-        var ac = TL.Select(TL.GreaterThan(ax, TL.Create(20f)), TL.Create(20f), ax);     // e^(-x²/2) is 0 in float past 20
-        var head = ac & TL.Bits(unchecked((int)0xFFFFF000));
-        var d = half * ((ac - head) * (ac + head));                                      // x²/2 = head²/2 + d, head²/2 exact
-        var correction = TL.Create(1f / 24f);                                            // e^-d for 0 ≤ |d| ≤ 0.05
-        correction = correction * d - TL.Create(1f / 6f);
-        correction = correction * d + half;
-        correction = correction * d - TL.Create(1f);
-        correction = correction * d + TL.Create(1f);
-        var gaussian = ExpSingle<TV, TL>(TL.Create(0f) - half * (head * head)) * correction;   // e^(-x²/2)
+        var gaussian = ExpOfMinusSquareSingle<TV, TL>(ax, half: true);                  // e^(-x²/2)
         density = gaussian * TL.Create(InvSqrt2Pi);
 
         var w = TL.Create(0f) - x * TL.Create(InvSqrt2);                                  // Φ(x) = erfc(w)/2
