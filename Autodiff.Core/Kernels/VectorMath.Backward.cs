@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Autodiff.Kernels;
 
@@ -16,6 +17,7 @@ internal static partial class VectorMath
     /// <c>1/x</c> for -1, <c>√x</c> for ½ (as PyTorch, so <c>(-0)^½ = -0</c>), 1 for 0 (also for NaN, as <c>pow</c>).
     /// Within 0.5 ulp for 2, -1 and ½, 1.5 ulp for 3, -2 and -½, 2 ulp for 4 and -3. As PyTorch's, -2 and -3 give 0 once
     /// x·x or x·x·x overflows (where the true result is below 3e-39), and lose bits once it is a denormal (huge results).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV PowKnown<TV, TL, T>(TV x, double p)
         where TV : struct, IAdditionOperators<TV, TV, TV>, ISubtractionOperators<TV, TV, TV>, IMultiplyOperators<TV, TV, TV>,
             IDivisionOperators<TV, TV, TV>, IBitwiseOperators<TV, TV, TV>
@@ -41,7 +43,9 @@ internal static partial class VectorMath
     /// <summary><c>xᵖ</c> for a known exponent (<see cref="IsKnownExponent"/>).</summary>
     internal readonly struct PowFunction(double exponent) : IFunction
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction<float>.Invoke<TV, TL>(TV x) => PowKnown<TV, TL, float>(x, exponent);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction<double>.Invoke<TV, TL>(TV x) => PowKnown<TV, TL, double>(x, exponent);
     }
 
@@ -53,6 +57,7 @@ internal static partial class VectorMath
         private readonly bool _integer = Math.Floor(exponent) == exponent;
         private readonly bool _odd = Math.Floor(exponent) == exponent && Math.Abs(exponent % 2) == 1;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction<double>.Invoke<TV, TL>(TV x)
         {
             var sign = x & TL.Bits(SignBitD);
@@ -70,7 +75,9 @@ internal static partial class VectorMath
     /// <summary><c>dx = (dy · x^(p-1)) · p</c>, for an exponent whose <c>p - 1</c> is known (<see cref="IsKnownExponent"/>).</summary>
     internal readonly struct PowBackwardFunction(double exponent) : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) => dy * PowKnown<TV, TL, float>(x, exponent - 1) * TL.Create((float)exponent);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => dy * PowKnown<TV, TL, double>(x, exponent - 1) * TL.Create(exponent);
     }
 
@@ -79,28 +86,36 @@ internal static partial class VectorMath
     /// <summary><c>dx = dy · (1 - y²)</c> for <c>y = tanh x</c>.</summary>
     internal readonly struct TanhBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV y, TV dy) => dy * (TL.Create(1f) - y * y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV y, TV dy) => dy * (TL.Create(1.0) - y * y);
     }
 
     /// <summary><c>dx = dy · y · (1 - y)</c> for <c>y = σ(x)</c>.</summary>
     internal readonly struct SigmoidBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV y, TV dy) => dy * y * (TL.Create(1f) - y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV y, TV dy) => dy * y * (TL.Create(1.0) - y);
     }
 
     /// <summary><c>dx = dy if x &gt; 0 else 0</c>.</summary>
     internal readonly struct ReluBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) => TL.Select(TL.GreaterThan(x, TL.Create(0f)), dy, TL.Create(0f));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => TL.Select(TL.GreaterThan(x, TL.Create(0.0)), dy, TL.Create(0.0));
     }
 
     /// <summary><c>dx = dy if x &gt; 0 else slope · dy</c>.</summary>
     internal readonly struct LeakyReluBackwardFunction(double slope) : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) => TL.Select(TL.GreaterThan(x, TL.Create(0f)), dy, TL.Create((float)slope) * dy);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => TL.Select(TL.GreaterThan(x, TL.Create(0.0)), dy, TL.Create(slope) * dy);
     }
 
@@ -108,12 +123,14 @@ internal static partial class VectorMath
     /// as <c>σ(-x)</c> (accurate for large x).</summary>
     internal readonly struct SiluBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy)
         {
             var s = SigmoidPairSingle<TV, TL>(x, out var oneMinusS);
             return dy * s * (TL.Create(1f) + x * oneMinusS);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy)
         {
             var s = SigmoidPairDouble<TV, TL>(x, out var oneMinusS);
@@ -126,6 +143,7 @@ internal static partial class VectorMath
     /// (float) or 40 (double), where the derivative is 1 at that precision.</summary>
     internal readonly struct MishBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy)
         {
             var one = TL.Create(1f);
@@ -136,6 +154,7 @@ internal static partial class VectorMath
             return TL.Select(TL.GreaterThan(x, TL.Create(15f)), dy, dy * derivative);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy)
         {
             var one = TL.Create(1.0);
@@ -151,6 +170,7 @@ internal static partial class VectorMath
     /// <c>dx = dy · (σ(v) + x·σ(v)(1 - σ(v))·v')</c>.</summary>
     internal readonly struct GeluBackwardFunction(bool approximateTanh) : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy)
         {
             if (approximateTanh)
@@ -163,6 +183,7 @@ internal static partial class VectorMath
             return dy * (cdf + x * density);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy)
         {
             if (approximateTanh)
@@ -179,12 +200,14 @@ internal static partial class VectorMath
     /// <summary><c>dx = dy if βx &gt; threshold else dy · σ(βx)</c>.</summary>
     internal readonly struct SoftplusBackwardFunction(double beta, double threshold) : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy)
         {
             var bx = TL.Create((float)beta) * x;
             return TL.Select(TL.GreaterThan(bx, TL.Create((float)threshold)), dy, dy * SigmoidSingle<TV, TL>(bx));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy)
         {
             var bx = TL.Create(beta) * x;
@@ -195,8 +218,10 @@ internal static partial class VectorMath
     /// <summary><c>dx = dy · e^(-x²) · 2/√π</c> (float: e^(-x²) without the rounding of x², <see cref="ExpOfMinusSquareSingle{TV, TL}"/>).</summary>
     internal readonly struct ErfBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) =>
             dy * ExpOfMinusSquareSingle<TV, TL>(x & TL.Bits(AbsMask), half: false) * TL.Create(1.12837916709551257f);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) =>
             dy * ExpDouble<TV, TL>(TL.Create(0.0) - x * x) * TL.Create(1.1283791670955126);
     }
@@ -204,35 +229,45 @@ internal static partial class VectorMath
     /// <summary><c>dx = dy · cos x</c>, the derivative of sin.</summary>
     internal readonly struct SinBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) => dy * SinCosSingle<TV, TL>(x, cosine: true);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => dy * SinCosDouble<TV, TL>(x, cosine: true);
     }
 
     /// <summary><c>dx = -(dy · sin x)</c>, the derivative of cos (negated by flipping the sign bit).</summary>
     internal readonly struct CosBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) => (dy * SinCosSingle<TV, TL>(x, cosine: false)) ^ TL.Bits(SignBit);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => (dy * SinCosDouble<TV, TL>(x, cosine: false)) ^ TL.Bits(SignBitD);
     }
 
     /// <summary><c>dx = dy / (1 + x)</c>, the derivative of log1p.</summary>
     internal readonly struct Log1pBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV x, TV dy) => dy / (x + TL.Create(1f));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV x, TV dy) => dy / (x + TL.Create(1.0));
     }
 
     /// <summary><c>dx = dy / (2y)</c> for <c>y = √x</c>.</summary>
     internal readonly struct SqrtBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV y, TV dy) => dy / (TL.Create(2f) * y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV y, TV dy) => dy / (TL.Create(2.0) * y);
     }
 
     /// <summary><c>dx = -½ · (dy · y³)</c> for <c>y = 1/√x</c>.</summary>
     internal readonly struct RsqrtBackwardFunction : IFunction2
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<float>.Invoke<TV, TL>(TV y, TV dy) => TL.Create(-0.5f) * (dy * (y * y * y));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         TV IVectorFunction2<double>.Invoke<TV, TL>(TV y, TV dy) => TL.Create(-0.5) * (dy * (y * y * y));
     }
 }
