@@ -81,47 +81,33 @@ internal static class Elementwise
     public static void Negate<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Negate(x, destination);
 
-    // Exp, Log, Tanh and Sigmoid: float32 goes through VectorMath, whose results do not depend on the JIT tier, the ISA or
-    // the alignment (TensorPrimitives' versions do: a training run changed its results after warm-up). float64, used for
-    // gradient checks, stays a scalar loop over Math.
+    // The transcendental maps go through VectorMath for float and double alike: vectorized (Vector512 or Vector256), and
+    // every result a function of its input alone (not of the JIT tier, the ISA, the vector width or the alignment;
+    // TensorPrimitives' versions are not: a training run changed its results after warm-up).
 
     /// <summary><c>destination[i] = exp(x[i])</c>.</summary>
-    public static void Exp<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) VectorMath.Map<VectorMath.ExpFunction>(AsFloat(x), AsFloat(destination));
-        else for (int i = 0; i < x.Length; i++) destination[i] = T.Exp(x[i]);
-    }
+    public static void Exp<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map(new VectorMath.ExpFunction(), x, destination);
 
     /// <summary><c>destination[i] = ln(x[i])</c>.</summary>
-    public static void Log<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) VectorMath.Map<VectorMath.LogFunction>(AsFloat(x), AsFloat(destination));
-        else for (int i = 0; i < x.Length; i++) destination[i] = T.Log(x[i]);
-    }
+    public static void Log<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map(new VectorMath.LogFunction(), x, destination);
 
     /// <summary><c>destination[i] = tanh(x[i])</c>.</summary>
-    public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) VectorMath.Map<VectorMath.TanhFunction>(AsFloat(x), AsFloat(destination));
-        else for (int i = 0; i < x.Length; i++) destination[i] = T.Tanh(x[i]);
-    }
+    public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map(new VectorMath.TanhFunction(), x, destination);
 
     /// <summary><c>destination[i] = 1 / (1 + exp(-x[i]))</c>.</summary>
-    public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) VectorMath.Map<VectorMath.SigmoidFunction>(AsFloat(x), AsFloat(destination));
-        else for (int i = 0; i < x.Length; i++) destination[i] = T.One / (T.One + T.Exp(-x[i]));
-    }
+    public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map(new VectorMath.SigmoidFunction(), x, destination);
 
-    private static ReadOnlySpan<float> AsFloat<T>(ReadOnlySpan<T> x) where T : struct => MemoryMarshal.Cast<T, float>(x);
-    private static Span<float> AsFloat<T>(Span<T> x) where T : struct => MemoryMarshal.Cast<T, float>(x);
-
+    /// <summary><c>destination[i] = √x[i]</c>, correctly rounded.</summary>
     public static void Sqrt<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Sqrt(x, destination);
+        VectorMath.Map(new VectorMath.SqrtFunction(), x, destination);
 
     /// <summary><c>destination[i] = 1 / √x[i]</c>, correctly rounded divide of a correctly rounded root.</summary>
     public static void ReciprocalSqrt<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.ReciprocalSqrt(x, destination);
+        VectorMath.Map(new VectorMath.RsqrtFunction(), x, destination);
 
     /// <summary><c>destination[i] = x[i]²</c>.</summary>
     public static void Square<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
@@ -130,27 +116,43 @@ internal static class Elementwise
     public static void Abs<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Abs(x, destination);
 
-    /// <summary><c>destination[i] = x[i]^exponent</c>; a scalar loop (TensorPrimitives.Pow is not bit-reproducible, see Exp).</summary>
+    /// <summary><c>destination[i] = x[i]^exponent</c>: multiplies, divides and square roots for 0, ±1, ±2, ±3, 4 and ±½
+    /// (<c>Pow(2)</c> is <c>x·x</c>); for other exponents, float through <c>e^(p·ln|x|)</c> in double lanes (within 1 ulp
+    /// once rounded to float) and double through <see cref="Math.Pow"/> element by element (correctly rounded where
+    /// <c>e^(p·ln x)</c> in double would lose up to |p·ln x| ulp).</summary>
     public static void Pow<T>(ReadOnlySpan<T> x, T exponent, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) destination[i] = T.Pow(x[i], exponent);
+        double p = double.CreateTruncating(exponent);
+        if (VectorMath.IsKnownExponent(p)) VectorMath.Map(new VectorMath.PowFunction(p), x, destination);
+        else if (typeof(T) == typeof(float) && double.IsFinite(p)) PowThroughDouble(MemoryMarshal.Cast<T, float>(x), p, MemoryMarshal.Cast<T, float>(destination));
+        else for (int i = 0; i < x.Length; i++) destination[i] = T.Pow(x[i], exponent);
     }
 
-    /// <summary><c>destination[i] = max(x[i], 0)</c>; NaN stays NaN.</summary>
+    /// <summary>Float <c>xᵖ</c> in chunks widened to double, <see cref="VectorMath.PowGeneralFunction"/>, then rounded back.</summary>
+    private static void PowThroughDouble(ReadOnlySpan<float> x, double p, Span<float> destination)
+    {
+        Span<double> buffer = stackalloc double[256];
+        for (int start = 0; start < x.Length; start += buffer.Length)
+        {
+            int n = Math.Min(buffer.Length, x.Length - start);
+            var chunk = buffer[..n];
+            TensorPrimitives.ConvertChecked<float, double>(x.Slice(start, n), chunk);       // exact widening
+            VectorMath.Map(new VectorMath.PowGeneralFunction(p), chunk, chunk, VectorMath.UsesVector512);
+            TensorPrimitives.ConvertTruncating<double, float>(chunk, destination.Slice(start, n));   // round to nearest
+        }
+    }
+
+    /// <summary><c>destination[i] = max(x[i], 0)</c>; NaN stays NaN, -0 becomes 0.</summary>
     public static void Relu<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Max(x, T.Zero, destination);
+        VectorMath.Map(new VectorMath.ReluFunction(), x, destination);
 
     /// <summary><c>destination[i] = x[i] if x[i] &gt; 0 else slope · x[i]</c>.</summary>
-    public static void LeakyRelu<T>(ReadOnlySpan<T> x, T slope, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++) destination[i] = x[i] > T.Zero ? x[i] : slope * x[i];
-    }
+    public static void LeakyRelu<T>(ReadOnlySpan<T> x, T slope, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map(new VectorMath.LeakyReluFunction(double.CreateTruncating(slope)), x, destination);
 
     /// <summary><c>destination[i] = log(1 + x[i])</c>, accurate for tiny x.</summary>
-    public static void Log1p<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++) destination[i] = T.CreateTruncating(SpecialFunctions.Log1p(double.CreateTruncating(x[i])));
-    }
+    public static void Log1p<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map(new VectorMath.Log1pFunction(), x, destination);
 
     /// <summary><c>destination[i] = clamp(x[i], min, max)</c>; NaN stays NaN.</summary>
     public static void Clamp<T>(ReadOnlySpan<T> x, T min, T max, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
@@ -169,38 +171,16 @@ internal static class Elementwise
     }
 
     /// <summary>Softplus <c>log(1 + exp(βx)) / β</c>, and plain <c>x</c> where <c>βx &gt; threshold</c> (as PyTorch).</summary>
-    public static void Softplus<T>(ReadOnlySpan<T> x, T beta, T threshold, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            T bx = beta * x[i];
-            destination[i] = bx > threshold ? x[i] : LogOnePlusExp(bx) / beta;
-        }
-    }
-
-    /// <summary><c>log(1 + eᶻ)</c> without overflow: <c>max(z, 0) + log(1 + e^-|z|)</c>.</summary>
-    private static T LogOnePlusExp<T>(T z) where T : struct, IFloatingPointIeee754<T>
-    {
-        double v = double.CreateTruncating(z);
-        return T.CreateTruncating(Math.Max(v, 0.0) + SpecialFunctions.Log1p(Math.Exp(-Math.Abs(v))));
-    }
+    public static void Softplus<T>(ReadOnlySpan<T> x, T beta, T threshold, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map(new VectorMath.SoftplusFunction(double.CreateTruncating(beta), double.CreateTruncating(threshold)), x, destination);
 
     /// <summary>GELU, exactly <c>x·Φ(x)</c> with the normal CDF, or with the tanh approximation when <paramref name="tanh"/>.</summary>
-    public static void Gelu<T>(ReadOnlySpan<T> x, bool tanh, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            double v = double.CreateTruncating(x[i]);
-            double y = tanh ? 0.5 * v * (1.0 + Math.Tanh(SpecialFunctions.GeluTanhInner(v))) : v * SpecialFunctions.NormalCdf(v);
-            destination[i] = T.CreateTruncating(y);
-        }
-    }
+    public static void Gelu<T>(ReadOnlySpan<T> x, bool tanh, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map(new VectorMath.GeluFunction(tanh), x, destination);
 
-    /// <summary><c>destination[i] = erf(x[i])</c>, computed in double.</summary>
-    public static void Erf<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++) destination[i] = T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x[i])));
-    }
+    /// <summary><c>destination[i] = erf(x[i])</c>.</summary>
+    public static void Erf<T>(ReadOnlySpan<T> x, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map(new VectorMath.ErfFunction(), x, destination);
 
     /// <summary><c>destination[i] = (TTo) x[i]</c>, rounding to nearest when narrowing.</summary>
     public static void Convert<TFrom, TTo>(ReadOnlySpan<TFrom> x, Span<TTo> destination)

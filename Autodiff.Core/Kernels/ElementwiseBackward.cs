@@ -9,35 +9,20 @@ namespace Autodiff.Kernels;
 internal static class ElementwiseBackward
 {
     /// <summary><c>dx = dy if x &gt; 0 else 0</c>.</summary>
-    public static void Relu<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (; i + Vector<T>.Count <= x.Length; i += Vector<T>.Count)
-            {
-                var positive = Vector.GreaterThan(new Vector<T>(x.Slice(i)), Vector<T>.Zero);
-                Vector.ConditionalSelect(positive, new Vector<T>(dy.Slice(i)), Vector<T>.Zero).CopyTo(dx.Slice(i));   // same as the loop below
-            }
-        for (; i < x.Length; i++) dx[i] = x[i] > T.Zero ? dy[i] : T.Zero;
-    }
+    public static void Relu<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.ReluBackwardFunction(), x, dy, dx);
 
     /// <summary><c>dx = dy if x &gt; 0 else slope · dy</c>.</summary>
-    public static void LeakyRelu<T>(ReadOnlySpan<T> x, T slope, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > T.Zero ? dy[i] : slope * dy[i];
-    }
+    public static void LeakyRelu<T>(ReadOnlySpan<T> x, T slope, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.LeakyReluBackwardFunction(double.CreateTruncating(slope)), x, dy, dx);
 
     /// <summary><c>dx = dy · (1 - y²)</c> for <c>y = tanh x</c>.</summary>
-    public static void Tanh<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < y.Length; i++) dx[i] = dy[i] * (T.One - y[i] * y[i]);
-    }
+    public static void Tanh<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.TanhBackwardFunction(), y, dy, dx);
 
     /// <summary><c>dx = dy · y · (1 - y)</c> for <c>y = σ(x)</c>.</summary>
-    public static void Sigmoid<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < y.Length; i++) dx[i] = dy[i] * y[i] * (T.One - y[i]);
-    }
+    public static void Sigmoid<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.SigmoidBackwardFunction(), y, dy, dx);
 
     /// <summary><c>dx = dy · sign(x)</c> with <c>sign(0) = 0</c> (as PyTorch).</summary>
     public static void Abs<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
@@ -57,25 +42,48 @@ internal static class ElementwiseBackward
         for (int i = 0; i < x.Length; i++) linear[i] = beta * x[i] > threshold ? T.One : T.Zero;
     }
 
+    /// <summary><c>dx = dy if βx &gt; threshold else dy · σ(βx)</c>.</summary>
+    public static void Softplus<T>(ReadOnlySpan<T> x, T beta, T threshold, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.SoftplusBackwardFunction(double.CreateTruncating(beta), double.CreateTruncating(threshold)), x, dy, dx);
+
     /// <summary><c>dx = dy · (Φ(x) + x·φ(x))</c>, or the derivative of the tanh approximation when <paramref name="tanh"/>.</summary>
-    public static void Gelu<T>(ReadOnlySpan<T> x, bool tanh, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
+    public static void Gelu<T>(ReadOnlySpan<T> x, bool tanh, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.GeluBackwardFunction(tanh), x, dy, dx);
+
+    /// <summary><c>dx = dy · (2/√π) · e^(-x²)</c>.</summary>
+    public static void Erf<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.ErfBackwardFunction(), x, dy, dx);
+
+    /// <summary><c>dx = (dy · x^(p-1)) · p</c>: one pass when <c>p - 1</c> is an exponent Pow computes with multiplies
+    /// (p = 2 gives <c>(dy · x) · 2</c>), else <c>x^(p-1)</c> first and one multiply pass.</summary>
+    public static void Pow<T>(ReadOnlySpan<T> x, T exponent, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++)
-        {
-            double v = double.CreateTruncating(x[i]);
-            double d;
-            if (tanh)
-            {
-                double t = Math.Tanh(SpecialFunctions.GeluTanhInner(v));
-                d = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * SpecialFunctions.GeluTanhInnerDerivative(v);
-            }
-            else
-            {
-                d = SpecialFunctions.NormalCdf(v) + v * SpecialFunctions.NormalPdf(v);
-            }
-            dx[i] = dy[i] * T.CreateTruncating(d);
-        }
+        double p = double.CreateTruncating(exponent);
+        if (VectorMath.IsKnownExponent(p - 1)) { VectorMath.Map2(new VectorMath.PowBackwardFunction(p), x, dy, dx); return; }
+        Elementwise.Pow(x, exponent - T.One, dx);                                       // dx = x^(p-1)
+        Elementwise.Multiply(dy, dx, dx);                                                // dx = dy · x^(p-1)
+        Elementwise.Multiply(dx, exponent, dx);                                          // dx = (dy · x^(p-1)) · p
     }
+
+    /// <summary><c>dx = dy · cos x</c> for <c>y = sin x</c>.</summary>
+    public static void Sin<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.SinBackwardFunction(), x, dy, dx);
+
+    /// <summary><c>dx = -(dy · sin x)</c> for <c>y = cos x</c>.</summary>
+    public static void Cos<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.CosBackwardFunction(), x, dy, dx);
+
+    /// <summary><c>dx = dy / (1 + x)</c> for <c>y = log1p x</c>.</summary>
+    public static void Log1p<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.Log1pBackwardFunction(), x, dy, dx);
+
+    /// <summary><c>dx = dy / (2y)</c> for <c>y = √x</c>.</summary>
+    public static void Sqrt<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.SqrtBackwardFunction(), y, dy, dx);
+
+    /// <summary><c>dx = -½ · (dy · y³)</c> for <c>y = 1/√x</c>.</summary>
+    public static void Rsqrt<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : struct, IFloatingPointIeee754<T> =>
+        VectorMath.Map2(new VectorMath.RsqrtBackwardFunction(), y, dy, dx);
 
     /// <summary>For <c>y = max(a, b)</c> (or min): <c>da = dy</c> where a wins, <c>dy/2</c> on a tie, 0 where it loses
     /// or either is NaN (as PyTorch).</summary>

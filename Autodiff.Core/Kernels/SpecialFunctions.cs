@@ -1,14 +1,11 @@
 namespace Autodiff.Kernels;
 
-/// <summary>Scalar special functions in double precision that .NET's <see cref="Math"/> lacks.</summary>
+/// <summary>Scalar special functions in double precision that .NET's <see cref="Math"/> lacks (the vectorized ones are in
+/// <see cref="VectorMath"/>; these remain for scalar callers and as test references).</summary>
 internal static class SpecialFunctions
 {
     private const double TwoOverSqrtPi = 1.1283791670955126;   // 2/√π
     private const double InvSqrtPi = 0.5641895835477563;       // 1/√π
-    private const double InvSqrt2 = 0.7071067811865476;        // 1/√2
-    private const double InvSqrt2Pi = 0.3989422804014327;      // 1/√(2π)
-    private const double GeluTanhScale = 0.7978845608028654;   // √(2/π)
-    private const double GeluTanhCubic = 0.044715;
 
     /// <summary>The error function <c>erf(x) = 2/√π ∫₀ˣ e^(-t²) dt</c>, to about 1e-15.</summary>
     /// <remarks>Maclaurin series <c>2/√π Σ (-1)ⁿ x^(2n+1) / (n! (2n+1))</c> for |x| &lt; 3, where its terms stay small;
@@ -44,16 +41,4 @@ internal static class SpecialFunctions
         double u = 1.0 + x;
         return u == 1.0 ? x : Math.Log(u) * x / (u - 1.0);
     }
-
-    /// <summary>The standard normal CDF <c>Φ(x) = (1 + erf(x/√2)) / 2</c>.</summary>
-    public static double NormalCdf(double x) => 0.5 * (1.0 + Erf(x * InvSqrt2));
-
-    /// <summary>The standard normal density <c>φ(x) = e^(-x²/2) / √(2π)</c>.</summary>
-    public static double NormalPdf(double x) => InvSqrt2Pi * Math.Exp(-0.5 * x * x);
-
-    /// <summary><c>u(x) = √(2/π) (x + 0.044715 x³)</c>, the argument of tanh in GELU's tanh approximation.</summary>
-    public static double GeluTanhInner(double x) => GeluTanhScale * (x + GeluTanhCubic * x * x * x);
-
-    /// <summary><c>u'(x) = √(2/π) (1 + 3 · 0.044715 x²)</c>.</summary>
-    public static double GeluTanhInnerDerivative(double x) => GeluTanhScale * (1.0 + 3.0 * GeluTanhCubic * x * x);
 }

@@ -21,7 +21,24 @@ public class SecondOrderTests
         ("Softplus(beta 2, threshold 1)", x => Ops.Softplus(x, 2, 1), false), ("Sqrt", Ops.Sqrt, true),
         ("Abs", Ops.Abs, false), ("Pow(3)", x => Ops.Pow(x, 3), false), ("Pow(0.5)", x => Ops.Pow(x, 0.5), true),
         ("Pow(0)", x => Ops.Pow(x, 0), false), ("Clamp", x => Ops.Clamp(x, -0.5, 0.5), false), ("Erf", Ops.Erf, false),
+        ("Sin", Ops.Sin, false), ("Cos", Ops.Cos, false), ("Rsqrt", Ops.Rsqrt, true), ("Square", Ops.Square, false),
+        ("Pow(2)", x => Ops.Pow(x, 2), false), ("Pow(-1.5)", x => Ops.Pow(x, -1.5), true), ("Pow(2.5)", x => Ops.Pow(x, 2.5), true),
+        ("Silu", Ops.Silu, false), ("Mish", Ops.Mish, false),
     ];
+
+    private static IEnumerable<TestCaseData> ThirdOrderCases() =>
+        new[] { "Erf", "Sin", "Cos", "Log1p", "Sqrt", "Rsqrt", "Softplus", "Pow(2.5)", "Pow(3)", "Gelu", "Silu" }
+            .Select(name => new TestCaseData(name).SetName($"ThirdOrder_{name}"));
+
+    /// <summary>The fused backward ops (ErfBackward, SinBackward, PowBackward, ...) differentiate through their own rules:
+    /// the gradient of the gradient matches central differences, so a third derivative is right too.</summary>
+    [TestCaseSource(nameof(ThirdOrderCases))]
+    public void ElementwiseUnary_ThirdOrder_MatchesCentralDifferencesOfTheSecondDerivative(string name)
+    {
+        var (_, f, positiveOnly) = Unary.Single(u => u.Name == name);
+        var x = positiveOnly ? Positive(11, 2, 3) : Leaf(11, 2, 3);
+        GradCheck.AssertSecondOrder(t => Autograd.Grad([f(t[0]).Sum()], [t[0]], createGraph: true)[0]!, [x], name + " (third order)");
+    }
 
     private static IEnumerable<TestCaseData> UnaryCases() => Unary.Select(u => new TestCaseData(u.Name).SetName($"SecondOrder_{u.Name}"));
 
