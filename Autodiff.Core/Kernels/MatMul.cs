@@ -22,7 +22,7 @@ namespace Autodiff.Kernels;
 /// the b-th k block, accumulated from zero in increasing p by one fused multiply-add per term (<c>C₀</c> is absent when
 /// <c>accumulate</c> is false). The k blocks depend on k alone, so the bits of C do not depend on the vector width, the
 /// position of the element in an edge tile, the alignment of the spans, or the number of threads (threads take disjoint
-/// blocks of C).</para>
+/// blocks of C, or whole k blocks whose sums are then added to C in block order; see <see cref="Run"/>).</para>
 /// </remarks>
 internal static partial class MatMul
 {
@@ -97,8 +97,11 @@ internal static partial class MatMul
         return (k + blocks - 1) / blocks;
     }
 
-    /// <summary>Computes rows <c>[i0, i1)</c> × columns <c>[j0, j1)</c> of C on the calling thread.</summary>
-    private static void Blocked<T, TVector, TSimd>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, in Problem g, int i0, int i1, int j0, int j1)
+    /// <summary>Computes rows <c>[i0, i1)</c> × columns <c>[j0, j1)</c> of C on the calling thread, from the k blocks
+    /// that start in <c>[p0, p1)</c> (all of them unless a parallel split gives each thread its own; see
+    /// <see cref="Run"/>). The first of these blocks sets C when <paramref name="overwriteFirst"/>, else it adds to it.</summary>
+    private static void Blocked<T, TVector, TSimd>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, in Problem g, int i0, int i1, int j0, int j1,
+        int p0, int p1, bool overwriteFirst)
         where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
     {
         var (m, k, n) = (g.M, g.K, g.N);
@@ -112,10 +115,10 @@ internal static partial class MatMul
         for (int jc = j0; jc < j1; jc += nc)
         {
             int ncb = Math.Min(nc, j1 - jc);
-            for (int pc = 0; pc < k; pc += kc)
+            for (int pc = p0; pc < p1; pc += kc)
             {
                 int kcb = Math.Min(kc, k - pc);
-                bool overwrite = !g.Accumulate && pc == 0;                           // the first k block sets C
+                bool overwrite = overwriteFirst && pc == p0;
                 // Slivers of op(B)ᵀ, whose element [j, p] = op(B)[p, j] is b[j·k + p] (transB) or b[p·n + j].
                 Pack(b, transposed: !g.TransB, g.TransB ? k : n, jc, ncb, pc, kcb, nr, packedB);
                 for (int ic = i0; ic < i1; ic += mc)
