@@ -158,6 +158,30 @@ public class GemmKernelTests
     }
 
     [Test]
+    public void Gemm_InPlaceBGivesTheBitsOfPackedB()
+    {
+        // op(B) stored [k, n] is read in place for k ≤ 128 (at strides that spread over L1); stored [n, k] (transB) it is
+        // always packed: the two must give the same bits, also for the partial last sliver, which is packed either way.
+        foreach (var (m, k, n) in new[] { (25, 100, 784), (13, 128, 100), (7, 67, 37) })
+        {
+            var rng = new Random(m + k + n);
+            var a = RandomArray<float>(rng, m * k);
+            var b = RandomArray<float>(rng, k * n);
+            var bt = new float[n * k];
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
+            foreach (bool transA in new[] { false, true })
+            {
+                var inPlace = new float[m * n];
+                MatMul.Gemm<float>(a, transA, b, false, inPlace, m, k, n, accumulate: false);
+                var packed = new float[m * n];
+                MatMul.Gemm<float>(a, transA, bt, true, packed, m, k, n, accumulate: false);
+                Assert.That(inPlace, Is.EqualTo(packed), $"{m}x{k}x{n} transA={transA}");
+            }
+        }
+    }
+
+    [Test]
     public void Gemm_ThrowsWhenASpanIsTooShort()
     {
         var x = new float[6];
