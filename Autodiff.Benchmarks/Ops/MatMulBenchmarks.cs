@@ -4,9 +4,11 @@ using BenchmarkDotNet.Attributes;
 namespace Autodiff.Benchmarks.Ops;
 
 /// <summary>The GEMM kernel (through <c>Compute.Gemm</c>, as <c>Ops.MatMul</c> calls it), float32, on one thread and on
-/// all of them: squares, and a 784-100-10 MLP's first layer at batch 100 (forward and both backward products).</summary>
-/// <remarks>GFLOP/s = 2·m·k·n / median time. The MLP cases: forward <c>y = x·Wᵀ</c> with x [100, 784] and W [100, 784]
-/// (A·Bᵀ); backward <c>dX = g·W</c>, [100, 100]·[100, 784] (A·B); <c>dW = gᵀ·x</c>, g stored [100, 100] (Aᵀ·B).</remarks>
+/// all of them: squares, and the first layer of a 784-100-10 MLP at batch 100 and 128 and of a 784-256-… MLP at batch
+/// 128 (forward and both backward products).</summary>
+/// <remarks>GFLOP/s = 2·m·k·n / median time. The MLP cases, for batch B and H hidden units: forward <c>y = x·Wᵀ</c>
+/// with x [B, 784] and W [H, 784] (A·Bᵀ); backward <c>dX = g·W</c>, [B, H]·[H, 784] (A·B); <c>dW = gᵀ·x</c>, g stored
+/// [B, H] (Aᵀ·B).</remarks>
 [MemoryDiagnoser, MedianColumn]
 public class MatMulBenchmarks
 {
@@ -24,6 +26,12 @@ public class MatMulBenchmarks
         new("fwd xWt 100x784x100", 100, 784, 100, false, true),
         new("dX gW 100x100x784", 100, 100, 784, false, false),
         new("dW gtX 100x100x784", 100, 100, 784, true, false),
+        new("fwd xWt 128x784x100", 128, 784, 100, false, true),
+        new("dX gW 128x100x784", 128, 100, 784, false, false),
+        new("dW gtX 100x128x784", 100, 128, 784, true, false),
+        new("fwd xWt 128x784x256", 128, 784, 256, false, true),
+        new("dX gW 128x256x784", 128, 256, 784, false, false),
+        new("dW gtX 256x128x784", 256, 128, 784, true, false),
     ];
 
     public static IEnumerable<int> ThreadCounts => Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1];

@@ -57,14 +57,17 @@ internal static partial class MatMul
     /// micro-kernel loads do not straddle cache lines; alignment affects speed only, never the result.</summary>
     private static class Workspace<T> where T : struct
     {
-        [ThreadStatic] private static T[]? t_packedA, t_packedB, t_tile;
-        [ThreadStatic] private static int t_offsetA, t_offsetB, t_offsetTile;
+        [ThreadStatic] private static T[]? t_packedA, t_packedB, t_tile, t_partial;
+        [ThreadStatic] private static int t_offsetA, t_offsetB, t_offsetTile, t_offsetPartial;
 
         public static Span<T> PackedA(int length) => Get(ref t_packedA, ref t_offsetA, length);
 
         public static Span<T> PackedB(int length) => Get(ref t_packedB, ref t_offsetB, length);
 
         public static Span<T> Tile(int length) => Get(ref t_tile, ref t_offsetTile, length);
+
+        /// <summary>The scratch sums of a k split (<see cref="RunParallel"/>), on the thread that splits.</summary>
+        public static Span<T> Partial(int length) => Get(ref t_partial, ref t_offsetPartial, length);
 
         private static Span<T> Get(ref T[]? buffer, ref int offset, int length)
         {

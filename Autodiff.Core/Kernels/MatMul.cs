@@ -15,14 +15,27 @@ namespace Autodiff.Kernels;
 /// for each (panel, k block) the slice of op(B) is packed into <c>NR</c>-wide column slivers, then op(A) in <c>MC</c>-row
 /// blocks is packed into <see cref="Mr"/>-tall row slivers, and a register-blocked micro-kernel computes each
 /// <c>Mr × NR</c> tile of C from one A sliver and one B sliver (when C is at most <see cref="DirectAMaxColumns"/> wide,
-/// the full A slivers are read in place, with a row and a depth stride, instead of packed), with fused multiply-adds,
+/// the full A slivers are read in place, with a row and a depth stride, instead of packed; full B slivers are read in
+/// place when <see cref="ReadBInPlace"/> says so), with fused multiply-adds,
 /// <c>NR</c> = two SIMD vectors (6×16 for float and 6×8 for double with AVX2; 6×32 / 6×16 with AVX-512; 6×8 / 6×4 with
 /// 128-bit vectors).</para>
 /// <para>Every element is computed the same way: <c>C[i, j] = (…((C₀ + s₀) + s₁) + …)</c> where <c>s_b</c> is the sum over
 /// the b-th k block, accumulated from zero in increasing p by one fused multiply-add per term (<c>C₀</c> is absent when
 /// <c>accumulate</c> is false). The k blocks depend on k alone, so the bits of C do not depend on the vector width, the
 /// position of the element in an edge tile, the alignment of the spans, or the number of threads (threads take disjoint
-/// blocks of C).</para>
+/// blocks of C, or whole k blocks whose sums are then added to C in block order; see <see cref="Run"/>).</para>
+/// <para>Vector widths: the micro-kernels are generic over the width (<see cref="IGemmSimd{T, TVector}"/>) and
+/// <see cref="WidestVector"/> picks the widest with hardware fused multiply-add, so an AVX-512 machine runs 6 × 32
+/// (float) / 6 × 16 (double) tiles in zmm registers and an AVX2 one 6 × 16 / 6 × 8 in ymm. Every width does one fused
+/// multiply-add per term (emulated exactly in software on 128-bit vectors without FMA hardware), in the same order, so
+/// the bits do not depend on the width either; the tests compare the widths bit for bit and each with a reference.
+/// Measured on a 2-core AMD EPYC (Zen 5, AVX-512 with full-width FMA units): the float32 peak of a loop of 12 independent
+/// FMA chains is 200–209 GFLOP/s per core on zmm registers (two 16-lane FMAs per cycle at ≈ 3.2 GHz) and 100–106 on
+/// ymm; one thread of this GEMM reaches 185–190 GFLOP/s at 256³ and 165–183 at 1024³ (≈ 90% of peak). Two alternatives
+/// for AVX-512 did not measurably beat the 6-row tile (within ±3%, the noise of the comparison) and were not kept: a
+/// 12 × 32 tile (24 of the 32 zmm registers as accumulators, half the B loads per flop), and the BLIS loop order with
+/// an A sliver in L1 and a 256–512-column B panel in L2. The k blocks are not sized per width: they fix the summation
+/// order, so a per-width <see cref="Kc"/> would make the bits depend on the width.</para>
 /// </remarks>
 internal static partial class MatMul
 {
@@ -31,7 +44,9 @@ internal static partial class MatMul
 
     /// <summary>Largest k block; a packed B sliver, <c>Kc × NR</c>, is 25 KB with AVX2 and stays in L1. 400 rather than
     /// 256 puts k = 784 (the MLP's input) in two blocks instead of four: longer runs for the hardware prefetcher when
-    /// packing, half the passes over C (≈ 5% on 100×784×100 and 128×784×256; 1024³, now three blocks, is unchanged).</summary>
+    /// packing, half the passes over C (≈ 5% on 100×784×100 and 128×784×256; 1024³, now three blocks, is unchanged).
+    /// With AVX-512 the sliver is 50 KB, more than Zen 5's 48 KB L1, and streams from L2 (128 bytes per 12 FMAs, which
+    /// L2 sustains); it is the same for every width because it fixes the order of the sums.</summary>
     private const int Kc = 400;
 
     /// <summary>Widest column panel for which op(A) is read in place rather than packed: 16 B slivers.</summary>
@@ -97,8 +112,11 @@ internal static partial class MatMul
         return (k + blocks - 1) / blocks;
     }
 
-    /// <summary>Computes rows <c>[i0, i1)</c> × columns <c>[j0, j1)</c> of C on the calling thread.</summary>
-    private static void Blocked<T, TVector, TSimd>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, in Problem g, int i0, int i1, int j0, int j1)
+    /// <summary>Computes rows <c>[i0, i1)</c> × columns <c>[j0, j1)</c> of C on the calling thread, from the k blocks
+    /// that start in <c>[p0, p1)</c> (all of them unless a parallel split gives each thread its own; see
+    /// <see cref="Run"/>). The first of these blocks sets C when <paramref name="overwriteFirst"/>, else it adds to it.</summary>
+    private static void Blocked<T, TVector, TSimd>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, in Problem g, int i0, int i1, int j0, int j1,
+        int p0, int p1, bool overwriteFirst)
         where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
     {
         var (m, k, n) = (g.M, g.K, g.N);
@@ -109,15 +127,19 @@ internal static partial class MatMul
         Span<T> packedA = Workspace<T>.PackedA(mc * kc), packedB = Workspace<T>.PackedB(nc * kc), tile = Workspace<T>.Tile(Mr * nr);
         ref T c0 = ref MemoryMarshal.GetReference(c);
         ref T a0 = ref MemoryMarshal.GetReference(a);
+        ref T b0 = ref MemoryMarshal.GetReference(b);
         for (int jc = j0; jc < j1; jc += nc)
         {
             int ncb = Math.Min(nc, j1 - jc);
-            for (int pc = 0; pc < k; pc += kc)
+            for (int pc = p0; pc < p1; pc += kc)
             {
                 int kcb = Math.Min(kc, k - pc);
-                bool overwrite = !g.Accumulate && pc == 0;                           // the first k block sets C
-                // Slivers of op(B)ᵀ, whose element [j, p] = op(B)[p, j] is b[j·k + p] (transB) or b[p·n + j].
-                Pack(b, transposed: !g.TransB, g.TransB ? k : n, jc, ncb, pc, kcb, nr, packedB);
+                bool overwrite = overwriteFirst && pc == p0;
+                // Slivers of op(B)ᵀ, whose element [j, p] = op(B)[p, j] is b[j·k + p] (transB) or b[p·n + j]. Read in
+                // place when op(B)'s rows are stored rows and a sliver stays in L1 (see ReadBInPlace), except a last
+                // partial sliver, which is packed with zero padding.
+                int directB = !g.TransB && ReadBInPlace(kcb, n, Unsafe.SizeOf<T>()) ? ncb / nr * nr : 0;
+                if (directB < ncb) Pack(b, transposed: !g.TransB, g.TransB ? k : n, jc + directB, ncb - directB, pc, kcb, nr, packedB);
                 for (int ic = i0; ic < i1; ic += mc)
                 {
                     int mcb = Math.Min(mc, i1 - ic);
@@ -135,11 +157,14 @@ internal static partial class MatMul
                             ref T aSliver = ref inPlace ? ref Unsafe.Add(ref a0, g.TransA ? pc * m + ic + ir : (ic + ir) * k + pc) : ref packedA[(ir - direct) * kcb];
                             var (rowStep, depthStep) = inPlace ? (g.TransA ? 1 : k, g.TransA ? m : 1) : (1, Mr);
                             ref T cTile = ref Unsafe.Add(ref c0, (ic + ir) * n + jc + jr);
+                            bool bInPlace = jr < directB;
+                            ref T bSliver = ref bInPlace ? ref Unsafe.Add(ref b0, pc * n + jc + jr) : ref packedB[(jr - directB) * kcb];
+                            nint bStep = bInPlace ? n : nr;
                             if (cols <= TSimd.Count)                                  // a last sliver at most half full
-                                MicroKernelNarrow<T, TVector, TSimd>(kcb, ref aSliver, rowStep, depthStep, ref packedB[jr * kcb], ref cTile, n,
+                                MicroKernelNarrow<T, TVector, TSimd>(kcb, ref aSliver, rowStep, depthStep, ref bSliver, bStep, ref cTile, n,
                                     Math.Min(Mr, mcb - ir), cols, overwrite, tile);
                             else
-                                MicroKernel<T, TVector, TSimd>(kcb, ref aSliver, rowStep, depthStep, ref packedB[jr * kcb], ref cTile, n,
+                                MicroKernel<T, TVector, TSimd>(kcb, ref aSliver, rowStep, depthStep, ref bSliver, bStep, ref cTile, n,
                                     Math.Min(Mr, mcb - ir), cols, overwrite, tile);
                         }
                     }
@@ -150,14 +175,14 @@ internal static partial class MatMul
 
     /// <summary>One tile of C: <c>C[r, j] (+)= Σ_p A[r, p] · B[p, j]</c> for r &lt; <paramref name="rows"/> (≤ Mr),
     /// j &lt; <paramref name="cols"/> (≤ NR), p &lt; <paramref name="kc"/>, from an A sliver, <c>A[r, p] =
-    /// a[r·rowStep + p·depthStep]</c> (packed: 1 and Mr; in place: k and 1, or 1 and m for Aᵀ), and a packed B sliver
-    /// (<c>b[p·NR + j]</c>). The sum starts from zero and adds the terms in increasing p, each by one
+    /// a[r·rowStep + p·depthStep]</c> (packed: 1 and Mr; in place: k and 1, or 1 and m for Aᵀ), and a B sliver,
+    /// <c>B[p, j] = b[p·bStep + j]</c> (packed: NR; in place: n). The sum starts from zero and adds the terms in increasing p, each by one
     /// fused multiply-add; then C is set to it (<paramref name="overwrite"/>) or C is added to it.</summary>
     /// <remarks>The twelve accumulators (six rows × two vectors) stay in registers. A partial tile is computed in full
     /// (the packed slivers are zero-padded) into <paramref name="tile"/>, and only its valid part reaches C, by the same
     /// addition, so an element gets the same bits in a partial tile as in a full one.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel<T, TVector, TSimd>(int kc, ref T a, nint rowStep, nint depthStep, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
+    private static void MicroKernel<T, TVector, TSimd>(int kc, ref T a, nint rowStep, nint depthStep, ref T b, nint bStep, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
         where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
     {
         nuint w = (nuint)TSimd.Count;
@@ -184,7 +209,7 @@ internal static partial class MatMul
             ar = TSimd.Broadcast(Unsafe.Add(ref a, a5));
             c50 = TSimd.MultiplyAdd(ar, b0, c50); c51 = TSimd.MultiplyAdd(ar, b1, c51);
             a = ref Unsafe.Add(ref a, depthStep);
-            b = ref Unsafe.Add(ref b, 2 * w);
+            b = ref Unsafe.Add(ref b, bStep);
         }
 
         ref T t = ref full ? ref c : ref MemoryMarshal.GetReference(tile);
@@ -216,7 +241,7 @@ internal static partial class MatMul
     /// accumulators, half the multiply-adds. Each element gets the same chain of fused multiply-adds as in the full
     /// kernel, so the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernelNarrow<T, TVector, TSimd>(int kc, ref T a, nint rowStep, nint depthStep, ref T b, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
+    private static void MicroKernelNarrow<T, TVector, TSimd>(int kc, ref T a, nint rowStep, nint depthStep, ref T b, nint bStep, ref T c, int ldc, int rows, int cols, bool overwrite, Span<T> tile)
         where T : struct, IFloatingPointIeee754<T> where TVector : struct where TSimd : IGemmSimd<T, TVector>
     {
         int w = TSimd.Count;
@@ -232,7 +257,7 @@ internal static partial class MatMul
             c4 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a4)), b0, c4);
             c5 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref a, a5)), b0, c5);
             a = ref Unsafe.Add(ref a, depthStep);
-            b = ref Unsafe.Add(ref b, 2 * w);
+            b = ref Unsafe.Add(ref b, bStep);
         }
         ref T t = ref MemoryMarshal.GetReference(tile);
         TSimd.Store(c0, ref t, 0);
@@ -270,6 +295,22 @@ internal static partial class MatMul
         }
         TSimd.Store(lo, ref destination, 0);
         TSimd.Store(hi, ref destination, w);
+    }
+
+    /// <summary>Whether full slivers of op(B), when its rows are b's stored rows (no transB), are read in place (row p of
+    /// the sliver at <c>b[p·n + j ..]</c>) rather than packed: when the sliver, <paramref name="kc"/> rows of two vectors,
+    /// is at most 128 rows (16 KB of 64-byte lines for float with AVX-512) and the row stride spreads those lines over the
+    /// L1 sets (a stride that is an odd number of 64-byte lines, twice one, or not a whole number of lines), so it stays
+    /// in L1 for every A sliver that reuses it.</summary>
+    /// <remarks>Packing such a sliver costs about what it saves: it is reused by only m / 6 A slivers. Measured on the
+    /// MLP's backward products with AVX-512 (one thread, thread CPU time, alternating with the build that packs, medians
+    /// of 21, two runs): g·W at [128, 100]·[100, 784] 1.05–1.07× faster, gᵀ·x at [100, 128]ᵀ·[128, 784] 1.08–1.09×,
+    /// [256, 128]ᵀ·[128, 784] 1.01–1.02×; k = 256 (1.00×) and a 1 KB stride (256³, 0.91×) did not gain, hence the
+    /// limits.</remarks>
+    private static bool ReadBInPlace(int kc, int n, int elementSize)
+    {
+        int stride = n * elementSize;
+        return kc <= 128 && (stride % 64 != 0 || BitOperations.TrailingZeroCount(stride / 64) <= 1);
     }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Autodiff;
 using Autodiff.Kernels;
 using static Autodiff.Tests.TestHelpers;
@@ -7,11 +8,14 @@ using static Autodiff.Tests.TestHelpers;
 namespace Autodiff.Tests.Core;
 
 /// <summary>Kernels/MatMul.cs, the packed GEMM <c>C (+)= op(A)·op(B)</c>: values against a float64 reference on shapes around
-/// every block boundary, for both transposes, both dtypes and both modes; and the bits of C, which must not depend on the
-/// thread count, the vector width, the alignment of the spans or where an element falls in a tile.</summary>
+/// every block boundary, for both transposes, both dtypes and both modes; each vector width's kernels on their own (the
+/// 512- and 256-bit ones only where the machine has them: elsewhere those tests are reported as ignored, not passed); and
+/// the bits of C, which must not depend on the thread count, the vector width, the alignment of the spans or where an
+/// element falls in a tile.</summary>
 public class GemmKernelTests
 {
-    // Block sizes in MatMul: Mr = 6; NR = 16 (float) / 8 (double) with AVX2; Kc = 400; Mc = 144 / 72; Nc = 4096 / 2048.
+    // Block sizes in MatMul: Mr = 6; NR = 2 vectors: 16 / 8 (float / double) with AVX2, 32 / 16 with AVX-512, 8 / 4 with
+    // 128-bit vectors; Kc = 400; Mc = 144 / 72; Nc = 4096 / 2048.
     private static readonly int[][] Shapes =
     [
         [1, 1, 1], [2, 3, 5], [7, 11, 13], [31, 37, 41],          // tiny and primes
@@ -32,20 +36,46 @@ public class GemmKernelTests
     [TestCaseSource(nameof(ShapeCases))]
     public void Gemm_MatchesFloat64Reference_Float64(int m, int k, int n) => CheckAllVariants<double>(m, k, n);
 
-    [Test]
-    public void Gemm_ThreadCountDoesNotChangeBits()
+    [TestCase(512)]
+    [TestCase(256)]
+    [TestCase(128)]
+    public void Gemm_ThreadCountDoesNotChangeBits(int bits)
     {
-        // m > n splits rows, n > m splits columns; k > Kc gives several k blocks.
-        foreach (var (m, k, n) in new[] { (300, 520, 200), (150, 300, 611), (100, 784, 100) })
-            foreach (var (transA, transB) in TransposeCombos)
+        var width = RequireWidth(bits);
+        // Each above the 2·128³-flop threshold for splitting. m > n splits rows (138 rows: 66 + 72 on two threads, 42 + 42
+        // + 54 on three), n > m columns; k = 401 is two k blocks. 100·500·60 and the MLP layer's forward x·Wᵀ (k = 784)
+        // split k on two threads (one k block each, the second summed in scratch and added to C) and rows on three;
+        // then the layer's weight gradient gᵀ·x, as it is stored.
+        var cases = new List<(int M, int K, int N, bool TransA, bool TransB)>();
+        foreach (var (m, k, n) in new[] { (138, 300, 64), (64, 300, 150), (70, 401, 80), (100, 500, 60) })
+            foreach (var (transA, transB) in TransposeCombos) cases.Add((m, k, n, transA, transB));
+        cases.Add((128, 784, 100, false, true));
+        cases.Add((100, 128, 784, true, false));
+        foreach (var (m, k, n, transA, transB) in cases)
+            foreach (bool accumulate in new[] { true, false })
             {
-                var one = RunWithThreads<float>(1, m, k, n, transA, transB);
-                Assert.That(RunWithThreads<float>(2, m, k, n, transA, transB), Is.EqualTo(one), $"{m}x{k}x{n} {transA} {transB}, 2 threads");
-                Assert.That(RunWithThreads<float>(3, m, k, n, transA, transB), Is.EqualTo(one), $"{m}x{k}x{n} {transA} {transB}, 3 threads");
+                string what = $"{m}x{k}x{n} transA={transA} transB={transB} accumulate={accumulate}";
+                var one = RunWithThreads<float>(1, m, k, n, transA, transB, accumulate, width);
+                Assert.That(RunWithThreads<float>(2, m, k, n, transA, transB, accumulate, width), Is.EqualTo(one), $"{what}, 2 threads");
+                Assert.That(RunWithThreads<float>(3, m, k, n, transA, transB, accumulate, width), Is.EqualTo(one), $"{what}, 3 threads");
             }
-        var oneDouble = RunWithThreads<double>(1, 200, 300, 250, true, true);
-        Assert.That(RunWithThreads<double>(3, 200, 300, 250, true, true), Is.EqualTo(oneDouble), "double, 3 threads");
+        foreach (var (m, k, n) in new[] { (138, 300, 64), (64, 300, 150), (100, 500, 60) })
+        {
+            var oneDouble = RunWithThreads<double>(1, m, k, n, true, true, true, width);
+            Assert.That(RunWithThreads<double>(2, m, k, n, true, true, true, width), Is.EqualTo(oneDouble), $"double {m}x{k}x{n}, 2 threads");
+            Assert.That(RunWithThreads<double>(3, m, k, n, true, true, true, width), Is.EqualTo(oneDouble), $"double {m}x{k}x{n}, 3 threads");
+        }
     }
+
+    [TestCase(512)]
+    [TestCase(256)]
+    [TestCase(128)]
+    public void Gemm_VectorWidthMatchesReferenceOnOddShapes_Float32(int bits) => CheckOddShapes<float>(RequireWidth(bits));
+
+    [TestCase(512)]
+    [TestCase(256)]
+    [TestCase(128)]
+    public void Gemm_VectorWidthMatchesReferenceOnOddShapes_Float64(int bits) => CheckOddShapes<double>(RequireWidth(bits));
 
     [Test]
     public void Gemm_AlignmentDoesNotChangeBits()
@@ -73,11 +103,14 @@ public class GemmKernelTests
         var widths = new List<MatMul.VectorWidth> { MatMul.VectorWidth.Bits128 };
         if (Vector256.IsHardwareAccelerated) widths.Add(MatMul.VectorWidth.Bits256);
         if (Vector512.IsHardwareAccelerated) widths.Add(MatMul.VectorWidth.Bits512);
-        foreach (var (transA, transB) in TransposeCombos)
-        {
-            Assert.That(RunWithWidths<float>(widths, 53, 300, 70, transA, transB), Is.True, $"float {transA} {transB}");
-            Assert.That(RunWithWidths<double>(widths, 53, 300, 70, transA, transB), Is.True, $"double {transA} {transB}");
-        }
+        // 53 and 67 rows end in partial tiles; k = 401 is two k blocks; n = 70 and 67 end in partial slivers, narrow on
+        // some widths.
+        foreach (var (m, k, n) in new[] { (53, 300, 70), (67, 401, 67) })
+            foreach (var (transA, transB) in TransposeCombos)
+            {
+                Assert.That(RunWithWidths<float>(widths, m, k, n, transA, transB), Is.True, $"float {m}x{k}x{n} {transA} {transB}");
+                Assert.That(RunWithWidths<double>(widths, m, k, n, transA, transB), Is.True, $"double {m}x{k}x{n} {transA} {transB}");
+            }
     }
 
     [Test]
@@ -121,6 +154,30 @@ public class GemmKernelTests
             MatMul.Gemm<float>(a, transA, bt.AsSpan(0, narrow * k), true, part, m, k, narrow, accumulate: false);
             for (int i = 0; i < m; i++)
                 Assert.That(part.AsSpan(i * narrow, narrow).ToArray(), Is.EqualTo(full.AsSpan(i * wide, narrow).ToArray()), $"transA={transA} row {i}");
+        }
+    }
+
+    [Test]
+    public void Gemm_InPlaceBGivesTheBitsOfPackedB()
+    {
+        // op(B) stored [k, n] is read in place for k ≤ 128 (at strides that spread over L1); stored [n, k] (transB) it is
+        // always packed: the two must give the same bits, also for the partial last sliver, which is packed either way.
+        foreach (var (m, k, n) in new[] { (25, 100, 784), (13, 128, 100), (7, 67, 37) })
+        {
+            var rng = new Random(m + k + n);
+            var a = RandomArray<float>(rng, m * k);
+            var b = RandomArray<float>(rng, k * n);
+            var bt = new float[n * k];
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
+            foreach (bool transA in new[] { false, true })
+            {
+                var inPlace = new float[m * n];
+                MatMul.Gemm<float>(a, transA, b, false, inPlace, m, k, n, accumulate: false);
+                var packed = new float[m * n];
+                MatMul.Gemm<float>(a, transA, bt, true, packed, m, k, n, accumulate: false);
+                Assert.That(inPlace, Is.EqualTo(packed), $"{m}x{k}x{n} transA={transA}");
+            }
         }
     }
 
@@ -183,15 +240,110 @@ public class GemmKernelTests
         return x;
     }
 
-    /// <summary>C = C₀ + op(A)·op(B) on seeded data with <see cref="Threading.NumThreads"/> set to <paramref name="threads"/>.</summary>
-    private static T[] RunWithThreads<T>(int threads, int m, int k, int n, bool transA, bool transB) where T : struct, IFloatingPointIeee754<T> =>
+    /// <summary>C = C₀ + op(A)·op(B), or op(A)·op(B) into a C poisoned with NaN, on seeded data with
+    /// <see cref="Threading.NumThreads"/> set to <paramref name="threads"/>.</summary>
+    private static T[] RunWithThreads<T>(int threads, int m, int k, int n, bool transA, bool transB, bool accumulate, MatMul.VectorWidth width)
+        where T : struct, IFloatingPointIeee754<T> =>
         WithThreads(threads, () =>
         {
             var rng = new Random(11);
             var (a, b, c) = (RandomArray<T>(rng, m * k), RandomArray<T>(rng, k * n), RandomArray<T>(rng, m * n));
-            MatMul.Gemm<T>(a, transA, b, transB, c, m, k, n, accumulate: true);
+            if (!accumulate) c.AsSpan().Fill(T.NaN);
+            MatMul.Gemm<T>(a, transA, b, transB, c, m, k, n, accumulate, width);
             return c;
         });
+
+    /// <summary>The width for <paramref name="bits"/>, or <see cref="Assert.Ignore(string)"/> when this machine lacks the
+    /// hardware for it (the kernels would still run, emulated, but the point is to test the code the machine runs).</summary>
+    private static MatMul.VectorWidth RequireWidth(int bits)
+    {
+        if (bits == 512 && !Vector512.IsHardwareAccelerated)
+            Assert.Ignore("No AVX-512 on this machine (Vector512.IsHardwareAccelerated is false): the 512-bit GEMM kernels were not tested.");
+        if (bits == 256 && !(Vector256.IsHardwareAccelerated && Fma.IsSupported))
+            Assert.Ignore("No AVX2 + FMA on this machine: the 256-bit GEMM kernels were not tested.");
+        return (MatMul.VectorWidth)bits;
+    }
+
+    /// <summary>Shapes with every dimension in 1..67: each boundary of the 6-row tiles (5, 6, 7, 11, 12, 13, …) and of the
+    /// 4/8/16/32-lane B slivers and their halves, and a seeded sample of the rest.</summary>
+    private static IEnumerable<(int M, int K, int N)> OddShapes()
+    {
+        int[] rowEdges = [1, 2, 5, 6, 7, 11, 12, 13, 17, 18, 19, 23, 24, 25, 30, 36, 37, 60, 66, 67];
+        int[] columnEdges = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 47, 48, 49, 63, 64, 65, 67];
+        int[] depths = [1, 2, 3, 8, 17, 31, 64, 67];
+        yield return (1, 1, 1);
+        yield return (67, 67, 67);
+        var rng = new Random(1667);
+        int Pick(int[] edges) => rng.Next(2) == 0 ? edges[rng.Next(edges.Length)] : rng.Next(1, 68);
+        for (int i = 0; i < 40; i++) yield return (Pick(rowEdges), Pick(depths), Pick(columnEdges));
+    }
+
+    /// <summary>Every (transA, transB, accumulate) of each <see cref="OddShapes"/> shape on one vector width, the operands
+    /// at varying offsets into larger arrays (so at every alignment) whose other elements must stay untouched, C poisoned
+    /// with NaN when not accumulating, against a reference within the worst-case rounding bound of the kernel's sum.</summary>
+    /// <remarks>An element is <c>C₀ + s</c>, s summed by one fused multiply-add per term from zero (k ≤ 67 is one k
+    /// block): at most k + 1 roundings, so <c>|error| ≤ γ_(k+1)·(|C₀| + Σ|aₚ·bₚ|)</c>, γ_j = j·u / (1 − j·u). The
+    /// reference is the exact sum rounded to float64 (products split exactly with a fused multiply-add, summed with a
+    /// compensated sum), so the bound holds with a few float64 units added for the reference's own rounding.</remarks>
+    private static void CheckOddShapes<T>(MatMul.VectorWidth width) where T : struct, IFloatingPointIeee754<T>
+    {
+        double u = Eps<T>();
+        int shape = 0;
+        foreach (var (m, k, n) in OddShapes())
+        {
+            shape++;
+            var rng = new Random(shape);
+            foreach (var (transA, transB) in TransposeCombos)
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    string what = $"{width} {typeof(T).Name} {m}x{k}x{n} transA={transA} transB={transB} accumulate={accumulate}";
+                    var (padA, padB, padC) = (rng.Next(16), rng.Next(16), rng.Next(16));
+                    var a = RandomArray<T>(rng, padA + m * k + 3);
+                    var b = RandomArray<T>(rng, padB + k * n + 3);
+                    var c = RandomArray<T>(rng, padC + m * n + 3);
+                    if (!accumulate) c.AsSpan(padC, m * n).Fill(T.NaN);
+                    var before = (T[])c.Clone();
+
+                    MatMul.Gemm<T>(a.AsSpan(padA, m * k), transA, b.AsSpan(padB, k * n), transB, c.AsSpan(padC, m * n), m, k, n, accumulate, width);
+
+                    Assert.That(c[..padC], Is.EqualTo(before[..padC]), $"{what}: elements before C changed");
+                    Assert.That(c[(padC + m * n)..], Is.EqualTo(before[(padC + m * n)..]), $"{what}: elements after C changed");
+                    double gamma = (k + 1) * u / (1 - (k + 1) * u);
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                        {
+                            double c0 = accumulate ? double.CreateTruncating(before[padC + i * n + j]) : 0;
+                            var (sum, magnitude) = ExactDot(c0, k, p => double.CreateTruncating(a[padA + (transA ? p * m + i : i * k + p)]),
+                                p => double.CreateTruncating(b[padB + (transB ? j * k + p : p * n + j)]));
+                            double got = double.CreateTruncating(c[padC + i * n + j]);
+                            double tolerance = gamma * magnitude + 4 * Math.Pow(2, -53) * magnitude;
+                            Assert.That(got, Is.EqualTo(sum).Within(tolerance), $"{what}: C[{i}, {j}]");
+                        }
+                }
+        }
+    }
+
+    /// <summary><c>c0 + Σₚ x(p)·y(p)</c> rounded once to float64 (up to a few units of float64 rounding: each product is
+    /// split exactly into a float64 and its rounding error with a fused multiply-add, and the parts are added with
+    /// Neumaier's compensated sum), and <c>|c0| + Σ|x(p)·y(p)|</c>.</summary>
+    private static (double Sum, double Magnitude) ExactDot(double c0, int k, Func<int, double> x, Func<int, double> y)
+    {
+        double sum = c0, compensation = 0, magnitude = Math.Abs(c0);
+        void Add(double term)
+        {
+            double t = sum + term;
+            compensation += Math.Abs(sum) >= Math.Abs(term) ? (sum - t) + term : (term - t) + sum;
+            sum = t;
+        }
+        for (int p = 0; p < k; p++)
+        {
+            double xp = x(p), yp = y(p), product = xp * yp;
+            Add(product);
+            Add(Math.FusedMultiplyAdd(xp, yp, -product));
+            magnitude += Math.Abs(product);
+        }
+        return (sum + compensation, magnitude);
+    }
 
     /// <summary>Whether every width in <paramref name="widths"/> gives the bits of the first, overwriting and accumulating.</summary>
     private static bool RunWithWidths<T>(List<MatMul.VectorWidth> widths, int m, int k, int n, bool transA, bool transB)
