@@ -22,3 +22,43 @@ internal readonly unsafe struct Pinned<T>(byte* address, int length) where T : s
     /// <summary>The span again; valid only while the caller's <c>fixed</c> block is running.</summary>
     public Span<T> Span => new(address, length);
 }
+
+/// <summary>A piece of an element-wise kernel: the elements <c>[start, start + length)</c> of its output.</summary>
+internal interface IChunkBody
+{
+    void Run(int start, int length);
+}
+
+/// <summary>The fixed chunking of element-wise kernels: an output of at least <see cref="ParallelMinElements"/> elements
+/// is cut into chunks of <see cref="Size"/> elements (the last one shorter), whatever the thread count, and the chunks are
+/// shared among the threads available; a smaller one is one call on the calling thread.</summary>
+/// <remarks>The chunk boundaries depend only on the length, so a kernel gets the same calls with the same spans on one
+/// thread or on three: its result is bit-identical at any <see cref="Threading.NumThreads"/>, even if a kernel's last
+/// bits depended on where a span starts.</remarks>
+internal static class Chunks
+{
+    /// <summary>Elements per chunk: 2¹⁴ (64 KiB of float32), small enough to balance two threads and to keep a chunk of
+    /// each operand in L2, large enough that the per-chunk overhead (one claim, one span slice) is noise.</summary>
+    public const int Size = 1 << 14;
+
+    /// <summary>The length from which a kernel is cut into chunks and split across threads.</summary>
+    public static int ParallelMinElements = 1 << 16;
+
+    /// <summary>Runs <paramref name="body"/> over <c>[0, length)</c>: in one call below <see cref="ParallelMinElements"/>,
+    /// else chunk by chunk, on every thread available.</summary>
+    public static void For<TBody>(int length, TBody body) where TBody : struct, IChunkBody
+    {
+        if (length < ParallelMinElements)
+        {
+            if (length > 0) body.Run(0, length);
+            return;
+        }
+        int chunks = (int)(((long)length + Size - 1) / Size);
+        if (Threading.Available == 1)
+        {
+            for (int c = 0; c < chunks; c++) body.Run(c * Size, Math.Min(Size, length - c * Size));
+            return;
+        }
+        Threading.For(chunks, c => body.Run(c * Size, Math.Min(Size, length - c * Size)));
+    }
+}
