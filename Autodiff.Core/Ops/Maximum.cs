@@ -39,6 +39,10 @@ public static partial class Ops
     private readonly struct MaximumOperator : IBinaryOperator
     {
         public void Invoke<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Maximum(a, b, y);
+
+        public void Invoke<T>(ReadOnlySpan<T> a, T b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Maximum(a, b, y);
+
+        public void Invoke<T>(T a, ReadOnlySpan<T> b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Maximum(b, a, y);
     }
 
     private readonly struct ExtremumBackwardKernel(Tensor self, Tensor other, bool max, Tensor dy, Tensor dx) : IKernel
