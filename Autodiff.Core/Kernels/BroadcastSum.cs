@@ -124,51 +124,47 @@ internal static class BroadcastSum
     private const int ColumnBlock = 64;
 
     /// <summary>Columns <c>[first, first + count)</c> of <see cref="ColumnSums{T}(ReadOnlySpan{T}, int, int, Span{T})"/>:
-    /// four rows at a time are added into a vector of the result held in a register (each column still in row order),
-    /// so the result is loaded and stored once per four rows.</summary>
+    /// four rows at a time, streamed left to right, are added into each vector of the result (loaded and stored once per
+    /// four rows), so every column is still summed in row order while the rows are read sequentially, as the hardware
+    /// prefetcher likes.</summary>
     private static void ColumnSums<T>(ReadOnlySpan<T> g, int rows, int columns, int first, int count, Span<T> destination)
         where T : struct, IFloatingPointIeee754<T>
     {
-        ref T gr = ref MemoryMarshal.GetReference(g);
         ref T dr = ref MemoryMarshal.GetReference(destination);
-        int c = first, end = first + count;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
-            for (; c + Vector512<T>.Count <= end; c += Vector512<T>.Count)
-            {
-                var acc = Vector512.LoadUnsafe(ref dr, (nuint)c);
-                int r = 0;
-                for (; r + 4 <= rows; r += 4)
-                {
-                    nuint at = (nuint)((long)r * columns + c);
-                    acc += Vector512.LoadUnsafe(ref gr, at);
-                    acc += Vector512.LoadUnsafe(ref gr, at + (nuint)columns);
-                    acc += Vector512.LoadUnsafe(ref gr, at + (nuint)(2 * columns));
-                    acc += Vector512.LoadUnsafe(ref gr, at + (nuint)(3 * columns));
-                }
-                for (; r < rows; r++) acc += Vector512.LoadUnsafe(ref gr, (nuint)((long)r * columns + c));
-                acc.StoreUnsafe(ref dr, (nuint)c);
-            }
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
-            for (; c + Vector256<T>.Count <= end; c += Vector256<T>.Count)
-            {
-                var acc = Vector256.LoadUnsafe(ref dr, (nuint)c);
-                int r = 0;
-                for (; r + 4 <= rows; r += 4)
-                {
-                    nuint at = (nuint)((long)r * columns + c);
-                    acc += Vector256.LoadUnsafe(ref gr, at);
-                    acc += Vector256.LoadUnsafe(ref gr, at + (nuint)columns);
-                    acc += Vector256.LoadUnsafe(ref gr, at + (nuint)(2 * columns));
-                    acc += Vector256.LoadUnsafe(ref gr, at + (nuint)(3 * columns));
-                }
-                for (; r < rows; r++) acc += Vector256.LoadUnsafe(ref gr, (nuint)((long)r * columns + c));
-                acc.StoreUnsafe(ref dr, (nuint)c);
-            }
-        for (; c < end; c++)
+        int r = 0;
+        for (; r + 4 <= rows; r += 4)
         {
-            T acc = Unsafe.Add(ref dr, c);
-            for (int r = 0; r < rows; r++) acc += Unsafe.Add(ref gr, (nint)((long)r * columns + c));
-            Unsafe.Add(ref dr, c) = acc;
+            ref T r0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(g), (nint)r * columns);
+            ref T r1 = ref Unsafe.Add(ref r0, columns);
+            ref T r2 = ref Unsafe.Add(ref r1, columns);
+            ref T r3 = ref Unsafe.Add(ref r2, columns);
+            int c = first, end = first + count;
+            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+                for (; c + Vector512<T>.Count <= end; c += Vector512<T>.Count)
+                {
+                    nuint at = (nuint)c;
+                    var acc = Vector512.LoadUnsafe(ref dr, at) + Vector512.LoadUnsafe(ref r0, at);
+                    acc += Vector512.LoadUnsafe(ref r1, at);
+                    acc += Vector512.LoadUnsafe(ref r2, at);
+                    (acc + Vector512.LoadUnsafe(ref r3, at)).StoreUnsafe(ref dr, at);
+                }
+            if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+                for (; c + Vector256<T>.Count <= end; c += Vector256<T>.Count)
+                {
+                    nuint at = (nuint)c;
+                    var acc = Vector256.LoadUnsafe(ref dr, at) + Vector256.LoadUnsafe(ref r0, at);
+                    acc += Vector256.LoadUnsafe(ref r1, at);
+                    acc += Vector256.LoadUnsafe(ref r2, at);
+                    (acc + Vector256.LoadUnsafe(ref r3, at)).StoreUnsafe(ref dr, at);
+                }
+            for (; c < end; c++)
+                Unsafe.Add(ref dr, c) = Unsafe.Add(ref dr, c) + Unsafe.Add(ref r0, c) + Unsafe.Add(ref r1, c) + Unsafe.Add(ref r2, c) + Unsafe.Add(ref r3, c);
+        }
+        for (; r < rows; r++)
+        {
+            var row = g.Slice(r * columns + first, count);
+            var d = destination.Slice(first, count);
+            System.Numerics.Tensors.TensorPrimitives.Add(d, row, d);
         }
     }
 
