@@ -59,6 +59,28 @@ public class BroadcastTests
         }
     }
 
+    /// <summary>An operator with only the span form: <c>d = 2x + y</c>.</summary>
+    private readonly struct SpanOnlyOperator : IBinaryOperator
+    {
+        public void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : struct, System.Numerics.IFloatingPointIeee754<T>
+        {
+            for (int i = 0; i < d.Length; i++) d[i] = x[i] + x[i] + y[i];
+        }
+    }
+
+    [TestCase(new[] { 3, 1500 }, new int[0])]
+    [TestCase(new int[0], new[] { 3, 1500 })]
+    [TestCase(new[] { 2, 1 }, new[] { 1, 2500 })]
+    [TestCase(new[] { 2500, 1 }, new[] { 1, 3 })]
+    public void OperatorWithoutScalarForms_RepeatsTheScalar(int[] a, int[] b)
+    {
+        // The interface's default scalar forms repeat the scalar into a buffer (1024 long): rows longer than it too.
+        var (x, y) = (Values(a, 8, DType.Float32), Values(b, 9, DType.Float32));
+        var shape = Shape.TryBroadcast(x.Shape, y.Shape)!;
+        var expected = Compute.Binary<SpanOnlyOperator>(Compute.Expand(x, shape), Compute.Expand(y, shape));
+        AssertSameBits(Compute.Binary<SpanOnlyOperator>("Test", x, y), expected, $"{x.Shape} {y.Shape}");
+    }
+
     [TestCaseSource(nameof(PairCases))]
     public void Where_GivesTheBitsOfTheExpandedOperands(int[] a, int[] b)
     {
