@@ -48,6 +48,7 @@ internal sealed class BackwardPass
     internal static Tensor?[]? Run(IReadOnlyList<Tensor> roots, IReadOnlyList<Tensor> seeds, bool retainGraph, bool createGraph,
         IReadOnlyList<Tensor>? targets)
     {
+        Memory.BufferPool.Reclaim();                 // the last step's buffers nobody can see, back to the pool (PooledStorage.cs)
         var tape = roots.FirstOrDefault(r => r.Creator is not null)?.Creator!.Tape;
         var pass = new BackwardPass(tape?.EntriesUpTo(roots) ?? [], createGraph, targets);
         using (Tape.BackwardScope(createGraph))

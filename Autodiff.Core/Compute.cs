@@ -72,11 +72,11 @@ internal static partial class Compute
         {
             var f32 = Memory.BufferPool.RentFloat(shape.Numel);
             if (s_poisonEmpty) f32.AsSpan().Fill(float.NaN);
-            return new(shape, f32, null);
+            return Tensor.Pooled(shape, f32, null);
         }
         var f64 = Memory.BufferPool.RentDouble(shape.Numel);
         if (s_poisonEmpty) f64.AsSpan().Fill(double.NaN);
-        return new(shape, null, f64);
+        return Tensor.Pooled(shape, null, f64);
     }
 
     /// <summary>A tensor of zeros: for buffers that are accumulated (<c>+=</c>) or only partly written.</summary>
@@ -87,11 +87,11 @@ internal static partial class Compute
         {
             var f32 = Memory.BufferPool.RentFloat(shape.Numel);
             Array.Clear(f32);
-            return new(shape, f32, null);
+            return Tensor.Pooled(shape, f32, null);
         }
         var f64 = Memory.BufferPool.RentDouble(shape.Numel);
         Array.Clear(f64);
-        return new(shape, null, f64);
+        return Tensor.Pooled(shape, null, f64);
     }
 
     private static volatile bool s_poisonEmpty;

@@ -15,12 +15,22 @@ public sealed partial class Tensor
     /// <remarks>The span must not be used after the tensor is disposed: its buffer may be reused by another tensor.</remarks>
     /// <exception cref="InvalidOperationException">The tensor is Float64.</exception>
     /// <exception cref="ObjectDisposedException">The tensor was disposed.</exception>
-    public ReadOnlySpan<float> AsReadOnlySpan() => F32;
+    public ReadOnlySpan<float> AsReadOnlySpan()
+    {
+        var span = F32;
+        _storage.HandOutSpan();              // a span is no reference the GC follows: keep the buffer from the GC's pool return
+        return span;
+    }
 
     /// <summary>The float64 values as a read-only span over the tensor's own buffer; see <see cref="AsReadOnlySpan"/>.</summary>
     /// <exception cref="InvalidOperationException">The tensor is Float32.</exception>
     /// <exception cref="ObjectDisposedException">The tensor was disposed.</exception>
-    public ReadOnlySpan<double> AsReadOnlyDoubleSpan() => F64;
+    public ReadOnlySpan<double> AsReadOnlyDoubleSpan()
+    {
+        var span = F64;
+        _storage.HandOutSpan();
+        return span;
+    }
 
     /// <summary>The float32 values as writable <see cref="Memory{T}"/> over the tensor's own buffer (no copy), for
     /// APIs that take memory rather than a span (streams, async I/O, pipelines).</summary>
@@ -154,6 +164,7 @@ public sealed partial class Tensor
     private void Escape()
     {
         _storage.Poolable = false;
+        _storage.Settled();
         MarkModified();
     }
 }

@@ -11,8 +11,10 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Gives the buffer back to the pool for the next tensor of the same size, unless a view of it (Reshape,
     /// Detach) is still alive. Any later use of this tensor throws <see cref="ObjectDisposedException"/>; disposing twice
     /// does nothing.</summary>
-    /// <remarks>Optional: a tensor that is never disposed is collected by the GC like any object. Disposing is how a
-    /// training loop avoids allocating its activations and gradients afresh every step (see <see cref="NewDisposeScope"/>).
+    /// <remarks>Optional: a tensor that is never disposed is collected by the GC like any object, and its buffer still
+    /// goes back to the pool once no tensor can see it (Memory/PooledStorage.cs), so a plain PyTorch-style loop reuses its
+    /// memory too. Disposing returns the buffer at once instead of at the next backward pass's reclaim (see
+    /// <see cref="NewDisposeScope"/>).
     /// <para>Views share one buffer: a Reshape or Detach of a tensor, and the tensor itself, each count as an owner, and
     /// the buffer goes to the pool when the last owner is disposed. Spans taken with <see cref="AsSpan"/> or
     /// <see cref="AsReadOnlySpan"/> are not owners: they must not be used after that. A buffer that left the library
@@ -24,7 +26,11 @@ public sealed partial class Tensor : IDisposable
         _disposed = true;
         var (f32, f64) = (_f32, _f64);
         (_f32, _f64, _i64, _b8, _grad) = (null, null, null, null, null);   // Int64/Bool arrays are not pooled: left to the GC
-        if (Interlocked.Decrement(ref _storage.Owners) == 0 && _storage.Poolable) Memory.BufferPool.Return(f32, f64);
+        if (Interlocked.Decrement(ref _storage.Owners) == 0 && _storage.Poolable)
+        {
+            _storage.Settled();                                             // no finalizer return after this one
+            Memory.BufferPool.Return(f32, f64);
+        }
     }
 
     /// <summary>Starts a scope that owns every tensor an op produces on this thread (or async flow) until it is disposed,
@@ -52,8 +58,9 @@ public sealed partial class Tensor : IDisposable
     /// step's allocations.</summary>
     /// <remarks>Disposed tensors' buffers are kept per thread for the next tensor of the same size: at most 256 MB across
     /// all threads, and the buffers of a size no tensor of that thread has used for 10 s are dropped by themselves 10 to
-    /// 15 seconds after that last use (a timer checks every 5 s). Only buffers of disposed tensors are pooled, so a program
-    /// that never disposes (no <see cref="NewDisposeScope"/>, no <see cref="Dispose"/>) keeps none.</remarks>
+    /// 15 seconds after that last use (a timer checks every 5 s). Buffers come back when a tensor is disposed, or, without
+    /// Dispose, when the GC finds no tensor can see them any more (Memory/PooledStorage.cs); those the GC finds are moved
+    /// into the pool where the thread's next backward pass starts.</remarks>
     public static long TrimBufferPools() => Memory.BufferPool.Trim();
 
     /// <summary>Bytes currently kept by all threads' buffer pools (see <see cref="TrimBufferPools"/>).</summary>

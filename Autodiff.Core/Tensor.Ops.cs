@@ -14,22 +14,51 @@ public sealed partial class Tensor
     /// <summary>Negation; see <see cref="Ops.Neg"/>.</summary>
     public static Tensor operator -(Tensor x) => Ops.Neg(x);
 
-    /// <summary>Adds a constant to every element.</summary>
-    public static Tensor operator +(Tensor a, double b) => Ops.Add(a, Scalar(b, a.DType));
-    /// <summary>Adds a constant to every element.</summary>
-    public static Tensor operator +(double a, Tensor b) => Ops.Add(Scalar(a, b.DType), b);
-    /// <summary>Subtracts a constant from every element.</summary>
-    public static Tensor operator -(Tensor a, double b) => Ops.Sub(a, Scalar(b, a.DType));
-    /// <summary>Subtracts every element from a constant.</summary>
-    public static Tensor operator -(double a, Tensor b) => Ops.Sub(Scalar(a, b.DType), b);
-    /// <summary>Multiplies every element by a constant.</summary>
-    public static Tensor operator *(Tensor a, double b) => Ops.Mul(a, Scalar(b, a.DType));
-    /// <summary>Multiplies every element by a constant.</summary>
-    public static Tensor operator *(double a, Tensor b) => Ops.Mul(Scalar(a, b.DType), b);
-    /// <summary>Divides every element by a constant.</summary>
-    public static Tensor operator /(Tensor a, double b) => Ops.Div(a, Scalar(b, a.DType));
-    /// <summary>Divides a constant by every element.</summary>
-    public static Tensor operator /(double a, Tensor b) => Ops.Div(Scalar(a, b.DType), b);
+    // A constant takes the tensor's dtype, as a Python number does in PyTorch: a double (Python float) with a Float32 or
+    // Float64 tensor stays in it, and turns an Int64 or Bool tensor into Float32 (torch.tensor([1, 2]) * 0.5 is float32);
+    // an integer (Python int) keeps an Int64 tensor Int64 and makes a Bool one Int64 (torch.tensor([1, 2]) + 1 is int64).
+
+    /// <summary>Adds a constant to every element (Float32 for an Int64 or Bool tensor, as PyTorch with a Python float).</summary>
+    public static Tensor operator +(Tensor a, double b) => Ops.Add(a, ScalarFor(a, b));
+    /// <summary>Adds a constant to every element (Float32 for an Int64 or Bool tensor, as PyTorch with a Python float).</summary>
+    public static Tensor operator +(double a, Tensor b) => Ops.Add(ScalarFor(b, a), b);
+    /// <summary>Subtracts a constant from every element (Float32 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator -(Tensor a, double b) => Ops.Sub(a, ScalarFor(a, b));
+    /// <summary>Subtracts every element from a constant (Float32 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator -(double a, Tensor b) => Ops.Sub(ScalarFor(b, a), b);
+    /// <summary>Multiplies every element by a constant (Float32 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator *(Tensor a, double b) => Ops.Mul(a, ScalarFor(a, b));
+    /// <summary>Multiplies every element by a constant (Float32 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator *(double a, Tensor b) => Ops.Mul(ScalarFor(b, a), b);
+    /// <summary>Divides every element by a constant (Float32 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator /(Tensor a, double b) => Ops.Div(a, ScalarFor(a, b));
+    /// <summary>Divides a constant by every element (Float32 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator /(double a, Tensor b) => Ops.Div(ScalarFor(b, a), b);
+
+    /// <summary>Adds an integer to every element: an Int64 tensor stays Int64 and a Bool one becomes Int64, as PyTorch
+    /// with a Python int; a floating-point tensor keeps its dtype.</summary>
+    public static Tensor operator +(Tensor a, long b) => Ops.Add(a, ScalarFor(a, b));
+    /// <summary>Adds an integer to every element (Int64 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator +(long a, Tensor b) => Ops.Add(ScalarFor(b, a), b);
+    /// <summary>Subtracts an integer from every element (Int64 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator -(Tensor a, long b) => Ops.Sub(a, ScalarFor(a, b));
+    /// <summary>Subtracts every element from an integer (Int64 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator -(long a, Tensor b) => Ops.Sub(ScalarFor(b, a), b);
+    /// <summary>Multiplies every element by an integer (Int64 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator *(Tensor a, long b) => Ops.Mul(a, ScalarFor(a, b));
+    /// <summary>Multiplies every element by an integer (Int64 for an Int64 or Bool tensor).</summary>
+    public static Tensor operator *(long a, Tensor b) => Ops.Mul(ScalarFor(b, a), b);
+    /// <summary>Divides every element by an integer: true division, so Float32 for an Int64 or Bool tensor (as <c>torch.div</c>).</summary>
+    public static Tensor operator /(Tensor a, long b) => Ops.Div(a, ScalarFor(a, b));
+    /// <summary>Divides an integer by every element: true division, so Float32 for an Int64 or Bool tensor.</summary>
+    public static Tensor operator /(long a, Tensor b) => Ops.Div(ScalarFor(b, a), b);
+
+    /// <summary>A double constant beside <paramref name="t"/>: in its dtype when floating-point, else Float32.</summary>
+    private static Tensor ScalarFor(Tensor? t, double value) => Scalar(value, t is { IsFloatingPoint: true } ? t.DType : DType.Float32);
+
+    /// <summary>An integer constant beside <paramref name="t"/>: in its dtype when floating-point, else an exact Int64.</summary>
+    private static Tensor ScalarFor(Tensor? t, long value) =>
+        t is { IsFloatingPoint: true } ? Scalar(value, t.DType) : new Tensor(Shape.Scalar, new long[] { value });
 
     /// <summary>Starts a scope in which no op is recorded. Same as <c>torch.no_grad()</c>; see <see cref="Tape.NoGrad"/>.</summary>
     public static NoGradScope NoGrad() => Tape.NoGrad();

@@ -38,12 +38,19 @@ public sealed partial class Tensor
     /// <summary>Wraps a Bool buffer (not copied); see <see cref="Tensor(Shape, float[], double[], Storage)"/>.</summary>
     internal Tensor(Shape shape, bool[] b8, Storage? storage = null) : this(shape, DType.Bool, null, null, null, b8, storage) { }
 
-    private Tensor(Shape shape, DType dtype, float[]? f32, double[]? f64, long[]? i64, bool[]? b8, Storage? storage)
+    /// <summary>Wraps a buffer rented from the pool (Compute.Empty): it goes back there when no tensor can see it any
+    /// more, even if nobody disposes it (Memory/PooledStorage.cs).</summary>
+    internal static Tensor Pooled(Shape shape, float[]? f32, double[]? f64) =>
+        new(shape, f32 is not null ? DType.Float32 : DType.Float64, f32, f64, null, null, null, pooled: true);
+
+    private Tensor(Shape shape, DType dtype, float[]? f32, double[]? f64, long[]? i64, bool[]? b8, Storage? storage, bool pooled = false)
     {
         Shape = shape;
         Id = Interlocked.Increment(ref s_nextId);
-        if (storage is null) _storage = new Storage(Id);
-        else Interlocked.Increment(ref (_storage = storage).Owners);
+        if (storage is not null) Interlocked.Increment(ref (_storage = storage).Owners);
+        else if (pooled && ((Array?)f32 ?? f64) is { Length: >= Memory.BufferPool.MinimumLength } buffer)
+            _storage = Memory.BufferPool.Track(Id, buffer);                // returns to the pool when unreachable
+        else _storage = new Storage(Id);
         (_f32, _f64, _i64, _b8) = (f32, f64, i64, b8);
         DType = dtype;
     }
@@ -211,6 +218,7 @@ public sealed partial class Tensor
     {
         var span = F32;
         MarkModified();
+        _storage.HandOutSpan();
         return span;
     }
 
@@ -220,6 +228,7 @@ public sealed partial class Tensor
     {
         var span = F64;
         MarkModified();
+        _storage.HandOutSpan();
         return span;
     }
 
@@ -489,7 +498,7 @@ public sealed partial class Tensor
 
 /// <summary>What the tensors viewing one buffer share: how often it was modified in place, how many of them are
 /// not yet disposed (the buffer goes back to the pool when that reaches 0), and whether it may go to the pool at all.</summary>
-internal sealed class Storage(long serial)
+internal class Storage(long serial)
 {
     /// <summary>The <see cref="Tensor.Id"/> of the tensor the buffer was made for: later than any tensor made before it.</summary>
     public readonly long Serial = serial;
@@ -499,4 +508,13 @@ internal sealed class Storage(long serial)
     /// <summary>False once the buffer is seen outside the library (a caller's wrapped array, AsMemory,
     /// ToNumericsTensor): someone else may still hold it, so it is left to the GC (Tensor.Interop.cs).</summary>
     public bool Poolable = true;
+
+    /// <summary>True once a span of the buffer left the library (AsSpan, AsReadOnlySpan, ...).</summary>
+    public bool SpanHandedOut;
+
+    /// <summary>Marks that a span of the buffer left the library: the GC must not return it to the pool (Memory/PooledStorage.cs).</summary>
+    public virtual void HandOutSpan() => SpanHandedOut = true;
+
+    /// <summary>Called when the buffer went back to the pool by Dispose, or became unpoolable.</summary>
+    public virtual void Settled() { }
 }

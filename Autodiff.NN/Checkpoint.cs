@@ -5,7 +5,8 @@ namespace Autodiff.NN;
 
 /// <summary>Reads and writes named tensors (a state dict) as one binary file, atomically and with a checksum.</summary>
 /// <remarks>Format, little-endian: magic <c>ADCK</c>, int32 version (1), int32 count, then per tensor: name
-/// (int32 byte length + UTF-8), dtype byte (0 = Float32, 1 = Float64), int32 rank, int32 dims, raw values; last, the
+/// (int32 byte length + UTF-8), dtype byte (0 = Float32, 1 = Float64, 2 = Int64, 3 = Bool: the <see cref="DType"/>
+/// value), int32 rank, int32 dims, raw values (a Bool as one byte, 0 or 1); last, the
 /// SHA-256 of everything before it. Writing goes to a temporary file that is flushed and renamed over the target, so
 /// a crash mid-write leaves the previous file intact. Reading checks magic, version, lengths and checksum and
 /// reports the first problem with the file name.</remarks>
@@ -29,11 +30,16 @@ public static class Checkpoint
                 var nameBytes = Encoding.UTF8.GetBytes(name);
                 w.Write(nameBytes.Length);
                 w.Write(nameBytes);
-                w.Write((byte)(t.DType == DType.Float32 ? 0 : 1));
+                w.Write((byte)t.DType);                                  // 0 Float32, 1 Float64, 2 Int64, 3 Bool
                 w.Write(t.Rank);
                 foreach (int d in t.Shape) w.Write(d);
-                if (t.DType == DType.Float32) foreach (float v in t.F32) w.Write(v);
-                else foreach (double v in t.F64) w.Write(v);
+                switch (t.DType)
+                {
+                    case DType.Float32: foreach (float v in t.F32) w.Write(v); break;
+                    case DType.Float64: foreach (double v in t.F64) w.Write(v); break;
+                    case DType.Int64: foreach (long v in t.I64) w.Write(v); break;
+                    default: foreach (bool v in t.B8) w.Write(v); break;
+                }
             }
         }
         var hash = SHA256.HashData(payload.GetBuffer().AsSpan(0, (int)payload.Length));
@@ -114,12 +120,15 @@ public static class Checkpoint
                 byte dtype = r.ReadByte();
                 var dims = new int[r.ReadInt32()];
                 for (int d = 0; d < dims.Length; d++) dims[d] = r.ReadInt32();
-                var shape = new Shape(dims);
-                Tensor t;
-                if (dtype == 0) { var v = new float[shape.Numel]; for (int j = 0; j < v.Length; j++) v[j] = r.ReadSingle(); t = Tensor.FromArray(v, dims); }
-                else if (dtype == 1) { var v = new double[shape.Numel]; for (int j = 0; j < v.Length; j++) v[j] = r.ReadDouble(); t = Tensor.FromArray(v, dims); }
-                else throw new InvalidDataException($"Checkpoint: '{path}' entry '{name}' has unknown dtype {dtype}.");
-                if (dims.Length == 0) t = Tensor.Scalar(t.ItemDouble(), t.DType);   // FromArray would make a rank-0 entry [1]
+                if (dtype > (byte)DType.Bool) throw new InvalidDataException($"Checkpoint: '{path}' entry '{name}' has unknown dtype {dtype}.");
+                var t = Compute.Empty(new Shape(dims), (DType)dtype);          // rank 0 stays a scalar []
+                switch (t.DType)
+                {
+                    case DType.Float32: { var v = t.F32; for (int j = 0; j < v.Length; j++) v[j] = r.ReadSingle(); break; }
+                    case DType.Float64: { var v = t.F64; for (int j = 0; j < v.Length; j++) v[j] = r.ReadDouble(); break; }
+                    case DType.Int64: { var v = t.I64; for (int j = 0; j < v.Length; j++) v[j] = r.ReadInt64(); break; }
+                    default: { var v = t.B8; for (int j = 0; j < v.Length; j++) v[j] = r.ReadByte() != 0; break; }
+                }
                 result.Add(new(name, t));
             }
         }

@@ -18,18 +18,12 @@ public abstract partial class Module
     /// <summary>Conversions done so far, process-wide (Interlocked): an optimizer looks up its parameters only when it moved.</summary>
     private static long s_conversions;
 
-    private HashSet<string>? _keepDTypeBuffers;
-
     /// <summary>How many times some module converted a tensor; changes whenever <see cref="ConvertedTo"/> may answer anew.</summary>
     internal static long ConversionCount => Interlocked.Read(ref s_conversions);
 
     /// <summary>The tensor that replaced <paramref name="tensor"/> when a module holding it was converted by
     /// <see cref="To(DType)"/>, or null if it never was.</summary>
     internal static Tensor? ConvertedTo(Tensor tensor) => s_convertedTo.TryGetValue(tensor, out var replacement) ? replacement : null;
-
-    /// <summary>Makes <see cref="To(DType)"/> leave the buffer <paramref name="name"/> in its dtype: an integer count held as
-    /// Float64 (BatchNorm's <c>num_batches_tracked</c>; PyTorch's is int64, which <c>module.float()</c> does not touch either).</summary>
-    private protected void KeepDTypeOnConversion(string name) => (_keepDTypeBuffers ??= []).Add(name);
 
     /// <summary>Converts every floating-point parameter and buffer of this module and its submodules to
     /// <paramref name="dtype"/> and returns this module. Same as <c>module.to(dtype)</c>.</summary>
@@ -46,8 +40,8 @@ public abstract partial class Module
     /// longer uses: its <see cref="Autodiff.Optim.Optimizer.Step"/> throws, naming the conversion, rather than train
     /// nothing. Anything else holding the old tensors (a variable, a field marked <see cref="NotRegisteredAttribute"/>, a
     /// parent module's field when only a submodule is converted) keeps the old ones: read them again from the model.</para>
-    /// <para>A count kept as Float64 until integer dtypes exist (BatchNorm's <c>num_batches_tracked</c>) keeps its dtype,
-    /// as PyTorch's int64 count does.</para>
+    /// <para>Int64 and Bool buffers (BatchNorm's <c>num_batches_tracked</c>, a mask) keep their dtype, as PyTorch's
+    /// <c>module.to(dtype)</c> casts only floating-point tensors.</para>
     /// </remarks>
     /// <example><code>
     /// var model = new Sequential(new Linear(3, 8), new Tanh(), new Linear(8, 1)).Double();   // model.double()
@@ -73,8 +67,7 @@ public abstract partial class Module
         foreach (var m in modules)
         {
             foreach (var (_, p) in m.OwnParameters()) Plan(p);
-            foreach (var name in m._bufferNames)
-                if (m._keepDTypeBuffers?.Contains(name) != true) Plan(m._buffers[name]);
+            foreach (var name in m._bufferNames) Plan(m._buffers[name]);            // Int64/Bool buffers are skipped by Plan
         }
         if (converted.Count == 0) return this;
 

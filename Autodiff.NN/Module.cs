@@ -38,6 +38,7 @@ public abstract partial class Module
     private readonly Dictionary<string, Tensor?> _parameters = [];
     private readonly List<string> _bufferNames = [];
     private readonly Dictionary<string, Tensor?> _buffers = [];
+    private HashSet<string>? _optionalOnLoad;                              // buffers LoadStateDict may find missing
     private readonly List<(string Name, Module? Module)> _children = [];   // null: the name is kept for a field set to null
     private StateCache? _stateCache;
 
@@ -88,6 +89,11 @@ public abstract partial class Module
         _buffers[name] = buffer;
         OnStructureChanged();
     }
+
+    /// <summary>Lets <see cref="LoadStateDict"/> accept a state dict without the buffer <paramref name="name"/>, leaving
+    /// the buffer as it is: for a buffer added after checkpoints were written without it (BatchNorm's
+    /// <c>num_batches_tracked</c>, which PyTorch's own version-1 state dicts lack too).</summary>
+    private protected void AllowMissingOnLoad(string name) => (_optionalOnLoad ??= []).Add(name);
 
     /// <summary>The buffer registered under <paramref name="name"/> (null when reserved as absent).</summary>
     protected Tensor? GetBuffer(string name) => _buffers[name];
@@ -193,7 +199,8 @@ public abstract partial class Module
 
     private enum Kind { Parameter, Buffer }
 
-    private readonly record struct StateItem(string Name, Tensor Value, Kind Kind);
+    /// <summary>One entry of the state; <paramref name="MayBeMissing"/> for a buffer <see cref="LoadStateDict"/> does without.</summary>
+    private readonly record struct StateItem(string Name, Tensor Value, Kind Kind, bool MayBeMissing = false);
 
     /// <summary>The flattened state of the tree as last read, valid while no module anywhere changed its registrations
     /// (<see cref="s_structureVersion"/>): a training step's Parameters() and ZeroGrad() reuse it.</summary>
@@ -254,7 +261,7 @@ public abstract partial class Module
     {
         foreach (var (name, p) in OwnParameters()) items.Add(new(prefix + name, p, Kind.Parameter));
         foreach (var name in _bufferNames)
-            if (_buffers[name] is { } b) items.Add(new(prefix + name, b, Kind.Buffer));
+            if (_buffers[name] is { } b) items.Add(new(prefix + name, b, Kind.Buffer, _optionalOnLoad?.Contains(name) == true));
         foreach (var (name, child) in ChildEntries()) child.Collect(items, prefix + name + ".");
     }
 
@@ -296,26 +303,31 @@ public abstract partial class Module
     /// every entry must be present with the same shape, and nothing else may be; nothing is changed on error.</summary>
     /// <remarks>Values are copied into the tensors the model holds (an optimizer built earlier keeps training them),
     /// converted to each one's dtype as PyTorch's <c>param.copy_(value)</c> does: a float64 state loads into a float32 model
-    /// rounded, a float32 state into a float64 model exactly. To load a float64 state at full precision, convert the model
-    /// first (<see cref="Double"/>).</remarks>
+    /// rounded, a float32 state into a float64 model exactly, a Float64 count into an Int64 buffer. To load a float64 state
+    /// at full precision, convert the model first (<see cref="Double"/>). One exception to strictness, as PyTorch makes for
+    /// old state dicts: a BatchNorm's <c>num_batches_tracked</c> may be missing (checkpoints written before it existed),
+    /// and is then left as it is.</remarks>
     /// <exception cref="ArgumentException">A name is missing or unexpected, or a shape differs; the message names the parameter or buffer and both shapes and dtypes.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
         var own = NamedState();
-        foreach (var (name, p, kind) in own)
+        foreach (var (name, p, kind, mayBeMissing) in own)
         {
             if (!state.TryGetValue(name, out var value))
+            {
+                if (mayBeMissing) continue;
                 Check.Fail("LoadStateDict", $"missing {kind.ToString().ToLowerInvariant()} '{name}' {p.Shape}.", nameof(state));
+            }
             if (value.Shape != p.Shape)
                 Check.Fail("LoadStateDict", $"{kind.ToString().ToLowerInvariant()} '{name}' is {p.DType} {p.Shape} in the model but {value.DType} {value.Shape} in the state dict.", nameof(state));
         }
         var names = own.Select(p => p.Name).ToHashSet();
         foreach (var name in state.Keys)
             if (!names.Contains(name)) Check.Fail("LoadStateDict", $"unexpected parameter '{name}' {state[name].Shape}.", nameof(state));
-        foreach (var (name, p, _) in own)
+        foreach (var (name, p, _, _) in own)
         {
-            var value = state[name];
+            if (!state.TryGetValue(name, out var value)) continue;                 // a buffer allowed to be missing
             Compute.Copy(value.DType == p.DType ? value : ConvertedValues(value, p.DType), p);
             p.MarkModified();
         }

@@ -16,7 +16,7 @@ namespace Autodiff.Benchmarks.Compare;
 /// timing output) and <c>--same-start DIR</c> (replay bench/peers/cnn_same_start.py's start and batches, print its losses).
 /// Ours only: bytes allocated per training step, gen-2 collections per epoch, and the 1e6-element forward of Exp and Add
 /// against a bare TensorPrimitives call on float[] arrays of the same size.</remarks>
-internal sealed class OursBench
+internal sealed partial class OursBench
 {
     private readonly double _budget;   // seconds of timed repeats per workload (after warm-up)
 
@@ -53,10 +53,15 @@ internal sealed class OursBench
         if (profile is not null) { Profile(profile); return; }
         var bench = new OursBench(budget);
         bench.TrainingSteps();
+        bench.CnnStep();
         bench.MatMuls();
         bench.TapeOverhead();
         bench.Elementwise();
+        bench.CopyBandwidth();
+        bench.OpWorkloads();
+        bench.TransformerBlock();
         Epochs(epochs, cnnEpochs);
+        AutoencoderEpochs(epochs);
     }
 
     private static void Report(string workload, double medianUs, int reps, string extra = "") =>
@@ -180,13 +185,18 @@ internal sealed class OursBench
             var opt = makeOpt(model.Parameters());
             var x = Tensor.Rand([batch, sizes[0]], g);
             var labels = Enumerable.Range(0, batch).Select(i => i % sizes[^1]).ToArray();
-            var (m, r) = Measure(() => TrainStep(model, opt, x, labels));
-            // Steady-state allocation per step, after the warm-up above; all threads (kernels may use workers).
-            const int allocSteps = 50;
-            long before = GC.GetTotalAllocatedBytes(precise: true);
-            for (int i = 0; i < allocSteps; i++) TrainStep(model, opt, x, labels);
-            double bytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)allocSteps;
-            Report($"train_{name}", m, r, string.Create(CultureInfo.InvariantCulture, $",\"alloc_bytes_per_step\":{bytesPerStep:F0}"));
+            foreach (bool scoped in new[] { false, true })
+            {
+                float Step() => scoped ? TrainStep(model, opt, x, labels) : PlainStep(model, opt, x, labels);
+                var (m, r) = Measure(() => Step());
+                // Steady-state allocation per step, after the warm-up above; all threads (kernels may use workers).
+                const int allocSteps = 50;
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                for (int i = 0; i < allocSteps; i++) Step();
+                double bytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)allocSteps;
+                Report($"train_{name}{(scoped ? "_scoped" : "")}", m, r,
+                    string.Create(CultureInfo.InvariantCulture, $",\"alloc_bytes_per_step\":{bytesPerStep:F0}"));
+            }
         }
     }
 
@@ -287,18 +297,22 @@ internal sealed class OursBench
             var opt = makeOpt(model.Parameters());
             var loader = new DataLoader(train, batch, shuffle: true, seed: 0);
             foreach (var (x, y) in loader.Take(20)) TrainStep(model, opt, x, y, ownsBatch: true);
-            var times = new List<double>();
-            int gen2Max = 0;
-            for (int e = 0; e < runEpochs; e++)
+            foreach (bool scoped in new[] { false, true })
             {
-                int gen2 = GC.CollectionCount(2);
-                long t0 = Stopwatch.GetTimestamp();
-                double lossSum = 0;
-                foreach (var (x, y) in loader) lossSum += TrainStep(model, opt, x, y, ownsBatch: true);
-                times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
-                gen2Max = Math.Max(gen2Max, GC.CollectionCount(2) - gen2);
+                var times = new List<double>();
+                int gen2Max = 0;
+                for (int e = 0; e < runEpochs; e++)
+                {
+                    int gen2 = GC.CollectionCount(2);
+                    long t0 = Stopwatch.GetTimestamp();
+                    double lossSum = 0;
+                    foreach (var (x, y) in loader)
+                        lossSum += scoped ? TrainStep(model, opt, x, y, ownsBatch: true) : PlainStep(model, opt, x, y);
+                    times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+                    gen2Max = Math.Max(gen2Max, GC.CollectionCount(2) - gen2);
+                }
+                Report($"epoch_{label}_{name}{(scoped ? "_scoped" : "")}", Median(times), times.Count, $",\"gen2_per_epoch_max\":{gen2Max}");
             }
-            Report($"epoch_{label}_{name}", Median(times), times.Count, $",\"gen2_per_epoch_max\":{gen2Max}");
         }
     }
 }

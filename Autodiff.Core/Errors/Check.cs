@@ -76,6 +76,18 @@ public static class Check
                 $"(Float32 or Float64); convert it with To(DType.Float32).", paramName);
     }
 
+    /// <summary>Checks that a tensor argument is not null and is numeric (Float32, Float64 or Int64): for ops that order or
+    /// add values and so take integer tensors too (Max, Min, Argmax, TopK, Sort), but not Bool ones.</summary>
+    /// <exception cref="ArgumentNullException">The tensor is null.</exception>
+    /// <exception cref="ArgumentException">The tensor is <see cref="DType.Bool"/>.</exception>
+    public static void Numeric(string op, [NotNull] Tensor? t, string paramName)
+    {
+        NotNullAnyDType(op, t, paramName);
+        if (t.DType == DType.Bool)
+            Fail(op, $"{paramName} ({t.Label}) is Bool, but {op} needs a numeric tensor (Float32, Float64 or Int64); convert it " +
+                "with To(DType.Int64).", paramName);
+    }
+
     /// <summary>Checks that a non-tensor argument (a shape, an index or target array, a list) is not null.</summary>
     /// <exception cref="ArgumentNullException">The argument is null.</exception>
     public static void NotNullArg(string op, [NotNull] object? value, string paramName)

@@ -46,9 +46,9 @@ internal static class Reduce
     }
 
     /// <summary><c>values[o, i] = max (or min) over k of x[o, k, i]</c> and <c>indices[o, i]</c> = the first k that
-    /// attains it; a NaN wins (it propagates, as PyTorch).</summary>
+    /// attains it; a NaN wins (it propagates, as PyTorch). Any numeric T: Int64 tensors too.</summary>
     public static void ExtremeDim<T>(ReadOnlySpan<T> x, int outer, int size, int inner, bool max, Span<T> values, Span<int> indices)
-        where T : struct, IFloatingPointIeee754<T>
+        where T : struct, INumber<T>
     {
         for (int o = 0; o < outer; o++)
         {
@@ -87,8 +87,8 @@ internal static class Reduce
                 destination[o * inner + i] = x[(o * size + indices[o * inner + i]) * inner + i];
     }
 
-    /// <summary>The largest (or smallest) element, NaN if any is NaN.</summary>
-    public static T Extreme<T>(ReadOnlySpan<T> x, bool max) where T : struct, IFloatingPointIeee754<T> =>
+    /// <summary>The largest (or smallest) element, NaN if any is NaN. Any numeric T: Int64 tensors too.</summary>
+    public static T Extreme<T>(ReadOnlySpan<T> x, bool max) where T : struct, INumber<T> =>
         max ? TensorPrimitives.Max(x) : TensorPrimitives.Min(x);
 
     /// <summary><c>dx[i] += dy / count</c> where <c>x[i] == value</c>: a full max or min shares its gradient evenly among

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Autodiff.Memory;
 
 /// <summary>Arrays given back by disposed tensors, kept per thread and per exact length for the next tensor of that
@@ -34,10 +36,10 @@ internal static class BufferPool
     [ThreadStatic] private static ThreadBuffers? t_pool;
 
     public static float[] RentFloat(int length) =>
-        length >= MinimumLength && t_pool is { } pool ? pool.Rent(pool.Floats, length) : GC.AllocateUninitializedArray<float>(length);
+        length >= MinimumLength ? Pool.Rent(Pool.Floats, length) : GC.AllocateUninitializedArray<float>(length);
 
     public static double[] RentDouble(int length) =>
-        length >= MinimumLength && t_pool is { } pool ? pool.Rent(pool.Doubles, length) : GC.AllocateUninitializedArray<double>(length);
+        length >= MinimumLength ? Pool.Rent(Pool.Doubles, length) : GC.AllocateUninitializedArray<double>(length);
 
     public static void Return(float[]? f32, double[]? f64)
     {
@@ -47,8 +49,49 @@ internal static class BufferPool
 
     private static ThreadBuffers Pool => t_pool ??= new ThreadBuffers();
 
+    /// <summary>A storage for a buffer just rented on this thread: its finalizer returns the buffer to this thread's pool
+    /// when no tensor can see it any more (PooledStorage.cs).</summary>
+    public static Storage Track(long serial, Array buffer)
+    {
+        return new PooledStorage(serial, buffer, Pool);
+    }
+
+    /// <summary>Bytes of large buffers (large-object-heap size, where reuse matters most) put into use after which
+    /// <see cref="Reclaim"/> asks the GC for the buffers nobody can see any more: 32 MB. So a loop that does not dispose
+    /// keeps at most about this much beyond what it uses at once, and pays one gen-1 collection per 32 MB of tensors.</summary>
+    public const long ReclaimAfterBytes = 32L << 20;
+
+
+    /// <summary>Moves the buffers the GC found unreachable (their storages were finalized) into this thread's pool;
+    /// first, if this thread tracked more than <see cref="ReclaimAfterBytes"/> of large buffers since the last time, runs a
+    /// blocking gen-1 collection and waits for the finalizers, so the buffers of the last step come back now rather than
+    /// at the next full collection. Called where a backward pass starts: no kernel of the library holds a span there.</summary>
+    public static void Reclaim()
+    {
+        if (t_pool is not { } pool) return;
+        if (pool.LargeBytesSinceReclaim > ReclaimAfterBytes)
+        {
+            pool.LargeBytesSinceReclaim = 0;
+            GC.Collect(1, GCCollectionMode.Forced, blocking: true, compacting: false);
+            GC.WaitForPendingFinalizers();
+        }
+        pool.LastReclaim = Environment.TickCount64;
+        while (pool.TakeFromInbox() is { } array)
+        {
+            if (array is float[] f32) pool.Return(pool.Floats, f32, disposed: false);
+            else if (array is double[] f64) pool.Return(pool.Doubles, f64, disposed: false);
+        }
+    }
+
     /// <summary>Bytes held by the calling thread's pool (for tests and diagnostics); reading counts as using the pool.</summary>
     public static long HeldBytes => t_pool is { } pool ? pool.Touch() : 0;
+
+    /// <summary>For tests: how many float arrays of <paramref name="length"/> this thread's pool holds.</summary>
+    internal static int HeldFloatArrays(int length)
+    {
+        if (t_pool is not { } pool) return 0;
+        lock (pool.Sync) return pool.Floats.TryGetValue(length, out var bucket) ? bucket.Arrays.Count : 0;
+    }
 
     /// <summary>Bytes held by all threads' pools together.</summary>
     public static long TotalHeldBytes => Interlocked.Read(ref s_totalBytes);
@@ -89,13 +132,65 @@ internal static class BufferPool
     private static void OnTimer() => Trim(idleOnly: true);
 
     /// <summary>One thread's arrays by exact length. Only its thread rents and returns; the trimmer may drop lengths.</summary>
-    private sealed class ThreadBuffers
+    internal sealed class ThreadBuffers
     {
+        /// <summary>Buffers whose storage the GC finalized (on the finalizer thread); moved into the pool by <see cref="Reclaim"/>.
+        /// They count toward <see cref="MaximumBytes"/> like the pool's own arrays, so a thread that never runs a backward
+        /// pass (inference) holds at most that much, and the trimmer drops them 10 to 15 s after its last backward pass.</summary>
+        private readonly ConcurrentQueue<Array> _inbox = new();
+        private long _inboxBytes;
+
+        /// <summary>When <see cref="Reclaim"/> last ran on this thread (TickCount64).</summary>
+        public long LastReclaim = Environment.TickCount64;
+
+        /// <summary>From the finalizer thread: keeps <paramref name="array"/> for this pool's next <see cref="Reclaim"/>,
+        /// unless all pools together already hold <see cref="MaximumBytes"/>.</summary>
+        public void SendBack(Array array)
+        {
+            long bytes = (long)array.Length * (array is float[] ? sizeof(float) : sizeof(double));
+            if (Interlocked.Add(ref s_totalBytes, bytes) > MaximumBytes)
+            {
+                Interlocked.Add(ref s_totalBytes, -bytes);
+                return;                                                    // over budget: the GC takes it
+            }
+            lock (_sync)
+            {
+                Interlocked.Add(ref _inboxBytes, bytes);
+                _inbox.Enqueue(array);
+                if (_registered) return;
+                _registered = true;
+                Register(this);                                            // so the trimmer sees the inbox
+            }
+        }
+
+        /// <summary>The next array the GC sent back, no longer counted as held (the caller returns it to the pool or drops it).</summary>
+        public Array? TakeFromInbox()
+        {
+            if (!_inbox.TryDequeue(out var array)) return null;
+            long bytes = (long)array.Length * (array is float[] ? sizeof(float) : sizeof(double));
+            Interlocked.Add(ref _inboxBytes, -bytes);
+            Interlocked.Add(ref s_totalBytes, -bytes);
+            return array;
+        }
+
+        /// <summary>Drops what the GC sent back; returns the bytes.</summary>
+        private long ClearInbox()
+        {
+            long freed = 0;
+            while (TakeFromInbox() is { } array) freed += (long)array.Length * (array is float[] ? sizeof(float) : sizeof(double));
+            return freed;
+        }
+
+        /// <summary>Bytes of large-object-heap-size buffers this thread put into use (from the pool or fresh) and did not get
+        /// back by Dispose since the last <see cref="Reclaim"/> collection: the most that can have become garbage since.</summary>
+        public long LargeBytesSinceReclaim;
+
         private readonly Lock _sync = new();
+        public Lock Sync => _sync;
         public readonly Dictionary<int, Bucket<float>> Floats = [];
         public readonly Dictionary<int, Bucket<double>> Doubles = [];
         private long _bytes;
-        private bool _registered;                // in s_pools: true while it holds arrays
+        private bool _registered;                // in s_pools: true while it holds arrays (or its inbox does)
 
         /// <summary>The arrays of one length, and when that length was last rented or returned.</summary>
         public sealed class Bucket<T>
@@ -116,6 +211,13 @@ internal static class BufferPool
             }
         }
 
+        /// <summary>Counts a large (large-object-heap size) buffer put into use, reused or fresh, toward the next reclaim.</summary>
+        private void CountRent<T>(int length) where T : unmanaged
+        {
+            long size = (long)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            if (size >= 85_000) LargeBytesSinceReclaim += size;
+        }
+
         public T[] Rent<T>(Dictionary<int, Bucket<T>> byLength, int length) where T : unmanaged
         {
             lock (_sync)
@@ -125,6 +227,7 @@ internal static class BufferPool
                     bucket.LastUse = Environment.TickCount64;
                     if (bucket.Arrays.TryPop(out var array))
                     {
+                        CountRent<T>(array.Length);
                         long bytes = Bytes(array);
                         _bytes -= bytes;
                         Interlocked.Add(ref s_totalBytes, -bytes);
@@ -132,12 +235,14 @@ internal static class BufferPool
                     }
                 }
             }
+            CountRent<T>(length);
             return GC.AllocateUninitializedArray<T>(length);
         }
 
-        public void Return<T>(Dictionary<int, Bucket<T>> byLength, T[] array) where T : unmanaged
+        public void Return<T>(Dictionary<int, Bucket<T>> byLength, T[] array, bool disposed = true) where T : unmanaged
         {
             long bytes = Bytes(array);
+            if (disposed && bytes >= 85_000) LargeBytesSinceReclaim = Math.Max(0, LargeBytesSinceReclaim - bytes);   // disposed: not garbage to look for
             lock (_sync)
             {
                 if (!byLength.TryGetValue(array.Length, out var bucket)) byLength[array.Length] = bucket = new Bucket<T>();
@@ -162,10 +267,12 @@ internal static class BufferPool
         {
             lock (_sync)
             {
+                long inbox = LastReclaim < unusedSince ? ClearInbox() : 0;       // idle (or Trim()): drop what the GC sent back
                 long freed = Drop(Floats, unusedSince) + Drop(Doubles, unusedSince);
                 _bytes -= freed;
                 Interlocked.Add(ref s_totalBytes, -freed);
-                if (_bytes == 0 && _registered)
+                freed += inbox;
+                if (_bytes == 0 && Interlocked.Read(ref _inboxBytes) == 0 && _registered)
                 {
                     Unregister(this);
                     _registered = false;

@@ -3,9 +3,9 @@ namespace Autodiff;
 public static partial class Ops
 {
     /// <summary>The index of the largest value along one dimension (first on ties), as an Int64 tensor. Same as
-    /// <c>torch.argmax(x, dim, keepdim)</c>. Not differentiable: never recorded.</summary>
+    /// <c>torch.argmax(x, dim, keepdim)</c>. Not differentiable: never recorded. x may be Float32, Float64 or Int64.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
-    /// <exception cref="ArgumentException">The dimension has size 0.</exception>
+    /// <exception cref="ArgumentException">The dimension has size 0, or x is Bool.</exception>
     public static Tensor Argmax(Tensor x, int dim, bool keepDim = false)
     {
         var (values, indices, _) = Extremes("Argmax", x, dim, keepDim, max: true);

@@ -7,25 +7,27 @@ public static partial class Ops
 {
     /// <summary>The largest element, as a scalar. Same as <c>torch.max(x)</c>.</summary>
     /// <remarks>Forward <c>y = maxᵢ xᵢ</c>, NaN if any element is NaN. Backward: <c>g</c> is shared evenly among all
-    /// elements equal to the maximum (as PyTorch's <c>max()</c> without a dim).</remarks>
-    /// <exception cref="ArgumentException">The tensor is empty.</exception>
+    /// elements equal to the maximum (as PyTorch's <c>max()</c> without a dim). An Int64 tensor gives an Int64 result, not
+    /// differentiable.</remarks>
+    /// <exception cref="ArgumentException">The tensor is empty, or it is Bool.</exception>
     public static Tensor Max(Tensor x) => ExtremeAll("Max", x, max: true);
 
     /// <summary>The largest value along one dimension. Same as <c>torch.max(x, dim, keepdim).values</c>.</summary>
     /// <remarks>Forward <c>y[.., ..] = maxₖ x[.., k, ..]</c>. Backward: <c>g</c> goes to the first index attaining the
-    /// maximum (the index <see cref="Argmax(Tensor, int, bool)"/> returns), as PyTorch's CPU kernel.</remarks>
+    /// maximum (the index <see cref="Argmax(Tensor, int, bool)"/> returns), as PyTorch's CPU kernel. An Int64 tensor gives
+    /// Int64 values, not differentiable.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
-    /// <exception cref="ArgumentException">The dimension has size 0.</exception>
+    /// <exception cref="ArgumentException">The dimension has size 0, or the tensor is Bool.</exception>
     public static Tensor Max(Tensor x, int dim, bool keepDim = false) => ExtremeDim("Max", x, dim, keepDim, max: true);
 
     // ---- shared by Max, Min, Argmax and ArgmaxIndices --------------------------------------------------------------
 
     private static Tensor ExtremeAll(string op, Tensor x, bool max)
     {
-        Check.NotNull(op, x, nameof(x));
+        Check.Numeric(op, x, nameof(x));                                                 // Int64 too: its result is Int64, unrecorded
         if (x.Numel == 0) Check.Fail(op, $"cannot reduce an empty tensor {x.Shape}; give a dim or check the input.");
         var y = Compute.Empty(Shape.Scalar, x.DType);
-        Compute.Run(x.DType, new ExtremeKernel(x, max, y));                             // y = max x
+        Compute.RunNumber(x.DType, new ExtremeKernel(x, max, y));                       // y = max x
 
         return Tape.Record(op, y, [x], "dx += g/count where x = y", [max
             ? static (g, e) => ExtremeAllBackward("MaxBackward", g, e.Inputs[0], e.Output)
@@ -86,19 +88,19 @@ public static partial class Ops
     /// <summary>The extreme values along <paramref name="dim"/>, the index of the first one attaining each, and the dim checked.</summary>
     private static (Tensor Values, int[] Indices, int Dim) Extremes(string op, Tensor x, int dim, bool keepDim, bool max)
     {
-        Check.NotNull(op, x, nameof(x));
+        Check.Numeric(op, x, nameof(x));                                                 // Int64 too: values Int64, unrecorded
         int d = Check.Dim(op, dim, x.Shape);
         if (x.Shape[d] == 0) Check.Fail(op, $"cannot reduce dim {dim} of size 0 in shape {x.Shape}.");
         var (outer, size, inner) = x.Shape.Around(d);
         var values = Compute.Empty(x.Shape.Reduce(d, keepDim), x.DType);
         var indices = new int[outer * inner];
-        Compute.Run(x.DType, new ExtremeDimKernel(x, outer, size, inner, max, values, indices));
+        Compute.RunNumber(x.DType, new ExtremeDimKernel(x, outer, size, inner, max, values, indices));
         return (values, indices, d);
     }
 
-    private readonly struct ExtremeKernel(Tensor x, bool max, Tensor y) : IKernel
+    private readonly struct ExtremeKernel(Tensor x, bool max, Tensor y) : INumberKernel
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => y.Data<T>()[0] = Reduce.Extreme<T>(x.Data<T>(), max);
+        public void Run<T>() where T : struct, INumber<T> => y.Data<T>()[0] = Reduce.Extreme<T>(x.Data<T>(), max);
     }
 
     private readonly struct TieShareKernel(Tensor x, Tensor y, Tensor g, Tensor dx) : IKernel
@@ -107,9 +109,9 @@ public static partial class Ops
             Reduce.ShareAmongEqual<T>(x.Data<T>(), y.Data<T>()[0], g.Data<T>()[0], dx.Data<T>());
     }
 
-    private readonly struct ExtremeDimKernel(Tensor x, int outer, int size, int inner, bool max, Tensor values, int[] indices) : IKernel
+    private readonly struct ExtremeDimKernel(Tensor x, int outer, int size, int inner, bool max, Tensor values, int[] indices) : INumberKernel
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+        public void Run<T>() where T : struct, INumber<T> =>
             Reduce.ExtremeDim<T>(x.Data<T>(), outer, size, inner, max, values.Data<T>(), indices);
     }
 

@@ -8,6 +8,7 @@ public static partial class Ops
     /// <remarks>Forward <c>y = -x</c>. Backward <c>dx = -g</c>.</remarks>
     public static Tensor Neg(Tensor x)
     {
+        if (Compute.IntegerNeg("Neg", x) is { } integer) return integer;               // Int64: -x in Int64 (Compute.Promotion.cs)
         Check.NotNull("Neg", x, nameof(x));
         var y = Compute.Unary<NegateOperator>(x);                                        // y = -x
 

@@ -6,9 +6,10 @@ public static partial class Ops
 {
     /// <summary>Subtracts <paramref name="b"/> from <paramref name="a"/> element-wise with broadcasting. Same as <c>torch.sub</c>.</summary>
     /// <remarks>Forward <c>y = a - b</c>. Backward <c>da = g</c>, <c>db = -g</c>.</remarks>
-    /// <exception cref="ArgumentException">The shapes cannot be broadcast together, or the dtypes differ.</exception>
+    /// <exception cref="ArgumentException">The shapes cannot be broadcast together, or one is Float32 and the other Float64 (Int64 and Bool operands are promoted as PyTorch: see <see cref="DType"/>).</exception>
     public static Tensor Sub(Tensor a, Tensor b)
     {
+        if (Compute.Promote("Sub", Arithmetic.Sub, ref a, ref b) is { } integer) return integer;   // Int64/Bool: torch's promotion (Compute.Promotion.cs)
         var y = Compute.Binary<SubtractOperator>("Sub", a, b);                         // y = a - b
 
         return Tape.Record("Sub", y, [a, b], "da += g, db -= g", [static (g, _) => g, static (g, _) => -g]);

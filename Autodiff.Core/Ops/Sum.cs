@@ -9,6 +9,7 @@ public static partial class Ops
     /// <remarks>Forward <c>y = Σᵢ xᵢ</c> (0 for an empty tensor). Backward <c>dx = g</c> for every element (g expanded to x's shape).</remarks>
     public static Tensor Sum(Tensor x)
     {
+        if (Compute.IntegerSum("Sum", x) is { } integer) return integer;               // Int64/Bool: an Int64 sum, as torch
         Check.NotNull("Sum", x, nameof(x));
         var y = Compute.Empty(Shape.Scalar, x.DType);
         Compute.Run(x.DType, new SumKernel(x, y));                                      // y = Σ x
@@ -25,6 +26,7 @@ public static partial class Ops
     /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
     public static Tensor Sum(Tensor x, int dim, bool keepDim = false)
     {
+        if (Compute.IntegerSum("Sum", x, dim, keepDim) is { } integer) return integer;  // Int64/Bool: Int64 sums, as torch
         Check.NotNull("Sum", x, nameof(x));
         int d = Check.Dim("Sum", dim, x.Shape);
         var (outer, size, inner) = x.Shape.Around(d);

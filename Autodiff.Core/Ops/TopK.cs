@@ -11,18 +11,19 @@ public static partial class Ops
     /// <paramref name="sorted"/> the k are in order (largest first when <paramref name="largest"/>); without it they are
     /// in increasing index order. Backward: <c>dx[.., Indices[.., j, ..], ..] += g[.., j, ..]</c>, zero elsewhere (a
     /// named scatter whose own backward gathers again, so higher orders work). <c>Indices</c> is
-    /// <see cref="DType.Int64"/> and not differentiable.</remarks>
-    /// <param name="x">A floating-point tensor.</param>
+    /// <see cref="DType.Int64"/> and not differentiable. An Int64 <paramref name="x"/> gives Int64 values, not
+    /// differentiable either.</remarks>
+    /// <param name="x">A Float32, Float64 or Int64 tensor.</param>
     /// <param name="k">How many elements to keep, in <c>[0, x.Shape[dim]]</c>.</param>
     /// <param name="dim">The dimension to select along (negative counts from the end).</param>
     /// <param name="largest">True for the k largest, false for the k smallest.</param>
     /// <param name="sorted">True to return the k in sorted order, false for increasing index order.</param>
     /// <returns>The values (x's dtype) and their Int64 indices, both of x's shape with <paramref name="dim"/> of size k.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The dim is out of range.</exception>
-    /// <exception cref="ArgumentException">k is negative or larger than the dimension.</exception>
+    /// <exception cref="ArgumentException">k is negative or larger than the dimension, or x is Bool.</exception>
     public static (Tensor Values, Tensor Indices) TopK(Tensor x, int k, int dim = -1, bool largest = true, bool sorted = true)
     {
-        Check.NotNull("TopK", x, nameof(x));
+        Check.Numeric("TopK", x, nameof(x));                                             // Int64 too: values Int64, unrecorded
         int d = Check.Dim("TopK", dim, x.Shape);
         if (k < 0 || k > x.Shape[d])
             Check.Fail("TopK", $"k {k} is out of range for dim {dim} of size {x.Shape[d]} in shape {x.Shape}.", nameof(k));
@@ -34,12 +35,12 @@ public static partial class Ops
     {
         var (outer, size, inner) = x.Shape.Around(d);
         var indices = new int[outer * k * inner];
-        Compute.Run(x.DType, new SelectKernel(x, outer, size, inner, k, descending, keepIndexOrder, indices));
+        Compute.RunNumber(x.DType, new SelectKernel(x, outer, size, inner, k, descending, keepIndexOrder, indices));
         var dims = x.Shape.ToArray();
         dims[d] = k;
         var shape = new Shape(dims);
         var values = Compute.Empty(shape, x.DType);
-        Compute.Run(x.DType, new SelectedKernel(x, indices, outer, size, k, inner, values, scatter: false));  // v[o, j, i] = x[o, idx, i]
+        Compute.RunNumber(x.DType, new SelectedKernel(x, indices, outer, size, k, inner, values, scatter: false));  // v[o, j, i] = x[o, idx, i]
         var y = Tape.Record(op, values, [x], "dx[indices] += g",
             [(g, e) => SelectScatter(op, g, indices, d, e.Inputs[0].Shape)]);
         return (y, Tensor.FromArray(Array.ConvertAll(indices, i => (long)i), dims));
@@ -52,7 +53,7 @@ public static partial class Ops
         var (outer, size, inner) = shape.Around(d);
         int k = g.Shape[d];
         var y = Compute.Zeros(shape, g.DType);
-        Compute.Run(g.DType, new SelectedKernel(g, indices, outer, size, k, inner, y, scatter: true));
+        Compute.RunNumber(g.DType, new SelectedKernel(g, indices, outer, size, k, inner, y, scatter: true));
         return Tape.Record(op + "Backward", y, [g], "dg += dy[indices]",
             [(dy, e) => SelectGather(op, dy, indices, d, e.Inputs[0].Shape)]);
     }
@@ -63,16 +64,16 @@ public static partial class Ops
     {
         var (outer, size, inner) = x.Shape.Around(d);
         var y = Compute.Empty(shape, x.DType);
-        Compute.Run(x.DType, new SelectedKernel(x, indices, outer, size, shape[d], inner, y, scatter: false));
+        Compute.RunNumber(x.DType, new SelectedKernel(x, indices, outer, size, shape[d], inner, y, scatter: false));
         return Tape.Record(op, y, [x], "dx[indices] += g",
             [(g, e) => SelectScatter(op, g, indices, d, e.Inputs[0].Shape)]);
     }
 
     /// <summary>For each (outer, inner) row of length size, the indices of its k first elements in the order
     /// (value, then index), decreasing values when descending; NaN is the largest. Optionally re-sorted by index.</summary>
-    private readonly struct SelectKernel(Tensor x, int outer, int size, int inner, int k, bool descending, bool keepIndexOrder, int[] indices) : IKernel
+    private readonly struct SelectKernel(Tensor x, int outer, int size, int inner, int k, bool descending, bool keepIndexOrder, int[] indices) : INumberKernel
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        public void Run<T>() where T : struct, INumber<T>
         {
             ReadOnlySpan<T> src = x.Data<T>();
             var row = new T[size];
@@ -98,7 +99,7 @@ public static partial class Ops
                 }
         }
 
-        private static int CompareNaNLargest<T>(T a, T b) where T : struct, IFloatingPointIeee754<T>
+        private static int CompareNaNLargest<T>(T a, T b) where T : struct, INumber<T>
         {
             bool an = T.IsNaN(a), bn = T.IsNaN(b);
             if (an || bn) return an.CompareTo(bn);
@@ -108,9 +109,9 @@ public static partial class Ops
 
     /// <summary>The chosen k elements of each row along a dim: gathered into [outer, k, inner], or scattered (added)
     /// back into zeros of [outer, size, inner].</summary>
-    private readonly struct SelectedKernel(Tensor source, int[] indices, int outer, int size, int k, int inner, Tensor destination, bool scatter) : IKernel
+    private readonly struct SelectedKernel(Tensor source, int[] indices, int outer, int size, int k, int inner, Tensor destination, bool scatter) : INumberKernel
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        public void Run<T>() where T : struct, INumber<T>
         {
             ReadOnlySpan<T> src = source.Data<T>();
             var dst = destination.Data<T>();

@@ -5,9 +5,11 @@ namespace Autodiff.NN;
 /// <remarks>
 /// <para>Parameters <c>weight</c> (ones) and <c>bias</c> (zeros), <c>[numFeatures]</c>, when affine. Buffers, saved in the
 /// state dict under PyTorch's names: <c>running_mean</c> (zeros), <c>running_var</c> (ones) and
-/// <c>num_batches_tracked</c> (a Float64 scalar counting training batches until the library has an Int64 dtype, which
-/// <see cref="Module.To(DType)"/> leaves Float64; PyTorch stores it as int64, and such a file loads into it exactly),
-/// when trackRunningStats.</para>
+/// <c>num_batches_tracked</c> (an Int64 scalar <c>[]</c> counting training batches, as PyTorch's: saved as I64 in
+/// safetensors, left Int64 by <see cref="Module.To(DType)"/>), when trackRunningStats. <see cref="Module.LoadStateDict"/>
+/// accepts a state dict without <c>num_batches_tracked</c> (checkpoints written before the count existed) and then
+/// leaves the count as it is, as PyTorch does for its old state dicts; a Float64 count (older checkpoints of this
+/// library) loads converted to Int64.</para>
 /// <para>In training mode (or without running statistics) the batch's own statistics normalize and the running ones are
 /// updated; in eval mode the running statistics normalize. See <see cref="Ops.BatchNorm"/> for the formulas.</para>
 /// <para>The running update is <c>running = (1 - m)·running + m·batch</c> with <c>m = momentum</c>, or, with
@@ -34,8 +36,8 @@ public abstract class BatchNormBase : Module
         RegisterParameter("bias", affine ? Tensor.Zeros(numFeatures) : null);
         RegisterBuffer("running_mean", trackRunningStats ? Tensor.Zeros(numFeatures) : null);
         RegisterBuffer("running_var", trackRunningStats ? Tensor.Ones(numFeatures) : null);
-        RegisterBuffer("num_batches_tracked", trackRunningStats ? Tensor.Scalar(0, DType.Float64) : null);
-        KeepDTypeOnConversion("num_batches_tracked");   // a count: model.Float() leaves it Float64
+        RegisterBuffer("num_batches_tracked", trackRunningStats ? Tensor.Scalar(0, DType.Int64) : null);
+        AllowMissingOnLoad("num_batches_tracked");      // older checkpoints lack it; PyTorch tolerates that too
     }
 
     /// <summary>The number of channels C.</summary>
@@ -66,8 +68,8 @@ public abstract class BatchNormBase : Module
     /// <summary>The running (unbiased) variance, <c>[numFeatures]</c>, or null when not tracked.</summary>
     public Tensor? RunningVar => GetBuffer("running_var");
 
-    /// <summary>How many training batches updated the running statistics (a scalar; Float64 until the library has an Int64
-    /// dtype, exact up to 2⁵³ batches), or null when not tracked. Saved in the state dict as <c>num_batches_tracked</c>.</summary>
+    /// <summary>How many training batches updated the running statistics (an Int64 scalar <c>[]</c>), or null when not
+    /// tracked. Saved in the state dict as <c>num_batches_tracked</c>.</summary>
     public Tensor? NumBatchesTracked => GetBuffer("num_batches_tracked");
 
     /// <summary>Resets the running statistics to mean 0, variance 1 and the batch count to 0.</summary>
@@ -75,7 +77,11 @@ public abstract class BatchNormBase : Module
     {
         if (RunningMean is { } mean) Init.Zeros_(mean);   // in either dtype (a model converted by Double())
         if (RunningVar is { } variance) Init.Ones_(variance);
-        if (NumBatchesTracked is { } count) Init.Zeros_(count);
+        if (NumBatchesTracked is { } count)
+        {
+            count.I64[0] = 0;
+            count.MarkModified();
+        }
     }
 
     /// <summary>Checks the input's rank for this layer; the message names the layer and the shape.</summary>
@@ -94,9 +100,9 @@ public abstract class BatchNormBase : Module
         double factor = Momentum ?? 0;
         if (Training && NumBatchesTracked is { } count)
         {
-            var batches = count.AsDoubleSpan();                                         // a buffer, not part of the graph
-            batches[0] += 1;
-            if (Momentum is null) factor = 1 / batches[0];                              // cumulative average, as PyTorch
+            long batches = ++count.I64[0];                                              // a buffer, not part of the graph
+            count.MarkModified();
+            if (Momentum is null) factor = 1.0 / batches;                               // cumulative average, as PyTorch
         }
         return Ops.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, factor, Eps);
     }

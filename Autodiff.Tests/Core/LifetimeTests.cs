@@ -13,6 +13,10 @@ public class LifetimeTests
 {
     private const int Big = BufferPool.MinimumLength * 4;     // pooled size
 
+    /// <summary>The pool is shared by everything the thread ran before (and capped): start each test from an empty one.</summary>
+    [SetUp]
+    public void EmptyThePools() => Tensor.TrimBufferPools();
+
     [Test]
     public void Dispose_ThenAnyRead_ThrowsNamingTheTensor()
     {

@@ -26,6 +26,53 @@ public class CheckpointTests
         Assert.That(b.Parameters().Select(p => p.ToArray()), Is.EqualTo(a.Parameters().Select(p => p.ToArray())));
     }
 
+    /// <summary>A module holding an Int64 and a Bool buffer (a step count and a mask), as a user's module might.</summary>
+    private sealed class Masked : Module
+    {
+        public Masked(long steps, bool[] mask)
+        {
+            RegisterParameter("weight", Tensor.FromArray(new[] { 1.5f, -2f, 3f }));
+            RegisterBuffer("steps", Tensor.FromArray(new[] { steps }).Reshape());
+            RegisterBuffer("mask", Tensor.FromArray(mask));
+        }
+
+        public override Tensor Forward(Tensor input) => input * GetParameter("weight")!;
+    }
+
+    [Test]
+    public void SaveThenLoad_RoundTripsInt64AndBoolBuffers_Exactly()
+    {
+        var path = Path.Combine(_dir, "masked.ckpt");
+        long big = (1L << 53) + 1;                                   // not representable as a double: must stay an integer
+        new Masked(big, [true, false, true]).Save(path);
+        var b = new Masked(0, [false, false, false]);
+        b.Load(path);
+        var state = b.StateDict();
+        Assert.That(state["steps"].DType, Is.EqualTo(DType.Int64));
+        Assert.That(state["steps"].Shape.Rank, Is.EqualTo(0));
+        Assert.That(state["steps"].ItemInt64(), Is.EqualTo(big));
+        Assert.That(state["mask"].DType, Is.EqualTo(DType.Bool));
+        Assert.That(state["mask"].ToBoolArray(), Is.EqualTo(new[] { true, false, true }));
+        var entries = Checkpoint.Load(path).ToDictionary(e => e.Key, e => e.Value);
+        Assert.That(entries["steps"].DType, Is.EqualTo(DType.Int64));
+        Assert.That(entries["mask"].DType, Is.EqualTo(DType.Bool));
+    }
+
+    [Test]
+    public void Load_Throws_ForAnUnknownDTypeByte_NamingTheEntry()
+    {
+        var path = Path.Combine(_dir, "bad.ckpt");
+        Checkpoint.Save(path, [KeyValuePair.Create("x", Tensor.Zeros(2))]);
+        var bytes = File.ReadAllBytes(path);
+        int dtypeAt = 4 + 4 + 4 + 4 + 1;                             // magic, version, count, name length, "x"
+        Assert.That(bytes[dtypeAt], Is.EqualTo(0));
+        bytes[dtypeAt] = 9;
+        var body = bytes[..^32];
+        File.WriteAllBytes(path, [.. body, .. System.Security.Cryptography.SHA256.HashData(body)]);
+        var ex = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path));
+        Assert.That(ex!.Message, Does.Contain("'x'").And.Contain("unknown dtype 9"));
+    }
+
     [Test]
     public void Load_Throws_OnCorruptOrTruncatedFile_AndChangesNothing()
     {

@@ -109,6 +109,23 @@ public class ConvModulesTests
     }
 
     [Test]
+    public void AvgPool2d_DivisorOverride_AsPyTorch()
+    {
+        // torch: nn.AvgPool2d(2, divisor_override=1) sums each window; repr shows divisor_override.
+        var x = Tensor.Randn([2, 3, 4, 6], 4);
+        var pool = new AvgPool2d(2, divisorOverride: 1);
+        Assert.That(pool.DivisorOverride, Is.EqualTo(1));
+        Assert.That(pool.Forward(x).ToArray(), Is.EqualTo(Ops.AvgPool2d(x, 2, divisorOverride: 1).ToArray()));
+        Assert.That(pool.Forward(x).ToArray(), Is.EqualTo((Ops.AvgPool2d(x, 2) * 4).ToArray()).Within(1e-5));
+        Assert.That(pool.Describe(), Is.EqualTo("AvgPool2d(kernelSize: 2, stride: 2, padding: 0, divisorOverride: 1)"));
+        var tuple = new AvgPool2d((3, 2), padding: (1, 0), ceilMode: true, divisorOverride: 5);
+        Assert.That(tuple.Forward(x).ToArray(), Is.EqualTo(Ops.AvgPool2d(x, (3, 2), null, (1, 0), ceilMode: true, divisorOverride: 5).ToArray()));
+        Assert.That(tuple.Describe(), Does.EndWith("ceilMode: True, divisorOverride: 5)"));
+        Assert.That(new AvgPool2d(2).DivisorOverride, Is.Null);
+        AssertThrows<ArgumentException>(() => new AvgPool2d(2, divisorOverride: 0), "AvgPool2d", "divisorOverride");
+    }
+
+    [Test]
     public void PoolingModules_ThrowForNonPositiveSizes()
     {
         AssertThrows<ArgumentException>(() => new MaxPool2d((2, 0)), "MaxPool2d", "kernelSize (2, 0)");

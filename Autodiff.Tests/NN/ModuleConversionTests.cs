@@ -50,7 +50,8 @@ public class ModuleConversionTests
         Assert.That(after.Keys, Is.EqualTo(before.Keys));
         foreach (var (name, value) in after)
         {
-            Assert.That(value.DType, Is.EqualTo(DType.Float64), name);
+            // BatchNorm's batch count is Int64 and stays so, as torch's module.double() leaves integer buffers alone
+            Assert.That(value.DType, Is.EqualTo(name.EndsWith("num_batches_tracked") ? DType.Int64 : DType.Float64), name);
             Assert.That(value.ToDoubleArray(), Is.EqualTo(before[name].ToDoubleArray()), name);   // float -> double is exact
         }
         Assert.That(model.Parameters().Select(p => p.DType), Is.All.EqualTo(DType.Float64));
@@ -154,15 +155,19 @@ public class ModuleConversionTests
     }
 
     [Test]
-    public void BatchNorm_KeepsItsBatchCountFloat64_AndResetsInEitherDType()
+    public void BatchNorm_KeepsItsBatchCountInt64_AndResetsInEitherDType()
     {
+        // torch: bn.double().num_batches_tracked.dtype -> torch.int64 (module.to(dtype) casts only floating-point tensors).
         var bn = new BatchNorm2d(2);
         bn.Forward(Tensor.Randn([2, 2, 3, 3], seed: 9));
+        var count = bn.NumBatchesTracked!;
         bn.Float();
-        Assert.That(bn.NumBatchesTracked!.DType, Is.EqualTo(DType.Float64));
+        Assert.That(bn.NumBatchesTracked!.DType, Is.EqualTo(DType.Int64));
         bn.Double();
+        Assert.That(bn.NumBatchesTracked, Is.SameAs(count));                 // left alone, not replaced by a converted copy
+        Assert.That(bn.NumBatchesTracked!.DType, Is.EqualTo(DType.Int64));
         bn.Forward(Tensor.Randn([2, 2, 3, 3], seed: 10, DType.Float64));
-        Assert.That(bn.NumBatchesTracked!.ItemDouble(), Is.EqualTo(2));
+        Assert.That(bn.NumBatchesTracked!.ItemInt64(), Is.EqualTo(2));
         Assert.That(bn.RunningVar!.DType, Is.EqualTo(DType.Float64));
         bn.ResetRunningStats();
         Assert.That(bn.RunningMean!.ToDoubleArray(), Is.All.EqualTo(0.0));
@@ -170,7 +175,7 @@ public class ModuleConversionTests
         Assert.That(bn.NumBatchesTracked!.ItemDouble(), Is.EqualTo(0));
         bn.Float();
         Assert.That(bn.RunningVar!.DType, Is.EqualTo(DType.Float32));
-        Assert.That(bn.NumBatchesTracked!.DType, Is.EqualTo(DType.Float64));
+        Assert.That(bn.NumBatchesTracked!.DType, Is.EqualTo(DType.Int64));
     }
 
     [Test]
@@ -313,7 +318,7 @@ public class ModuleConversionTests
         loaded.Load(path);
         foreach (var ((name, a), (_, b)) in model.StateDict().Zip(loaded.StateDict()))
         {
-            Assert.That(b.DType, Is.EqualTo(DType.Float64), name);
+            Assert.That(b.DType, Is.EqualTo(name.EndsWith("num_batches_tracked") ? DType.Int64 : DType.Float64), name);
             Assert.That(b.ToDoubleArray(), Is.EqualTo(a.ToDoubleArray()), name);
         }
     }

@@ -90,7 +90,8 @@ public class NormalizationModulesTests
         {
             ["weight"] = Tensor.Ones(2), ["bias"] = Tensor.Zeros(2), ["running_mean"] = Tensor.FromArray(new[] { 1f, -1f }),
             ["running_var"] = Tensor.FromArray(new[] { 2f, 4f }), ["num_batches_tracked"] = Tensor.Scalar(7, DType.Float64),
-        });
+        });                                                          // a Float64 count, as this library saved it before Int64
+        Assert.That(trained.NumBatchesTracked!.DType, Is.EqualTo(DType.Int64));
         var x = Tensor.FromArray(new[] { 0f, 2f, 2f, 6f }, 2, 2);     // batch means [1, 4], unbiased variances [2, 8]
         trained.Forward(x);
         Assert.That(trained.NumBatchesTracked!.ItemDouble(), Is.EqualTo(8));
@@ -124,6 +125,68 @@ public class NormalizationModulesTests
             Assert.That(fresh.RunningVar!.ToArray(), Is.EqualTo(trained.RunningVar!.ToArray()));
         }
         finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void BatchNorm_NumBatchesTracked_IsAnInt64Scalar_CountingTrainingBatchesOnly()
+    {
+        // torch: bn = nn.BatchNorm2d(2); bn.num_batches_tracked -> tensor(0) (torch.int64, shape []); +1 per training forward.
+        var bn = new BatchNorm2d(2);
+        var count = bn.NumBatchesTracked!;
+        Assert.That(count.DType, Is.EqualTo(DType.Int64));
+        Assert.That(count.Shape.Rank, Is.EqualTo(0));
+        Assert.That(count.RequiresGrad, Is.False);
+        var x = Tensor.Randn([2, 2, 3, 3], 71);
+        for (int i = 0; i < 3; i++) bn.Forward(x);
+        Assert.That(bn.NumBatchesTracked!.ItemInt64(), Is.EqualTo(3));
+        bn.Eval();
+        bn.Forward(x);
+        Assert.That(bn.NumBatchesTracked!.ItemInt64(), Is.EqualTo(3));
+        Assert.That(bn.StateDict()["num_batches_tracked"].DType, Is.EqualTo(DType.Int64));
+    }
+
+    [Test]
+    public void BatchNorm_NumBatchesTracked_IsSavedAsI64_AndRoundTripsThroughBothFormats()
+    {
+        var trained = new BatchNorm1d(2);
+        for (int i = 0; i < 5; i++) trained.Forward(Tensor.Randn([4, 2], 72 + i));
+        string dir = Path.Combine(Path.GetTempPath(), $"bn-i64-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string safetensors = Path.Combine(dir, "bn.safetensors"), checkpoint = Path.Combine(dir, "bn.ckpt");
+            trained.SaveSafetensors(safetensors);
+            trained.Save(checkpoint);
+            var bytes = File.ReadAllBytes(safetensors);
+            string header = System.Text.Encoding.UTF8.GetString(bytes, 8, (int)BitConverter.ToUInt64(bytes, 0));
+            Assert.That(header, Does.Contain("\"num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[]"));
+            Assert.That(Safetensors.Load(safetensors)["num_batches_tracked"].DType, Is.EqualTo(DType.Int64));
+            foreach (var load in new Action<BatchNorm1d>[] { bn => bn.LoadSafetensors(safetensors), bn => bn.Load(checkpoint) })
+            {
+                var fresh = new BatchNorm1d(2);
+                load(fresh);
+                Assert.That(fresh.NumBatchesTracked!.DType, Is.EqualTo(DType.Int64));
+                Assert.That(fresh.NumBatchesTracked!.ItemInt64(), Is.EqualTo(5));
+                Assert.That(fresh.RunningMean!.ToArray(), Is.EqualTo(trained.RunningMean!.ToArray()));
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Test]
+    public void BatchNorm_LoadStateDict_WithoutNumBatchesTracked_LeavesTheCount_AsPyTorchDoesForOldStateDicts()
+    {
+        // Checkpoints written before the count existed hold only weight, bias, running_mean and running_var.
+        var bn = new BatchNorm1d(2);
+        bn.Forward(Tensor.Randn([4, 2], 80));
+        bn.Forward(Tensor.Randn([4, 2], 81));
+        var state = new BatchNorm1d(2).StateDict();
+        state.Remove("num_batches_tracked");
+        state["running_mean"] = Tensor.FromArray(new[] { 3f, 4f });
+        bn.LoadStateDict(state);
+        Assert.That(bn.RunningMean!.ToArray(), Is.EqualTo(new[] { 3f, 4f }));
+        Assert.That(bn.NumBatchesTracked!.ItemInt64(), Is.EqualTo(2));
+        Assert.That(bn.NumBatchesTracked!.DType, Is.EqualTo(DType.Int64));
     }
 
     [Test]

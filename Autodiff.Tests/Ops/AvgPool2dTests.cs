@@ -146,4 +146,58 @@ public class AvgPool2dTests
     [Test]
     public void AvgPool2d_ThrowsForTooMuchPadding_NamingBothAxes() =>
         AssertThrows<ArgumentException>(() => Ops.AvgPool2d(Tensor.Zeros(1, 1, 6, 6), (2, 4), padding: (2, 1)), "AvgPool2d", "padding (2, 1)", "(2, 4)");
+
+    // ---- divisorOverride -----------------------------------------------------------------------------------------
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Forward_DivisorOverride_DividesEveryWindowByIt_PaddingCountOrNot(bool countIncludePad)
+    {
+        // torch: F.avg_pool2d(torch.arange(1., 10).view(1, 1, 3, 3), 2, 2, 1, count_include_pad=c, divisor_override=3)
+        // = [[1, 5], [11, 28]] / 3: window sums {1}, {2, 3}, {4, 7}, {5, 6, 8, 9}, each divided by 3.
+        var x = Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6, 7, 8, 9 }, 1, 1, 3, 3);
+        var y = Ops.AvgPool2d(x, 2, stride: 2, padding: 1, countIncludePad: countIncludePad, divisorOverride: 3);
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(new[] { 1 / 3.0, 5 / 3.0, 11 / 3.0, 28 / 3.0 }).Within(1e-15));
+    }
+
+    [TestCase(1)]
+    [TestCase(5)]
+    [TestCase(-2)]                                           // torch allows a negative divisor (only 0 is refused)
+    public void Forward_DivisorOverride_NonSquare_CeilMode_IsTheWindowSumOverTheDivisor(int divisor)
+    {
+        var x = Tensor.Randn([1, 2, 5, 4], 21, DType.Float64);
+        var y = Ops.AvgPool2d(x, (2, 3), (2, 2), (1, 1), countIncludePad: false, ceilMode: true, divisorOverride: divisor);
+        // Output size as torch with ceil_mode: rows ceil((5 + 2 - 2)/2) + 1 = 4, less the last as it would start at 5, in
+        // the right padding (torch drops it) = 3; cols ceil((4 + 2 - 3)/2) + 1 = 3.
+        Assert.That(y.Shape.ToArray(), Is.EqualTo(new[] { 1, 2, 3, 3 }));
+        var xs = x.ToDoubleArray();
+        var expected = new List<double>();
+        for (int plane = 0; plane < 2; plane++)
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                {
+                    double sum = 0;
+                    for (int a = 0; a < 2; a++)
+                        for (int b = 0; b < 3; b++)
+                        {
+                            int iy = i * 2 - 1 + a, ix = j * 2 - 1 + b;
+                            if (iy >= 0 && iy < 5 && ix >= 0 && ix < 4) sum += xs[(plane * 5 + iy) * 4 + ix];
+                        }
+                    expected.Add(sum / divisor);
+                }
+        Assert.That(y.ToDoubleArray(), Is.EqualTo(expected).Within(1e-12));
+    }
+
+    [Test]
+    public void Backward_DivisorOverride_MatchesCentralDifferences()
+    {
+        GradCheck.Assert(t => Ops.AvgPool2d(t[0], 3, stride: 2, padding: 1, divisorOverride: 2), [Leaf(8, 1, 2, 5, 5)], "AvgPool2d (divisor 2)");
+        GradCheck.Assert(t => Ops.AvgPool2d(t[0], (3, 2), (2, 2), (1, 1), countIncludePad: false, ceilMode: true, divisorOverride: -4),
+            [Leaf(9, 1, 2, 6, 5)], "AvgPool2d (3x2, ceil, divisor -4)");
+        GradCheck.AssertSecondOrder(t => Ops.AvgPool2d(t[0] * t[0], 2, padding: 1, divisorOverride: 7), [Leaf(10, 1, 1, 4, 4)], "AvgPool2d (divisor 7)");
+    }
+
+    [Test]
+    public void AvgPool2d_ThrowsForAZeroDivisorOverride() =>
+        AssertThrows<ArgumentException>(() => Ops.AvgPool2d(Tensor.Zeros(1, 1, 4, 4), 2, divisorOverride: 0), "AvgPool2d", "divisorOverride", "zero");
 }

@@ -238,12 +238,12 @@ public class OpContractTests
     [
         NonFloat("Exp", "Int64", "Exp(i64)", () => Ops.Exp(I64(3))),
         NonFloat("Relu", "Bool", "Relu(bool)", () => Ops.Relu(B8(3))),
-        NonFloat("Sum", "Int64", "Sum(i64)", () => Ops.Sum(I64(3))),
+        NonFloat("Mean", "Int64", "Mean(i64)", () => Ops.Mean(I64(3))),
+        NonFloat("Mean", "Bool", "Mean(bool, 0)", () => Ops.Mean(B8(3), 0)),
         NonFloat("Softmax", "Int64", "Softmax(i64, 0)", () => Ops.Softmax(I64(3), 0)),
-        NonFloat("Add", "Int64", "Add(f32, i64)", () => Ops.Add(F32(3), I64(3))),
-        NonFloat("Add", "Int64", "i64 + f32", () => _ = I64(3) + F32(3)),
-        NonFloat("Mul", "Bool", "Mul(bool, bool)", () => Ops.Mul(B8(3), B8(3))),
-        NonFloat("Add", "Int64", "i64 + 1.0", () => _ = I64(3) + 1.0),
+        NonFloat("Var", "Int64", "Var(i64)", () => Ops.Var(I64(3))),
+        NonFloat("Maximum", "Int64", "Maximum(f32, i64)", () => Ops.Maximum(F32(3), I64(3))),
+        NonFloat("Pow", "Int64", "Pow(i64, 2)", () => Ops.Pow(I64(3), 2)),
         NonFloat("MatMul", "Int64", "MatMul(i64, i64)", () => Ops.MatMul(I64(2, 2), I64(2, 2))),
         NonFloat("Linear", "Int64", "Linear(f32, i64 weight)", () => Ops.Linear(F32(2, 4), I64(3, 4))),
         NonFloat("Where", "Int64", "Where(bool, i64, i64)", () => Ops.Where(B8(3), I64(3), I64(3))),
@@ -252,6 +252,72 @@ public class OpContractTests
         NonFloat("Cat", "Int64", "Cat([i64, i64])", () => Ops.Cat([I64(2), I64(2)])),
         NonFloat("MaxPool2d", "Int64", "MaxPool2d(i64, 2)", () => Ops.MaxPool2d(I64(1, 1, 2, 2), 2)),
     ];
+
+    /// <summary>(op, the call as it reads, the call, the dtype of its result): ops that take Int64 and Bool tensors as
+    /// PyTorch does (Compute.Promotion.cs), with the promoted dtype of the result.</summary>
+    private static TestCaseData Promoted(string call, Func<Tensor> code, DType expected) =>
+        new TestCaseData(code, expected).SetArgDisplayNames(call);
+
+    public static IEnumerable<TestCaseData> PromotedDTypes() =>
+    [
+        Promoted("Add(i64, i64)", () => Ops.Add(I64(3), I64(3)), DType.Int64),
+        Promoted("Sub(i64, bool)", () => Ops.Sub(I64(3), B8(3)), DType.Int64),
+        Promoted("Mul(bool, i64)", () => Ops.Mul(B8(3), I64(2, 3)), DType.Int64),
+        Promoted("Div(i64, i64)", () => Ops.Div(I64(3), I64(3)), DType.Float32),
+        Promoted("Add(f32, i64)", () => Ops.Add(F32(3), I64(3)), DType.Float32),
+        Promoted("Sub(i64, f64)", () => Ops.Sub(I64(3), F64(3)), DType.Float64),
+        Promoted("Mul(bool, f64)", () => Ops.Mul(B8(3), F64(3)), DType.Float64),
+        Promoted("Div(f32, bool)", () => Ops.Div(F32(3), B8(3)), DType.Float32),
+        Promoted("Add(bool, bool)", () => Ops.Add(B8(3), B8(3)), DType.Bool),
+        Promoted("Mul(bool, bool)", () => Ops.Mul(B8(3), B8(3)), DType.Bool),
+        Promoted("Div(bool, bool)", () => Ops.Div(B8(3), B8(3)), DType.Float32),
+        Promoted("i64 + 1", () => I64(3) + 1, DType.Int64),
+        Promoted("i64 + 1.0", () => I64(3) + 1.0, DType.Float32),
+        Promoted("bool * 2", () => B8(3) * 2, DType.Int64),
+        Promoted("i64 / 2", () => I64(3) / 2, DType.Float32),
+        Promoted("Neg(i64)", () => Ops.Neg(I64(3)), DType.Int64),
+        Promoted("Sum(i64)", () => Ops.Sum(I64(3)), DType.Int64),
+        Promoted("Sum(bool, 0)", () => Ops.Sum(B8(3), 0), DType.Int64),
+        Promoted("Max(i64)", () => Ops.Max(I64(3)), DType.Int64),
+        Promoted("Min(i64, 0)", () => Ops.Min(I64(3), 0), DType.Int64),
+        Promoted("Argmax(i64, 0)", () => Ops.Argmax(I64(3), 0), DType.Int64),
+        Promoted("TopK(i64, 2).Values", () => Ops.TopK(I64(3), 2).Values, DType.Int64),
+        Promoted("Sort(i64).Values", () => Ops.Sort(I64(3)).Values, DType.Int64),
+        Promoted("ArgSort(i64)", () => Ops.ArgSort(I64(3)), DType.Int64),
+    ];
+
+    [TestCaseSource(nameof(PromotedDTypes))]
+    public void IntegerAndBoolOperands_ArePromotedAsPyTorch(Func<Tensor> call, DType expected)
+    {
+        var y = call();
+        Assert.That(y.DType, Is.EqualTo(expected));
+        Assert.That(y.RequiresGrad, Is.False);
+    }
+
+    /// <summary>(op, the call as it reads, the call with a Bool tensor where a numeric one is needed).</summary>
+    private static TestCaseData NonNumeric(string op, string call, TestDelegate code) =>
+        new TestCaseData(op, code).SetArgDisplayNames(call);
+
+    /// <summary>Ops that take Int64 but not Bool tensors, and Bool arithmetic PyTorch refuses: the message names the op and Bool.</summary>
+    public static IEnumerable<TestCaseData> BoolInputs() =>
+    [
+        NonNumeric("Max", "Max(bool)", () => Ops.Max(B8(3))),
+        NonNumeric("Min", "Min(bool, 0)", () => Ops.Min(B8(3), 0)),
+        NonNumeric("Argmax", "Argmax(bool, 0)", () => Ops.Argmax(B8(3), 0)),
+        NonNumeric("ArgmaxIndices", "ArgmaxIndices(bool, 0)", () => Ops.ArgmaxIndices(B8(3), 0)),
+        NonNumeric("TopK", "TopK(bool, 1)", () => Ops.TopK(B8(3), 1)),
+        NonNumeric("Sort", "Sort(bool)", () => Ops.Sort(B8(3))),
+        NonNumeric("ArgSort", "ArgSort(bool)", () => Ops.ArgSort(B8(3))),
+        NonNumeric("Neg", "Neg(bool)", () => Ops.Neg(B8(3))),
+        NonNumeric("Sub", "Sub(bool, bool)", () => Ops.Sub(B8(3), B8(3))),
+    ];
+
+    [TestCaseSource(nameof(BoolInputs))]
+    public void Throws_ForABoolTensor_NamingTheOpAndTheDType(string op, TestDelegate call)
+    {
+        var ex = Assert.Throws<ArgumentException>(call)!;
+        Assert.That(ex.Message, Does.StartWith(op + ":").And.Contain("Bool"));
+    }
 
     [TestCaseSource(nameof(NonFloatingInputs))]
     public void Throws_ForAnInt64OrBoolTensor_NamingTheOpAndTheDType(string op, string dtype, TestDelegate call)

@@ -60,4 +60,41 @@ public class SortTests
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.Sort(Small(), 2), "Sort", "[2, 4]");
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.ArgSort(Small(), -3), "ArgSort", "[2, 4]");
     }
+
+    // ---- Int64 input ------------------------------------------------------------------------------------------------
+
+    [Test]
+    public void Forward_Int64_SortsExactly_ValuesAndIndicesInt64_Stable()
+    {
+        // torch.sort(torch.tensor([[2**53 + 1, 2**53, -3, 2**53]]), stable=True): values stay int64, ties keep index order;
+        // 2^53 + 1 and 2^53 are one double apart from nothing, so a sort through double would tie them.
+        long big = 1L << 53;
+        var x = Tensor.FromArray(new[] { big + 1, big, -3, big }, 1, 4);
+        var (v, i) = Ops.Sort(x);
+        Assert.That(v.DType, Is.EqualTo(DType.Int64));
+        Assert.That(v.ToInt64Array(), Is.EqualTo(new[] { -3, big, big, big + 1 }));
+        Assert.That(i.ToInt64Array(), Is.EqualTo(new long[] { 2, 1, 3, 0 }));
+        var (vd, id) = Ops.Sort(x, descending: true);
+        Assert.That(vd.ToInt64Array(), Is.EqualTo(new[] { big + 1, big, big, -3 }));
+        Assert.That(id.ToInt64Array(), Is.EqualTo(new long[] { 0, 1, 3, 2 }));
+        Assert.That(Ops.ArgSort(x).ToInt64Array(), Is.EqualTo(new long[] { 2, 1, 3, 0 }));
+        Assert.That(v.RequiresGrad || i.RequiresGrad, Is.False);
+    }
+
+    [Test]
+    public void Forward_Int64_AlongDim0()
+    {
+        var x = Tensor.FromArray(new long[] { 3, 1, 0, 5, 2, 2 }, 3, 2);         // columns [3, 0, 2] and [1, 5, 2]
+        var (v, i) = Ops.Sort(x, dim: 0);
+        Assert.That(v.ToInt64Array(), Is.EqualTo(new long[] { 0, 1, 2, 2, 3, 5 }));
+        Assert.That(i.ToInt64Array(), Is.EqualTo(new long[] { 1, 0, 2, 2, 0, 1 }));
+    }
+
+    [Test]
+    public void SortAndArgSort_ThrowForABoolTensor_NamingTheOp()
+    {
+        var mask = Tensor.FromArray(new[] { true, false });
+        AssertThrows<ArgumentException>(() => Ops.Sort(mask), "Sort", "Bool", "To(DType.Int64)");
+        AssertThrows<ArgumentException>(() => Ops.ArgSort(mask), "ArgSort", "Bool");
+    }
 }

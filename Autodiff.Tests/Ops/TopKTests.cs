@@ -72,4 +72,28 @@ public class TopKTests
     [Test]
     public void Throws_WhenDimOutOfRange() =>
         AssertThrows<ArgumentOutOfRangeException>(() => Ops.TopK(Small(), 1, dim: 2), "TopK", "[2, 4]");
+
+    // ---- Int64 input ------------------------------------------------------------------------------------------------
+
+    [Test]
+    public void Forward_Int64_LargestAndSmallest_ValuesInt64()
+    {
+        // torch.topk(torch.tensor([4, -7, 9, 9, 0]), 3) -> values [9, 9, 4], indices [2, 3, 0]; largest=False -> [-7, 0, 4]
+        var x = Tensor.FromArray(new long[] { 4, -7, 9, 9, 0 });
+        var (v, i) = Ops.TopK(x, 3);
+        Assert.That(v.DType, Is.EqualTo(DType.Int64));
+        Assert.That(v.ToInt64Array(), Is.EqualTo(new long[] { 9, 9, 4 }));
+        Assert.That(i.ToInt64Array(), Is.EqualTo(new long[] { 2, 3, 0 }));
+        var (s, j) = Ops.TopK(x, 3, largest: false);
+        Assert.That(s.ToInt64Array(), Is.EqualTo(new long[] { -7, 0, 4 }));
+        Assert.That(j.ToInt64Array(), Is.EqualTo(new long[] { 1, 4, 0 }));
+        var (u, k) = Ops.TopK(x, 3, sorted: false);                                // the same three, in index order
+        Assert.That(u.ToInt64Array(), Is.EqualTo(new long[] { 4, 9, 9 }));
+        Assert.That(k.ToInt64Array(), Is.EqualTo(new long[] { 0, 2, 3 }));
+        Assert.That(v.RequiresGrad, Is.False);
+    }
+
+    [Test]
+    public void TopK_ThrowsForABoolTensor_NamingTheOp() =>
+        AssertThrows<ArgumentException>(() => Ops.TopK(Tensor.FromArray(new[] { true, false }), 1), "TopK", "Bool");
 }

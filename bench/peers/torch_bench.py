@@ -110,6 +110,90 @@ def chain():
 report("chain1000_mul_fwd_bwd_per_op", *measure(chain, divisor=CHAIN))
 
 
+# The op workloads of issue 16 (see Autodiff.Benchmarks/Compare/OursBench.Ops.cs): forward + backward of one op,
+# x = randn(shape).requires_grad_(), per call x.grad = None; op(x).sum().backward(). Binary ops: both operands require grad.
+F = torch.nn.functional
+LABELS1000 = torch.tensor([i * 7 % 1000 for i in range(1000)])
+OPS = {
+    "gelu": (None, lambda x, _: F.gelu(x)),
+    "relu": (None, lambda x, _: F.relu(x)),
+    "sigmoid": (None, lambda x, _: torch.sigmoid(x)),
+    "tanh": (None, lambda x, _: torch.tanh(x)),
+    "exp": (None, lambda x, _: torch.exp(x)),
+    "pow2": (None, lambda x, _: x.pow(2)),
+    "exp_mul_x": (None, lambda x, _: torch.exp(x) * x),
+    "mul": ("same", lambda x, y: x * y),
+    "add_bias": ("row", lambda x, b: x + b),
+    "mul_scalar": (None, lambda x, _: x * 2.0),
+    "log_softmax": (None, lambda x, _: F.log_softmax(x, -1)),
+    "softmax": (None, lambda x, _: F.softmax(x, -1)),
+    "layer_norm": ("row", lambda x, w: F.layer_norm(x, [x.shape[-1]], w, w)),
+    "mse_loss": ("same", lambda x, t: F.mse_loss(x, t.detach())),
+}
+UNARY = {"gelu", "relu", "sigmoid", "tanh", "exp", "pow2", "mul_scalar"}
+
+
+def op_workload(name, rows, cols, other, op, label=None):
+    label = label or f"op_{name}_{rows}x{cols}"
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(rows, cols, generator=g).requires_grad_()
+    shape = {"same": (rows, cols), "row": (cols,)}.get(other, other)
+    y = torch.randn(*shape, generator=g).requires_grad_() if shape else x
+
+    def step():
+        x.grad = None
+        y.grad = None
+        op(x, y).sum().backward()
+
+    m, r = measure(step)
+    extra = {"gb_per_s": round(5.0 * 4 * rows * cols / (m * 1e3), 2)} if name in UNARY else {}
+    print(json.dumps({"impl": args.impl, "workload": label, "threads": torch.get_num_threads(),
+                      "median_us": round(m, 3), "reps": r, **extra}), flush=True)
+
+
+src, dst = torch.zeros(1_000_000), torch.zeros(1_000_000)
+m, r = measure(lambda: dst.copy_(src))
+print(json.dumps({"impl": args.impl, "workload": "copy_1e6", "threads": torch.get_num_threads(), "median_us": round(m, 3),
+                  "reps": r, "gb_per_s": round(2.0 * 4e6 / (m * 1e3), 2)}), flush=True)
+for name, (other, op) in OPS.items():
+    op_workload(name, 1000, 1000, other, op)
+for c in (64, 256, 1024):
+    for name in ("gelu", "add_bias", "softmax", "layer_norm"):
+        op_workload(name, 1024, c, *OPS[name])
+op_workload("softmax", 16 * 32, 32, None, lambda x, _: F.softmax(x.view(16, 32, 32), -1), label="op_softmax_16x32x32")
+op_workload("linear3to1", 1000, 3, (1, 3), lambda x, w: F.linear(x, w), label="op_linear3to1_1000x3")
+op_workload("cross_entropy", 1000, 1000, None, lambda x, _: F.cross_entropy(x, LABELS1000), label="op_cross_entropy_1000x1000")
+gen = torch.Generator().manual_seed(0)
+report("randn_1000x1000", *measure(lambda: torch.randn(1000, 1000, generator=gen)))
+
+# The transformer-style MLP block on [8, 128, 256]: LayerNorm -> Linear 256->1024 -> GELU -> Linear 1024->256 -> residual.
+torch.manual_seed(0)
+norm, fc1, fc2 = torch.nn.LayerNorm(256), torch.nn.Linear(256, 1024), torch.nn.Linear(1024, 256)
+block_params = list(norm.parameters()) + list(fc1.parameters()) + list(fc2.parameters())
+xb = torch.randn(8, 128, 256).requires_grad_()
+
+
+def block_step():
+    for p_ in block_params:
+        p_.grad = None
+    xb.grad = None
+    (xb + fc2(F.gelu(fc1(norm(xb))))).sum().backward()
+
+
+report("block_mlp_8x128x256", *measure(block_step))
+
+# The issue's CNN: one Adam step on a random batch of 128.
+nn = torch.nn
+torch.manual_seed(0)
+cnn = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                    nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+cnn_opt = torch.optim.Adam(cnn.parameters(), lr=1e-3)
+xc = torch.rand(128, 784)
+lc = torch.arange(128) % 10
+report("train_cnn_b128_adam", *measure(lambda: train_step(cnn, cnn_opt, xc, lc)))
+
+
 def idx_path(stem):
     """The IDX file, plain or gzipped, in --data; None when absent."""
     paths = [os.path.join(args.data, stem + ext) for ext in ("", ".gz")]
@@ -184,3 +268,31 @@ else:
             cnn_epoch()
             times.append((time.perf_counter() - t0) * 1e6)
         report("epoch_cnn_b128_adam", median(times), len(times))
+
+    # An autoencoder 784-256-64-256-784 (ReLU, sigmoid output), MSE loss, Adam 1e-3, batch 128: one epoch.
+    if args.epochs > 0:
+        torch.manual_seed(0)
+        ae = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 256), nn.ReLU(),
+                           nn.Linear(256, 784), nn.Sigmoid())
+        ae_opt = torch.optim.Adam(ae.parameters(), lr=1e-3)
+        g = torch.Generator().manual_seed(0)
+
+        def ae_epoch(steps=None):
+            order = torch.randperm(count, generator=g)
+            for i, start in enumerate(range(0, count, 128)):
+                if steps is not None and i == steps:
+                    return
+                xa = images[order[start:start + 128]]
+                loss = F.mse_loss(ae(xa), xa)
+                ae_opt.zero_grad()
+                loss.backward()
+                ae_opt.step()
+                loss.item()
+
+        ae_epoch(steps=20)
+        times = []
+        for _ in range(args.epochs):
+            t0 = time.perf_counter()
+            ae_epoch()
+            times.append((time.perf_counter() - t0) * 1e6)
+        report("epoch_autoencoder_b128_adam", median(times), len(times))

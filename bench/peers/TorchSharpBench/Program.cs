@@ -132,6 +132,86 @@ foreach (var (mm, kk, nn_, kind) in matmuls)
     Report("chain1000_mul_fwd_bwd_per_op", m, r);
 }
 
+// The op workloads of issue 16 (see Autodiff.Benchmarks/Compare/OursBench.Ops.cs): forward + backward of one op, per call
+// x.grad = None; op(x).sum().backward(), in a DisposeScope as TorchSharp users write it (native memory is not the GC's).
+{
+    var labels1000 = torch.tensor(Enumerable.Range(0, 1000).Select(i => (long)(i * 7 % 1000)).ToArray());
+    var ops = new (string Name, string? Other, Func<Tensor, Tensor, Tensor> Op)[]
+    {
+        ("gelu", null, (x, _) => nn.functional.gelu(x)),
+        ("relu", null, (x, _) => nn.functional.relu(x)),
+        ("sigmoid", null, (x, _) => torch.sigmoid(x)),
+        ("tanh", null, (x, _) => torch.tanh(x)),
+        ("exp", null, (x, _) => torch.exp(x)),
+        ("pow2", null, (x, _) => x.pow(2)),
+        ("exp_mul_x", null, (x, _) => torch.exp(x) * x),
+        ("mul", "same", (x, y) => x * y),
+        ("add_bias", "row", (x, b) => x + b),
+        ("mul_scalar", null, (x, _) => x * 2.0),
+        ("log_softmax", null, (x, _) => nn.functional.log_softmax(x, -1)),
+        ("softmax", null, (x, _) => nn.functional.softmax(x, -1)),
+        ("layer_norm", "row", (x, w) => nn.functional.layer_norm(x, [x.shape[^1]], w, w)),
+        ("mse_loss", "same", (x, t) => nn.functional.mse_loss(x, t.detach())),
+    };
+    string[] unary = ["gelu", "relu", "sigmoid", "tanh", "exp", "pow2", "mul_scalar"];
+    void OpWorkload(string name, long rows, long cols, long[]? otherShape, Func<Tensor, Tensor, Tensor> op, string? label = null)
+    {
+        label ??= $"op_{name}_{rows}x{cols}";
+        var g = new torch.Generator(1);
+        var x = torch.randn(rows, cols, generator: g).requires_grad_();
+        var y = otherShape is null ? x : torch.randn(otherShape, generator: g).requires_grad_();
+        var (m, r) = Measure(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            x.grad = null;
+            y.grad = null;
+            op(x, y).sum().backward();
+        });
+        string extra = unary.Contains(name) ? string.Create(CultureInfo.InvariantCulture, $",\"gb_per_s\":{5.0 * 4 * rows * cols / (m * 1e3):F2}") : "";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"impl\":\"torchsharp\",\"workload\":\"{label}\",\"threads\":{torch.get_num_threads()},\"median_us\":{m:F3},\"reps\":{r}{extra}}}"));
+    }
+    long[]? Other(string? kind, long rows, long cols) => kind switch { "same" => [rows, cols], "row" => [cols], _ => null };
+    foreach (var (name, other, op) in ops) OpWorkload(name, 1000, 1000, Other(other, 1000, 1000), op);
+    foreach (long c in new long[] { 64, 256, 1024 })
+        foreach (var name in new[] { "gelu", "add_bias", "softmax", "layer_norm" })
+        {
+            var (_, other, op) = ops.First(o => o.Name == name);
+            OpWorkload(name, 1024, c, Other(other, 1024, c), op);
+        }
+    OpWorkload("softmax", 16 * 32, 32, null, (x, _) => nn.functional.softmax(x.view(16, 32, 32), -1), "op_softmax_16x32x32");
+    OpWorkload("linear3to1", 1000, 3, [1, 3], (x, w) => nn.functional.linear(x, w), "op_linear3to1_1000x3");
+    OpWorkload("cross_entropy", 1000, 1000, null, (x, _) => nn.functional.cross_entropy(x, labels1000), "op_cross_entropy_1000x1000");
+    var gen = new torch.Generator(0);
+    var (rm, rr) = Measure(() => { using var scope = torch.NewDisposeScope(); torch.randn(new long[] { 1000, 1000 }, generator: gen); });
+    Report("randn_1000x1000", rm, rr);
+
+    // The transformer-style MLP block on [8, 128, 256]: LayerNorm -> Linear 256->1024 -> GELU -> Linear 1024->256 -> residual.
+    torch.manual_seed(0);
+    var norm = nn.LayerNorm(256);
+    var (fc1, fc2) = (nn.Linear(256, 1024), nn.Linear(1024, 256));
+    var blockParams = norm.parameters().Concat(fc1.parameters()).Concat(fc2.parameters()).ToList();
+    var xb = torch.randn(8, 128, 256).requires_grad_();
+    var (bm, br) = Measure(() =>
+    {
+        using var scope = torch.NewDisposeScope();
+        foreach (var p in blockParams) p.grad = null;
+        xb.grad = null;
+        (xb + fc2.forward(nn.functional.gelu(fc1.forward(norm.forward(xb))))).sum().backward();
+    });
+    Report("block_mlp_8x128x256", bm, br);
+
+    // The issue's CNN: one Adam step on a random batch of 128.
+    torch.manual_seed(0);
+    var cnnStep = nn.Sequential(nn.Unflatten(1, [1, 28, 28]), nn.Conv2d(1, 32, 3, padding: 1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding: 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10));
+    var cnnStepOpt = optim.Adam(cnnStep.parameters(), lr: 1e-3);
+    var xc = torch.rand(128, 784);
+    var lc = torch.arange(128, dtype: ScalarType.Int64) % 10;
+    var (cm, cr) = Measure(() => TrainStep(cnnStep, cnnStepOpt, xc, lc));
+    Report("train_cnn_b128_adam", cm, cr);
+}
+
 // One Fashion-MNIST epoch: all 60,000 training images, a fresh seeded permutation per epoch, forward + backward + step
 // per batch. Data loaded to tensors once, outside the timing; 20 warm-up steps; median of the timed epochs.
 string? IdxPath(string stem) => new[] { stem, stem + ".gz" }.Select(f => Path.Combine(data, f)).FirstOrDefault(File.Exists);
@@ -199,6 +279,39 @@ if (cnnEpochs > 0)
         times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
     }
     Report("epoch_cnn_b128_adam", Median(times), times.Count);
+}
+
+// An autoencoder 784-256-64-256-784 (ReLU, sigmoid output), MSE loss, Adam 1e-3, batch 128: one epoch.
+if (epochs > 0)
+{
+    torch.manual_seed(0);
+    var ae = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 256), nn.ReLU(),
+        nn.Linear(256, 784), nn.Sigmoid());
+    var aeOpt = optim.Adam(ae.parameters(), lr: 1e-3);
+    var generator = new torch.Generator(0);
+    void AeEpoch(int steps)
+    {
+        using var order = torch.randperm(count, generator: generator);
+        for (long start = 0, i = 0; start < count && i < steps; start += 128, i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var xa = images.index_select(0, order.narrow(0, start, Math.Min(128, count - start)));
+            var loss = nn.functional.mse_loss(ae.forward(xa), xa);
+            aeOpt.zero_grad();
+            loss.backward();
+            aeOpt.step();
+            loss.item<float>();
+        }
+    }
+    AeEpoch(20);
+    var times = new List<double>();
+    for (int e = 0; e < epochs; e++)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        AeEpoch(int.MaxValue);
+        times.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+    }
+    Report("epoch_autoencoder_b128_adam", Median(times), times.Count);
 }
 return 0;
 
