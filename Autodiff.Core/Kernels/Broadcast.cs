@@ -171,4 +171,36 @@ internal static class Broadcast
                 d[k] = _condition[c] != T.Zero ? _a[i] : _b[j];
         }
     }
+
+    /// <summary>The backward of Maximum (<paramref name="max"/>) or Minimum for one input, broadcast:
+    /// <c>da[i] = dy[i]</c> where <c>a[…]</c> wins against <c>b[…]</c>, <c>dy[i]/2</c> on a tie, 0 elsewhere, for the
+    /// output elements <c>[start, end)</c> of <paramref name="plan"/> (operands a, b, dy in that order; dy has the output's
+    /// shape).</summary>
+    public static void Extremum<T>(BroadcastPlan plan, ReadOnlySpan<T> a, ReadOnlySpan<T> b, bool max, ReadOnlySpan<T> dy, Span<T> da, int start, int end)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        var segment = new ExtremumSegment<T>(a, b, max, dy, da, plan.Strides[0][^1], plan.Strides[1][^1]);
+        plan.Walk(start, end, ref segment);
+    }
+
+    private ref struct ExtremumSegment<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, bool max, ReadOnlySpan<T> dy, Span<T> da,
+        int aStride, int bStride) : ISegment where T : struct, IFloatingPointIeee754<T>
+    {
+        private readonly ReadOnlySpan<T> _a = a, _b = b, _dy = dy;
+        private readonly Span<T> _da = da;
+
+        public readonly void Run(int position, int length, scoped ReadOnlySpan<int> offsets)
+        {
+            var g = _dy.Slice(position, length);
+            var d = _da.Slice(position, length);
+            if (aStride == 1 && bStride == 1)
+            {
+                ElementwiseBackward.MaximumOrMinimum(_a.Slice(offsets[0], length), _b.Slice(offsets[1], length), max, g, d);
+                return;
+            }
+            T half = T.One / (T.One + T.One);
+            for (int k = 0, i = offsets[0], j = offsets[1]; k < d.Length; k++, i += aStride, j += bStride)
+                d[k] = _a[i] == _b[j] ? g[k] * half : (max ? _a[i] > _b[j] : _a[i] < _b[j]) ? g[k] : T.Zero;
+        }
+    }
 }

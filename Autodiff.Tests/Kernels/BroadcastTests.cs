@@ -59,6 +59,21 @@ public class BroadcastTests
         }
     }
 
+    [TestCaseSource(nameof(PairCases))]
+    public void ExtremumBackward_GivesTheBitsOfTheExpandedOperands(int[] a, int[] b)
+    {
+        var (x, y) = (Values(a, 10, DType.Float64), Values(b, 11, DType.Float64));
+        var shape = Shape.TryBroadcast(x.Shape, y.Shape)!;
+        var dy = Tensor.Randn(shape.ToArray(), 13, DType.Float64);
+        var (xe, ye) = (Compute.Expand(x, shape), Compute.Expand(y, shape));
+        foreach (bool max in new[] { true, false })
+        {
+            AssertSameBits(ExtremumBackward(dy, x, y, max), ExtremumBackward(dy, xe, ye, max), $"ExtremumBackward(max: {max}) {x.Shape} {y.Shape}");
+            AssertSameBits(ExtremumBackward(dy, y, x, max), ExtremumBackward(dy, ye, xe, max), $"ExtremumBackward(max: {max}) {y.Shape} {x.Shape}");
+            AssertSameBits(ExtremumBackward(dy, x, x, max), ExtremumBackward(dy, xe, xe, max), $"ExtremumBackward(max: {max}) {x.Shape} with itself (all ties)");
+        }
+    }
+
     /// <summary>An operator with only the span form: <c>d = 2x + y</c>.</summary>
     private readonly struct SpanOnlyOperator : IBinaryOperator
     {
