@@ -23,47 +23,57 @@ internal sealed class BroadcastPlan
     public static BroadcastPlan Create(ReadOnlySpan<int> output, params ReadOnlySpan<Shape> operands)
     {
         int rank = output.Length, count = operands.Length;
-        var full = new int[count][];                             // each operand's strides per output dim
-        for (int k = 0; k < count; k++)
+        Span<int> dims = stackalloc int[Math.Max(1, rank)];
+        Span<int> strides = stackalloc int[count * Math.Max(1, rank)];   // strides[k * rank + d] for merged dim d
+        Span<int> running = stackalloc int[count];                         // each operand's stride for the current dim
+        running.Fill(1);
+        int merged = 0;
+        // Innermost dim first: an operand's stride along output dim d is the product of its own dims inside d, or 0
+        // where it has size 1 (repeats); dim d joins the merged dim inside it when every operand moves by that dim's
+        // stride times its size.
+        Span<int> next = stackalloc int[count];
+        for (int d = rank - 1; d >= 0; d--)
         {
-            var own = operands[k].Dims;
-            var s = full[k] = new int[rank];
-            int stride = 1;
-            for (int d = rank - 1, j = own.Length - 1; d >= 0; d--, j--)
+            int size = output[d];
+            for (int k = 0; k < count; k++)
             {
-                int size = j >= 0 ? own[j] : 1;
-                s[d] = size == 1 ? 0 : stride;
-                stride *= size;
+                var own = operands[k].Dims;
+                int j = own.Length - (rank - d);
+                int ownSize = j >= 0 ? own[j] : 1;
+                next[k] = ownSize == 1 ? 0 : running[k];
+                running[k] *= ownSize;
             }
-        }
-        var dims = new List<int>(rank);
-        var merged = new List<int>[count];
-        for (int k = 0; k < count; k++) merged[k] = new List<int>(rank);
-        for (int d = 0; d < rank; d++)
-        {
-            if (output[d] == 1) continue;
-            int last = dims.Count - 1;
-            bool merge = last >= 0;
-            for (int k = 0; k < count && merge; k++) merge = merged[k][last] == full[k][d] * output[d];
-            if (merge)
+            if (size == 1) continue;
+            bool merge = merged > 0;
+            for (int k = 0; k < count && merge; k++)
             {
-                dims[last] *= output[d];
-                for (int k = 0; k < count; k++) merged[k][last] = full[k][d];
+                int inner = strides[k * rank + merged - 1];
+                merge = next[k] == inner * dims[merged - 1];
             }
+            if (merge) dims[merged - 1] *= size;
             else
             {
-                dims.Add(output[d]);
-                for (int k = 0; k < count; k++) merged[k].Add(full[k][d]);
+                dims[merged] = size;
+                for (int k = 0; k < count; k++) strides[k * rank + merged] = next[k];
+                merged++;
             }
         }
-        if (dims.Count == 0)                                     // every operand has one element
+        if (merged == 0)                                          // every operand has one element: one run of 1
         {
-            dims.Add(1);
-            for (int k = 0; k < count; k++) merged[k].Add(1);
+            dims[0] = 1;
+            for (int k = 0; k < count; k++) strides[k * Math.Max(1, rank)] = 1;
+            merged = 1;
+            rank = Math.Max(1, rank);
         }
-        var strides = new int[count][];
-        for (int k = 0; k < count; k++) strides[k] = [.. merged[k]];
-        return new BroadcastPlan([.. dims], strides);
+        var planDims = new int[merged];
+        var planStrides = new int[count][];
+        for (int m = 0; m < merged; m++) planDims[m] = dims[merged - 1 - m];           // outermost first
+        for (int k = 0; k < count; k++)
+        {
+            var ks = planStrides[k] = new int[merged];
+            for (int m = 0; m < merged; m++) ks[m] = strides[k * rank + merged - 1 - m];
+        }
+        return new BroadcastPlan(planDims, planStrides);
     }
 
     /// <summary>The innermost merged dim: the length of one row of the output.</summary>
