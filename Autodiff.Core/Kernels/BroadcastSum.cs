@@ -103,7 +103,7 @@ internal static class BroadcastSum
     public static unsafe void ColumnSums<T>(ReadOnlySpan<T> g, int rows, int columns, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
         int blocks = (columns + ColumnBlock - 1) / ColumnBlock;
-        int parts = g.Length < Chunks.ParallelMinElements ? 1 : Math.Min(Threading.Available, blocks);
+        int parts = g.Length < Chunks.ParallelMinElements || Threading.Available == 1 ? 1 : Math.Min(MaxParts, blocks);
         if (parts <= 1)
         {
             ColumnSums(g, rows, columns, 0, columns, destination);
@@ -112,7 +112,7 @@ internal static class BroadcastSum
         fixed (byte* pg = MemoryMarshal.AsBytes(g), pd = MemoryMarshal.AsBytes(destination))
         {
             var (gs, ds) = (new Pinned<T>(pg, g.Length), new Pinned<T>(pd, destination.Length));
-            Parts.For(blocks, parts, (first, end) =>
+            Parts.For(blocks, parts, Chunks.Wake(g.Length), (first, end) =>
             {
                 int start = first * ColumnBlock;
                 ColumnSums<T>(gs.Span, rows, columns, start, Math.Min(columns, end * ColumnBlock) - start, ds.Span);
@@ -122,6 +122,10 @@ internal static class BroadcastSum
 
     /// <summary>Columns are split among threads in runs of whole blocks of this many (256 bytes of float32).</summary>
     private const int ColumnBlock = 64;
+
+    /// <summary>The most parts a column or row split makes: more than threads, so a worker that wakes late still finds
+    /// some to take.</summary>
+    private const int MaxParts = 8;
 
     /// <summary>Columns <c>[first, first + count)</c> of <see cref="ColumnSums{T}(ReadOnlySpan{T}, int, int, Span{T})"/>:
     /// four rows at a time, streamed left to right, are added into each vector of the result (loaded and stored once per
@@ -176,7 +180,7 @@ internal static class BroadcastSum
     {
         int rows = destination.Length;
         int units = rows == 1 ? ChunkCount(length) : rows;
-        int parts = g.Length < Chunks.ParallelMinElements ? 1 : Math.Min(Threading.Available, units);
+        int parts = g.Length < Chunks.ParallelMinElements || Threading.Available == 1 ? 1 : Math.Min(rows == 1 ? units : MaxParts, units);
         if (parts <= 1)
         {
             for (int r = 0; r < rows; r++) destination[r] += RunSum(g.Slice(r * length, length));
@@ -187,14 +191,15 @@ internal static class BroadcastSum
             var (gs, ds) = (new Pinned<T>(pg, g.Length), new Pinned<T>(pd, destination.Length));
             if (rows > 1)
             {
-                Parts.For(rows, parts, (first, end) =>
+                Parts.For(rows, parts, Chunks.Wake(g.Length), (first, end) =>
                 {
                     for (int r = first; r < end; r++) ds.Span[r] += RunSum<T>(gs.Span.Slice(r * length, length));
                 });
                 return;
             }
             var partial = new T[units];                          // one long row: chunk sums, added in order below
-            Threading.For(units, c => partial[c] = Reduce.Sum<T>(gs.Span.Slice(c * Chunks.Size, Math.Min(Chunks.Size, length - c * Chunks.Size))));
+            Threading.For(units, c => partial[c] = Reduce.Sum<T>(gs.Span.Slice(c * Chunks.Size, Math.Min(Chunks.Size, length - c * Chunks.Size))),
+                Chunks.Wake(g.Length));
             T sum = partial[0];
             for (int c = 1; c < units; c++) sum += partial[c];
             destination[0] += sum;

@@ -3,7 +3,7 @@ using System.Runtime.ExceptionServices;
 
 namespace Autodiff.Kernels;
 
-/// <summary>The threads behind <see cref="Threading.For"/>: workers started once and parked between jobs, so splitting a
+/// <summary>The threads behind <see cref="Threading.For(int, Action{int})"/>: workers started once and parked between jobs, so splitting a
 /// kernel costs a store and (when a worker is asleep) one wake-up, not a <c>Parallel.For</c> with its task and its
 /// thread-pool queue per call.</summary>
 /// <remarks>
@@ -14,7 +14,8 @@ namespace Autodiff.Kernels;
 /// a worker is running. Which thread runs a part never changes its result: kernels cut their work into fixed parts.</para>
 /// <para><b>Parking.</b> A worker that finds no new job spins for <see cref="SpinTicks"/> (kernels of one training step
 /// come in bursts, so the next job usually arrives within that), then blocks on a monitor; publishing a job pulses the
-/// monitor only when a worker sleeps there. Both spins yield now and then (<see cref="SpinWait.SpinOnce(int)"/>): on a
+/// monitor only when a worker sleeps there, and only for a job worth a wake-up (a small one is shared with workers
+/// that happen to be spinning, else run by the caller alone). Both spins yield now and then (<see cref="SpinWait.SpinOnce(int)"/>): on a
 /// machine busier than it has cores, a worker spinning on the caller's core would otherwise take it from the caller,
 /// and two threads measured up to 2.3x slower than one (1e5 elements, load 8 on 2 cores); yielding, they measure the
 /// same as one. Both sides bump a counter with a full fence before reading the other's
@@ -24,9 +25,11 @@ namespace Autodiff.Kernels;
 /// </remarks>
 internal static class WorkerPool
 {
-    /// <summary>How long an idle worker spins (about 50 µs) before it blocks: longer than the gap between the large
-    /// kernels of a step, short enough that an idle library leaves the cores to others.</summary>
-    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
+    /// <summary>How long an idle worker spins (about 200 µs) before it blocks: longer than the gaps between the large
+    /// kernels of a step, so a worker woken for one stays awake for the next (waking a sleeping one cost the caller
+    /// ~15 µs and the worker ~35 µs before its first part, on the 2-core VM this was measured on); short enough that an
+    /// idle library soon leaves the cores to others. The spin yields, so it only burns a core nobody else wants.</summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 5_000;
 
     /// <summary>How long the calling thread spins (about 20 µs) for a worker to finish its last part before blocking.</summary>
     private static readonly long WaitSpinTicks = Stopwatch.Frequency / 50_000;
@@ -52,20 +55,25 @@ internal static class WorkerPool
     /// <summary>Runs <c>body(0 … parts-1)</c> on the calling thread and up to <paramref name="threads"/> - 1 workers;
     /// returns when every part is done. Parts run with <see cref="Threading.Available"/> = 1. The first exception a part
     /// throws is rethrown here after all parts have finished.</summary>
-    public static void Run(int parts, int threads, Action<int> body)
+    /// <param name="parts">How many parts.</param>
+    /// <param name="threads">The most threads to use, the calling thread included.</param>
+    /// <param name="body">The work of one part.</param>
+    /// <param name="wake">Whether the job is worth waking sleeping workers for (and starting them): false for a job
+    /// that only spinning workers, already awake, should help with, because a wake-up costs more than it saves.</param>
+    public static void Run(int parts, int threads, Action<int> body, bool wake = true)
     {
-        if (threads <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (threads <= 1 || (!wake && s_workers == 0) || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
-            RunHere(parts, body);                               // one thread wanted, or the pool is taken
+            RunHere(parts, body);                               // one thread wanted, no worker to ask, or the pool is taken
             return;
         }
         Job job;
         try
         {
-            EnsureWorkers(threads - 1);
+            if (wake) EnsureWorkers(threads - 1);
             job = new Job(body, parts, threads - 1);
             Interlocked.Exchange(ref s_job, job);               // publish, full fence before reading s_sleepers
-            if (Volatile.Read(ref s_sleepers) > 0)
+            if (wake && Volatile.Read(ref s_sleepers) > 0)
                 lock (s_gate) Monitor.PulseAll(s_gate);
             Work(job);
             WaitForParts(job);

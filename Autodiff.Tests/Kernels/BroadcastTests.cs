@@ -173,8 +173,9 @@ public class BroadcastTests
 
     // ---- the thread count ---------------------------------------------------------------------------------------------
 
-    /// <summary>Forward and backward of every broadcast pattern on shapes whose chunks (2¹⁴ elements) end inside rows;
-    /// returns every output and gradient.</summary>
+    /// <summary>Forward and backward of every broadcast pattern on shapes whose chunks (2¹⁴ elements) end inside rows,
+    /// above the size that shares work with awake workers (2¹⁶) and the size that wakes them (2¹⁸); returns every output
+    /// and gradient.</summary>
     private static double[] RunLarge(DType dtype)
     {
         var x = Tensor.Randn([517, 263], 20, dtype).RequireGrad();                 // 135,971 elements: 9 chunks
@@ -183,13 +184,13 @@ public class BroadcastTests
         var row = Tensor.Randn([1, 263], 23, dtype).RequireGrad();
         var scalar = Tensor.Randn([], 24, dtype).RequireGrad();
         var y = Tensor.Randn([517, 263], 25, dtype).RequireGrad();
-        var big = Tensor.Randn([3, 5, 97, 101], 26, dtype).RequireGrad();           // 146,955 elements
+        var big = Tensor.Randn([3, 5, 197, 101], 26, dtype).RequireGrad();          // 298,455 elements: wakes workers
         var channel = Tensor.Randn([5, 1, 1], 27, dtype).RequireGrad();
         var outputs = new[]
         {
             x + bias, x * y, x * 2.0, column + row, column * row, x - column, x / scalar, Maximum(x, row), Minimum(bias, y),
             big * channel, Where(x.Gt(0.0), x, bias), x.Exp(), x.Tanh(), (x * y).Sigmoid(), -x, x.Abs().Sqrt(),
-            Tensor.Randn([1, 200003], 28, dtype).RequireGrad().Sum().Reshape(1),      // one long row summed
+            Tensor.Randn([1, 300007], 28, dtype).RequireGrad().Sum().Reshape(1),      // one long row summed
         };
         var loss = outputs.Select(o => (o * o).Sum()).Aggregate((p, q) => p + q);
         loss.Backward();
@@ -215,8 +216,8 @@ public class BroadcastTests
     {
         (int[] Gradient, int[] Target)[] cases =
         [
-            ([1001, 517], [517]), ([517, 1001], [517, 1]), ([200003], []), ([3, 5, 97, 101], [5, 1, 1]),
-            ([2, 70001], [2, 1]), ([70001, 3], [3]), ([9, 8191, 3], [9, 1, 3]),
+            ([1001, 517], [517]), ([517, 1001], [517, 1]), ([300007], []), ([3, 5, 197, 101], [5, 1, 1]),
+            ([2, 140001], [2, 1]), ([100001, 3], [3]), ([9, 10007, 3], [9, 1, 3]), ([70001, 3], [3]),
         ];
         foreach (var (gradient, target) in cases)
         {

@@ -110,10 +110,11 @@ public class WorkerPoolTests
     [TestCase(DType.Float64)]
     public void ElementwiseKernels_AreBitIdentical_OnOneTwoAndThreeThreads(DType dtype)
     {
-        // Odd lengths, so the last chunk is short; Unary, Binary, the in-place sums of the backward pass and SGD's update.
+        // Odd lengths, so the last chunk is short; Unary, Binary, the in-place sums of the backward pass and SGD's update;
+        // above the size that wakes workers (x) and between that and the size that shares with awake ones (w).
         double[] Run()
         {
-            var x = Tensor.Randn([100_003], 40, dtype).RequireGrad();
+            var x = Tensor.Randn([300_007], 40, dtype).RequireGrad();                 // wakes workers (2¹⁸)
             var w = Tensor.Randn([70_001], 41, dtype).RequireGrad();
             var ys = new[] { x.Exp(), x.Tanh(), x.Sigmoid(), x.Relu(), x * x, x / (x.Abs() + 1.0), x.Pow(3.0) };
             var loss = ys.Select(y => y.Sum()).Aggregate((p, q) => p + q) + (w * w).Sum() + (w * 3.0).Sum();
