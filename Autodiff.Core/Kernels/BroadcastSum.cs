@@ -98,12 +98,12 @@ internal static class BroadcastSum
     // ---- column sums: d[c] += Σ_r g[r, c], r ascending --------------------------------------------------------------
 
     /// <summary><c>destination[c] += Σ_r g[r, c]</c> for a row-major <c>[rows, columns]</c> g, each column summed in row
-    /// order. When large, threads take contiguous runs of whole <see cref="ColumnBlock"/>s of columns: every column is
-    /// summed alone, so the split never changes a bit.</summary>
+    /// order. When large, each thread takes one contiguous run of whole <see cref="ColumnBlock"/>s of columns: every
+    /// column is summed alone, so the split never changes a bit.</summary>
     public static unsafe void ColumnSums<T>(ReadOnlySpan<T> g, int rows, int columns, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
         int blocks = (columns + ColumnBlock - 1) / ColumnBlock;
-        int parts = g.Length < Chunks.ParallelMinElements || Threading.Available == 1 ? 1 : Math.Min(MaxParts, blocks);
+        int parts = Chunks.Split(g.Length) ? Math.Min(Threading.Available, blocks) : 1;
         if (parts <= 1)
         {
             ColumnSums(g, rows, columns, 0, columns, destination);
@@ -123,8 +123,8 @@ internal static class BroadcastSum
     /// <summary>Columns are split among threads in runs of whole blocks of this many (256 bytes of float32).</summary>
     private const int ColumnBlock = 64;
 
-    /// <summary>The most parts a column or row split makes: more than threads, so a worker that wakes late still finds
-    /// some to take.</summary>
+    /// <summary>The most parts a row split makes: more than threads, so a worker that wakes late still finds some to
+    /// take. (A column split makes one per thread: narrower column runs read each row in pieces, measured 2.3x slower.)</summary>
     private const int MaxParts = 8;
 
     /// <summary>Columns <c>[first, first + count)</c> of <see cref="ColumnSums{T}(ReadOnlySpan{T}, int, int, Span{T})"/>:
@@ -180,7 +180,7 @@ internal static class BroadcastSum
     {
         int rows = destination.Length;
         int units = rows == 1 ? ChunkCount(length) : rows;
-        int parts = g.Length < Chunks.ParallelMinElements || Threading.Available == 1 ? 1 : Math.Min(rows == 1 ? units : MaxParts, units);
+        int parts = Chunks.Split(g.Length) ? Math.Min(rows == 1 ? units : MaxParts, units) : 1;
         if (parts <= 1)
         {
             for (int r = 0; r < rows; r++) destination[r] += RunSum(g.Slice(r * length, length));

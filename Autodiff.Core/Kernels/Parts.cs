@@ -58,6 +58,12 @@ internal static class Chunks
     /// <summary>Whether a kernel over <paramref name="length"/> elements should wake sleeping workers.</summary>
     public static bool Wake(int length) => length >= WakeMinElements;
 
+    /// <summary>Whether a kernel over <paramref name="length"/> elements should split its work: from
+    /// <see cref="ParallelMinElements"/> when a worker is awake to help, from <see cref="WakeMinElements"/> always; never
+    /// with one thread available. Only for kernels whose split never changes their result (independent outputs).</summary>
+    public static bool Split(int length) =>
+        length >= ParallelMinElements && Threading.Available > 1 && (length >= WakeMinElements || WorkerPool.AnyAwake);
+
     /// <summary>Runs <paramref name="body"/> over <c>[0, length)</c>: in one call below <see cref="ParallelMinElements"/>,
     /// else chunk by chunk, on the threads available (waking sleeping workers from <see cref="WakeMinElements"/>).</summary>
     public static void For<TBody>(int length, TBody body) where TBody : struct, IChunkBody
@@ -68,7 +74,7 @@ internal static class Chunks
             return;
         }
         int chunks = (int)(((long)length + Size - 1) / Size);
-        if (Threading.Available == 1)
+        if (Threading.Available == 1 || (!Wake(length) && !WorkerPool.AnyAwake))
         {
             for (int c = 0; c < chunks; c++) body.Run(c * Size, Math.Min(Size, length - c * Size));
             return;

@@ -49,8 +49,13 @@ internal static class WorkerPool
     private static Job? s_job;                                  // the job being run, or null
     private static int s_busy;                                  // 1 while a caller owns the pool
     private static int s_sleepers;                              // workers blocked (or about to block) on s_gate
+    private static int s_spinning;                              // workers spinning for a job
     private static int s_workers;                               // workers started so far
     private static readonly object s_gate = new();
+
+    /// <summary>True while some worker is spinning for a job, so that a job published now is picked up within a
+    /// microsecond or two, without a wake-up. A kernel too small to wake a worker splits its work only then.</summary>
+    public static bool AnyAwake => Volatile.Read(ref s_spinning) > 0;
 
     /// <summary>Runs <c>body(0 … parts-1)</c> on the calling thread and up to <paramref name="threads"/> - 1 workers;
     /// returns when every part is done. Parts run with <see cref="Threading.Available"/> = 1. The first exception a part
@@ -62,7 +67,7 @@ internal static class WorkerPool
     /// that only spinning workers, already awake, should help with, because a wake-up costs more than it saves.</param>
     public static void Run(int parts, int threads, Action<int> body, bool wake = true)
     {
-        if (threads <= 1 || (!wake && s_workers == 0) || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (threads <= 1 || (!wake && !AnyAwake) || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             RunHere(parts, body);                               // one thread wanted, no worker to ask, or the pool is taken
             return;
@@ -175,11 +180,19 @@ internal static class WorkerPool
     {
         long until = Stopwatch.GetTimestamp() + SpinTicks;
         var spinner = new SpinWait();
-        while (true)
+        Interlocked.Increment(ref s_spinning);
+        try
         {
-            if (Volatile.Read(ref s_job) is Job job && job != last) return job;
-            if (Stopwatch.GetTimestamp() > until) break;
-            spinner.SpinOnce(sleep1Threshold: -1);                 // yields now and then: the caller may need this core
+            while (true)
+            {
+                if (Volatile.Read(ref s_job) is Job job && job != last) return job;
+                if (Stopwatch.GetTimestamp() > until) break;
+                spinner.SpinOnce(sleep1Threshold: -1);             // yields now and then: the caller may need this core
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref s_spinning);
         }
         lock (s_gate)
         {
