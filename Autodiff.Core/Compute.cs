@@ -18,9 +18,39 @@ internal interface IUnaryOperator
 }
 
 /// <summary>An element-wise map <c>d = f(x, y)</c> over spans of one length; see <see cref="Compute.Binary{TOp}(Tensor, Tensor, TOp)"/>.</summary>
+/// <remarks>A broadcast (<see cref="Compute.Binary{TOp}(string, Tensor, Tensor, TOp)"/>) calls it once per output row:
+/// with two spans, or with a scalar for the operand that repeats along the row (<c>x * 2.0</c>, <c>x - mean</c> with mean
+/// <c>[N, 1]</c>, a <c>[N, 1]</c> with a <c>[1, M]</c>). An operator implements the scalar forms when it has a faster
+/// kernel for them; otherwise they repeat the scalar into a buffer and call the span form.</remarks>
 internal interface IBinaryOperator
 {
     void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T>;
+
+    /// <summary><c>destination[i] = f(x[i], y)</c>.</summary>
+    void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        var repeated = System.Buffers.ArrayPool<T>.Shared.Rent(Math.Min(x.Length, 1024));
+        repeated.AsSpan().Fill(y);
+        for (int start = 0; start < x.Length; start += repeated.Length)
+        {
+            int n = Math.Min(repeated.Length, x.Length - start);
+            Invoke(x.Slice(start, n), repeated.AsSpan(0, n), destination.Slice(start, n));
+        }
+        System.Buffers.ArrayPool<T>.Shared.Return(repeated);
+    }
+
+    /// <summary><c>destination[i] = f(x, y[i])</c>.</summary>
+    void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    {
+        var repeated = System.Buffers.ArrayPool<T>.Shared.Rent(Math.Min(y.Length, 1024));
+        repeated.AsSpan().Fill(x);
+        for (int start = 0; start < y.Length; start += repeated.Length)
+        {
+            int n = Math.Min(repeated.Length, y.Length - start);
+            Invoke(repeated.AsSpan(0, n), y.Slice(start, n), destination.Slice(start, n));
+        }
+        System.Buffers.ArrayPool<T>.Shared.Return(repeated);
+    }
 }
 
 /// <summary>The bridge between tensors and span kernels: picks the float32 or float64 instantiation of a kernel and
@@ -102,7 +132,8 @@ internal static partial class Compute
         else NotFloating(dtype);
     }
 
-    /// <summary><c>y = op(x)</c> element-wise, into a new tensor.</summary>
+    /// <summary><c>y = op(x)</c> element-wise, into a new tensor; split into fixed chunks across threads when large
+    /// (<see cref="Chunks"/>).</summary>
     public static Tensor Unary<TOp>(Tensor x, TOp op = default) where TOp : struct, IUnaryOperator
     {
         var y = Empty(x.Shape, x.DType);
@@ -110,7 +141,8 @@ internal static partial class Compute
         return y;
     }
 
-    /// <summary><c>z = op(x, y)</c> element-wise for two tensors of one shape, into a new tensor.</summary>
+    /// <summary><c>z = op(x, y)</c> element-wise for two tensors of one shape, into a new tensor; split into fixed chunks
+    /// across threads when large.</summary>
     public static Tensor Binary<TOp>(Tensor x, Tensor y, TOp op = default) where TOp : struct, IBinaryOperator
     {
         var z = Empty(x.Shape, x.DType);
@@ -118,21 +150,71 @@ internal static partial class Compute
         return z;
     }
 
-    /// <summary><c>op(a, b)</c> element-wise with broadcasting, after the op's checks (shapes, dtypes, null).</summary>
+    /// <summary><c>op(a, b)</c> element-wise with broadcasting, after the op's checks (shapes, dtypes, null). Neither
+    /// operand is expanded: each output row is one call of the operator's span kernel, with a scalar for an operand that
+    /// repeats along the row (<see cref="BroadcastPlan"/>).</summary>
     public static Tensor Binary<TOp>(string name, Tensor a, Tensor b, TOp op = default) where TOp : struct, IBinaryOperator
     {
         var shape = Check.Broadcast(name, a, b);
-        return Binary(Expand(a, shape), Expand(b, shape), op);
+        if (a.Shape == b.Shape) return Binary(a, b, op);
+        var y = Empty(shape, a.DType);
+        if (y.Numel == 0) return y;
+        var plan = BroadcastPlan.Create(shape.Dims, a.Shape, b.Shape);
+        Run(a.DType, new BroadcastKernel<TOp>(op, plan, a, b, y));
+        return y;
     }
 
     private readonly struct UnaryKernel<TOp>(TOp op, Tensor x, Tensor y) : IKernel where TOp : struct, IUnaryOperator
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => op.Invoke<T>(x.Data<T>(), y.Data<T>());
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Chunks.For(y.Numel, new Chunk<T>(op, x, y));
+
+        private readonly struct Chunk<T>(TOp op, Tensor x, Tensor y) : IChunkBody where T : struct, IFloatingPointIeee754<T>
+        {
+            public void Run(int start, int length) => op.Invoke<T>(x.Data<T>().Slice(start, length), y.Data<T>().Slice(start, length));
+        }
     }
 
     private readonly struct BinaryKernel<TOp>(TOp op, Tensor x, Tensor y, Tensor z) : IKernel where TOp : struct, IBinaryOperator
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => op.Invoke<T>(x.Data<T>(), y.Data<T>(), z.Data<T>());
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Chunks.For(z.Numel, new Chunk<T>(op, x, y, z));
+
+        private readonly struct Chunk<T>(TOp op, Tensor x, Tensor y, Tensor z) : IChunkBody where T : struct, IFloatingPointIeee754<T>
+        {
+            public void Run(int start, int length) =>
+                op.Invoke<T>(x.Data<T>().Slice(start, length), y.Data<T>().Slice(start, length), z.Data<T>().Slice(start, length));
+        }
+    }
+
+    private readonly struct BroadcastKernel<TOp>(TOp op, BroadcastPlan plan, Tensor a, Tensor b, Tensor y) : IKernel where TOp : struct, IBinaryOperator
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Chunks.For(y.Numel, new Chunk<T>(op, plan, a, b, y));
+
+        private readonly struct Chunk<T>(TOp op, BroadcastPlan plan, Tensor a, Tensor b, Tensor y) : IChunkBody where T : struct, IFloatingPointIeee754<T>
+        {
+            public void Run(int start, int length) => Broadcast.Binary(op, plan, a.Data<T>(), b.Data<T>(), y.Data<T>(), start, start + length);
+        }
+    }
+
+    /// <summary><c>y = condition ≠ 0 ? a : b</c> with broadcasting of all three to <paramref name="shape"/> (condition
+    /// already in a's dtype, see <see cref="AsMask"/>), without expanding any of them.</summary>
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b, Shape shape)
+    {
+        var y = Empty(shape, a.DType);
+        if (y.Numel == 0) return y;
+        var plan = BroadcastPlan.Create(shape.Dims, condition.Shape, a.Shape, b.Shape);
+        Run(a.DType, new WhereKernel(plan, condition, a, b, y));
+        return y;
+    }
+
+    private readonly struct WhereKernel(BroadcastPlan plan, Tensor condition, Tensor a, Tensor b, Tensor y) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Chunks.For(y.Numel, new Chunk<T>(plan, condition, a, b, y));
+
+        private readonly struct Chunk<T>(BroadcastPlan plan, Tensor condition, Tensor a, Tensor b, Tensor y) : IChunkBody where T : struct, IFloatingPointIeee754<T>
+        {
+            public void Run(int start, int length) =>
+                Broadcast.Where(plan, condition.Data<T>(), a.Data<T>(), b.Data<T>(), y.Data<T>(), start, start + length);
+        }
     }
 
     // ---- in place ---------------------------------------------------------------------------------------------------
@@ -153,17 +235,32 @@ internal static partial class Compute
 
     private readonly struct AddInPlaceKernel(Tensor destination, Tensor source) : IKernel
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Elementwise.Add<T>(destination.Data<T>(), source.Data<T>(), destination.Data<T>());
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Chunks.For(destination.Numel, new Chunk<T>(destination, source));
+
+        private readonly struct Chunk<T>(Tensor destination, Tensor source) : IChunkBody where T : struct, IFloatingPointIeee754<T>
+        {
+            public void Run(int start, int length)
+            {
+                var d = destination.Data<T>().Slice(start, length);
+                Elementwise.Add<T>(d, source.Data<T>().Slice(start, length), d);
+            }
+        }
     }
 
     /// <summary><c>d = d·scale</c> without a source, else <c>d = d + source·scale</c>.</summary>
     private readonly struct MultiplyAddInPlaceKernel(Tensor destination, Tensor? source, double scale) : IKernel
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
+            Chunks.For(destination.Numel, new Chunk<T>(destination, source, T.CreateChecked(scale)));
+
+        private readonly struct Chunk<T>(Tensor destination, Tensor? source, T scale) : IChunkBody where T : struct, IFloatingPointIeee754<T>
         {
-            var d = destination.Data<T>();
-            if (source is null) Elementwise.Multiply<T>(d, T.CreateChecked(scale), d);
-            else Elementwise.MultiplyAdd<T>(source.Data<T>(), T.CreateChecked(scale), d, d);
+            public void Run(int start, int length)
+            {
+                var d = destination.Data<T>().Slice(start, length);
+                if (source is null) Elementwise.Multiply<T>(d, scale, d);
+                else Elementwise.MultiplyAdd<T>(source.Data<T>().Slice(start, length), scale, d, d);
+            }
         }
     }
 
@@ -205,13 +302,18 @@ internal static partial class Compute
         x.Shape == shape ? x : Gather(x, 0, x.Shape.BroadcastStrides(shape), shape);
 
     /// <summary>Sums a gradient of a broadcast result back to the shape of the input that was broadcast: the shared
-    /// <c>SumTo</c> step of every broadcasting op.</summary>
+    /// <c>SumTo</c> step of every broadcasting op, as column sums and row sums over contiguous runs (<see cref="BroadcastSum"/>).</summary>
     public static Tensor SumTo(Tensor gradient, Shape shape)
     {
         if (gradient.Shape == shape) return gradient;
         var result = Zeros(shape, gradient.DType);
-        ScatterAdd(gradient, result, 0, shape.BroadcastStrides(gradient.Shape));
+        if (gradient.Numel != 0) Run(gradient.DType, new SumToKernel(gradient, SumToPlan.Create(gradient.Shape.Dims, shape.Dims), result));
         return result;
+    }
+
+    private readonly struct SumToKernel(Tensor gradient, SumToPlan plan, Tensor result) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => BroadcastSum.SumTo<T>(plan, gradient.Data<T>(), result.Data<T>());
     }
 
     // ---- matrix multiply ---------------------------------------------------------------------------------------------

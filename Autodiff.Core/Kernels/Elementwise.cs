@@ -39,6 +39,26 @@ internal static class Elementwise
     public static void Multiply<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
         TensorPrimitives.Multiply(x, y, destination);
 
+    public static void Subtract<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Subtract(x, y, destination);
+
+    public static void Subtract<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Subtract(x, y, destination);
+
+    public static void Divide<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Divide(x, y, destination);
+
+    public static void Divide<T>(T x, ReadOnlySpan<T> y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Divide(x, y, destination);
+
+    /// <summary><c>destination[i] = max(x[i], y)</c>, NaN if either is NaN.</summary>
+    public static void Maximum<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Max(x, y, destination);
+
+    /// <summary><c>destination[i] = min(x[i], y)</c>, NaN if either is NaN.</summary>
+    public static void Minimum<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : struct, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Min(x, y, destination);
+
     /// <summary><c>y[i, j] += b[j]</c> for a row-major <c>[rows, b.Length]</c> y: adds a bias to every row in place.</summary>
     public static void AddToRows<T>(Span<T> y, ReadOnlySpan<T> b, int rows) where T : struct, IFloatingPointIeee754<T>
     {

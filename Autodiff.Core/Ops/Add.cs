@@ -20,5 +20,11 @@ public static partial class Ops
     {
         public void Invoke<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : struct, System.Numerics.IFloatingPointIeee754<T> =>
             Elementwise.Add(x, y, d);
+
+        public void Invoke<T>(ReadOnlySpan<T> x, T y, Span<T> d) where T : struct, System.Numerics.IFloatingPointIeee754<T> =>
+            Elementwise.Add(x, y, d);
+
+        public void Invoke<T>(T x, ReadOnlySpan<T> y, Span<T> d) where T : struct, System.Numerics.IFloatingPointIeee754<T> =>
+            Elementwise.Add(y, x, d);
     }
 }

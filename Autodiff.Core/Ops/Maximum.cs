@@ -28,7 +28,8 @@ public static partial class Ops
     internal static Tensor ExtremumBackward(Tensor dy, Tensor self, Tensor other, bool max)
     {
         var dx = Compute.Empty(dy.Shape, dy.DType);
-        Compute.Run(dy.DType, new ExtremumBackwardKernel(Compute.Expand(self, dy.Shape), Compute.Expand(other, dy.Shape), max, dy, dx));
+        var plan = BroadcastPlan.Create(dy.Shape.Dims, self.Shape, other.Shape, dy.Shape);         // self and other read in place
+        Compute.Run(dy.DType, new ExtremumBackwardKernel(plan, self, other, max, dy, dx));
         Derivative ddy = max ? static (g, e) => ExtremumBackward(g, e.Inputs[1], e.Inputs[2], max: true)
                              : static (g, e) => ExtremumBackward(g, e.Inputs[1], e.Inputs[2], max: false);
 
@@ -39,11 +40,21 @@ public static partial class Ops
     private readonly struct MaximumOperator : IBinaryOperator
     {
         public void Invoke<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Maximum(a, b, y);
+
+        public void Invoke<T>(ReadOnlySpan<T> a, T b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Maximum(a, b, y);
+
+        public void Invoke<T>(T a, ReadOnlySpan<T> b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Maximum(b, a, y);
     }
 
-    private readonly struct ExtremumBackwardKernel(Tensor self, Tensor other, bool max, Tensor dy, Tensor dx) : IKernel
+    private readonly struct ExtremumBackwardKernel(BroadcastPlan plan, Tensor self, Tensor other, bool max, Tensor dy, Tensor dx) : IKernel
     {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
-            ElementwiseBackward.MaximumOrMinimum(self.Data<T>(), other.Data<T>(), max, dy.Data<T>(), dx.Data<T>());
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => Chunks.For(dx.Numel, new Chunk<T>(plan, self, other, max, dy, dx));
+
+        private readonly struct Chunk<T>(BroadcastPlan plan, Tensor self, Tensor other, bool max, Tensor dy, Tensor dx) : IChunkBody
+            where T : struct, IFloatingPointIeee754<T>
+        {
+            public void Run(int start, int length) =>
+                Broadcast.Extremum(plan, self.Data<T>(), other.Data<T>(), max, dy.Data<T>(), dx.Data<T>(), start, start + length);
+        }
     }
 }

@@ -20,5 +20,9 @@ public static partial class Ops
     private readonly struct MinimumOperator : IBinaryOperator
     {
         public void Invoke<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Minimum(a, b, y);
+
+        public void Invoke<T>(ReadOnlySpan<T> a, T b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Minimum(a, b, y);
+
+        public void Invoke<T>(T a, ReadOnlySpan<T> b, Span<T> y) where T : struct, IFloatingPointIeee754<T> => Elementwise.Minimum(b, a, y);
     }
 }

@@ -1,6 +1,3 @@
-using System.Numerics;
-using Autodiff.Kernels;
-
 namespace Autodiff;
 
 public static partial class Ops
@@ -19,17 +16,11 @@ public static partial class Ops
         if (condition.DType != DType.Bool) Check.SameDType("Where", condition, a);
         var shape = Shape.TryBroadcast(condition.Shape, ab)
             ?? throw new ArgumentException($"Where: condition {condition.Shape} cannot be broadcast with {a.Shape} and {b.Shape}.", nameof(condition));
-        var c = Compute.Expand(Compute.AsMask(condition, a.DType), shape);              // a Bool condition as 1/0 of a's dtype
-        var y = Compute.Empty(shape, a.DType);
-        Compute.Run(y.DType, new WhereKernel(c, Compute.Expand(a, shape), Compute.Expand(b, shape), y));   // y = c ? a : b
+        var c = Compute.AsMask(condition, a.DType);                                     // a Bool condition as 1/0 of a's dtype
+        var y = Compute.Where(c, a, b, shape);                                          // y = c ? a : b
 
         return Tape.Record("Where", y, [condition, a, b], "da += g·[c], db += g·[!c]",
             [static (_, _) => null, static (g, e) => Where(e.Inputs[0], g, Compute.Scalar(0, g.DType)), static (g, e) => Where(e.Inputs[0], Compute.Scalar(0, g.DType), g)]);
     }
 
-    private readonly struct WhereKernel(Tensor condition, Tensor a, Tensor b, Tensor y) : IKernel
-    {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
-            Elementwise.Where(condition.Data<T>(), a.Data<T>(), b.Data<T>(), y.Data<T>());
-    }
 }
