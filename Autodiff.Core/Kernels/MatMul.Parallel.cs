@@ -63,7 +63,7 @@ internal static partial class MatMul
             ((int)((long)part * Slivers / Parts) * Unit, Math.Min(length, (int)((long)(part + 1) * Slivers / Parts) * Unit));
     }
 
-    /// <summary>Runs the parts of <paramref name="split"/> with <see cref="Threading.For"/>, then, for a k split, adds
+    /// <summary>Runs the parts of <paramref name="split"/> with <see cref="Threading.For(int, Action{int})"/>, then, for a k split, adds
     /// the scratch sums to C in block order. A span cannot be captured by the workers' delegate, so the operands are pinned
     /// for the whole loop (this thread blocks inside the <c>fixed</c> block until every part is done; the scratch is a
     /// pinned workspace array) and the workers rebuild the spans from their addresses.</summary>
