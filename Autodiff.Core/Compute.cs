@@ -156,7 +156,7 @@ internal static partial class Compute
     public static Tensor Binary<TOp>(string name, Tensor a, Tensor b, TOp op = default) where TOp : struct, IBinaryOperator
     {
         var shape = Check.Broadcast(name, a, b);
-        if (a.Shape == b.Shape) return Binary(a, b, op);
+        if (ReferenceEquals(shape, a.Shape) && b.Numel == shape.Numel) return Binary(a, b, op);   // one shape (b's dims in the same order)
         var y = Empty(shape, a.DType);
         if (y.Numel == 0) return y;
         var plan = BroadcastPlan.Create(shape.Dims, a.Shape, b.Shape);

@@ -100,15 +100,19 @@ internal static class BroadcastSum
     /// <summary><c>destination[c] += Σ_r g[r, c]</c> for a row-major <c>[rows, columns]</c> g, each column summed in row
     /// order. When large, each thread takes one contiguous run of whole <see cref="ColumnBlock"/>s of columns: every
     /// column is summed alone, so the split never changes a bit.</summary>
-    public static unsafe void ColumnSums<T>(ReadOnlySpan<T> g, int rows, int columns, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    public static void ColumnSums<T>(ReadOnlySpan<T> g, int rows, int columns, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
         int blocks = (columns + ColumnBlock - 1) / ColumnBlock;
         int parts = Chunks.Split(g.Length) ? Math.Min(Threading.Available, blocks) : 1;
-        if (parts <= 1)
-        {
-            ColumnSums(g, rows, columns, 0, columns, destination);
-            return;
-        }
+        if (parts <= 1) ColumnSums(g, rows, columns, 0, columns, destination);
+        else ColumnSumsShared(g, rows, columns, destination, blocks, parts);
+    }
+
+    /// <summary>The column split of <see cref="ColumnSums{T}(ReadOnlySpan{T}, int, int, Span{T})"/> (its own method, so
+    /// its closure is allocated only when it runs).</summary>
+    private static unsafe void ColumnSumsShared<T>(ReadOnlySpan<T> g, int rows, int columns, Span<T> destination, int blocks, int parts)
+        where T : struct, IFloatingPointIeee754<T>
+    {
         fixed (byte* pg = MemoryMarshal.AsBytes(g), pd = MemoryMarshal.AsBytes(destination))
         {
             var (gs, ds) = (new Pinned<T>(pg, g.Length), new Pinned<T>(pd, destination.Length));
@@ -176,7 +180,7 @@ internal static class BroadcastSum
 
     /// <summary><c>destination[r] += RunSum(g[r, :])</c> for a row-major <c>[destination.Length, length]</c> g. When large,
     /// threads take runs of rows, or, for a single row, the chunks of <see cref="RunSum{T}"/>.</summary>
-    public static unsafe void RowSums<T>(ReadOnlySpan<T> g, int length, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
+    public static void RowSums<T>(ReadOnlySpan<T> g, int length, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
     {
         int rows = destination.Length;
         int units = rows == 1 ? ChunkCount(length) : rows;
@@ -186,6 +190,14 @@ internal static class BroadcastSum
             for (int r = 0; r < rows; r++) destination[r] += RunSum(g.Slice(r * length, length));
             return;
         }
+        RowSumsShared(g, length, destination, rows, units, parts);
+    }
+
+    /// <summary>The row or chunk split of <see cref="RowSums{T}"/> (its own method, so its closures are allocated only
+    /// when it runs).</summary>
+    private static unsafe void RowSumsShared<T>(ReadOnlySpan<T> g, int length, Span<T> destination, int rows, int units, int parts)
+        where T : struct, IFloatingPointIeee754<T>
+    {
         fixed (byte* pg = MemoryMarshal.AsBytes(g), pd = MemoryMarshal.AsBytes(destination))
         {
             var (gs, ds) = (new Pinned<T>(pg, g.Length), new Pinned<T>(pd, destination.Length));

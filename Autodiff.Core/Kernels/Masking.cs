@@ -2,7 +2,8 @@ using System.Numerics;
 
 namespace Autodiff.Kernels;
 
-/// <summary>Selecting and filling elements by position or by a mask: the triangles of matrices, masked fill and one-hot rows.</summary>
+/// <summary>Selecting and filling elements by position or by a mask: the triangles of matrices and one-hot rows (a masked
+/// fill is <see cref="Broadcast.Where"/> with the value as a scalar).</summary>
 internal static class Masking
 {
     /// <summary>For each of <paramref name="count"/> row-major <c>[rows, cols]</c> matrices, copies the lower triangle
@@ -24,12 +25,6 @@ internal static class Masking
                 source[start..end].CopyTo(row[start..end]);
                 row[end..].Clear();
             }
-    }
-
-    /// <summary><c>destination[i] = mask[i] != 0 ? value : x[i]</c>.</summary>
-    public static void MaskedFill<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> mask, T value, Span<T> destination) where T : struct, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++) destination[i] = mask[i] != T.Zero ? value : x[i];
     }
 
     /// <summary><c>destination[n, indices[n]] = 1</c> in a zeroed <c>[indices.Length, classes]</c> destination; the caller checked the indices.</summary>

@@ -79,6 +79,11 @@ internal static class Chunks
             for (int c = 0; c < chunks; c++) body.Run(c * Size, Math.Min(Size, length - c * Size));
             return;
         }
-        Threading.For(chunks, c => body.Run(c * Size, Math.Min(Size, length - c * Size)), Wake(length));
+        Shared(length, chunks, body);
     }
+
+    /// <summary>The chunks handed to the worker pool. A method of its own so that the closure is allocated only here,
+    /// not on every call of <see cref="For{TBody}"/> (C# allocates a captured parameter's closure at method entry).</summary>
+    private static void Shared<TBody>(int length, int chunks, TBody body) where TBody : struct, IChunkBody =>
+        Threading.For(chunks, c => body.Run(c * Size, Math.Min(Size, length - c * Size)), Wake(length));
 }

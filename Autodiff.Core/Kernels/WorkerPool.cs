@@ -3,9 +3,9 @@ using System.Runtime.ExceptionServices;
 
 namespace Autodiff.Kernels;
 
-/// <summary>The threads behind <see cref="Threading.For(int, Action{int})"/>: workers started once and parked between jobs, so splitting a
-/// kernel costs a store and (when a worker is asleep) one wake-up, not a <c>Parallel.For</c> with its task and its
-/// thread-pool queue per call.</summary>
+/// <summary>The threads behind <see cref="Threading.For(int, Action{int})"/>: workers started once and parked between
+/// jobs, so splitting a kernel costs a store and (when a worker is asleep) one wake-up, not a <c>Parallel.For</c> with its
+/// task and its thread-pool queue per call.</summary>
 /// <remarks>
 /// <para><b>A job</b> is <c>parts</c> numbered pieces of work. The calling thread publishes it and starts claiming parts
 /// itself at once (an atomic counter hands out each part exactly once); workers that see the job in time claim parts
@@ -13,13 +13,13 @@ namespace Autodiff.Kernels;
 /// has done all the work, which is what a small job on a busy machine should cost. The caller then waits only for parts
 /// a worker is running. Which thread runs a part never changes its result: kernels cut their work into fixed parts.</para>
 /// <para><b>Parking.</b> A worker that finds no new job spins for <see cref="SpinTicks"/> (kernels of one training step
-/// come in bursts, so the next job usually arrives within that), then blocks on a monitor; publishing a job pulses the
-/// monitor only when a worker sleeps there, and only for a job worth a wake-up (a small one is shared with workers
-/// that happen to be spinning, else run by the caller alone). Both spins yield now and then (<see cref="SpinWait.SpinOnce(int)"/>): on a
-/// machine busier than it has cores, a worker spinning on the caller's core would otherwise take it from the caller,
-/// and two threads measured up to 2.3x slower than one (1e5 elements, load 8 on 2 cores); yielding, they measure the
-/// same as one. Both sides bump a counter with a full fence before reading the other's
-/// flag, so a job is never missed (the worker re-checks for a job after announcing that it will sleep).</para>
+/// come in bursts, so the next job usually arrives within that), then blocks on a monitor. Publishing a job pulses the
+/// monitor only when a worker sleeps there, and only for a job worth a wake-up; a smaller one is shared with workers
+/// that happen to be spinning, else run by the caller alone. Both sides bump a counter with a full fence before reading
+/// the other's flag, so a job is never missed (the worker re-checks for a job after announcing that it will sleep).</para>
+/// <para><b>Yielding spins.</b> Both spins yield now and then (<see cref="SpinWait.SpinOnce(int)"/>): on a machine
+/// busier than it has cores, a worker spinning on the caller's core would otherwise take it from the caller, and two
+/// threads measured up to 2.3x slower than one (1e5 elements, load 8 on 2 cores); yielding, they measure the same.</para>
 /// <para><b>One job at a time.</b> A second thread calling in while a job runs (another user thread, or a part that
 /// splits again) runs its parts itself, in order: the same results, no deadlock, no queue.</para>
 /// </remarks>

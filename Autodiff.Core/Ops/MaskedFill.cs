@@ -1,6 +1,3 @@
-using System.Numerics;
-using Autodiff.Kernels;
-
 namespace Autodiff;
 
 public static partial class Ops
@@ -29,15 +26,8 @@ public static partial class Ops
             Check.Fail(op, $"mask {mask.Shape} cannot be broadcast to input {x.Shape}.", nameof(mask));
         if (mask.RequiresGrad)
             Check.Fail(op, $"mask {mask.Label} requires grad, but a mask only selects elements and gets no gradient; pass mask.Detach().", nameof(mask));
-        var y = Compute.Empty(x.Shape, x.DType);
-        Compute.Run(x.DType, new MaskedFillKernel(x, Compute.Expand(Compute.AsMask(mask, x.DType), x.Shape), value, y));   // y = mask ? value : x
+        var y = Compute.Where(Compute.AsMask(mask, x.DType), Compute.Scalar(value, x.DType), x, x.Shape);   // y = mask ? value : x, mask read in place
 
         return Tape.Record(op, y, [x, mask], "dx += g·[mask = 0]", [static (g, e) => MaskedFill(g, e.Inputs[1], 0), static (_, _) => null]);
-    }
-
-    private readonly struct MaskedFillKernel(Tensor x, Tensor mask, double value, Tensor y) : IKernel
-    {
-        public void Run<T>() where T : struct, IFloatingPointIeee754<T> =>
-            Masking.MaskedFill<T>(x.Data<T>(), mask.Data<T>(), T.CreateTruncating(value), y.Data<T>());
     }
 }

@@ -107,6 +107,23 @@ public class BroadcastTests
         AssertSameBits(Where(condition.To(DType.Float64), x, y), expected, $"Where (float mask) {x.Shape} {y.Shape}");
     }
 
+    [TestCase(double.NegativeInfinity)]
+    [TestCase(double.NaN)]
+    [TestCase(0.5)]
+    public void MaskedFill_WithABroadcastMask_MatchesAPlainLoop(double value)
+    {
+        // A causal mask [T, T] over scores [B, H, T, T], read in place.
+        var scores = Tensor.Randn([2, 3, 5, 5], 14, DType.Float64);
+        var mask = Triu(Tensor.Ones(5, 5), 1).Gt(0.0);
+        var y = MaskedFill(scores, mask, value).ToDoubleArray();
+        var (s, m) = (scores.ToDoubleArray(), mask.To(DType.Float64).ToDoubleArray());
+        for (int i = 0; i < y.Length; i++)
+        {
+            double expected = m[i % 25] != 0 ? value : s[i];
+            Assert.That(BitConverter.DoubleToInt64Bits(y[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(expected)), $"element {i}");
+        }
+    }
+
     private static readonly (int[] Gradient, int[] Target)[] SumToPairs =
     [
         ([4, 5], [5]), ([4, 5], [1, 5]), ([4, 5], [4, 1]), ([4, 5], []), ([4, 5], [1]), ([4, 5], [1, 1]),
