@@ -303,9 +303,10 @@ internal static partial class MatMul
     /// L1 sets (a stride that is an odd number of 64-byte lines, twice one, or not a whole number of lines), so it stays
     /// in L1 for every A sliver that reuses it.</summary>
     /// <remarks>Packing such a sliver costs about what it saves: it is reused by only m / 6 A slivers. Measured on the
-    /// MLP's backward products with AVX-512 (one thread, thread CPU time, alternating with the build that packs, medians
-    /// of 21, two runs): g·W at [128, 100]·[100, 784] 1.05–1.07× faster, gᵀ·x at [100, 128]ᵀ·[128, 784] 1.08–1.09×,
-    /// [256, 128]ᵀ·[128, 784] 1.01–1.02×; k = 256 (1.00×) and a 1 KB stride (256³, 0.91×) did not gain, hence the
+    /// MLP's backward products with AVX-512, one thread, alternating with the build that packs (medians of 11–21, thread
+    /// CPU time on a loaded machine and wall time on a quiet one): g·W at [128, 100]·[100, 784] 1.05–1.07× faster, gᵀ·x
+    /// at [100, 128]ᵀ·[128, 784] 1.05–1.09×; gᵀ·x at [256, 128]ᵀ·[128, 784] 0.94–1.02× (no clear change either way; also
+    /// none from packing again above 128 rows); k = 256 (1.00×) and a 1 KB stride (256³, 0.91×) did not gain, hence the
     /// limits.</remarks>
     private static bool ReadBInPlace(int kc, int n, int elementSize)
     {
