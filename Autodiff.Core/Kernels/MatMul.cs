@@ -29,9 +29,10 @@ namespace Autodiff.Kernels;
 /// (float) / 6 × 16 (double) tiles in zmm registers and an AVX2 one 6 × 16 / 6 × 8 in ymm. Every width does one fused
 /// multiply-add per term (emulated exactly in software on 128-bit vectors without FMA hardware), in the same order, so
 /// the bits do not depend on the width either; the tests compare the widths bit for bit and each with a reference.
-/// Measured on a 2-core AMD EPYC (Zen 5, AVX-512 with full-width FMA units): the float32 peak of a loop of 12 independent
-/// FMA chains is 200–209 GFLOP/s per core on zmm registers (two 16-lane FMAs per cycle at ≈ 3.2 GHz) and 100–106 on
-/// ymm; one thread of this GEMM reaches 185–190 GFLOP/s at 256³ and 165–183 at 1024³ (≈ 90% of peak). Two alternatives
+/// Measured on a 2-core AMD EPYC (Zen 5, AVX-512 with full-width FMA units), on a quiet machine: the float32 peak of a
+/// loop of 12 independent FMA chains is 206 GFLOP/s per core on zmm registers (two 16-lane FMAs per cycle at ≈ 3.2 GHz),
+/// 400–410 on both cores, and 103 per core on ymm; this GEMM reaches 186–196 GFLOP/s at 256³ and 176–186 at 1024³ on one
+/// thread (85–95% of peak), 262–300 and 265–356 on two (65–87% of both cores). Two alternatives
 /// for AVX-512 did not measurably beat the 6-row tile (within ±3%, the noise of the comparison) and were not kept: a
 /// 12 × 32 tile (24 of the 32 zmm registers as accumulators, half the B loads per flop), and the BLIS loop order with
 /// an A sliver in L1 and a 256–512-column B panel in L2. The k blocks are not sized per width: they fix the summation
