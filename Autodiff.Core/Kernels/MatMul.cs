@@ -29,9 +29,10 @@ namespace Autodiff.Kernels;
 /// (float) / 6 × 16 (double) tiles in zmm registers and an AVX2 one 6 × 16 / 6 × 8 in ymm. Every width does one fused
 /// multiply-add per term (emulated exactly in software on 128-bit vectors without FMA hardware), in the same order, so
 /// the bits do not depend on the width either; the tests compare the widths bit for bit and each with a reference.
-/// Measured on a 2-core AMD EPYC (Zen 5, AVX-512 with full-width FMA units): the float32 peak of a loop of 12 independent
-/// FMA chains is 200–209 GFLOP/s per core on zmm registers (two 16-lane FMAs per cycle at ≈ 3.2 GHz) and 100–106 on
-/// ymm; one thread of this GEMM reaches 185–190 GFLOP/s at 256³ and 165–183 at 1024³ (≈ 90% of peak). Two alternatives
+/// Measured on a 2-core AMD EPYC (Zen 5, AVX-512 with full-width FMA units), on a quiet machine: the float32 peak of a
+/// loop of 12 independent FMA chains is 206 GFLOP/s per core on zmm registers (two 16-lane FMAs per cycle at ≈ 3.2 GHz),
+/// 400–410 on both cores, and 103 per core on ymm; this GEMM reaches 186–196 GFLOP/s at 256³ and 176–186 at 1024³ on one
+/// thread (85–95% of peak), 262–300 and 265–356 on two (65–87% of both cores). Two alternatives
 /// for AVX-512 did not measurably beat the 6-row tile (within ±3%, the noise of the comparison) and were not kept: a
 /// 12 × 32 tile (24 of the 32 zmm registers as accumulators, half the B loads per flop), and the BLIS loop order with
 /// an A sliver in L1 and a 256–512-column B panel in L2. The k blocks are not sized per width: they fix the summation
@@ -303,9 +304,10 @@ internal static partial class MatMul
     /// L1 sets (a stride that is an odd number of 64-byte lines, twice one, or not a whole number of lines), so it stays
     /// in L1 for every A sliver that reuses it.</summary>
     /// <remarks>Packing such a sliver costs about what it saves: it is reused by only m / 6 A slivers. Measured on the
-    /// MLP's backward products with AVX-512 (one thread, thread CPU time, alternating with the build that packs, medians
-    /// of 21, two runs): g·W at [128, 100]·[100, 784] 1.05–1.07× faster, gᵀ·x at [100, 128]ᵀ·[128, 784] 1.08–1.09×,
-    /// [256, 128]ᵀ·[128, 784] 1.01–1.02×; k = 256 (1.00×) and a 1 KB stride (256³, 0.91×) did not gain, hence the
+    /// MLP's backward products with AVX-512, one thread, alternating with the build that packs (medians of 11–21, thread
+    /// CPU time on a loaded machine and wall time on a quiet one): g·W at [128, 100]·[100, 784] 1.05–1.07× faster, gᵀ·x
+    /// at [100, 128]ᵀ·[128, 784] 1.05–1.09×; gᵀ·x at [256, 128]ᵀ·[128, 784] 0.94–1.02× (no clear change either way; also
+    /// none from packing again above 128 rows); k = 256 (1.00×) and a 1 KB stride (256³, 0.91×) did not gain, hence the
     /// limits.</remarks>
     private static bool ReadBInPlace(int kc, int n, int elementSize)
     {
