@@ -173,6 +173,7 @@ public sealed class Tape
         ReadOnlySpan<Derivative> rules, Func<Tensor, Tensor?[]>? jointRule, Action<Tensor>? accumulate)
     {
         if (t_replaying) return output;                              // a derivative rule in a plain backward pass
+        Memory.BufferPool.ReclaimAtOpEnd();                          // buffers nobody can see any more, back to the pool
         int noGrad = s_noGradDepth.Value;
         if (Autograd.IsAnomalyDetectionEnabled) Autograd.CheckFinite(op, "forward pass", output, inputs.ToArray());
         // A scope owns what ops produce. Adopted here, where an op's result is final, rather than where buffers are
@@ -236,6 +237,7 @@ public sealed class Tape
     {
         var token = new BackwardScopeToken(t_replaying, createGraph ? s_noGradDepth.Value : 0);
         t_replaying = !createGraph;
+        Memory.BufferPool.Suspend();                                  // no op end inside the pass is a safe point
         if (createGraph && token.NoGradDepth != 0) s_noGradDepth.Value = 0;
         return token;
     }
@@ -246,6 +248,7 @@ public sealed class Tape
 
         public void Dispose()
         {
+            Memory.BufferPool.Resume();
             t_replaying = replaying;
             if (noGradDepth != 0) s_noGradDepth.Value = noGradDepth;
         }

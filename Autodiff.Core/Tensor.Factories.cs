@@ -125,6 +125,7 @@ public sealed partial class Tensor
         var t = Compute.Empty(s, dtype);
         generator ??= Generator.Default;
         generator.FillNormal(t);
+        Memory.BufferPool.ReclaimAtOpEnd();                 // a sampling loop with no op reuses its buffers too
         return t;
     }
 
@@ -147,6 +148,7 @@ public sealed partial class Tensor
         var t = Compute.Empty(s, dtype);
         generator ??= Generator.Default;
         generator.FillUniform(t, low, high);
+        Memory.BufferPool.ReclaimAtOpEnd();                 // a sampling loop with no op reuses its buffers too
         return t;
     }
 

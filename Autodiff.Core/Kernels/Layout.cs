@@ -30,6 +30,8 @@ internal static class Layout
                 var src = source.Slice(position, lastSize);
                 if (accumulate) TensorPrimitives.Add(row, src, row); else src.CopyTo(row);
             }
+            else if (lastStride == 0 && !accumulate)
+                row.Fill(source[position]);                                  // a broadcast row: one value repeated
             else
             {
                 for (int j = 0, p = position; j < lastSize; j++, p += lastStride)

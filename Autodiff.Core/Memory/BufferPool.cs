@@ -62,10 +62,31 @@ internal static class BufferPool
     public const long ReclaimAfterBytes = 32L << 20;
 
 
+    /// <summary>Depth of backward passes running on this thread: no op's end is a safe point inside one (the pass holds
+    /// gradients it is adding into between rules).</summary>
+    [ThreadStatic] private static int t_suspended;
+
+    /// <summary>Called where an op has finished (Tape's recording step): <see cref="Reclaim"/> when there is something to
+    /// do, outside backward passes. An op's end is a safe point like a backward pass's start: the op's kernels are done,
+    /// its result is referenced, and what it read but nobody references any more is exactly what may come back. This is
+    /// what makes a loop with no backward pass (inference, sampling, data preparation) reuse its buffers too.</summary>
+    public static void ReclaimAtOpEnd()
+    {
+        if (t_suspended != 0 || t_pool is not { } pool) return;
+        if (pool.LargeBytesSinceReclaim > ReclaimAfterBytes || pool.HasInbox) Reclaim();
+    }
+
+    /// <summary>Suspends <see cref="ReclaimAtOpEnd"/> on this thread until the matching <see cref="Resume"/>.</summary>
+    public static void Suspend() => t_suspended++;
+
+    /// <summary>Ends one <see cref="Suspend"/>.</summary>
+    public static void Resume() => t_suspended--;
+
     /// <summary>Moves the buffers the GC found unreachable (their storages were finalized) into this thread's pool;
     /// first, if this thread tracked more than <see cref="ReclaimAfterBytes"/> of large buffers since the last time, runs a
     /// blocking gen-1 collection and waits for the finalizers, so the buffers of the last step come back now rather than
-    /// at the next full collection. Called where a backward pass starts: no kernel of the library holds a span there.</summary>
+    /// at the next full collection. Called where a backward pass starts and where an op ends (<see cref="ReclaimAtOpEnd"/>):
+    /// no kernel of the library holds a span there.</summary>
     public static void Reclaim()
     {
         if (t_pool is not { } pool) return;
@@ -139,6 +160,9 @@ internal static class BufferPool
         /// pass (inference) holds at most that much, and the trimmer drops them 10 to 15 s after its last backward pass.</summary>
         private readonly ConcurrentQueue<Array> _inbox = new();
         private long _inboxBytes;
+
+        /// <summary>The GC sent back buffers that <see cref="Reclaim"/> has not taken in yet.</summary>
+        public bool HasInbox => !_inbox.IsEmpty;
 
         /// <summary>When <see cref="Reclaim"/> last ran on this thread (TickCount64).</summary>
         public long LastReclaim = Environment.TickCount64;
@@ -248,6 +272,10 @@ internal static class BufferPool
                 if (!byLength.TryGetValue(array.Length, out var bucket)) byLength[array.Length] = bucket = new Bucket<T>();
                 bucket.LastUse = Environment.TickCount64;
                 if (bucket.Arrays.Count >= MaximumPerLength) return;
+                // A disposed buffer is worth more than what the GC sent back and nobody took in yet: make room from the
+                // inbox first, so a thread that filled the budget with it (a loop that never ran a backward pass, before
+                // op ends were safe points) cannot turn every later Dispose into a fresh allocation.
+                while (Interlocked.Read(ref s_totalBytes) + bytes > MaximumBytes && TakeFromInbox() is not null) { }
                 if (Interlocked.Add(ref s_totalBytes, bytes) > MaximumBytes)
                 {
                     Interlocked.Add(ref s_totalBytes, -bytes);   // over the shared budget: leave it to the GC

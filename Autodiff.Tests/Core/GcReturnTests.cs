@@ -140,6 +140,81 @@ public class GcReturnTests
     }
 
     [Test]
+    public void AnInferenceLoop_WithNoBackwardPass_StopsAllocatingLargeBuffers()
+    {
+        // No backward pass ever runs, so only the ends of ops can bring the buffers back. Before they did, every
+        // [1000, 1000] result was a fresh 4 MB array (page faults: ~70x the time of the op) and the process grew by 4 MB
+        // per op until a full collection.
+        var x = Tensor.Randn([1000, 1000], seed: 4);
+        for (int i = 0; i < 40; i++) InferenceStep(x);                 // fresh buffers, then the first reclaims
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 40; i++) InferenceStep(x);
+        long perStep = (GC.GetAllocatedBytesForCurrentThread() - before) / 40;
+        Assert.That(perStep, Is.LessThan(1 << 20), $"{perStep:N0} bytes allocated per step");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float InferenceStep(Tensor x) => (x * 2.0 + 1.0).Tanh().Sum().Item();
+
+    [Test]
+    public void ASamplingLoop_OfRandn_StopsAllocatingLargeBuffers()
+    {
+        var g = new Generator(5);
+        for (int i = 0; i < 40; i++) Drop(() => Tensor.Randn([1000, 1000], g));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 40; i++) Drop(() => Tensor.Randn([1000, 1000], g));
+        long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / 40;
+        Assert.That(perCall, Is.LessThan(1 << 20), $"{perCall:N0} bytes allocated per call");
+    }
+
+    [Test]
+    public void NoOpEndInsideABackwardPass_HandsOutWhatTheGcSentBack()
+    {
+        // The pass holds gradients between rules, so the ends of the ops its rules run are not safe points: what the GC
+        // sent back stays in the inbox until a safe point outside the pass.
+        var x = Tensor.Ones(Length);
+        Drop(() => Ops.Exp(x));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();                                  // the Exp result's buffer is in the inbox now
+        BufferPool.Suspend();
+        try
+        {
+            _ = Ops.Neg(x);                                             // an op's end, inside a (simulated) pass
+            Assert.That(BufferPool.HeldFloatArrays(Length), Is.EqualTo(0));
+        }
+        finally { BufferPool.Resume(); }
+        _ = Ops.Neg(x);                                                 // outside: rents a fresh array, then takes the inbox in
+        Assert.That(BufferPool.HeldFloatArrays(Length), Is.EqualTo(1));
+        GC.KeepAlive(x);
+    }
+
+    [Test]
+    public void ADisposedBuffer_IsKept_EvenWhenWhatTheGcSentBackFilledThePool()
+    {
+        // The inbox counts toward the pools' byte budget; a Dispose must make room from it rather than be refused (a loop
+        // that filled the budget with undisposed results would otherwise turn every later scoped step into fresh arrays).
+        const int big = 1 << 22;                                        // 16 MB of float32 per buffer
+        var keep = new List<Tensor>();
+        BufferPool.Suspend();                                           // keep the GC's returns in the inbox
+        try
+        {
+            int count = (int)(BufferPool.MaximumBytes / (4L * big)) + 2;
+            for (int i = 0; i < count; i++) Drop(() => Tensor.Zeros(big));
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Assert.That(Tensor.BufferPoolBytes, Is.GreaterThan(BufferPool.MaximumBytes - 4L * big), "the inbox filled the budget");
+            var t = Tensor.Zeros(big + 1);                              // another length: not served from the inbox
+            t.Dispose();
+            Assert.That(BufferPool.HeldFloatArrays(big + 1), Is.EqualTo(1), "the disposed buffer must be kept");
+        }
+        finally
+        {
+            BufferPool.Resume();
+            Tensor.TrimBufferPools();
+        }
+    }
+
+    [Test]
     public void ValuesStayCorrect_WhenBuffersAreReusedThroughTheGc()
     {
         var x = Tensor.Randn([300, 300], seed: 3).RequireGrad();
