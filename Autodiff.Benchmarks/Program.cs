@@ -2,7 +2,7 @@
 //   dotnet run -c Release --project Autodiff.Benchmarks -- --filter '*'   BenchmarkDotNet (or '*MatMul*', '*TrainingStep*',
 //                                                                          ...; add '--job short' for a quick look; medians
 //                                                                          are in the results table)
-//   dotnet Autodiff.Benchmarks.dll compare [--budget S] [--threads N] ...  our side of bench/compare.sh (Compare/OursBench.cs)
+//   dotnet Autodiff.Benchmarks.dll compare [--budget S] [--threads N] [--only GROUP,...] ...  our side of bench/compare.sh (Compare/OursBench.cs)
 //   dotnet Autodiff.Benchmarks.dll pool-retention [noscope]                 memory the buffer pools keep (Compare/PoolRetention.cs)
 using Autodiff.Benchmarks.Compare;
 using BenchmarkDotNet.Running;

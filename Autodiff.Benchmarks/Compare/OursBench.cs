@@ -36,6 +36,7 @@ internal sealed partial class OursBench
         double budget = 1.0;
         int threads = 1, epochs = 3, cnnEpochs = 0;
         string? profile = null, sameStart = null;
+        HashSet<string>? only = null;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--budget") budget = double.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -44,24 +45,25 @@ internal sealed partial class OursBench
             else if (args[i] == "--profile") profile = args[++i];
             else if (args[i] == "--cnn-epochs") cnnEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
             else if (args[i] == "--same-start") sameStart = args[++i];
+            else if (args[i] == "--only") only = [.. args[++i].Split(',')];
             else throw new ArgumentException($"compare: unknown option '{args[i]}' (expected --budget S, --threads N, --epochs N, " +
-                "--cnn-epochs N, --profile NAME or --same-start DIR).");
+                "--cnn-epochs N, --profile NAME, --same-start DIR or --only GROUP,...).");
         }
         Threading.NumThreads = threads;
 
         if (sameStart is not null) { SameStart(sameStart); return; }
         if (profile is not null) { Profile(profile); return; }
         var bench = new OursBench(budget);
-        bench.TrainingSteps();
-        bench.CnnStep();
-        bench.MatMuls();
-        bench.TapeOverhead();
-        bench.Elementwise();
-        bench.CopyBandwidth();
-        bench.OpWorkloads();
-        bench.TransformerBlock();
-        Epochs(epochs, cnnEpochs);
-        AutoencoderEpochs(epochs);
+        (string Group, Action Run)[] groups =
+        [
+            ("training", bench.TrainingSteps), ("cnn", bench.CnnStep), ("matmul", bench.MatMuls), ("tape", bench.TapeOverhead),
+            ("elementwise", bench.Elementwise), ("copy", bench.CopyBandwidth), ("ops", bench.OpWorkloads),
+            ("block", bench.TransformerBlock), ("epochs", () => Epochs(epochs, cnnEpochs)), ("autoencoder", () => AutoencoderEpochs(epochs)),
+        ];
+        if (only?.FirstOrDefault(o => !groups.Any(g => g.Group == o)) is { } unknown)
+            throw new ArgumentException($"compare: --only '{unknown}' is not a group ({string.Join(", ", groups.Select(g => g.Group))}).");
+        foreach (var (group, run) in groups)
+            if (only is null || only.Contains(group)) run();
     }
 
     private static void Report(string workload, double medianUs, int reps, string extra = "") =>
