@@ -3,11 +3,12 @@
 # Writes BENCHMARKS.md at the repository root and bench/results/last.jsonl. NOT part of CI; needs root for apt-get and
 # update-alternatives (it switches libblas.so.3 to OpenBLAS for one pass and restores the previous selection on exit,
 # with --set, so the alternatives are left in manual mode pointing at what was selected before).
-# Usage: bench/compare.sh [--budget SECONDS] [--epochs N] [--cnn-epochs N] [--ours-only] [--help]
+# Usage: bench/compare.sh [--budget SECONDS] [--epochs N] [--cnn-epochs N] [--ours-only] [--no-refblas] [--help]
 #   --budget   seconds of timed repeats per workload (default 1.0)
 #   --epochs   timed Fashion-MNIST epochs per model and implementation (default 3; median reported)
 #   --cnn-epochs timed epochs of the issue's CNN (default 1; not with the reference BLAS, where one epoch takes far too long)
 #   --ours-only  skip the peers (no apt-get, no BLAS switching): for quick iterations on our side and the report
+#   --no-refblas skip PyTorch on the reference BLAS (never the best peer; its epochs take longest)
 # Ours (Autodiff.Benchmarks/Compare/OursBench.cs, run as `dotnet Autodiff.Benchmarks.dll compare ...`) runs at
 # Threading.NumThreads 1 and 2, like the peers' torch.set_num_threads 1 and 2.
 set -euo pipefail
@@ -18,14 +19,16 @@ budget=1.0
 epochs=3
 cnn_epochs=1
 ours_only=0
+refblas=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --budget) budget="$2"; shift 2 ;;
     --epochs) epochs="$2"; shift 2 ;;
     --cnn-epochs) cnn_epochs="$2"; shift 2 ;;
     --ours-only) ours_only=1; shift ;;
+    --no-refblas) refblas=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-    *) echo "bench/compare.sh: unknown option '$1' (expected --budget S, --epochs N, --cnn-epochs N, --ours-only or --help)" >&2; exit 2 ;;
+    *) echo "bench/compare.sh: unknown option '$1' (expected --budget S, --epochs N, --cnn-epochs N, --ours-only, --no-refblas or --help)" >&2; exit 2 ;;
   esac
 done
 py=/usr/bin/python3
@@ -52,11 +55,13 @@ run_peers() {
   }
   trap restore_blas EXIT
 
-  log "PyTorch, reference BLAS"
-  update-alternatives --set $blas_alt "$ref_blas" >&2
-  for t in 1 2; do
-    OPENBLAS_NUM_THREADS=1 "$py" bench/peers/torch_bench.py --threads $t --budget "$budget" --epochs "$epochs" --impl pytorch-refblas | tee -a "$res"
-  done
+  if [[ $refblas == 1 ]]; then
+    log "PyTorch, reference BLAS"
+    update-alternatives --set $blas_alt "$ref_blas" >&2
+    for t in 1 2; do
+      OPENBLAS_NUM_THREADS=1 "$py" bench/peers/torch_bench.py --threads $t --budget "$budget" --epochs "$epochs" --impl pytorch-refblas | tee -a "$res"
+    done
+  fi
 
   log "PyTorch, OpenBLAS (OPENBLAS_NUM_THREADS=1; torch threads 1 and 2)"
   if ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then apt-get install -y libopenblas0-pthread >&2; fi
