@@ -1,6 +1,6 @@
 // What this shows: multi-head causal self-attention as nanoGPT's CausalSelfAttention: one Linear makes queries, keys and
 // values [B, T, 3C], split into H heads [B, H, T, D], attended with the causal mask, merged back to [B, T, C] and
-// projected. With a key/value cache, the new positions' keys and values are appended to the layer's cache and the
+// projected, through the fused Functional.ScaledDotProductAttention. With a key/value cache, the new positions' keys and values are appended to the layer's cache and the
 // queries attend to every cached position (and to the new ones up to their own).
 using Autodiff.NN;
 
@@ -58,15 +58,7 @@ internal sealed class CausalSelfAttention : Module
         return Tensor.FromArray(allowed, queries, keys);
     }
 
-    /// <summary>softmax(q kᵀ/√D, masked) v, with attention dropout in training.</summary>
-    private Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? allowed, bool isCausal)
-    {
-        // Private composite until the fused Functional.ScaledDotProductAttention lands (branch i17-attn).
-        double scale = 1 / Math.Sqrt(q.Shape[^1]);
-        var scores = q.MatMul(k.Transpose(-2, -1)) * scale;                                   // [B, H, Tq, Tk]
-        if (isCausal) allowed = CausalMask(q.Shape[2], k.Shape[2]);
-        if (allowed is not null) scores = Ops.MaskedFill(scores, Ops.LogicalNot(allowed), double.NegativeInfinity);
-        var weights = Functional.Dropout(scores.Softmax(-1), _dropout, Training);
-        return weights.MatMul(v);                                                              // [B, H, Tq, D]
-    }
+    /// <summary>softmax(q kᵀ/√D, masked) v, with attention dropout in training: the fused op.</summary>
+    private Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? allowed, bool isCausal) =>
+        Functional.ScaledDotProductAttention(q, k, v, allowed, dropoutP: Training ? _dropout : 0, isCausal: isCausal);   // [B, H, Tq, D]
 }
