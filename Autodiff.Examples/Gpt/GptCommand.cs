@@ -161,6 +161,8 @@ internal static class GptCommand
             scheduler = Schedule(optimizer, options.Warmup, total, options.Lr);
             ModelFile.LoadTraining(training, model, optimizer, scheduler);
             start = scheduler.LastEpoch;
+            for (int g = 0; g < optimizer.ParamGroups.Count; g++)
+                optimizer.ParamGroups[g].Lr = scheduler.LastLr[g];  // the saved rate, or the stretched schedule's at this step
             if (start >= total)
             {
                 console.MarkupLineInterpolated($"[red]--resume: the checkpoint has {start} steps already; pass a larger --steps.[/]");

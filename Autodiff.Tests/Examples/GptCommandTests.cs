@@ -1,0 +1,114 @@
+using Autodiff.Examples.Gpt;
+using Spectre.Console;
+
+namespace Autodiff.Tests.Examples;
+
+/// <summary>The gpt command end to end, in-process, on a small text written to a temporary folder (never system files).</summary>
+[NonParallelizable]   // Run reseeds Generator.Default, as the example does
+public class GptCommandTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void MakeFolder() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), "autodiff-gpt-cmd-" + Guid.NewGuid()));
+
+    [TearDown]
+    public void RemoveFolder() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Output) Run(GptOptions options)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 240;
+        int code = GptCommand.Run(console, options);
+        return (code, writer.ToString());
+    }
+
+    private GptOptions Small(string model = "gpt") => new()
+    {
+        Text = Path.Combine(_dir, "corpus.txt"), Model = model, Steps = 6, Layers = 1, Heads = 2, Channels = 16, Context = 8, Batch = 4,
+        EvalInterval = 3, EvalBatches = 2, Warmup = 2, SampleAfterTraining = 20, Output = Path.Combine(_dir, "out"),
+    };
+
+    private void WriteCorpus() =>
+        File.WriteAllText(Path.Combine(_dir, "corpus.txt"), string.Concat(Enumerable.Repeat("apple\nbanana\ncherry\ndate\nelder\nfig\ngrape\n", 12)));
+
+    [Test]
+    public void Train_WritesCheckpointAndCurve_ThenSampleAndResumeReadThem()
+    {
+        WriteCorpus();
+        var options = Small();
+        var (code, output) = Run(options);
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("tokens/s").And.Contain("validation loss").And.Contain("20 characters"));
+        foreach (var file in new[] { "gpt.safetensors", "gpt-training.ckpt", "gpt-loss.png" })
+            Assert.That(File.Exists(Path.Combine(options.Output, file)), Is.True, file);
+
+        var sample1 = Run(options with { Sample = 30, Seed = 4 });
+        var sample2 = Run(options with { Sample = 30, Seed = 4 });
+        Assert.That(sample1.Code, Is.EqualTo(0), sample1.Output);
+        Assert.That(sample1.Output, Does.Contain("30 characters").And.Not.Contain("tokens/s"));   // no training
+        Assert.That(sample1.Output, Is.EqualTo(sample2.Output.Replace(Rate(sample2.Output), Rate(sample1.Output))));
+
+        var resumed = Run(options with { Resume = true, Steps = 9 });
+        Assert.That(resumed.Code, Is.EqualTo(0), resumed.Output);
+        Assert.That(resumed.Output, Does.Contain("steps 6..9"));
+        var history = ModelFile.LoadHistory(ModelFile.TrainingPath(options.Output, "gpt"));
+        Assert.That(history.Steps, Is.EqualTo(new double[] { 3, 6, 9 }));
+        Assert.That(history.TotalSteps, Is.EqualTo(9));
+    }
+
+    private static string Rate(string output) => output[(output.IndexOf("cache: ", StringComparison.Ordinal) + 7)..].Split(' ')[0];
+
+    [Test]
+    public void Resume_PastTheSavedStepsFailsWithAMessage()
+    {
+        WriteCorpus();
+        var options = Small();
+        Assert.That(Run(options).Code, Is.EqualTo(0));
+        var (code, output) = Run(options with { Resume = true });
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(output, Does.Contain("larger --steps"));
+    }
+
+    [Test]
+    public void MissingWordList_SaysHowToInstallItAndFails()
+    {
+        var error = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(error);
+        try
+        {
+            var (code, _) = Run(new GptOptions { WordList = Path.Combine(_dir, "no-such-words"), Output = Path.Combine(_dir, "out") });
+            Assert.That(code, Is.Not.EqualTo(0));
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+        Assert.That(error.ToString(), Does.Contain("sudo apt-get install wamerican").And.Contain("--text"));
+    }
+
+    [Test]
+    public void Sample_WithoutACheckpointFails()
+    {
+        var (code, output) = Run(Small() with { Sample = 10 });
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(output, Does.Contain("No checkpoint"));
+    }
+
+    [Test]
+    public void Train_RejectsATextShorterThanTheContext()
+    {
+        File.WriteAllText(Path.Combine(_dir, "corpus.txt"), "tiny text");
+        var (code, output) = Run(Small());
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(output, Does.Contain("too short"));
+    }
+}
