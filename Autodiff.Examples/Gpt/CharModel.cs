@@ -13,6 +13,10 @@ internal abstract class CharModel(ModelConfig config) : Module
     /// <summary>Logits [B, T, vocabulary] for token ids [B * T] (row-major [B, T]); position t sees tokens 0..t only.</summary>
     public abstract Tensor Logits(int[] tokens, int batch, int length);
 
+    /// <summary>The model after its token embedding: embedded tokens [B, T, C] in, logits [B, T, vocabulary] out (what
+    /// <see cref="CausalityCheck"/> differentiates, the token ids themselves having no gradient).</summary>
+    public abstract Tensor FromEmbeddings(Tensor embedded);
+
     /// <summary>Token ids as an Int64 (or whole-number float) tensor [B, T] in, logits [B, T, vocabulary] out.</summary>
     public override Tensor Forward(Tensor tokens)
     {

@@ -51,7 +51,17 @@ internal sealed class Gpt : CharModel
     {
         if (start + length > Config.Context)
             throw new ArgumentException($"Gpt: positions {start}..{start + length - 1} exceed the context of {Config.Context}.");
-        var tok = _wte.Forward(tokens, [batch, length]);                           // [B, T, C]
+        return Body(_wte.Forward(tokens, [batch, length]), start, caches, lastOnly);   // tokens [B, T] -> [B, T, C]
+    }
+
+    public override Tensor FromEmbeddings(Tensor embedded) => Body(embedded, 0, null, lastOnly: false);
+
+    /// <summary>Test hook: the attention layers, to break one's mask on purpose.</summary>
+    internal IEnumerable<CausalSelfAttention> Attentions => _blocks.Select(b => b.Attention);
+
+    private Tensor Body(Tensor tok, int start, KeyValueCache[]? caches, bool lastOnly)
+    {
+        int length = tok.Shape[1];
         var pos = _wpe.Forward(Enumerable.Range(start, length).ToArray());         // [T, C]
         var x = _drop.Forward(tok + pos);
         for (int i = 0; i < _blocks.Length; i++) x = _blocks[i].Forward(x, caches?[i]);
@@ -124,6 +134,8 @@ internal sealed class Block : Module
         _ln2 = RegisterModule("ln_2", new LayerNorm(config.Channels));
         _mlp = RegisterModule("mlp", new Mlp(config, generator));
     }
+
+    public CausalSelfAttention Attention => _attn;
 
     public override Tensor Forward(Tensor input) => Forward(input, null);
 

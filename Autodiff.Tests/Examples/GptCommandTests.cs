@@ -66,6 +66,20 @@ public class GptCommandTests
 
     private static string Rate(string output) => output[(output.IndexOf("cache: ", StringComparison.Ordinal) + 7)..].Split(' ')[0];
 
+    [TestCase("lstm")]
+    [TestCase("gru")]
+    public void Train_RecurrentModelsTrainAndSample(string model)
+    {
+        WriteCorpus();
+        var options = Small(model);
+        var (code, output) = Run(options);
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain(model.ToUpperInvariant() + ": 1 layers of 16 units").And.Contain("20 characters"));
+        Assert.That(File.Exists(Path.Combine(options.Output, $"{model}.safetensors")), Is.True);
+        var sample = Run(options with { Sample = 15 });
+        Assert.That(sample.Code, Is.EqualTo(0), sample.Output);
+    }
+
     [Test]
     public void Resume_PastTheSavedStepsFailsWithAMessage()
     {

@@ -142,6 +142,31 @@ public class GptModelTests
     }
 
     [Test]
+    public void CausalityCheck_PassesOnTheModel()
+    {
+        var model = new Gpt(Tiny(10, context: 8, dropout: 0.1), new Generator(13)).Double();
+        model.Eval();
+        var gpt = (Gpt)model;
+        Assert.That(CausalityCheck.FindLeak(gpt.FromEmbeddings, Tensor.Randn([2, 8, 16], new Generator(14), DType.Float64)), Is.Null);
+        Assert.DoesNotThrow(() => CausalityCheck.Assert(gpt.FromEmbeddings, Tensor.Randn([1, 8, 16], new Generator(15), DType.Float64)));
+    }
+
+    [Test]
+    public void CausalityCheck_CatchesAMaskShiftedByOneNamingTheFirstLeakingPair()
+    {
+        var model = new Gpt(Tiny(10, context: 8), new Generator(16)).Double();
+        model.Eval();
+        var gpt = (Gpt)model;
+        // The classic bug: tril(ones, diagonal: 1), so position t also attends to t + 1 (in the second layer only).
+        gpt.Attentions.Last().MaskOverride = t =>
+            Tensor.FromArray(Enumerable.Range(0, t * t).Select(k => k % t <= k / t + 1).ToArray(), t, t);   // j <= i + 1
+        var input = Tensor.Randn([2, 8, 16], new Generator(17), DType.Float64);
+        Assert.That(CausalityCheck.FindLeak(gpt.FromEmbeddings, input), Is.EqualTo(((int, int)?)(0, 1)));
+        var ex = Assert.Throws<CausalityException>(() => CausalityCheck.Assert(gpt.FromEmbeddings, input))!;
+        Assert.That(ex.Message, Does.Contain("output position 0 depends on input position 1"));
+    }
+
+    [Test]
     public void ModelFile_RoundTripsWeightsConfigAndVocabulary()
     {
         var vocabulary = CharVocabulary.FromText("héllo wörld\n🙂");
