@@ -86,6 +86,38 @@ internal static class GptCommand
 
     public static int Run(IAnsiConsole console, GptOptions options)
     {
+        if (Problem(options) is { } problem)
+        {
+            console.MarkupLineInterpolated($"[red]{problem}[/]");
+            return 2;
+        }
+        try
+        {
+            return RunChecked(console, options);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            console.MarkupLineInterpolated($"[red]{e.Message}[/]");   // a prompt character the vocabulary lacks, a foreign checkpoint, ...
+            return 2;
+        }
+    }
+
+    /// <summary>What is wrong with the options, or null.</summary>
+    private static string? Problem(GptOptions o) =>
+        o.Steps is <= 0 ? $"--steps must be positive, got {o.Steps}." :
+        o.Layers <= 0 || o.Heads <= 0 || o.Channels <= 0 || o.Context <= 0 || o.Batch <= 0
+            ? $"--layers, --heads, --channels, --context and --batch must be positive, got {o.Layers}, {o.Heads}, {o.Channels}, {o.Context}, {o.Batch}." :
+        o.Model == "gpt" && o.Channels % o.Heads != 0 ? $"--channels {o.Channels} must be a multiple of --heads {o.Heads}." :
+        !(o.Lr > 0) ? $"--lr must be positive, got {o.Lr}." :
+        !(o.Dropout >= 0 && o.Dropout < 1) ? $"--dropout must be in [0, 1), got {o.Dropout}." :
+        o.EvalInterval <= 0 ? $"--eval-interval must be positive, got {o.EvalInterval}." :
+        o.Sample is <= 0 ? $"--sample must be positive, got {o.Sample}." :
+        !(o.Temperature >= 0) ? $"--temperature must be non-negative, got {o.Temperature}." :
+        o.TopK < 0 ? $"--top-k must be non-negative (0 keeps all), got {o.TopK}." :
+        o.Prompt.Length == 0 ? "--prompt must not be empty." : null;
+
+    private static int RunChecked(IAnsiConsole console, GptOptions options)
+    {
         string weights = ModelFile.WeightsPath(options.Output, options.Model);
         if (options.Sample is int count)
         {
@@ -173,7 +205,7 @@ internal static class GptCommand
 
         console.WriteLine($"{model.Config.Describe()}, {model.ParameterCount():N0} parameters");
         console.WriteLine($"{train.Length:N0} training / {validation.Length:N0} validation characters, vocabulary {vocabulary.Count}; " +
-            $"AdamW lr {options.Lr} (warm-up {Math.Min(options.Warmup, total)} steps, cosine to {options.Lr / 10}), weight decay {options.WeightDecay} on matrices, " +
+            $"AdamW lr {options.Lr} (warm-up {Math.Min(options.Warmup, total)} steps, cosine to {options.Lr / 10:G3}), weight decay {options.WeightDecay} on matrices, " +
             $"clip {options.GradClip}, batch {batch}×{context}, steps {start}..{total}, seed {options.Seed}");
 
         var batches = new Generator(options.Seed * 1_000_003L + start);   // a resumed run draws new windows
@@ -202,7 +234,8 @@ internal static class GptCommand
                         history.Add(step, trainSum / trainCount, lastValidation);
                         (trainSum, trainCount) = (0, 0);
                     }
-                    task.Description = $"step {step}/{total}  loss {loss:F3}  val {lastValidation:F3}  {tokens / clock.Elapsed.TotalSeconds,8:N0} tokens/s";
+                    task.Description = $"step {step}/{total}  loss {loss:F3}  val {(double.IsNaN(lastValidation) ? "  -  " : lastValidation.ToString("F3"))}  " +
+                        $"{tokens / clock.Elapsed.TotalSeconds,7:N0} tokens/s";
                     task.Increment(1);
                 }
             });

@@ -110,6 +110,26 @@ public class GptCommandTests
     }
 
     [Test]
+    public void Sample_WithAPromptCharacterOutsideTheVocabularyNamesIt()
+    {
+        WriteCorpus();
+        var options = Small() with { SampleAfterTraining = 0 };
+        Assert.That(Run(options).Code, Is.EqualTo(0));
+        var (code, output) = Run(options with { Sample = 5, Prompt = "apple#" });
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(output, Does.Contain("'#'").And.Contain("position 5"));
+    }
+
+    [TestCase(0, 4, "--steps must be positive")]
+    [TestCase(5, 3, "--channels 16 must be a multiple of --heads 3")]
+    public void Run_RejectsBadOptionsNamingThem(int steps, int heads, string message)
+    {
+        var (code, output) = Run(Small() with { Steps = steps, Heads = heads });
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(output, Does.Contain(message));
+    }
+
+    [Test]
     public void Sample_WithoutACheckpointFails()
     {
         var (code, output) = Run(Small() with { Sample = 10 });
