@@ -205,7 +205,7 @@ internal static class GptCommand
 
         console.WriteLine($"{model.Config.Describe()}, {model.ParameterCount():N0} parameters");
         console.WriteLine($"{train.Length:N0} training / {validation.Length:N0} validation characters, vocabulary {vocabulary.Count}; " +
-            $"AdamW lr {options.Lr} (warm-up {Math.Min(options.Warmup, total)} steps, cosine to {options.Lr / 10:G3}), weight decay {options.WeightDecay} on matrices, " +
+            $"AdamW lr {options.Lr} (warm-up {Math.Max(0, Math.Min(options.Warmup, total - 1))} steps, cosine to {options.Lr / 10:G3}), weight decay {options.WeightDecay} on matrices, " +
             $"clip {options.GradClip}, batch {batch}×{context}, steps {start}..{total}, seed {options.Seed}");
 
         var batches = new Generator(options.Seed * 1_000_003L + start);   // a resumed run draws new windows
@@ -306,7 +306,7 @@ internal static class GptCommand
         var drawn = Sampler.Generate(model, prompt, count, options.Temperature, options.TopK, generator, options.Cache);
         double seconds = clock.Elapsed.TotalSeconds;
         console.WriteLine($"--- {count} characters, temperature {options.Temperature}, top-k {(options.TopK > 0 ? options.TopK : "all")}, " +
-            $"{(options.Cache ? "with" : "without")} the cache: {count / seconds:N0} characters/s ---");
+            $"{(!options.Cache ? "recomputing the context" : model is Gpt ? "with the key/value cache" : "carrying the state")}: {count / seconds:N0} characters/s ---");
         console.WriteLine(options.Prompt + vocabulary.Decode(drawn));
     }
 }
