@@ -59,7 +59,7 @@ internal static class BufferPool
     /// <summary>The least bytes of large buffers (large-object-heap size, where reuse matters most) put into use undisposed
     /// after which <see cref="Reclaim"/> asks the GC for the buffers nobody can see any more: 16 MB. Each thread adapts its
     /// own threshold from there (<see cref="ThreadBuffers.ReclaimThreshold"/>): doubled, up to
-    /// <see cref="MaximumReclaimAfterBytes"/>, when a collection brought back under a quarter of what was counted (the
+    /// <see cref="MaximumReclaimAfterBytes"/>, when two collections in a row brought back under a quarter of what was counted (the
     /// buffers were still in use: a big forward pass), halved back toward this when it brought back half or more.</summary>
     /// <remarks>Measured, one thread. The autoencoder epoch of the benchmarks (batch 128, about 4.5 MB of large buffers a
     /// step): at a fixed 32 MB (and 32 arrays kept per length) the GC sent back seven steps' arrays at once, more than a
@@ -86,7 +86,10 @@ internal static class BufferPool
     public static void ReclaimAtOpEnd()
     {
         if (t_suspended != 0 || t_pool is not { } pool) return;
-        if (pool.LargeBytesSinceReclaim > pool.ReclaimThreshold || pool.HasInbox) Reclaim();
+        // Twice the threshold at an op's end: a training loop collects where its backward passes start, between steps,
+        // where the most is garbage; an op's end collects for loops with no backward pass (and for huge forward passes).
+        if (pool.LargeBytesSinceReclaim > 2 * pool.ReclaimThreshold) ReclaimAbove(2 * pool.ReclaimThreshold);
+        else if (pool.HasInbox) ReclaimAbove(long.MaxValue);
     }
 
     /// <summary>Suspends <see cref="ReclaimAtOpEnd"/> on this thread until the matching <see cref="Resume"/>.</summary>
@@ -100,11 +103,13 @@ internal static class BufferPool
     /// last time, runs a blocking gen-1 collection and waits for the finalizers, so the buffers of the last step come back
     /// now rather than at the next full collection, and adapts the threshold to what came back. Called where a backward
     /// pass starts and where an op ends (<see cref="ReclaimAtOpEnd"/>): no kernel of the library holds a span there.</summary>
-    public static void Reclaim()
+    public static void Reclaim() => ReclaimAbove(t_pool?.ReclaimThreshold ?? 0);
+
+    private static void ReclaimAbove(long collectAbove)
     {
         if (t_pool is not { } pool) return;
         long counted = 0;
-        if (pool.LargeBytesSinceReclaim > pool.ReclaimThreshold)
+        if (pool.LargeBytesSinceReclaim > collectAbove)
         {
             counted = pool.LargeBytesSinceReclaim;
             pool.LargeBytesSinceReclaim = 0;
@@ -119,7 +124,12 @@ internal static class BufferPool
             else if (array is double[] f64) { back += LargeBytes(f64); pool.Return(pool.Doubles, f64, disposed: false); }
         }
         if (counted == 0) return;
-        if (back < counted / 4) pool.ReclaimThreshold = Math.Min(pool.ReclaimThreshold * 2, MaximumReclaimAfterBytes);
+        if (back >= counted / 4) pool.FutileCollections = 0;
+        if (back < counted / 4 && ++pool.FutileCollections >= 2)          // twice in a row: not a step boundary's noise
+        {
+            pool.ReclaimThreshold = Math.Min(pool.ReclaimThreshold * 2, MaximumReclaimAfterBytes);
+            pool.FutileCollections = 0;
+        }
         else if (back >= counted / 2) pool.ReclaimThreshold = Math.Max(pool.ReclaimThreshold / 2, ReclaimAfterBytes);
     }
 
@@ -236,6 +246,9 @@ internal static class BufferPool
 
         /// <summary>This thread's adaptive threshold for <see cref="LargeBytesSinceReclaim"/> (see <see cref="ReclaimAfterBytes"/>).</summary>
         public long ReclaimThreshold = ReclaimAfterBytes;
+
+        /// <summary>Collections in a row that brought back under a quarter of what was counted.</summary>
+        public int FutileCollections;
 
         private readonly Lock _sync = new();
         public Lock Sync => _sync;

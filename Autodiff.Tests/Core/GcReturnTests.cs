@@ -123,7 +123,7 @@ public class GcReturnTests
     {
         var w = Tensor.Randn([1000, 1000], seed: 1).RequireGrad();
         var b = Tensor.Randn([1000], seed: 2).RequireGrad();
-        for (int i = 0; i < 10; i++) PlainStep(w, b);                  // fresh buffers, then the first reclaims
+        for (int i = 0; i < 20; i++) PlainStep(w, b);                  // fresh buffers, then the first reclaims settle
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++) PlainStep(w, b);
         long perStep = (GC.GetAllocatedBytesForCurrentThread() - before) / 10;
