@@ -63,6 +63,6 @@ public sealed class LSTM : RNNBase
     {
         Tensor? bih = BiasIh(layer, reverse), bhh = BiasHh(layer, reverse);
         var gx = Ops.Linear(x, WeightIh(layer, reverse), bih is null ? null : bih + bhh!);   // [T, N, 4H]: every step's x·W_ihᵀ + b_ih + b_hh
-        return Ops.LstmLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), c0 ?? ZeroState(x, rows), lengths, reverse);
+        return Ops.LstmLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), c0 ?? ZeroState(x, rows), lengths, reverse, inPlace: true);
     }
 }

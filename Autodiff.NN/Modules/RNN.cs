@@ -74,7 +74,7 @@ public sealed class RNN : RNNBase
     {
         Tensor? bih = BiasIh(layer, reverse), bhh = BiasHh(layer, reverse);
         var gx = Ops.Linear(x, WeightIh(layer, reverse), bih is null ? null : bih + bhh!);   // [T, N, H]: every step's x·W_ihᵀ + b_ih + b_hh
-        return Ops.RnnLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), lengths, reverse, relu: Nonlinearity == "relu");
+        return Ops.RnnLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), lengths, reverse, relu: Nonlinearity == "relu", inPlace: true);
     }
 
     private protected override IEnumerable<string> ExtraDescription() =>
