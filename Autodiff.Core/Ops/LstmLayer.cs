@@ -1,0 +1,138 @@
+using System.Numerics;
+using Autodiff.Kernels;
+using Blas = Autodiff.Kernels.MatMul;
+
+namespace Autodiff;
+
+public static partial class Ops
+{
+    /// <summary>One direction of one LSTM layer over a whole sequence, as one op: the recurrence of <c>torch.nn.LSTM</c>
+    /// after the input projection. Used by the LSTM module.</summary>
+    /// <remarks>
+    /// <para>Inputs: <paramref name="gx"/> <c>[T, N, 4H]</c> = <c>x·W_ihᵀ + b_ih + b_hh</c> for every step (one GEMM,
+    /// done by the caller), <paramref name="weightHh"/> <c>[4H, H]</c>, <paramref name="h0"/> and <paramref name="c0"/>
+    /// <c>[N, H]</c>. Output <c>[T + 2, N, H]</c>: rows 0..T-1 the outputs h_t (0 at a position past its row's length),
+    /// row T the final h and row T + 1 the final c (one tensor, because a tape entry has one output; the module slices it).</para>
+    /// <para>Forward per step: <c>gates = gx[t] + h·W_hhᵀ</c> (the GEMM accumulates into gx[t] itself, or into a copy
+    /// when <paramref name="inPlace"/> is false), then the fused cell kernel (<see cref="Recurrent.LstmForwardRow"/>),
+    /// which overwrites the gates with their activations. Saved: the activated gates, h and c before each step, tanh c'.</para>
+    /// <para><paramref name="inPlace"/>: the module passes its own fresh projection, read by nothing else (Linear's
+    /// backward does not read its output), so the op uses it as its workspace: no 4·T·N·H buffer is allocated and
+    /// copied per layer. Measured with perf on the LSTM training step: that copy, and the page faults of its fresh
+    /// buffer, were 8% of the step.</para>
+    /// <para>Backward, steps in reverse: <c>dh += dout[t]</c>, the fused cell backward gives dgates[t] and carries dc,
+    /// <c>dh = dgates[t]·W_hh</c>; then <c>dW_hh = Σ_t dgates[t]ᵀ·h_prev[t]</c> as ONE GEMM over all T·N rows, and dgx =
+    /// dgates, whose products with x and W_ih (dW_ih, dx) the input projection's own backward does as one GEMM each.</para>
+    /// </remarks>
+    internal static Tensor LstmLayer(Tensor gx, Tensor weightHh, Tensor h0, Tensor c0, int[]? lengths, bool reverse, bool inPlace = false)
+    {
+        int steps = gx.Shape[0], rows = gx.Shape[1], hidden = h0.Shape[1];
+        var walk = new RecurrentSteps(steps, rows, hidden, lengths, reverse);
+        var saved = new LstmLayerSaved(gx, steps, rows, hidden, inPlace);
+        var z = Compute.Empty(new Shape(steps + 2, rows, hidden), gx.DType);
+        Compute.Run(gx.DType, new LstmLayerKernel(gx, weightHh, h0, c0, walk, saved, z));
+
+        return Tape.Record("LSTM", z, [gx, weightHh, h0, c0], "dgates = LSTM cell backward through time, dW_hh += Σ dgatesᵀ·h_prev",
+            g => RecurrentLayerGradients("LSTM", () =>
+            {
+                var dgx = Compute.Empty(gx.Shape, gx.DType);
+                var dw = Compute.Empty(weightHh.Shape, gx.DType);
+                var dh0 = Compute.Empty(h0.Shape, gx.DType);
+                var dc0 = Compute.Empty(c0.Shape, gx.DType);
+                Compute.Run(gx.DType, new LstmLayerBackwardKernel(g, weightHh, walk, saved, dgx, dw, dh0, dc0));
+                return [gx.RequiresGrad ? dgx : null, weightHh.RequiresGrad ? dw : null, h0.RequiresGrad ? dh0 : null, c0.RequiresGrad ? dc0 : null];
+            }));
+    }
+
+    /// <summary>The gradients of a fused recurrent layer in a plain backward pass. Under <c>createGraph</c> it fails loudly:
+    /// the layer's backward is a kernel, not ops.</summary>
+    private static Tensor?[] RecurrentLayerGradients(string op, Func<Tensor?[]> plain)
+    {
+        if (Tape.IsRecording)
+            throw new NotSupportedException($"{op}: the fused sequence kernel's backward is not differentiable, so Backward(createGraph: true) " +
+                $"cannot go through it; gradients of gradients through {op} are not implemented. For second derivatives, step the cell in a " +
+                "loop (LSTMCell / GRUCell / RNNCell, whose ops are twice differentiable).");
+        return plain();
+    }
+
+    /// <summary>What the LSTM layer's backward reads: per step the activated gates <c>[T, N, 4H]</c>, the state before
+    /// the step (h and c, <c>[T, N, H]</c> each) and <c>tanh c'</c>.</summary>
+    private sealed class LstmLayerSaved(Tensor gx, int steps, int rows, int hidden, bool inPlace)
+    {
+        public readonly Tensor Acts = inPlace ? gx : Compute.Empty(new Shape(steps, rows, 4 * hidden), gx.DType);
+        public readonly Tensor HPrev = Compute.Empty(new Shape(steps, rows, hidden), gx.DType);
+        public readonly Tensor CPrev = Compute.Empty(new Shape(steps, rows, hidden), gx.DType);
+        public readonly Tensor TanhC = Compute.Empty(new Shape(steps, rows, hidden), gx.DType);
+    }
+
+    private readonly struct LstmLayerKernel(Tensor gx, Tensor weightHh, Tensor h0, Tensor c0, RecurrentSteps walk, LstmLayerSaved saved, Tensor z) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g4 = 4 * h, nh = n * h;
+            Span<T> x = gx.Data<T>(), w = weightHh.Data<T>(), acts = saved.Acts.Data<T>(), hPrev = saved.HPrev.Data<T>(),
+                cPrev = saved.CPrev.Data<T>(), tanhC = saved.TanhC.Data<T>(), out_ = z.Data<T>();
+            Span<T> hCur = out_.Slice(steps * nh, nh), cCur = out_.Slice((steps + 1) * nh, nh);  // the running state lives in the last two rows
+            bool copy = !ReferenceEquals(saved.Acts, gx);                                           // else the gates are computed in gx itself
+            h0.Data<T>().CopyTo(hCur);
+            c0.Data<T>().CopyTo(cCur);
+            for (int s = 0; s < steps; s++)
+            {
+                int t = walk.TimeAt(s);
+                Span<T> hp = hPrev.Slice(t * nh, nh), cp = cPrev.Slice(t * nh, nh), a = acts.Slice(t * n * g4, n * g4);
+                hCur.CopyTo(hp);
+                cCur.CopyTo(cp);
+                if (copy) x.Slice(t * n * g4, n * g4).CopyTo(a);
+                Blas.Gemm<T>(hp, false, w, true, a, n, h, g4, accumulate: true);              // gates = gx[t] + h·W_hhᵀ
+                Span<T> y = out_.Slice(t * nh, nh), th = tanhC.Slice(t * nh, nh);
+                for (int r = 0; r < n; r++)
+                {
+                    if (!walk.Active(r, t))
+                    {
+                        y.Slice(r * h, h).Clear();                                                  // past its length: output 0, state kept
+                        continue;
+                    }
+                    var ar = a.Slice(r * g4, g4);
+                    Recurrent.LstmForwardRow<T>(ar, cp.Slice(r * h, h), ar, cCur.Slice(r * h, h), th.Slice(r * h, h), hCur.Slice(r * h, h));
+                    hCur.Slice(r * h, h).CopyTo(y.Slice(r * h, h));
+                }
+            }
+        }
+    }
+
+    private readonly struct LstmLayerBackwardKernel(Tensor g, Tensor weightHh, RecurrentSteps walk, LstmLayerSaved saved,
+        Tensor dgx, Tensor dw, Tensor dh0, Tensor dc0) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T>
+        {
+            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g4 = 4 * h, nh = n * h;
+            Span<T> dz = g.Data<T>(), w = weightHh.Data<T>(), acts = saved.Acts.Data<T>(), cPrev = saved.CPrev.Data<T>(),
+                tanhC = saved.TanhC.Data<T>(), dg = dgx.Data<T>(), dh = dh0.Data<T>(), dc = dc0.Data<T>();
+            dz.Slice(steps * nh, nh).CopyTo(dh);                                                    // d(final h)
+            dz.Slice((steps + 1) * nh, nh).CopyTo(dc);                                              // d(final c)
+            for (int s = steps - 1; s >= 0; s--)
+            {
+                int t = walk.TimeAt(s);
+                Span<T> a = acts.Slice(t * n * g4, n * g4), d = dg.Slice(t * n * g4, n * g4), dy = dz.Slice(t * nh, nh),
+                    cp = cPrev.Slice(t * nh, nh), th = tanhC.Slice(t * nh, nh);
+                bool all = walk.AllActive(t);
+                for (int r = 0; r < n; r++)
+                {
+                    var dr = d.Slice(r * g4, g4);
+                    if (!walk.Active(r, t))
+                    {
+                        dr.Clear();                                                                  // no gradient to a padded position
+                        continue;
+                    }
+                    Span<T> dhr = dh.Slice(r * h, h), dcr = dc.Slice(r * h, h), ar = a.Slice(r * g4, g4);
+                    Recurrent.Add<T>(dhr, dy.Slice(r * h, h), dhr);                                 // dh += dout[t]
+                    Recurrent.LstmOutputBackwardRow<T>(ar.Slice(3 * h, h), th.Slice(r * h, h), dhr, dr.Slice(3 * h, h), dcr, accumulate: true);
+                    Recurrent.LstmStateBackwardRow<T>(ar, cp.Slice(r * h, h), dcr, dr, dcr);
+                    if (!all) dhr.Clear();                                                           // replaced by dgates·W_hh below
+                }
+                Blas.Gemm<T>(d, false, w, false, dh, n, g4, h, accumulate: !all);               // dh = dgates[t]·W_hh (+ carried rows)
+            }
+            Blas.Gemm<T>(dg, true, saved.HPrev.Data<T>(), false, dw.Data<T>(), g4, steps * n, h, accumulate: false);  // dW_hh = Σ_t dgates[t]ᵀ·h_prev[t]
+        }
+    }
+}
