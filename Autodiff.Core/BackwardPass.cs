@@ -76,18 +76,41 @@ internal sealed class BackwardPass
             var grads = entry.Derive(g, _createGraph, ref _scratch);
             if (grads.IsEmpty) kept = true;                 // Tape.Record's accumulating closure ran: it may keep g (as a leaf's Grad)
             var inputs = entry.Inputs;
+            int heir = owned && !kept && !_createGraph ? SoleHeir(grads, inputs, g) : -1;
             for (int k = 0; k < grads.Length; k++)
             {
-                if (grads[k] is not Tensor gk || !inputs[k].RequiresGrad) continue;
+                if (k == heir || grads[k] is not Tensor gk || !inputs[k].RequiresGrad) continue;
                 if (_createGraph && !gk.RequiresGrad && gk.UnrecordedOp is null)
                     gk.ConstantGradientFrom ??= entry.Op;          // explains a later differentiation of a constant gradient
                 bool fresh = !_createGraph && gk.BufferSerial > before && !SharesBufferWithAnother(grads, k);
                 Accumulate(inputs[k], gk, fresh, entry);
                 if (!kept && !fresh && gk.SharesBufferWith(g)) kept = true;   // an input holds g itself (Add) or a view of it
             }
+            if (heir >= 0)
+            {
+                Accumulate(inputs[heir], g, owned: true, entry);     // last: the others have read g (SumTo) by now
+                kept = true;
+            }
             if (owned && !kept && !_createGraph) g.Dispose();        // spent: its buffer serves the next step
             if (!retainGraph) entry.Release();
         }
+    }
+
+    /// <summary>The input that may take over <paramref name="g"/> itself, which the pass owns, instead of a copy: the
+    /// one input whose rule returned g unchanged at its own shape (Add's, Sub's first, Expand's, a leaf's own), when every
+    /// other result sharing g's buffer is at another shape and so is only read, summed down to its input's shape, before
+    /// the heir's turn. -1 when there is none. Saves a full copy of the gradient per Add/Sub into a leaf or a slot.</summary>
+    private static int SoleHeir(ReadOnlySpan<Tensor?> grads, IReadOnlyList<Tensor> inputs, Tensor g)
+    {
+        int heir = -1;
+        for (int k = 0; k < grads.Length; k++)
+        {
+            if (grads[k] is not Tensor gk || !inputs[k].RequiresGrad || !gk.SharesBufferWith(g)) continue;
+            if (gk.Shape != inputs[k].Shape) continue;                              // reduced by SumTo: only read
+            if (heir >= 0 || !ReferenceEquals(gk, g)) return -1;                    // two holders, or a view: keep copying
+            heir = k;
+        }
+        return heir;
     }
 
     /// <summary>True when another of a rule's results is <paramref name="grads"/>[k] or a view of its buffer (a rule that

@@ -56,16 +56,24 @@ internal static class BufferPool
         return new PooledStorage(serial, buffer, Pool);
     }
 
-    /// <summary>Bytes of large buffers (large-object-heap size, where reuse matters most) put into use after which
-    /// <see cref="Reclaim"/> asks the GC for the buffers nobody can see any more: 16 MB. So a loop that does not dispose
-    /// keeps at most about this much beyond what it uses at once, and pays one gen-1 collection per 16 MB of tensors.</summary>
-    /// <remarks>Measured on the autoencoder epoch of the benchmarks (batch 128, about 4.5 MB of large buffers a step), one
-    /// thread: at 32 MB (and 32 arrays kept per length) the GC sent back seven steps' arrays at once, more than a length's
-    /// bucket kept, and the plain loop allocated 0.87 MB of fresh arrays a step, 1.1-1.2x the scoped loop's time; at 16 MB
-    /// (and 64 per length) it allocates none after warm-up and runs within 3% of the scoped loop, for 44 cheap gen-1
-    /// collections per 400 steps.</remarks>
+    /// <summary>The least bytes of large buffers (large-object-heap size, where reuse matters most) put into use undisposed
+    /// after which <see cref="Reclaim"/> asks the GC for the buffers nobody can see any more: 16 MB. Each thread adapts its
+    /// own threshold from there (<see cref="ThreadBuffers.ReclaimThreshold"/>): doubled, up to
+    /// <see cref="MaximumReclaimAfterBytes"/>, when two collections in a row brought back under a quarter of what was counted (the
+    /// buffers were still in use: a big forward pass), halved back toward this when it brought back half or more.</summary>
+    /// <remarks>Measured, one thread. The autoencoder epoch of the benchmarks (batch 128, about 4.5 MB of large buffers a
+    /// step): at a fixed 32 MB (and 32 arrays kept per length) the GC sent back seven steps' arrays at once, more than a
+    /// length's bucket kept, and the plain loop allocated 0.87 MB of fresh arrays a step, 1.1-1.2x the scoped loop's
+    /// time; at 16 MB (and 64 per length) none after warm-up, within 3-9% of the scoped loop. The CNN step (batch 128,
+    /// hundreds of MB of activations that stay alive until the backward pass): a fixed 16 MB ran a futile collection every
+    /// few ops of the forward pass, 3.2x the scoped step; the adaptive threshold stops that.</remarks>
     public const long ReclaimAfterBytes = 16L << 20;
 
+    /// <summary>For tests: the calling thread's adaptive reclaim threshold.</summary>
+    internal static long ReclaimThreshold => t_pool?.ReclaimThreshold ?? ReclaimAfterBytes;
+
+    /// <summary>The most a thread's adaptive reclaim threshold grows to: 1 GB.</summary>
+    public const long MaximumReclaimAfterBytes = 1L << 30;
 
     /// <summary>Depth of backward passes running on this thread: no op's end is a safe point inside one (the pass holds
     /// gradients it is adding into between rules).</summary>
@@ -78,7 +86,10 @@ internal static class BufferPool
     public static void ReclaimAtOpEnd()
     {
         if (t_suspended != 0 || t_pool is not { } pool) return;
-        if (pool.LargeBytesSinceReclaim > ReclaimAfterBytes || pool.HasInbox) Reclaim();
+        // Twice the threshold at an op's end: a training loop collects where its backward passes start, between steps,
+        // where the most is garbage; an op's end collects for loops with no backward pass (and for huge forward passes).
+        if (pool.LargeBytesSinceReclaim > 2 * pool.ReclaimThreshold) ReclaimAbove(2 * pool.ReclaimThreshold);
+        else if (pool.HasInbox) ReclaimAbove(long.MaxValue);
     }
 
     /// <summary>Suspends <see cref="ReclaimAtOpEnd"/> on this thread until the matching <see cref="Resume"/>.</summary>
@@ -88,25 +99,44 @@ internal static class BufferPool
     public static void Resume() => t_suspended--;
 
     /// <summary>Moves the buffers the GC found unreachable (their storages were finalized) into this thread's pool;
-    /// first, if this thread tracked more than <see cref="ReclaimAfterBytes"/> of large buffers since the last time, runs a
-    /// blocking gen-1 collection and waits for the finalizers, so the buffers of the last step come back now rather than
-    /// at the next full collection. Called where a backward pass starts and where an op ends (<see cref="ReclaimAtOpEnd"/>):
-    /// no kernel of the library holds a span there.</summary>
-    public static void Reclaim()
+    /// first, if this thread tracked more than its <see cref="ThreadBuffers.ReclaimThreshold"/> of large buffers since the
+    /// last time, runs a blocking gen-1 collection and waits for the finalizers, so the buffers of the last step come back
+    /// now rather than at the next full collection, and adapts the threshold to what came back. Called where a backward
+    /// pass starts and where an op ends (<see cref="ReclaimAtOpEnd"/>): no kernel of the library holds a span there.</summary>
+    public static void Reclaim() => ReclaimAbove(t_pool?.ReclaimThreshold ?? 0);
+
+    private static void ReclaimAbove(long collectAbove)
     {
         if (t_pool is not { } pool) return;
-        if (pool.LargeBytesSinceReclaim > ReclaimAfterBytes)
+        long counted = 0;
+        if (pool.LargeBytesSinceReclaim > collectAbove)
         {
+            counted = pool.LargeBytesSinceReclaim;
             pool.LargeBytesSinceReclaim = 0;
             GC.Collect(1, GCCollectionMode.Forced, blocking: true, compacting: false);
             GC.WaitForPendingFinalizers();
         }
         pool.LastReclaim = Environment.TickCount64;
+        long back = 0;
         while (pool.TakeFromInbox() is { } array)
         {
-            if (array is float[] f32) pool.Return(pool.Floats, f32, disposed: false);
-            else if (array is double[] f64) pool.Return(pool.Doubles, f64, disposed: false);
+            if (array is float[] f32) { back += LargeBytes(f32); pool.Return(pool.Floats, f32, disposed: false); }
+            else if (array is double[] f64) { back += LargeBytes(f64); pool.Return(pool.Doubles, f64, disposed: false); }
         }
+        if (counted == 0) return;
+        if (back >= counted / 4) pool.FutileCollections = 0;
+        if (back < counted / 4 && ++pool.FutileCollections >= 2)          // twice in a row: not a step boundary's noise
+        {
+            pool.ReclaimThreshold = Math.Min(pool.ReclaimThreshold * 2, MaximumReclaimAfterBytes);
+            pool.FutileCollections = 0;
+        }
+        else if (back >= counted / 2) pool.ReclaimThreshold = Math.Max(pool.ReclaimThreshold / 2, ReclaimAfterBytes);
+    }
+
+    private static long LargeBytes<T>(T[] array) where T : unmanaged
+    {
+        long bytes = (long)array.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        return bytes >= 85_000 ? bytes : 0;
     }
 
     /// <summary>Bytes held by the calling thread's pool (for tests and diagnostics); reading counts as using the pool.</summary>
@@ -213,6 +243,12 @@ internal static class BufferPool
         /// <summary>Bytes of large-object-heap-size buffers this thread put into use (from the pool or fresh) and did not get
         /// back by Dispose since the last <see cref="Reclaim"/> collection: the most that can have become garbage since.</summary>
         public long LargeBytesSinceReclaim;
+
+        /// <summary>This thread's adaptive threshold for <see cref="LargeBytesSinceReclaim"/> (see <see cref="ReclaimAfterBytes"/>).</summary>
+        public long ReclaimThreshold = ReclaimAfterBytes;
+
+        /// <summary>Collections in a row that brought back under a quarter of what was counted.</summary>
+        public int FutileCollections;
 
         private readonly Lock _sync = new();
         public Lock Sync => _sync;

@@ -14,12 +14,13 @@ public static partial class Ops
     /// rows 0..T-1 the outputs (0 past a row's length), row T the final h.</para>
     /// <para>Forward per step <c>h' = act(gx[t] + h·W_hhᵀ)</c>, act tanh or relu. Backward: <c>dpre = dh⊙act'</c>,
     /// <c>dh = dpre·W_hh</c>; <c>dW_hh = Σ_t dpre[t]ᵀ·h_prev[t]</c> as one GEMM.</para>
+    /// <para>With inPlace, gx (the module's own fresh projection) is overwritten with the outputs, as LstmLayer does.</para>
     /// </remarks>
-    internal static Tensor RnnLayer(Tensor gx, Tensor weightHh, Tensor h0, int[]? lengths, bool reverse, bool relu)
+    internal static Tensor RnnLayer(Tensor gx, Tensor weightHh, Tensor h0, int[]? lengths, bool reverse, bool relu, bool inPlace = false)
     {
         int steps = gx.Shape[0], rows = gx.Shape[1], hidden = h0.Shape[1];
         var walk = new RecurrentSteps(steps, rows, hidden, lengths, reverse);
-        var hs = Compute.Empty(gx.Shape, gx.DType);                                         // h' of every step, saved
+        var hs = inPlace ? gx : Compute.Empty(gx.Shape, gx.DType);                          // h' of every step, saved
         var hPrev = Compute.Empty(gx.Shape, gx.DType);
         var z = Compute.Empty(new Shape(steps + 1, rows, hidden), gx.DType);
         Compute.Run(gx.DType, new RnnLayerKernel(gx, weightHh, h0, walk, relu, hs, hPrev, z));
@@ -43,12 +44,13 @@ public static partial class Ops
             Span<T> x = gx.Data<T>(), w = weightHh.Data<T>(), hsd = hs.Data<T>(), hp = hPrev.Data<T>(), out_ = z.Data<T>();
             Span<T> hCur = out_.Slice(steps * nh, nh);
             h0.Data<T>().CopyTo(hCur);
+            bool copy = !ReferenceEquals(hs, gx);                                                   // else the outputs are computed in gx itself
             for (int s = 0; s < steps; s++)
             {
                 int t = walk.TimeAt(s);
                 Span<T> hpt = hp.Slice(t * nh, nh), pre = hsd.Slice(t * nh, nh), y = out_.Slice(t * nh, nh);
                 hCur.CopyTo(hpt);
-                x.Slice(t * nh, nh).CopyTo(pre);
+                if (copy) x.Slice(t * nh, nh).CopyTo(pre);
                 Blas.Gemm<T>(hpt, false, w, true, pre, n, h, h, accumulate: true);              // pre = gx[t] + h·W_hhᵀ
                 for (int r = 0; r < n; r++)
                 {

@@ -37,7 +37,10 @@ public static partial class Ops
     /// <param name="attnMask">Null, a Bool mask (true = may attend) or an additive mask of query's dtype, broadcastable
     /// to <c>[..., L, S]</c>; must not require grad.</param>
     /// <param name="dropoutP">The probability of dropping an attention weight, in [0, 1).</param>
-    /// <param name="isCausal">Whether to apply the causal mask <c>j ≤ i</c> (top-left aligned); not with a mask.</param>
+    /// <param name="isCausal">Whether to apply the causal mask <c>j ≤ i</c> (top-left aligned, as PyTorch); not with a mask.
+    /// When decoding with a key/value cache (the L newest queries over S ≥ L cached keys), pass false for one new query
+    /// (it may see every cached key) or a Bool mask <c>j ≤ i + S - L</c> for several: top-left alignment would hide the
+    /// newest keys from them.</param>
     /// <param name="scale">The factor of the scores; null for <c>1/√E</c>.</param>
     /// <param name="generator">Where the dropout mask is drawn from; null for <see cref="Generator.Default"/>.</param>
     /// <returns>The attention output <c>[..., L, Ev]</c>.</returns>

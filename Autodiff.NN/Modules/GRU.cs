@@ -46,6 +46,18 @@ public sealed class GRU : RNNBase
         return (output, h);
     }
 
+    /// <summary>Runs a packed batch of variable-length sequences (<see cref="Utils.PackPaddedSequence"/>). Same as calling
+    /// <c>torch.nn.GRU</c> on a <c>PackedSequence</c>.</summary>
+    /// <param name="input">The packed batch, of <c>inputSize</c> features.</param>
+    /// <param name="h0"><c>[numLayers·directions, N, H]</c> in the original batch order, or null for zeros.</param>
+    /// <returns>The outputs packed the same way, and the final h of each sequence at its own last step, in the original order.</returns>
+    /// <exception cref="ArgumentException">The features or h0 have the wrong shape or dtype.</exception>
+    public (PackedSequence Output, Tensor H) Forward(PackedSequence input, Tensor? h0 = null)
+    {
+        var (output, h, _) = RunPacked(input, h0, null, cell: false);
+        return (output, h);
+    }
+
     private protected override Tensor RunDirection(Tensor x, int layer, bool reverse, Tensor? h0, Tensor? c0, int[]? lengths, int rows)
     {
         var gi = Ops.Linear(x, WeightIh(layer, reverse), BiasIh(layer, reverse));          // [T, N, 3H]: every step's x·W_ihᵀ + b_ih

@@ -47,10 +47,22 @@ public sealed class LSTM : RNNBase
         return (output, (h, c!));
     }
 
+    /// <summary>Runs a packed batch of variable-length sequences (<see cref="Utils.PackPaddedSequence"/>). Same as calling
+    /// <c>torch.nn.LSTM</c> on a <c>PackedSequence</c>.</summary>
+    /// <param name="input">The packed batch, of <c>inputSize</c> features.</param>
+    /// <param name="state">(h0, c0), each <c>[numLayers·directions, N, H]</c> in the original batch order, or null for zeros.</param>
+    /// <returns>The outputs packed the same way, and the final (h, c) of each sequence at its own last step, in the original order.</returns>
+    /// <exception cref="ArgumentException">The features or a state have the wrong shape or dtype.</exception>
+    public (PackedSequence Output, (Tensor H, Tensor C) State) Forward(PackedSequence input, (Tensor H, Tensor C)? state = null)
+    {
+        var (output, h, c) = RunPacked(input, state?.H, state?.C, cell: true);
+        return (output, (h, c!));
+    }
+
     private protected override Tensor RunDirection(Tensor x, int layer, bool reverse, Tensor? h0, Tensor? c0, int[]? lengths, int rows)
     {
         Tensor? bih = BiasIh(layer, reverse), bhh = BiasHh(layer, reverse);
         var gx = Ops.Linear(x, WeightIh(layer, reverse), bih is null ? null : bih + bhh!);   // [T, N, 4H]: every step's x·W_ihᵀ + b_ih + b_hh
-        return Ops.LstmLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), c0 ?? ZeroState(x, rows), lengths, reverse);
+        return Ops.LstmLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), c0 ?? ZeroState(x, rows), lengths, reverse, inPlace: true);
     }
 }

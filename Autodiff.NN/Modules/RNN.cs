@@ -58,11 +58,23 @@ public sealed class RNN : RNNBase
         return (output, h);
     }
 
+    /// <summary>Runs a packed batch of variable-length sequences (<see cref="Utils.PackPaddedSequence"/>). Same as calling
+    /// <c>torch.nn.RNN</c> on a <c>PackedSequence</c>.</summary>
+    /// <param name="input">The packed batch, of <c>inputSize</c> features.</param>
+    /// <param name="h0"><c>[numLayers·directions, N, H]</c> in the original batch order, or null for zeros.</param>
+    /// <returns>The outputs packed the same way, and the final h of each sequence at its own last step, in the original order.</returns>
+    /// <exception cref="ArgumentException">The features or h0 have the wrong shape or dtype.</exception>
+    public (PackedSequence Output, Tensor H) Forward(PackedSequence input, Tensor? h0 = null)
+    {
+        var (output, h, _) = RunPacked(input, h0, null, cell: false);
+        return (output, h);
+    }
+
     private protected override Tensor RunDirection(Tensor x, int layer, bool reverse, Tensor? h0, Tensor? c0, int[]? lengths, int rows)
     {
         Tensor? bih = BiasIh(layer, reverse), bhh = BiasHh(layer, reverse);
         var gx = Ops.Linear(x, WeightIh(layer, reverse), bih is null ? null : bih + bhh!);   // [T, N, H]: every step's x·W_ihᵀ + b_ih + b_hh
-        return Ops.RnnLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), lengths, reverse, relu: Nonlinearity == "relu");
+        return Ops.RnnLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), lengths, reverse, relu: Nonlinearity == "relu", inPlace: true);
     }
 
     private protected override IEnumerable<string> ExtraDescription() =>

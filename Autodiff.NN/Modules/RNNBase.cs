@@ -153,6 +153,15 @@ public abstract class RNNBase : Module
         return (BatchFirst ? Ops.Transpose(x, 0, 1) : x, hN, cN);
     }
 
+    /// <summary>Runs a packed batch: padded, run with its lengths, and packed again in the same order.</summary>
+    private protected (PackedSequence Output, Tensor H, Tensor? C) RunPacked(PackedSequence input, Tensor? h0, Tensor? c0, bool cell)
+    {
+        Check.NotNullArg(OpName, input, nameof(input));
+        var (padded, lengths) = Utils.PadPackedSequence(input, BatchFirst);
+        var (output, h, c) = Run(padded, h0, c0, lengths, cell);
+        return (input.WithData(Utils.PackPaddedSequence(output, lengths, BatchFirst, enforceSorted: false).Data), h, c);
+    }
+
     /// <summary>One layer in one direction: the input projection (one GEMM for all steps) and the fused recurrence, giving
     /// <c>[T + 1 or T + 2, N, H]</c> (the outputs, then the final h, and the final c for an LSTM).</summary>
     private protected abstract Tensor RunDirection(Tensor x, int layer, bool reverse, Tensor? h0, Tensor? c0, int[]? lengths, int rows);

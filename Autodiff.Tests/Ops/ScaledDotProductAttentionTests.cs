@@ -98,6 +98,17 @@ public class ScaledDotProductAttentionTests
         Assert.That(Ops.ScaledDotProductAttention(q, k, v, mask).ToDoubleArray(), Is.EqualTo(Reference(q, k, v, mask).ToDoubleArray()).Within(2e-6));
     }
 
+    [Test]
+    public void OneNewQueryOverACache_EqualsTheLastRowOfCausalAttention()
+    {
+        // Decoding with a key/value cache: the newest query sees every cached key (isCausal false), as the last row of the
+        // full causal attention does.
+        var (q, k, v) = (Tensor.Randn([2, 3, 5, 4], 1), Tensor.Randn([2, 3, 5, 4], 2), Tensor.Randn([2, 3, 5, 4], 3));
+        var full = Ops.ScaledDotProductAttention(q, k, v, isCausal: true);
+        var step = Ops.ScaledDotProductAttention(Ops.Slice(q, 2, 4, 5), k, v);
+        Assert.That(step.ToArray(), Is.EqualTo(Ops.Slice(full, 2, 4, 5).ToArray()).Within(1e-6));
+    }
+
     private static IEnumerable<TestCaseData> GradCases()
     {
         yield return new TestCaseData("plain", new[] { 3, 2 }, 3, 4).SetName("Backward_MatchesCentralDifferences_Plain");
