@@ -82,6 +82,9 @@ public class ScaledDotProductAttentionTests
         var keyPadding = Tensor.Randn([2, 1, 1, 6], 6, dtype);                              // broadcast over heads and queries
         Assert.That(Ops.ScaledDotProductAttention(q, k, v, keyPadding).ToDoubleArray(),
             Is.EqualTo(Reference(q, k, v, keyPadding).ToDoubleArray()).Within(tolerance));
+        var perQuery = Tensor.Randn([5, 1], 7, dtype);                                     // broadcast along the keys
+        Assert.That(Ops.ScaledDotProductAttention(q, k, v, perQuery, scale: 0.7).ToDoubleArray(),
+            Is.EqualTo(Reference(q, k, v, perQuery, 0.7).ToDoubleArray()).Within(tolerance));
         var causal = Ops.Triu(Tensor.Full([5, 6], double.NegativeInfinity, dtype), 1);
         Assert.That(Ops.ScaledDotProductAttention(q, k, v, isCausal: true).ToDoubleArray(),
             Is.EqualTo(Reference(q, k, v, causal).ToDoubleArray()).Within(tolerance));
