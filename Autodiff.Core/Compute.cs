@@ -230,6 +230,20 @@ internal static partial class Compute
     public static void MultiplyInPlace(Tensor destination, double scale) =>
         Run(destination.DType, new MultiplyAddInPlaceKernel(destination, null, scale));
 
+    /// <summary><c>Σ x²</c> over every element, added in double from fixed blocks (<see cref="Losses.SquareSum{T}"/>): a
+    /// gradient's squared L2 norm without a copy.</summary>
+    public static double SumOfSquares(Tensor x)
+    {
+        var total = new double[1];
+        Run(x.DType, new SumOfSquaresKernel(x, total));
+        return total[0];
+    }
+
+    private readonly struct SumOfSquaresKernel(Tensor x, double[] total) : IKernel
+    {
+        public void Run<T>() where T : struct, IFloatingPointIeee754<T> => total[0] = Losses.SquareSum<T>(x.Data<T>());
+    }
+
     /// <summary>Copies the values of <paramref name="source"/> into <paramref name="destination"/> (same shape and dtype).</summary>
     public static void Copy(Tensor source, Tensor destination) => RunAny(source.DType, new CopyKernel(source, destination));
 

@@ -15,8 +15,7 @@ public static class Utils
         if (!(maxNorm >= 0)) Check.Fail("ClipGradNorm", $"maxNorm must be non-negative, got {maxNorm}.", nameof(maxNorm));
         var grads = parameters.Select(p => p.PeekGrad()).OfType<Tensor>().ToArray();
         double sumOfSquares = 0;
-        foreach (var g in grads)
-            foreach (double v in g.ToDoubleArray()) sumOfSquares += v * v;
+        foreach (var g in grads) sumOfSquares += Compute.SumOfSquares(g);
         double norm = Math.Sqrt(sumOfSquares);
         double scale = maxNorm / (norm + 1e-6);
         if (scale < 1)

@@ -53,14 +53,22 @@ internal static class Losses
     /// (<see cref="RowVectors.Sum{T, TMap}"/>), the block sums added in double, in order. The blocks start at fixed indices,
     /// so the result depends on the values alone (not on the address, nor on how the blocks might be split across threads),
     /// and a float32 sum of a million squares keeps close to float64 accuracy.</summary>
+    public static double SquaredErrorSum<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : struct, IFloatingPointIeee754<T> =>
+        BlockSum(x, y, default(SquaredDifference<T>));
+
+    /// <summary><c>Σ x[i]²</c>, in the same fixed blocks as <see cref="SquaredErrorSum{T}"/> (a gradient's squared norm).</summary>
+    public static double SquareSum<T>(ReadOnlySpan<T> x) where T : struct, IFloatingPointIeee754<T> =>
+        BlockSum(x, x, default(Product<T>));
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static double SquaredErrorSum<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : struct, IFloatingPointIeee754<T>
+    private static double BlockSum<T, TMap>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, TMap f) where T : struct, IFloatingPointIeee754<T>
+        where TMap : struct, IRowMap<T>
     {
         double total = 0;
         for (int i = 0; i < x.Length; i += SquaredErrorBlock)
         {
             int n = Math.Min(SquaredErrorBlock, x.Length - i);
-            total += double.CreateTruncating(Sum(x.Slice(i, n), y.Slice(i, n), default(SquaredDifference<T>)));
+            total += double.CreateTruncating(Sum(x.Slice(i, n), y.Slice(i, n), f));
         }
         return total;
     }
