@@ -37,7 +37,7 @@ internal static class WorkerPool
     /// <summary>One call of <see cref="Run"/>: the body, the claim and completion counters, the first error.</summary>
     private sealed class Job(Action<int> body, int parts, int helpers)
     {
-        public readonly Action<int> Body = body;
+        public Action<int>? Body = body;    // cleared once every part is done: a worker keeps its last job, not what it captured
         public readonly int Parts = parts;
         public int Next;                    // the next part to claim (may overshoot Parts)
         public int Done;                    // parts finished
@@ -83,6 +83,7 @@ internal static class WorkerPool
             Work(job);
             WaitForParts(job);
             Volatile.Write(ref s_job, null);
+            job.Body = null;                                    // the tensors it captured may become garbage now
         }
         finally
         {
@@ -118,7 +119,7 @@ internal static class WorkerPool
             {
                 try
                 {
-                    job.Body(part);
+                    job.Body!(part);
                 }
                 catch (Exception ex)
                 {
