@@ -20,6 +20,7 @@ public class GcReturnTests
         GC.Collect();
         GC.WaitForPendingFinalizers();
         Tensor.TrimBufferPools();
+        BufferPool.ResetThreadState();
     }
 
     /// <summary>A collection, the finalizers, then what a backward pass does first: move what the GC sent back into the pool.</summary>
@@ -230,6 +231,35 @@ public class GcReturnTests
         for (int i = 0; i < 2000 && BufferPool.ReclaimThreshold > BufferPool.ReclaimAfterBytes; i++) Drop(() => Ops.Neg(x));
         Assert.That(BufferPool.ReclaimThreshold, Is.EqualTo(BufferPool.ReclaimAfterBytes), "garbage again: back to the least");
         GC.KeepAlive(h);
+    }
+
+    [Test]
+    public void BuffersOfTheOldestGeneration_ComeBackWhereTheNextBackwardPassStarts()
+    {
+        // A long forward pass sees collections while its activations are in use, so their storages reach generation 2
+        // before they become garbage; a young-generation collection would never find them (the GPT step's heap grew to
+        // 4 GB so). The reclaim where a backward pass starts must collect every generation.
+        const int big = 300_007;                                         // 1.2 MB each, a length no other test uses
+        var x = Tensor.Ones(big);
+        var weak = MakeOldGarbage(x, count: 20);                         // 24 MB, more than the 16 MB threshold
+        // (the last Neg was split over the worker pool, whose workers kept their last job and what it captured: now cleared)
+        var w = Tensor.Ones(3).RequireGrad();
+        (w * w).Sum().Backward();                                        // its start reclaims
+        Assert.That(BufferPool.HeldFloatArrays(big), Is.EqualTo(20), $"tensors still alive: {weak.Count(r => r.IsAlive)}");
+        GC.KeepAlive(x);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<WeakReference> MakeOldGarbage(Tensor x, int count)
+    {
+        var alive = new List<Tensor>();
+        for (int i = 0; i < count; i++) alive.Add(Ops.Neg(x));
+        GC.Collect();
+        GC.Collect();                                                    // survived two collections: generation 2
+        Assert.That(GC.GetGeneration(alive[0]), Is.EqualTo(GC.MaxGeneration));
+        GC.WaitForPendingFinalizers();
+        Assert.That(BufferPool.HeldFloatArrays(300_007), Is.Zero, "nothing came back while in use");
+        return alive.Select(t => new WeakReference(t)).ToList();
     }
 
     [Test]
