@@ -110,7 +110,7 @@ internal static class BufferPool
 
     /// <summary>Moves the buffers the GC found unreachable (their storages were finalized) into this thread's pool;
     /// first, if this thread tracked more than its <see cref="ThreadBuffers.ReclaimThreshold"/> of large buffers since the
-    /// last time, runs a blocking gen-1 collection and waits for the finalizers, so the buffers of the last step come back
+    /// last time, runs a blocking collection (<see cref="Collect"/>) and waits for the finalizers, so the buffers of the last step come back
     /// now rather than at the next full collection, and adapts the threshold to what came back. Called where a backward
     /// pass starts and where an op ends (<see cref="ReclaimAtOpEnd"/>): no kernel of the library holds a span there.</summary>
     public static void Reclaim()

@@ -13,7 +13,7 @@ namespace Autodiff.Memory;
 /// ops pay nothing — holds the array; its finalizer puts the array in its home pool's inbox.</para>
 /// <para><b>When buffers come back.</b> The GC finalizes only after a collection, and large allocations no longer trigger
 /// collections once buffers are reused, so <see cref="BufferPool.Reclaim"/> (run where each backward pass starts and where
-/// each op outside a backward pass ends, points where the library holds no span of a buffer nobody references) asks for a cheap gen-1 collection when this thread has allocated more
+/// each op outside a backward pass ends, points where the library holds no span of a buffer nobody references) asks for a non-compacting collection when this thread has allocated more
 /// than <see cref="BufferPool.ReclaimAfterBytes"/> of fresh large arrays since the last one, waits for the finalizers and
 /// moves the inbox into the pool. A training loop then allocates fresh arrays for about one step, and reuses them after.</para>
 /// <para><b>Safety.</b> An array comes back only when its storage is unreachable, i.e. no tensor, view or Reshape of it
