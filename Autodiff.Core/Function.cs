@@ -59,7 +59,14 @@ public abstract class Function
     /// holding several tensors (an array or list of tensors, a tuple with a tensor), readonly or not, since its contents
     /// can change per call, and an <c>object</c> field that is not readonly. Per-call state kept there is overwritten by
     /// the next Apply before the first call's Backward.</summary>
-    private string? MutableTensorField() => s_mutableTensorField.GetOrAdd(GetType(), static type =>
+    private string? MutableTensorField() =>
+        s_mutableTensorField.TryGetValue(GetType(), out var name) ? name : s_mutableTensorField.GetOrAdd(GetType(), FindMutableTensorField(GetType()));
+
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification =
+        "Function's [DynamicallyAccessedMembers(PublicFields | NonPublicFields)] applies to every type derived from Function, " +
+        "so each base type walked here (all derive from Function) keeps its fields.")]
+    private static string? FindMutableTensorField([System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(
+        System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicFields | System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.NonPublicFields)] Type type)
     {
         const System.Reflection.BindingFlags fields = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static |
             System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly;
@@ -73,7 +80,7 @@ public abstract class Function
                 if (keeps) return field.Name.StartsWith('<') ? field.Name[1..field.Name.IndexOf('>', StringComparison.Ordinal)] : field.Name;
             }
         return null;
-    });
+    }
 
     /// <summary>An array, collection or tuple type whose elements are tensors (<c>Tensor[]</c>, <c>List&lt;Tensor?&gt;</c>,
     /// <c>(Tensor, int)</c>).</summary>
