@@ -115,6 +115,7 @@ def main():
     p.add_argument("--threads", type=int, default=1, help="torch threads and ours (--threads of compare)")
     p.add_argument("--dll", default="Autodiff.Benchmarks/bin/Release/net10.0/Autodiff.Benchmarks.dll")
     p.add_argument("--no-ours", action="store_true", help="PyTorch only: write the files and print its losses")
+    p.add_argument("--json", action="store_true", help="also print one JSON line per span (for bench/make_report.py)")
     args = p.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -143,7 +144,10 @@ def main():
         rel = [abs(ours[s] - theirs[s - 1]) / abs(theirs[s - 1]) for s in range(1, upto + 1)]
         worst = max(range(upto), key=lambda i: rel[i])
         print(f"{args.model}: largest relative difference over steps 1..{upto}: {rel[worst]:.3g} (step {worst + 1}); "
-              f"at step {upto}: {rel[-1]:.3g}")
+              f"at step {upto}: {rel[-1]:.3g}", flush=True)
+        if args.json:
+            print(json.dumps({"same_start": args.model, "steps": upto, "max_rel_diff": rel[worst], "worst_step": worst + 1,
+                              "torch_loss": theirs[upto - 1], "ours_loss": ours[upto]}), flush=True)
 
 
 if __name__ == "__main__":
