@@ -123,6 +123,9 @@ w("  layer's keys and values (ours: the example's Sampler; PyTorch: the same loo
 w("  the cache from the last half context when the 64 positions are full), `_recompute` reruns the model on the last 64")
 w("  tokens for every token (nanoGPT's `generate`; TorchSharp has only this one).")
 w("")
+if meta.get("ONLY"):
+    w(f"**Only the workload groups `{meta['ONLY']}` ran (`--only`): every other table is empty or absent.**")
+    w("")
 if meta.get("OURS_ONLY") == "1":
     w("**Peers were skipped in this run (`--ours-only`): ratios and targets against peers are not measured.**")
     w("")

@@ -4,7 +4,8 @@
 Prints one JSON line per workload: {"impl","workload","threads","median_us","reps"}.
 Same workloads and the same timing policy as Autodiff.Benchmarks/Compare/OursBench.cs and bench/peers/TorchSharpBench:
 warm up (>= 3 calls and >= 0.3 s, and 40 calls unless that takes over 3 s), then time single calls with time.perf_counter until the
-budget is spent (min 5, max 300 calls) and report the median.
+budget is spent (min 5, max 300 calls) and report the median. --only GROUP,... runs only those workload groups (the
+names of OursBench's --only); the sequence models' PyTorch code is in seq_models.py.
 """
 import argparse
 import gzip
