@@ -6,13 +6,13 @@ import sys
 
 results_path, meta_path, out_path = sys.argv[1:4]
 meta = dict(line.rstrip("\n").split("=", 1) for line in open(meta_path) if "=" in line)
-rows, errors, skipped = [], [], []
+rows, errors, skipped, same_start = [], [], [], []
 for line in open(results_path):
     line = line.strip()
     if not line.startswith("{"):
         continue
     r = json.loads(line)
-    (errors if "error" in r else skipped if "skipped" in r else rows).append(r)
+    (errors if "error" in r else skipped if "skipped" in r else same_start if "same_start" in r else rows).append(r)
 
 THREADS = [1, 2]
 for r in rows:                       # one torch thread, two OpenBLAS threads: a two-core configuration, so column t2
@@ -112,7 +112,20 @@ w("  `layer_norm` uses a [C] weight and bias), then per call `x.grad = None; op(
 w("  LayerNorm(256) → Linear(256,1024) → GELU → Linear(1024,256) → residual, forward + backward. `train_cnn_b128_adam`: one")
 w("  Adam step of the issue's CNN on a random batch. `epoch_autoencoder_b128_adam`: 784-256-64-256-784 (ReLU, sigmoid),")
 w("  MSE, Adam 1e-3, batch 128, one Fashion-MNIST epoch.")
+w("- Sequence models (`--only sequence`; see the section below): `train_gpt_l4h4c128_t64_b32_adamw` is one training step of")
+w("  the `gpt` example's transformer (ours: `Autodiff.Examples/Gpt` itself; PyTorch: `bench/peers/seq_models.py`, the same")
+w("  nanoGPT model; TorchSharp: `bench/peers/TorchSharpBench/SeqModels.cs`): 4 layers, 4 heads, 128 channels, context 64,")
+w("  batch 32, vocabulary 65, dropout 0.1, weight-tied head; cross entropy, zero_grad, backward, clip_grad_norm 1.0, AdamW")
+w("  (lr 1e-3, betas 0.9/0.99, weight decay 0.1 on matrices and embeddings only), loss read back. `train_lstm_…`/`train_gru_…`:")
+w("  2 layers of 256, input [64, 32, 256] sequence first, MSE against a random target, SGD 0.01. `gen_gpt_300tok_*`: the")
+w("  same GPT in eval mode without grad draws 300 tokens from a 1-token prompt at temperature 0.8; `_cache` keeps each")
+w("  layer's keys and values (ours: the example's Sampler; PyTorch: the same loop written in `seq_models.py`; both restart")
+w("  the cache from the last half context when the 64 positions are full), `_recompute` reruns the model on the last 64")
+w("  tokens for every token (nanoGPT's `generate`; TorchSharp has only this one).")
 w("")
+if meta.get("ONLY"):
+    w(f"**Only the workload groups `{meta['ONLY']}` ran (`--only`): every other table is empty or absent.**")
+    w("")
 if meta.get("OURS_ONLY") == "1":
     w("**Peers were skipped in this run (`--ours-only`): ratios and targets against peers are not measured.**")
     w("")
@@ -194,6 +207,62 @@ for wl in elementwise:
                  if (t, wl) in ours else "—" for t in THREADS) + " |")
 w("")
 
+SEQUENCE = [
+    ("train_gpt_l4h4c128_t64_b32_adamw", "GPT training step (4 layers, 4 heads, 128 channels, context 64, batch 32)", None),
+    ("train_gpt_l4h4c128_t64_b32_adamw_scoped", "GPT training step, ours in a DisposeScope (opt-in)", None),
+    ("train_lstm_l2h256_t64_b32_sgd", "LSTM training step (2 layers, 256 hidden, sequence 64, batch 32)", None),
+    ("train_lstm_l2h256_t64_b32_sgd_scoped", "LSTM training step, ours in a DisposeScope", None),
+    ("train_gru_l2h256_t64_b32_sgd", "GRU training step (same sizes)", None),
+    ("train_gru_l2h256_t64_b32_sgd_scoped", "GRU training step, ours in a DisposeScope", None),
+    ("gen_gpt_300tok_cache", "Generation with the key/value cache: ours vs PyTorch with the same cache", "gen_gpt_300tok_cache"),
+    ("gen_gpt_300tok_cache", "Generation: ours with the cache vs the peers' eager loop (nanoGPT's recompute)", "gen_gpt_300tok_recompute"),
+    ("gen_gpt_300tok_recompute", "Generation, both recomputing the context per token", "gen_gpt_300tok_recompute"),
+]
+
+
+def sequence_cell(wl, us):
+    """Time, and tokens/s where the workload has a token count (generation: 300 tokens; GPT training: 32 × 64 per step)."""
+    if us is None:
+        return "—"
+    tokens = 300 if wl.startswith("gen_gpt_300tok") else 32 * 64 if wl.startswith("train_gpt_") else None
+    return f"{fmt(us)} ({tokens / (us * 1e-6):,.0f} tok/s)" if tokens else fmt(us)
+
+
+if any(wl in workloads for wl, _, _ in SEQUENCE):
+    w("## Sequence models")
+    w("")
+    w("Ours (t1, t2) against the fastest peer configuration on the peer workload named in the last column; generation")
+    w("is also given in tokens/s (training: 32 × 64 tokens per step). Ratio = our best time / the best peer's time (lower")
+    w("is better for us; for generation the inverse of the tokens/s ratio).")
+    w("")
+    w("| workload | ours t1 | ours t2 | best peer | best ours / best peer | peer workload |")
+    w("|---|---:|---:|---:|---:|---|")
+    for wl, what, peer_wl in SEQUENCE:
+        if wl not in workloads:
+            continue
+        against = peer_wl or base(wl)
+        best, mine = best_peer(against), best_ours(wl)
+        cells = [f"{what} (`{wl}`)"] + [sequence_cell(wl, ours_us(wl, t)) for t in THREADS]
+        cells.append(f"{best[0]}: {sequence_cell(against, best[1])}" if best else "—")
+        cells.append(f"**{mine[1] / best[1]:.2f}×** ({mine[0]})" if best and mine else "—")
+        cells.append(f"`{against}`")
+        w("| " + " | ".join(cells) + " |")
+    w("")
+if same_start:
+    w("### Same start, same batches (exactness)")
+    w("")
+    w("`bench/peers/seq_same_start.py MODEL DIR`: PyTorch writes its initial weights (our parameter names) and every step's")
+    w("batch as safetensors and trains 100 steps in float32 without dropout; `Autodiff.Benchmarks compare --same-start-MODEL")
+    w("DIR` trains ours from the same weights on the same batches with the same optimizer (GPT: AdamW with nanoGPT's")
+    w("groups, clipping 1.0, on windows of /usr/share/dict/words; LSTM/GRU: Adam 1e-3, MSE against random targets).")
+    w("Largest relative difference of the two losses, |ours − torch| / |torch|, over the first N steps:")
+    w("")
+    w("| model | steps 1..N | largest relative difference (at step) | torch loss at N | ours at N |")
+    w("|---|---:|---:|---:|---:|")
+    for r in same_start:
+        w(f"| {r['same_start']} | 1..{r['steps']} | {r['max_rel_diff']:.2g} ({r['worst_step']}) | {r['torch_loss']:.7f} | {r['ours_loss']:.7f} |")
+    w("")
+
 w("## Targets (from the performance issue), evaluated on this run")
 w("")
 w("| target | measured | status |")
@@ -214,7 +283,11 @@ for wl, what in [("train_784-100-10_b100_sgd", "Training step 784-100-10 b100 (S
                  ("epoch_twolayer_784-100-10_b100_sgd", "Fashion-MNIST epoch, TwoLayerNet"),
                  ("epoch_mlp_784-256-256-10_b128_adam", "Fashion-MNIST epoch, MLP"),
                  ("epoch_autoencoder_b128_adam", "Fashion-MNIST epoch, autoencoder"),
-                 ("block_mlp_8x128x256", "Transformer-style MLP block")] + \
+                 ("block_mlp_8x128x256", "Transformer-style MLP block"),
+                 ("train_gpt_l4h4c128_t64_b32_adamw", "GPT training step (plain loop)"),
+                 ("train_lstm_l2h256_t64_b32_sgd", "LSTM training step (plain loop)"),
+                 ("train_gru_l2h256_t64_b32_sgd", "GRU training step (plain loop)"),
+                 ("gen_gpt_300tok_cache", "Generation of 300 tokens with the key/value cache (peer: PyTorch with the same cache)")] + \
                 [(wl, f"Op `{wl}` forward + backward") for wl in workloads if wl.startswith("op_") and not wl.endswith("_scoped")]:
     mine, best = best_ours(wl), best_peer(wl)
     ok = mine[1] <= best[1] if mine and best else None
@@ -233,7 +306,12 @@ for wl in elementwise:
     ratios = [(t, ours[(t, wl)]["median_us"] / ours[(t, wl)]["bare_us"]) for t in THREADS if (t, wl) in ours]
     target(f"`{wl}` within 1.2× of bare TensorPrimitives", ", ".join(f"t{t} {r:.2f}×" for t, r in ratios) or "—",
            all(r <= 1.2 for _, r in ratios) if ratios else None)
-for wl in ["epoch_autoencoder_b128_adam", "train_cnn_b128_adam", "block_mlp_8x128x256"]:
+mine, best = best_ours("gen_gpt_300tok_cache"), best_peer("gen_gpt_300tok_recompute")
+target("Generation tokens/s with the cache ≥ the peers' eager loop (nanoGPT's recompute)",
+       f"{best[1] / mine[1]:.2f}× their tokens/s ({mine[0]} vs {best[0]})" if mine and best else "—",
+       mine[1] <= best[1] if mine and best else None)
+for wl in ["epoch_autoencoder_b128_adam", "train_cnn_b128_adam", "block_mlp_8x128x256", "train_gpt_l4h4c128_t64_b32_adamw",
+           "train_lstm_l2h256_t64_b32_sgd", "train_gru_l2h256_t64_b32_sgd"]:
     ratios = [(t, ours_us(wl, t) / ours_us(wl + "_scoped", t)) for t in THREADS
               if ours_us(wl, t) is not None and ours_us(wl + "_scoped", t) is not None]
     target(f"Plain `{wl}` within 1.1× of the scoped loop's time", ", ".join(f"t{t} {r:.2f}×" for t, r in ratios) or "—",

@@ -13,7 +13,10 @@ namespace Autodiff.Benchmarks.Compare;
 /// <remarks>Run as <c>dotnet Autodiff.Benchmarks.dll compare [options]</c>. Options: <c>--budget SECONDS</c> (timed repeats
 /// per workload), <c>--threads N</c> (sets <see cref="Threading.NumThreads"/>), <c>--epochs N</c> (timed Fashion-MNIST
 /// epochs per model), <c>--cnn-epochs N</c>, <c>--profile NAME</c> (only loop that training step, for bench/profile.sh, no
-/// timing output) and <c>--same-start DIR</c> (replay bench/peers/cnn_same_start.py's start and batches, print its losses).
+/// timing output), <c>--same-start DIR</c> (replay bench/peers/cnn_same_start.py's start and batches, print its losses),
+/// <c>--same-start-gpt DIR</c> / <c>--same-start-lstm DIR</c> / <c>--same-start-gru DIR</c> (the same for
+/// bench/peers/seq_same_start.py) and
+/// <c>--only GROUP,...</c> (run only those workload groups).
 /// Ours only: bytes allocated per training step, gen-2 collections per epoch, and the 1e6-element forward of Exp and Add
 /// against a bare TensorPrimitives call on float[] arrays of the same size.</remarks>
 internal sealed partial class OursBench
@@ -35,7 +38,7 @@ internal sealed partial class OursBench
     {
         double budget = 1.0;
         int threads = 1, epochs = 3, cnnEpochs = 0;
-        string? profile = null, sameStart = null;
+        string? profile = null, sameStart = null, sameStartGpt = null, sameStartRecurrent = null;
         HashSet<string>? only = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -45,20 +48,24 @@ internal sealed partial class OursBench
             else if (args[i] == "--profile") profile = args[++i];
             else if (args[i] == "--cnn-epochs") cnnEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
             else if (args[i] == "--same-start") sameStart = args[++i];
+            else if (args[i] == "--same-start-gpt") sameStartGpt = args[++i];
+            else if (args[i] is "--same-start-lstm" or "--same-start-gru") sameStartRecurrent = args[++i];   // the kind is in the run's config
             else if (args[i] == "--only") only = [.. args[++i].Split(',')];
             else throw new ArgumentException($"compare: unknown option '{args[i]}' (expected --budget S, --threads N, --epochs N, " +
-                "--cnn-epochs N, --profile NAME, --same-start DIR or --only GROUP,...).");
+                "--cnn-epochs N, --profile NAME, --same-start DIR, --same-start-gpt DIR, --same-start-lstm DIR, --same-start-gru DIR or --only GROUP,...).");
         }
         Threading.NumThreads = threads;
 
         if (sameStart is not null) { SameStart(sameStart); return; }
+        if (sameStartGpt is not null) { SameStartGpt(sameStartGpt); return; }
+        if (sameStartRecurrent is not null) { SameStartRecurrent(sameStartRecurrent); return; }
         if (profile is not null) { Profile(profile); return; }
         var bench = new OursBench(budget);
         (string Group, Action Run)[] groups =
         [
             ("training", bench.TrainingSteps), ("cnn", bench.CnnStep), ("matmul", bench.MatMuls), ("tape", bench.TapeOverhead),
             ("elementwise", bench.Elementwise), ("copy", bench.CopyBandwidth), ("ops", bench.OpWorkloads),
-            ("block", bench.TransformerBlock), ("epochs", () => Epochs(epochs, cnnEpochs)), ("autoencoder", () => AutoencoderEpochs(epochs)),
+            ("block", bench.TransformerBlock), ("sequence", bench.SequenceModels), ("epochs", () => Epochs(epochs, cnnEpochs)), ("autoencoder", () => AutoencoderEpochs(epochs)),
         ];
         if (only?.FirstOrDefault(o => !groups.Any(g => g.Group == o)) is { } unknown)
             throw new ArgumentException($"compare: --only '{unknown}' is not a group ({string.Join(", ", groups.Select(g => g.Group))}).");

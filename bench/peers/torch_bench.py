@@ -4,7 +4,8 @@
 Prints one JSON line per workload: {"impl","workload","threads","median_us","reps"}.
 Same workloads and the same timing policy as Autodiff.Benchmarks/Compare/OursBench.cs and bench/peers/TorchSharpBench:
 warm up (>= 3 calls and >= 0.3 s, and 40 calls unless that takes over 3 s), then time single calls with time.perf_counter until the
-budget is spent (min 5, max 300 calls) and report the median.
+budget is spent (min 5, max 300 calls) and report the median. --only GROUP,... runs only those workload groups (the
+names of OursBench's --only); the sequence models' PyTorch code is in seq_models.py.
 """
 import argparse
 import gzip
@@ -21,7 +22,16 @@ p.add_argument("--impl", default="pytorch", help="label for the impl field (e.g.
 p.add_argument("--epochs", type=int, default=3, help="timed Fashion-MNIST epochs per model")
 p.add_argument("--cnn-epochs", type=int, default=0, help="timed Fashion-MNIST epochs of the issue's CNN (0: skip)")
 p.add_argument("--data", default="/usr/share/datasets/fashion-mnist", help="folder with the Fashion-MNIST IDX files")
+p.add_argument("--only", default="", help="comma-separated workload groups, as OursBench's --only (training, cnn, matmul, "
+               "tape, copy, ops, block, sequence, epochs, autoencoder); all when empty")
 args = p.parse_args()
+ONLY = set(filter(None, args.only.split(",")))
+
+
+def want(group):
+    """Whether --only selects this workload group (all groups without --only)."""
+    return not ONLY or group in ONLY
+
 
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -75,39 +85,40 @@ def train_step(model, opt, x, labels):
 CONFIGS = [("784-100-10_b100_sgd", [784, 100, 10], 100, lambda p: torch.optim.SGD(p, lr=0.1)),
            ("784-256-256-10_b128_adam", [784, 256, 256, 10], 128, lambda p: torch.optim.Adam(p, lr=1e-3))]
 
-for name, sizes, batch, make_opt in CONFIGS:
-    model = mlp(sizes)
-    opt = make_opt(model.parameters())
-    x = torch.rand(batch, sizes[0])
-    labels = torch.arange(batch) % sizes[-1]
-    report(f"train_{name}", *measure(lambda: train_step(model, opt, x, labels)))
+if want("training"):
+    for name, sizes, batch, make_opt in CONFIGS:
+        model = mlp(sizes)
+        opt = make_opt(model.parameters())
+        x = torch.rand(batch, sizes[0])
+        labels = torch.arange(batch) % sizes[-1]
+        report(f"train_{name}", *measure(lambda: train_step(model, opt, x, labels)))
 
 # MatMul, float32: squares and [M,K]x[K,N], then each network's first layer, forward and its two backward products
 # (see Autodiff.Benchmarks/Compare/OursBench.cs): xWt = x @ W.t(), dyW = dy @ W, dyTx = dy.t() @ x.
 MATMULS = [(64, 64, 64, ""), (256, 256, 256, ""), (1024, 1024, 1024, ""), (100, 784, 100, ""),
            (100, 784, 100, "xWt"), (100, 100, 784, "dyW"), (100, 100, 784, "dyTx"),
            (128, 784, 256, "xWt"), (128, 256, 784, "dyW"), (256, 128, 784, "dyTx")]
-for (m, k, n, kind) in MATMULS:
-    torch.manual_seed(1)
-    a = torch.randn(*((k, m) if kind == "dyTx" else (m, k)), dtype=torch.float32)
-    b = torch.randn(*((n, k) if kind == "xWt" else (k, n)), dtype=torch.float32)
-    product = {"xWt": lambda: torch.nn.functional.linear(a, b), "dyTx": lambda: a.t() @ b}.get(kind, lambda: a @ b)
-    with torch.no_grad():
-        report(f"matmul_{m}x{k}x{n}" + (f"_{kind}" if kind else ""), *measure(product))
+if want("matmul"):
+    for (m, k, n, kind) in MATMULS:
+        torch.manual_seed(1)
+        a = torch.randn(*((k, m) if kind == "dyTx" else (m, k)), dtype=torch.float32)
+        b = torch.randn(*((n, k) if kind == "xWt" else (k, n)), dtype=torch.float32)
+        product = {"xWt": lambda: torch.nn.functional.linear(a, b), "dyTx": lambda: a.t() @ b}.get(kind, lambda: a @ b)
+        with torch.no_grad():
+            report(f"matmul_{m}x{k}x{n}" + (f"_{kind}" if kind else ""), *measure(product))
 
-CHAIN = 1000
-c = torch.full((1,), 1.0001)
+if want("tape"):
+    CHAIN = 1000
+    c = torch.full((1,), 1.0001)
 
+    def chain():
+        x = torch.ones(1, requires_grad=True)
+        y = x
+        for _ in range(CHAIN):
+            y = y * c
+        y.sum().backward()
 
-def chain():
-    x = torch.ones(1, requires_grad=True)
-    y = x
-    for _ in range(CHAIN):
-        y = y * c
-    y.sum().backward()
-
-
-report("chain1000_mul_fwd_bwd_per_op", *measure(chain, divisor=CHAIN))
+    report("chain1000_mul_fwd_bwd_per_op", *measure(chain, divisor=CHAIN))
 
 
 # The op workloads of issue 16 (see Autodiff.Benchmarks/Compare/OursBench.Ops.cs): forward + backward of one op,
@@ -151,47 +162,49 @@ def op_workload(name, rows, cols, other, op, label=None):
                       "median_us": round(m, 3), "reps": r, **extra}), flush=True)
 
 
-src, dst = torch.zeros(1_000_000), torch.zeros(1_000_000)
-m, r = measure(lambda: dst.copy_(src))
-print(json.dumps({"impl": args.impl, "workload": "copy_1e6", "threads": torch.get_num_threads(), "median_us": round(m, 3),
-                  "reps": r, "gb_per_s": round(2.0 * 4e6 / (m * 1e3), 2)}), flush=True)
-for name, (other, op) in OPS.items():
-    op_workload(name, 1000, 1000, other, op)
-for c in (64, 256, 1024):
-    for name in ("gelu", "add_bias", "softmax", "layer_norm"):
-        op_workload(name, 1024, c, *OPS[name])
-op_workload("softmax", 16 * 32, 32, None, lambda x, _: F.softmax(x.view(16, 32, 32), -1), label="op_softmax_16x32x32")
-op_workload("linear3to1", 1000, 3, (1, 3), lambda x, w: F.linear(x, w), label="op_linear3to1_1000x3")
-op_workload("cross_entropy", 1000, 1000, None, lambda x, _: F.cross_entropy(x, LABELS1000), label="op_cross_entropy_1000x1000")
-gen = torch.Generator().manual_seed(0)
-report("randn_1000x1000", *measure(lambda: torch.randn(1000, 1000, generator=gen)))
+if want("copy"):
+    src, dst = torch.zeros(1_000_000), torch.zeros(1_000_000)
+    m, r = measure(lambda: dst.copy_(src))
+    print(json.dumps({"impl": args.impl, "workload": "copy_1e6", "threads": torch.get_num_threads(), "median_us": round(m, 3),
+                      "reps": r, "gb_per_s": round(2.0 * 4e6 / (m * 1e3), 2)}), flush=True)
+if want("ops"):
+    for name, (other, op) in OPS.items():
+        op_workload(name, 1000, 1000, other, op)
+    for c in (64, 256, 1024):
+        for name in ("gelu", "add_bias", "softmax", "layer_norm"):
+            op_workload(name, 1024, c, *OPS[name])
+    op_workload("softmax", 16 * 32, 32, None, lambda x, _: F.softmax(x.view(16, 32, 32), -1), label="op_softmax_16x32x32")
+    op_workload("linear3to1", 1000, 3, (1, 3), lambda x, w: F.linear(x, w), label="op_linear3to1_1000x3")
+    op_workload("cross_entropy", 1000, 1000, None, lambda x, _: F.cross_entropy(x, LABELS1000), label="op_cross_entropy_1000x1000")
+    gen = torch.Generator().manual_seed(0)
+    report("randn_1000x1000", *measure(lambda: torch.randn(1000, 1000, generator=gen)))
 
 # The transformer-style MLP block on [8, 128, 256]: LayerNorm -> Linear 256->1024 -> GELU -> Linear 1024->256 -> residual.
-torch.manual_seed(0)
-norm, fc1, fc2 = torch.nn.LayerNorm(256), torch.nn.Linear(256, 1024), torch.nn.Linear(1024, 256)
-block_params = list(norm.parameters()) + list(fc1.parameters()) + list(fc2.parameters())
-xb = torch.randn(8, 128, 256).requires_grad_()
+if want("block"):
+    torch.manual_seed(0)
+    norm, fc1, fc2 = torch.nn.LayerNorm(256), torch.nn.Linear(256, 1024), torch.nn.Linear(1024, 256)
+    block_params = list(norm.parameters()) + list(fc1.parameters()) + list(fc2.parameters())
+    xb = torch.randn(8, 128, 256).requires_grad_()
 
+    def block_step():
+        for p_ in block_params:
+            p_.grad = None
+        xb.grad = None
+        (xb + fc2(F.gelu(fc1(norm(xb))))).sum().backward()
 
-def block_step():
-    for p_ in block_params:
-        p_.grad = None
-    xb.grad = None
-    (xb + fc2(F.gelu(fc1(norm(xb))))).sum().backward()
-
-
-report("block_mlp_8x128x256", *measure(block_step))
+    report("block_mlp_8x128x256", *measure(block_step))
 
 # The issue's CNN: one Adam step on a random batch of 128.
 nn = torch.nn
-torch.manual_seed(0)
-cnn = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                    nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                    nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
-cnn_opt = torch.optim.Adam(cnn.parameters(), lr=1e-3)
-xc = torch.rand(128, 784)
-lc = torch.arange(128) % 10
-report("train_cnn_b128_adam", *measure(lambda: train_step(cnn, cnn_opt, xc, lc)))
+if want("cnn"):
+    torch.manual_seed(0)
+    cnn = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    cnn_opt = torch.optim.Adam(cnn.parameters(), lr=1e-3)
+    xc = torch.rand(128, 784)
+    lc = torch.arange(128) % 10
+    report("train_cnn_b128_adam", *measure(lambda: train_step(cnn, cnn_opt, xc, lc)))
 
 
 def idx_path(stem):
@@ -212,7 +225,9 @@ def read_idx(stem):
 # One Fashion-MNIST epoch: all 60,000 training images, a fresh seeded permutation per epoch, forward + backward + step
 # per batch. Data loaded to tensors once, outside the timing; 20 warm-up steps; median of the timed epochs.
 stems = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]
-if not all(idx_path(stem) for stem in stems):
+if not (want("epochs") or want("autoencoder")):
+    pass
+elif not all(idx_path(stem) for stem in stems):
     print(json.dumps({"impl": args.impl, "skipped": "Fashion-MNIST epochs: data not found in " + args.data +
                       " (sudo apt-get install dataset-fashion-mnist)"}), flush=True)
 else:
@@ -220,7 +235,7 @@ else:
     images = pixels.view(dims[0], dims[1] * dims[2]).float() / 255
     labels = read_idx(stems[1])[1].long()
     count = labels.numel()
-    for label, (name, sizes, batch, make_opt) in zip(["twolayer", "mlp"], CONFIGS):
+    for label, (name, sizes, batch, make_opt) in (zip(["twolayer", "mlp"], CONFIGS) if want("epochs") else []):
         model = mlp(sizes)
         opt = make_opt(model.parameters())
         g = torch.Generator().manual_seed(0)
@@ -244,7 +259,7 @@ else:
 
     # The issue's CNN: Conv2d(1,32,3,p1), ReLU, MaxPool2d(2), Conv2d(32,64,3,p1), ReLU, MaxPool2d(2), Flatten,
     # Linear(3136,128), ReLU, Linear(128,10); Adam lr 1e-3, batch 128; NCHW input [128, 1, 28, 28].
-    if args.cnn_epochs > 0:
+    if args.cnn_epochs > 0 and want("epochs"):
         nn = torch.nn
         torch.manual_seed(0)
         model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -271,7 +286,7 @@ else:
         report("epoch_cnn_b128_adam", median(times), len(times))
 
     # An autoencoder 784-256-64-256-784 (ReLU, sigmoid output), MSE loss, Adam 1e-3, batch 128: one epoch.
-    if args.epochs > 0:
+    if args.epochs > 0 and want("autoencoder"):
         torch.manual_seed(0)
         ae = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 256), nn.ReLU(),
                            nn.Linear(256, 784), nn.Sigmoid())
@@ -297,3 +312,44 @@ else:
             ae_epoch()
             times.append((time.perf_counter() - t0) * 1e6)
         report("epoch_autoencoder_b128_adam", median(times), len(times))
+
+# The sequence models of issue 17 (see Autodiff.Benchmarks/Compare/OursBench.Sequence.cs and bench/peers/seq_models.py).
+if want("sequence"):
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from seq_models import GPT, gpt_step, generate_cached, generate_recompute
+
+    def report_tokens(workload, tokens, median_us, reps):
+        print(json.dumps({"impl": args.impl, "workload": workload, "threads": torch.get_num_threads(),
+                          "median_us": round(median_us, 3), "reps": reps,
+                          "tokens_per_s": round(tokens / (median_us * 1e-6))}), flush=True)
+
+    # GPT training step: 4 layers, 4 heads, 128 channels, context 64, batch 32, vocabulary 65, dropout 0.1; cross entropy,
+    # zero_grad, backward, clip_grad_norm_(1.0), AdamW (lr 1e-3, betas 0.9/0.99, weight decay 0.1 on matrices only).
+    torch.manual_seed(0)
+    gpt = GPT(vocab=65, context=64, layers=4, heads=4, channels=128, dropout=0.1)
+    gpt_opt = gpt.optimizer(lr=1e-3)
+    gx, gy = torch.randint(65, (32, 64)), torch.randint(65, (32, 64))
+    report_tokens("train_gpt_l4h4c128_t64_b32_adamw", 32 * 64, *measure(lambda: gpt_step(gpt, gpt_opt, gx, gy)))
+
+    # LSTM and GRU training step: 2 layers of 256, input [64, 32, 256] (sequence first), MSE against a random target, SGD 0.01.
+    for kind, module in (("lstm", nn.LSTM), ("gru", nn.GRU)):
+        torch.manual_seed(0)
+        rnn = module(256, 256, num_layers=2)
+        rnn_opt = torch.optim.SGD(rnn.parameters(), lr=0.01)
+        rx, rt = torch.randn(64, 32, 256), torch.randn(64, 32, 256)
+
+        def rnn_step():
+            loss = F.mse_loss(rnn(rx)[0], rt)
+            rnn_opt.zero_grad()
+            loss.backward()
+            rnn_opt.step()
+            return loss.item()
+
+        report(f"train_{kind}_l2h256_t64_b32_sgd", *measure(rnn_step))
+
+    # Generation: 300 tokens from the prompt [[1]], temperature 0.8, eval mode, no grad; with a key/value cache, and
+    # nanoGPT's generate (rerun the model on the last 64 tokens per token).
+    gpt.eval()
+    report_tokens("gen_gpt_300tok_cache", 300, *measure(lambda: generate_cached(gpt, 300)))
+    report_tokens("gen_gpt_300tok_recompute", 300, *measure(lambda: generate_recompute(gpt, 300)))

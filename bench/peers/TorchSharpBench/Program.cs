@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 int threads = 1, epochs = 3, cnnEpochs = 0;
 double budget = 1.0;
 string data = "/usr/share/datasets/fashion-mnist";
+HashSet<string>? only = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--threads") threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -17,7 +18,11 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--epochs") epochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--cnn-epochs") cnnEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--data") data = args[++i];
+    else if (args[i] == "--only") only = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries)];
 }
+// --only GROUP,...: the workload groups of OursBench's --only (training, cnn, matmul, tape, ops, block, sequence, epochs,
+// autoencoder); all of them without it.
+bool Want(string group) => only is null || only.Contains(group);
 
 try
 {
@@ -85,6 +90,7 @@ var configs = new (string Name, int[] Sizes, int Batch, Func<IEnumerable<TorchSh
     ("784-256-256-10_b128_adam", [784, 256, 256, 10], 128, p => optim.Adam(p, 1e-3)),
 };
 
+if (Want("training"))
 foreach (var (name, sizes, batch, makeOpt) in configs)
 {
     var model = Mlp(sizes);
@@ -103,6 +109,7 @@ var matmuls = new (int M, int K, int N, string Kind)[]
     (100, 784, 100, "xWt"), (100, 100, 784, "dyW"), (100, 100, 784, "dyTx"),
     (128, 784, 256, "xWt"), (128, 256, 784, "dyW"), (256, 128, 784, "dyTx"),
 };
+if (Want("matmul"))
 foreach (var (mm, kk, nn_, kind) in matmuls)
 {
     torch.manual_seed(1);
@@ -118,6 +125,7 @@ foreach (var (mm, kk, nn_, kind) in matmuls)
     Report($"matmul_{mm}x{kk}x{nn_}{(kind == "" ? "" : "_" + kind)}", m, r);
 }
 
+if (Want("tape"))
 {
     const int chain = 1000;
     var c = torch.full(1, 1.0001f);
@@ -172,6 +180,8 @@ foreach (var (mm, kk, nn_, kind) in matmuls)
             $"{{\"impl\":\"torchsharp\",\"workload\":\"{label}\",\"threads\":{torch.get_num_threads()},\"median_us\":{m:F3},\"reps\":{r}{extra}}}"));
     }
     long[]? Other(string? kind, long rows, long cols) => kind switch { "same" => [rows, cols], "row" => [cols], _ => null };
+    if (Want("ops"))
+    {
     foreach (var (name, other, op) in ops) OpWorkload(name, 1000, 1000, Other(other, 1000, 1000), op);
     foreach (long c in new long[] { 64, 256, 1024 })
         foreach (var name in new[] { "gelu", "add_bias", "softmax", "layer_norm" })
@@ -185,8 +195,11 @@ foreach (var (mm, kk, nn_, kind) in matmuls)
     var gen = new torch.Generator(0);
     var (rm, rr) = Measure(() => { using var scope = torch.NewDisposeScope(); torch.randn(new long[] { 1000, 1000 }, generator: gen); });
     Report("randn_1000x1000", rm, rr);
+    }
 
     // The transformer-style MLP block on [8, 128, 256]: LayerNorm -> Linear 256->1024 -> GELU -> Linear 1024->256 -> residual.
+    if (Want("block"))
+    {
     torch.manual_seed(0);
     var norm = nn.LayerNorm(256);
     var (fc1, fc2) = (nn.Linear(256, 1024), nn.Linear(1024, 256));
@@ -200,8 +213,11 @@ foreach (var (mm, kk, nn_, kind) in matmuls)
         (xb + fc2.forward(nn.functional.gelu(fc1.forward(norm.forward(xb))))).sum().backward();
     });
     Report("block_mlp_8x128x256", bm, br);
+    }
 
     // The issue's CNN: one Adam step on a random batch of 128.
+    if (Want("cnn"))
+    {
     torch.manual_seed(0);
     var cnnStep = nn.Sequential(nn.Unflatten(1, [1, 28, 28]), nn.Conv2d(1, 32, 3, padding: 1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding: 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10));
@@ -210,12 +226,67 @@ foreach (var (mm, kk, nn_, kind) in matmuls)
     var lc = torch.arange(128, dtype: ScalarType.Int64) % 10;
     var (cm, cr) = Measure(() => TrainStep(cnnStep, cnnStepOpt, xc, lc));
     Report("train_cnn_b128_adam", cm, cr);
+    }
+}
+
+// The sequence models of issue 17 (see Autodiff.Benchmarks/Compare/OursBench.Sequence.cs, bench/peers/seq_models.py and
+// SeqModels.cs here): the GPT training step, the LSTM and GRU training steps, and generation by nanoGPT's recompute loop.
+if (Want("sequence"))
+{
+    void ReportTokens(string workload, int tokens, double medianUs, int reps) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"impl\":\"torchsharp\",\"workload\":\"{workload}\",\"threads\":{torch.get_num_threads()},\"median_us\":{medianUs:F3},\"reps\":{reps},\"tokens_per_s\":{tokens / (medianUs * 1e-6):F0}}}"));
+
+    // GPT: 4 layers, 4 heads, 128 channels, context 64, batch 32, vocabulary 65, dropout 0.1; cross entropy, zero_grad,
+    // backward, clip_grad_norm_(1.0), AdamW (lr 1e-3, betas 0.9/0.99, weight decay 0.1 on matrices only).
+    torch.manual_seed(0);
+    var gpt = new TorchSharpBench.Gpt(vocab: 65, context: 64, layers: 4, heads: 4, channels: 128, dropout: 0.1);
+    var gptOpt = gpt.Optimizer(1e-3);
+    var (gx, gy) = (torch.randint(65, [32, 64]), torch.randint(65, [32, 64]));
+    var (sm, sr) = Measure(() =>
+    {
+        using var scope = torch.NewDisposeScope();
+        var loss = nn.functional.cross_entropy(gpt.forward(gx).view(-1, 65), gy.view(-1));
+        gptOpt.zero_grad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(gpt.parameters(), 1.0);
+        gptOpt.step();
+        loss.item<float>();
+    });
+    ReportTokens("train_gpt_l4h4c128_t64_b32_adamw", 32 * 64, sm, sr);
+
+    // LSTM and GRU: 2 layers of 256, input [64, 32, 256] (sequence first), MSE against a random target, SGD 0.01.
+    foreach (var kind in new[] { "lstm", "gru" })
+    {
+        torch.manual_seed(0);
+        var lstm = kind == "lstm" ? nn.LSTM(256, 256, numLayers: 2) : null;
+        var gru = kind == "gru" ? nn.GRU(256, 256, numLayers: 2) : null;
+        var rnnOpt = optim.SGD(lstm is not null ? lstm.parameters() : gru!.parameters(), 0.01);
+        var (rx, rt) = (torch.randn(64, 32, 256), torch.randn(64, 32, 256));
+        var (rm, rr) = Measure(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var output = lstm is not null ? lstm.forward(rx).Item1 : gru!.forward(rx).Item1;
+            var loss = nn.functional.mse_loss(output, rt);
+            rnnOpt.zero_grad();
+            loss.backward();
+            rnnOpt.step();
+            loss.item<float>();
+        });
+        Report($"train_{kind}_l2h256_t64_b32_sgd", rm, rr);
+    }
+
+    // Generation: 300 tokens from the prompt [[1]] at temperature 0.8, eval mode, no grad, nanoGPT's recompute loop.
+    gpt.eval();
+    var (gm, gr) = Measure(() => gpt.GenerateRecompute(300, 0.8, new torch.Generator(3)));
+    ReportTokens("gen_gpt_300tok_recompute", 300, gm, gr);
 }
 
 // One Fashion-MNIST epoch: all 60,000 training images, a fresh seeded permutation per epoch, forward + backward + step
 // per batch. Data loaded to tensors once, outside the timing; 20 warm-up steps; median of the timed epochs.
 string? IdxPath(string stem) => new[] { stem, stem + ".gz" }.Select(f => Path.Combine(data, f)).FirstOrDefault(File.Exists);
 string[] stems = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"];
+if (!Want("epochs") && !Want("autoencoder")) return 0;
 if (stems.Any(s => IdxPath(s) is null))
 {
     Console.WriteLine($"{{\"impl\":\"torchsharp\",\"skipped\":\"Fashion-MNIST epochs: data not found in {data} (sudo apt-get install dataset-fashion-mnist)\"}}");
@@ -225,6 +296,7 @@ var (imageDims, pixels) = ReadIdx(IdxPath(stems[0])!);
 var images = torch.tensor(pixels, [imageDims[0], imageDims[1] * imageDims[2]]).to_type(ScalarType.Float32) / 255f;
 var allLabels = torch.tensor(ReadIdx(IdxPath(stems[1])!).Data).to_type(ScalarType.Int64);
 long count = allLabels.shape[0];
+if (Want("epochs"))
 foreach (var (label, (name, sizes, batch, makeOpt)) in new[] { "twolayer", "mlp" }.Zip(configs))
 {
     var model = Mlp(sizes);
@@ -252,7 +324,7 @@ foreach (var (label, (name, sizes, batch, makeOpt)) in new[] { "twolayer", "mlp"
 }
 
 // The issue's CNN (as torch_bench.py): two 3x3 convolutions with ReLU and 2x2 max pooling, then 3136-128-10; Adam 1e-3, batch 128.
-if (cnnEpochs > 0)
+if (cnnEpochs > 0 && Want("epochs"))
 {
     torch.manual_seed(0);
     var cnn = nn.Sequential(nn.Conv2d(1, 32, 3, padding: 1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding: 1), nn.ReLU(),
@@ -282,7 +354,7 @@ if (cnnEpochs > 0)
 }
 
 // An autoencoder 784-256-64-256-784 (ReLU, sigmoid output), MSE loss, Adam 1e-3, batch 128: one epoch.
-if (epochs > 0)
+if (epochs > 0 && Want("autoencoder"))
 {
     torch.manual_seed(0);
     var ae = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 256), nn.ReLU(),
