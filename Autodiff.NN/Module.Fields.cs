@@ -484,6 +484,21 @@ public abstract partial class Module
         return !type.IsValueType && typeof(IEnumerable).IsAssignableFrom(type);   // a non-generic collection: checked at run time
     }
 
+    /// <summary>A field's place in its class's declaration: its metadata token. NativeAOT keeps no tokens (the getter
+    /// throws); there every field gets 0 and the stable sort keeps the order GetFields returns, which NativeAOT's
+    /// reflection metadata lists in declaration order (the NativeAOT packaging test checks a state dict's key order).</summary>
+    private static int DeclarationOrder(FieldInfo field)
+    {
+        try
+        {
+            return field.MetadataToken;
+        }
+        catch (InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
     private static FieldSlot[] SlotsOf([DynamicallyAccessedMembers(RegisteredFieldMembers)] Type type) =>
         s_slots.TryGetValue(type, out var slots) ? slots : s_slots.GetOrAdd(type, DiscoverSlots(type));
 
@@ -499,7 +514,7 @@ public abstract partial class Module
         foreach (var t in chain)
         {
             var fields = t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
-            foreach (var field in fields.OrderBy(f => f.MetadataToken))
+            foreach (var field in fields.OrderBy(DeclarationOrder))
             {
                 var fieldType = field.FieldType;
                 // An interface-typed field may hold a Module that implements it; a tuple may hold several.

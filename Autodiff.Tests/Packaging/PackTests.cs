@@ -15,7 +15,6 @@ namespace Autodiff.Tests.Packaging;
 [TestFixture, Category("Packaging"), NonParallelizable]
 public class PackTests
 {
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
     private const string Version = "0.1.0";
 
     private string _root = "";
@@ -30,7 +29,7 @@ public class PackTests
         string repository = TestHelpers.RepositoryRoot();
         foreach (var project in new[] { "Autodiff.Core", "Autodiff.NN" })
         {
-            Dotnet(repository, "pack", Path.Combine(repository, project, project + ".csproj"), "-c", "Release",
+            Commands.Dotnet(repository, "pack", Path.Combine(repository, project, project + ".csproj"), "-c", "Release",
                 "-o", _feed, "--artifacts-path", Path.Combine(_root, "artifacts"));
         }
     }
@@ -104,8 +103,8 @@ public class PackTests
             """);
         File.WriteAllText(Path.Combine(app, "Program.cs"), XorProgram);
 
-        Dotnet(app, "build", "-c", "Release");
-        string output = Dotnet(app, Path.Combine(app, "bin", "Release", "net10.0", "App.dll"));
+        Commands.Dotnet(app, "build", "-c", "Release");
+        string output = Commands.Dotnet(app, Path.Combine(app, "bin", "Release", "net10.0", "App.dll"));
         TestContext.Progress.Write(output);
 
         Assert.That(Directory.Exists(Path.Combine(app, "packages", "autodiff.core", Version)), Is.True,
@@ -118,7 +117,7 @@ public class PackTests
     }
 
     /// <summary>XOR with a 2-8-1 tanh MLP and Adam, then a save and reload through safetensors; prints three losses.</summary>
-    private const string XorProgram = """
+    internal const string XorProgram = """
         using System.Globalization;
         using Autodiff;
         using Autodiff.NN;
@@ -146,44 +145,4 @@ public class PackTests
         reloaded.LoadSafetensors(path);
         Console.WriteLine("loss reloaded " + Loss(reloaded).ToString("R", CultureInfo.InvariantCulture));
         """;
-
-    /// <summary>Runs the dotnet CLI with no build servers left behind (they would outlive the test and hold its
-    /// pipes), and returns its output; fails the test with that output when it exits non-zero or times out.</summary>
-    private static string Dotnet(string workingDirectory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        bool isBuild = arguments[0] is "build" or "pack";
-        if (isBuild) start.ArgumentList.Add("--disable-build-servers");
-        foreach (var (name, value) in new[]
-        {
-            ("DOTNET_CLI_TELEMETRY_OPTOUT", "1"), ("DOTNET_NOLOGO", "1"), ("DOTNET_SKIP_FIRST_TIME_EXPERIENCE", "1"),
-            ("MSBUILDDISABLENODEREUSE", "1"), ("DOTNET_CLI_USE_MSBUILD_SERVER", "0"), ("UseSharedCompilation", "false"),
-        })
-            start.Environment[name] = value;
-        foreach (var inherited in new[] { "MSBuildSDKsPath", "MSBuildExtensionsPath", "MSBUILD_EXE_PATH" })   // set by the test run's own dotnet
-            start.Environment.Remove(inherited);
-
-        var output = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(CommandTimeout))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish in {CommandTimeout}:\n{output}");
-        }
-        process.WaitForExit();                                     // drains the output events
-        if (process.ExitCode != 0)
-            Assert.Fail($"dotnet {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{output}");
-        return output.ToString();
-    }
 }
