@@ -3,27 +3,12 @@ so any difference in their losses comes from the engines, not from the seed. Thi
 initial state_dict and one epoch's shuffled order as safetensors into DIR, trains that epoch and prints the loss at
 fixed steps and the test accuracy; `dotnet Autodiff.Benchmarks.dll compare --same-start DIR` then does the same with Autodiff. Run with /usr/bin/python3:
     cnn_same_start.py DIR [DATA_DIR] [SEED]"""
-import json, os, struct, sys
+import os, sys
 import torch
 from cnn_accuracy import accuracy, load, make_model, nn
+from safetensors_io import save_safetensors
 
 REPORT_STEPS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 300, 400, 469)
-
-
-def save_safetensors(path, tensors):
-    """The safetensors layout by hand (the package is not in Debian): u64 header length, JSON header padded with
-    spaces to 8 bytes, then each tensor's little-endian bytes."""
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        blob = t.contiguous().numpy().tobytes()
-        header[name] = {"dtype": {torch.float32: "F32", torch.int64: "I64"}[t.dtype], "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def main():
