@@ -184,7 +184,10 @@ public static partial class PyTorchFile
                 throw new InvalidDataException($"PyTorchFile: {source}: key {key} under '{prefix}' is {Kind(key)}, not a name; use LoadObject to read it.");
             switch (value)
             {
-                case Tensor t: into[prefix + name] = t; break;
+                case Tensor t:
+                    if (!into.TryAdd(prefix + name, t))
+                        throw new InvalidDataException($"PyTorchFile: {source}: name '{prefix + name}' appears twice once nested dicts are flattened with dots; use LoadObject to read it.");
+                    break;
                 case OrderedDictionary<object, object?> inner: Flatten(inner, prefix + name + ".", into, source); break;
                 default:
                     throw new InvalidDataException($"PyTorchFile: {source}: entry '{prefix + name}' is {Kind(value)}, not a tensor; use LoadObject to read a checkpoint holding more than tensors.");
