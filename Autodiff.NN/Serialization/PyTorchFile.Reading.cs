@@ -21,17 +21,17 @@ public static partial class PyTorchFile
 
             var storages = new Dictionary<string, byte[]>();
             var views = new List<PickleTensor>();
-            CollectViews(loaded, views);
+            CollectViews(loaded, views, new HashSet<object>(ReferenceEqualityComparer.Instance), new HashSet<object>(ReferenceEqualityComparer.Instance), 0, source);
             foreach (var view in views) CheckView(view, zip, prefix, storages, source);
 
-            var tensors = new Dictionary<PickleTensor, Tensor>(ReferenceEqualityComparer.Instance);
+            var converted = new Dictionary<object, object?>(ReferenceEqualityComparer.Instance);
             try
             {
-                return ToValue(loaded, storages, tensors);
+                return ToValue(loaded, storages, converted);
             }
             catch
             {
-                foreach (var t in tensors.Values) t.Dispose();
+                foreach (var t in converted.Values.OfType<Tensor>()) t.Dispose();
                 throw;
             }
         }
@@ -76,15 +76,32 @@ public static partial class PyTorchFile
         return bytes;
     }
 
-    private static void CollectViews(object? value, List<PickleTensor> into)
+    /// <summary>The deepest nesting of containers read; a state dict nests two or three levels.</summary>
+    private const int MaxDepth = 1000;
+
+    /// <summary>Every tensor view in the object, each container visited once (the memo lets a pickle share one), refusing
+    /// a container that holds itself and nesting deeper than <see cref="MaxDepth"/>, so no input recurses without end.</summary>
+    private static void CollectViews(object? value, List<PickleTensor> into, HashSet<object> done, HashSet<object> onPath, int depth, string source)
     {
-        switch (value)
+        if (value is PickleTensor t)
         {
-            case PickleTensor t: into.Add(t); break;
-            case PickleDict d: foreach (var (k, v) in d.Items) { CollectViews(k, into); CollectViews(v, into); } break;
-            case List<object?> l: foreach (var v in l) CollectViews(v, into); break;
-            case object?[] a: foreach (var v in a) CollectViews(v, into); break;
+            if (done.Add(t)) into.Add(t);
+            return;
         }
+        if (value is not (PickleDict or List<object?> or object?[])) return;
+        if (depth > MaxDepth) throw new InvalidDataException($"PyTorchFile: {source}: data.pkl nests containers more than {MaxDepth} levels deep.");
+        if (!onPath.Add(value)) throw new InvalidDataException($"PyTorchFile: {source}: data.pkl has a container that holds itself, which a state dict never does.");
+        if (done.Add(value))
+        {
+            IEnumerable<object?> children = value switch
+            {
+                PickleDict d => d.Items.SelectMany(p => new[] { p.Key, p.Value }),
+                List<object?> l => l,
+                _ => (object?[])value,
+            };
+            foreach (var child in children) CollectViews(child, into, done, onPath, depth + 1, source);
+        }
+        onPath.Remove(value);
     }
 
     /// <summary>Reads the view's storage record (once per key) and checks that its size matches the storage and that
@@ -93,6 +110,8 @@ public static partial class PyTorchFile
     {
         var s = view.Storage;
         int elementSize = Unpickler.StorageElementSizes[s.TypeName];
+        if (s.Numel > Array.MaxLength)
+            throw new InvalidDataException($"PyTorchFile: {source}: storage '{s.Key}' has {s.Numel} elements, more than an array can hold.");
         if (!storages.TryGetValue(s.Key, out var bytes))
         {
             string name = $"{prefix}data/{s.Key}";
@@ -110,27 +129,44 @@ public static partial class PyTorchFile
         long numel = view.Size.Aggregate(1L, (p, d) => Math.Min(p * d, Array.MaxLength + 1L));
         if (numel > Array.MaxLength) throw new InvalidDataException($"PyTorchFile: {source}: {where} has more elements than an array can hold.");
         long last = view.Offset;                                                            // the largest element index the view reads
-        for (int d = 0; d < view.Size.Length && numel > 0; d++) last += (view.Size[d] - 1) * view.Stride[d];
-        if (numel > 0 ? last >= s.Numel : view.Offset > s.Numel)
+        bool outside = false;
+        for (int d = 0; d < view.Size.Length && numel > 0; d++)
+        {
+            if (view.Size[d] > 1 && view.Stride[d] > s.Numel) outside = true;               // also keeps the sum below from overflowing
+            else last += (view.Size[d] - 1) * view.Stride[d];
+        }
+        if (outside || (numel > 0 ? last >= s.Numel : view.Offset > s.Numel))
             throw new InvalidDataException($"PyTorchFile: {source}: {where} reads element {last}, outside its storage.");
     }
 
-    /// <summary>The loaded object as public .NET values, each view materialized as a dense tensor.</summary>
-    private static object? ToValue(object? value, Dictionary<string, byte[]> storages, Dictionary<PickleTensor, Tensor> tensors) => value switch
+    /// <summary>The loaded object as public .NET values, each view materialized as a dense tensor; a container or view
+    /// the pickle shares (through its memo) is converted once and shared in the result too, as Python would.</summary>
+    private static object? ToValue(object? value, Dictionary<string, byte[]> storages, Dictionary<object, object?> converted)
     {
-        PickleTensor view => tensors.TryGetValue(view, out var done) ? done : tensors[view] = Materialize(view, storages[view.Storage.Key]),
-        PickleDict d => ConvertDict(d, storages, tensors),
-        List<object?> l => l.ConvertAll(v => ToValue(v, storages, tensors)),
-        object?[] a => Array.ConvertAll(a, v => ToValue(v, storages, tensors)),
-        PickleGlobal or PickleStorage => throw new InvalidDataException($"PyTorchFile: a bare {(value is PickleGlobal g ? $"global '{g}'" : "storage")} outside a tensor is not read."),
-        _ => value,
-    };
-
-    private static OrderedDictionary<object, object?> ConvertDict(PickleDict d, Dictionary<string, byte[]> storages, Dictionary<PickleTensor, Tensor> tensors)
-    {
-        var result = new OrderedDictionary<object, object?>(d.Items.Count);
-        foreach (var (k, v) in d.Items)
-            result[ToValue(k, storages, tensors) ?? throw new InvalidDataException("PyTorchFile: a dict key is None, which is not read.")] = ToValue(v, storages, tensors);
+        if (value is null || value is string or long or double or bool) return value;
+        if (converted.TryGetValue(value, out var done)) return done;
+        object? result;
+        switch (value)
+        {
+            case PickleTensor view:
+                result = Materialize(view, storages[view.Storage.Key]);
+                break;
+            case PickleDict d:
+                var dict = new OrderedDictionary<object, object?>(d.Items.Count);
+                foreach (var (k, v) in d.Items)
+                    dict[ToValue(k, storages, converted) ?? throw new InvalidDataException("PyTorchFile: a dict key is None, which is not read.")] = ToValue(v, storages, converted);
+                result = dict;
+                break;
+            case List<object?> l:
+                result = l.ConvertAll(v => ToValue(v, storages, converted));
+                break;
+            case object?[] a:
+                result = Array.ConvertAll(a, v => ToValue(v, storages, converted));
+                break;
+            default:
+                throw new InvalidDataException($"PyTorchFile: a bare {(value is PickleGlobal g ? $"global '{g}'" : "storage")} outside a tensor is not read.");
+        }
+        converted[value] = result;
         return result;
     }
 

@@ -166,7 +166,7 @@ public static partial class PyTorchFile
         {
             if (loaded is not OrderedDictionary<object, object?> dict)
                 throw new InvalidDataException($"PyTorchFile: {source}: holds {Kind(loaded)}, not a state dict (a dict of tensors); use LoadObject to read it.");
-            Flatten(dict, "", result, source);
+            Flatten(dict, "", result, new HashSet<object>(ReferenceEqualityComparer.Instance), source);
         }
         catch
         {
@@ -176,8 +176,10 @@ public static partial class PyTorchFile
         return result;
     }
 
-    private static void Flatten(OrderedDictionary<object, object?> dict, string prefix, Dictionary<string, Tensor> into, string source)
+    private static void Flatten(OrderedDictionary<object, object?> dict, string prefix, Dictionary<string, Tensor> into, HashSet<object> seen, string source)
     {
+        if (!seen.Add(dict))
+            throw new InvalidDataException($"PyTorchFile: {source}: the dict under '{prefix}' appears twice, which a state dict never does; use LoadObject to read it.");
         foreach (var (key, value) in dict)
         {
             if (key is not string name)
@@ -188,7 +190,7 @@ public static partial class PyTorchFile
                     if (!into.TryAdd(prefix + name, t))
                         throw new InvalidDataException($"PyTorchFile: {source}: name '{prefix + name}' appears twice once nested dicts are flattened with dots; use LoadObject to read it.");
                     break;
-                case OrderedDictionary<object, object?> inner: Flatten(inner, prefix + name + ".", into, source); break;
+                case OrderedDictionary<object, object?> inner: Flatten(inner, prefix + name + ".", into, seen, source); break;
                 default:
                     throw new InvalidDataException($"PyTorchFile: {source}: entry '{prefix + name}' is {Kind(value)}, not a tensor; use LoadObject to read a checkpoint holding more than tensors.");
             }
@@ -206,15 +208,16 @@ public static partial class PyTorchFile
         _ => value.GetType().Name,
     };
 
-    /// <summary>Gives back the buffers of every tensor inside a loaded object (after an error).</summary>
-    private static void DisposeTensors(object? value)
+    /// <summary>Gives back the buffers of every tensor inside a loaded object (after an error), each container once.</summary>
+    private static void DisposeTensors(object? value, HashSet<object>? seen = null)
     {
+        if (value is null || !(seen ??= new(ReferenceEqualityComparer.Instance)).Add(value)) return;
         switch (value)
         {
             case Tensor t: t.Dispose(); break;
-            case OrderedDictionary<object, object?> d: foreach (var v in d.Values) DisposeTensors(v); break;
-            case List<object?> l: foreach (var v in l) DisposeTensors(v); break;
-            case object?[] a: foreach (var v in a) DisposeTensors(v); break;
+            case OrderedDictionary<object, object?> d: foreach (var v in d.Values) DisposeTensors(v, seen); break;
+            case List<object?> l: foreach (var v in l) DisposeTensors(v, seen); break;
+            case object?[] a: foreach (var v in a) DisposeTensors(v, seen); break;
         }
     }
 }

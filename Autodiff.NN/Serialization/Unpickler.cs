@@ -58,7 +58,7 @@ internal sealed class Unpickler
                 case (byte)']': Push(new List<object?>()); break;                               // EMPTY_LIST
                 case (byte)')': Push(Array.Empty<object?>()); break;                            // EMPTY_TUPLE
                 case (byte)'(': _marks.Push([.. _stack]); _stack.Clear(); break;                // MARK
-                case (byte)'X': Push(ReadString(checked((int)BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))), at)); break; // BINUNICODE
+                case (byte)'X': Push(ReadString(ReadLength(at), at)); break;                  // BINUNICODE
                 case 0x8c: Push(ReadString(ReadByte(), at)); break;                             // SHORT_BINUNICODE
                 case (byte)'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4))); break;   // BININT
                 case (byte)'K': Push((long)ReadByte()); break;                                  // BININT1
@@ -146,6 +146,14 @@ internal sealed class Unpickler
         var bytes = _data.AsSpan(_position, count);
         _position += count;
         return bytes;
+    }
+
+    /// <summary>A 4-byte little-endian length, refused when it is longer than what is left of the pickle.</summary>
+    private int ReadLength(int at)
+    {
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4));
+        if (length > _data.Length - _position) Fail($"the string at byte {at} claims {length} bytes, past the end of the pickle (truncated).");
+        return (int)length;
     }
 
     private string ReadString(int length, int at)

@@ -331,6 +331,48 @@ public class PtFileTests
     }
 
     [Test]
+    public void Read_ContainerHoldingItself_IsRefused()
+    {
+        var pickle = new Pickle().Op(']').Put(0).Get(0).Op('a').Stop();                          // l = []; l.append(l)
+        var e = Assert.Throws<InvalidDataException>(() => PyTorchFile.ReadObject(new MemoryStream(Archive(pickle, []))));
+        Assert.That(e!.Message, Does.Contain("holds itself"));
+    }
+
+    [Test]
+    public void ReadObject_SharedContainersNestedSixtyDeep_AreVisitedOnceNotTwoToTheSixty()
+    {
+        // t0 = (); t(i) = (t(i-1), t(i-1)) through the memo: 2⁶⁰ paths, 61 objects. Sharing is kept as Python keeps it.
+        var pickle = new Pickle().Op(')').Put(0);
+        for (byte i = 1; i <= 60; i++) pickle.Get((byte)(i - 1)).Op(0x86).Put(i);
+        var top = (object?[])PyTorchFile.ReadObject(new MemoryStream(Archive(pickle.Stop(), [])))!;
+        Assert.That(top[0], Is.SameAs(top[1]));
+        var e = Assert.Throws<InvalidDataException>(() => Read(Archive(pickle.Stop(), [])));
+        Assert.That(e!.Message, Does.Contain("not a state dict"));
+    }
+
+    [Test]
+    public void Read_StringLongerThanThePickle_IsTruncatedNotAnOverflow()
+    {
+        byte[] pickle = [0x80, 2, (byte)'X', 0xFF, 0xFF, 0xFF, 0xFF, (byte)'a', (byte)'.'];       // BINUNICODE of 4 GiB - 1 bytes
+        var e = Assert.Throws<InvalidDataException>(() => Read(Archive(pickle, [])));
+        Assert.That(e!.Message, Does.Contain("truncated"));
+    }
+
+    [Test]
+    public void Read_HugeStrideOrStorageSize_IsRefusedNotAnOverflow()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Read(OneTensor("FloatStorage", Floats(1, 2), 2, [2], [int.MaxValue])));
+        Assert.That(e!.Message, Does.Contain("outside its storage"));
+        var pickle = new Pickle().BeginDict().Str("w").Global("torch._utils", "_rebuild_tensor_v2").Op('(')
+            .Op('(').Str("storage").Global("torch", "FloatStorage").Str("0").Str("cpu")
+            .Op(0x8a).Op(8).Op(0).Op(0).Op(0).Op(0).Op(0).Op(0).Op(0).Op(0x40)                    // LONG1: numel 2⁶², 2⁶⁴ bytes
+            .Op('t').Op('Q').Int(0).Ints(1).Ints(1).Op(0x89).Global("collections", "OrderedDict").Op(')').Op('R').Op('t').Op('R')
+            .EndDict().Stop();
+        e = Assert.Throws<InvalidDataException>(() => Read(Archive(pickle, [("0", [])])));
+        Assert.That(e!.Message, Does.Contain("more than an array can hold"));
+    }
+
+    [Test]
     public void Read_PickleWithoutStop_IsTruncated()
     {
         byte[] full = new Pickle().BeginDict().Str("w").Tensor("FloatStorage", "0", 1, 0, [1], [1]).EndDict().Stop();
