@@ -17,6 +17,9 @@ public static partial class PyTorchFile
                 ?? throw new InvalidDataException($"PyTorchFile: {source}: the zip archive has no data.pkl record; it is not a file torch.save wrote " +
                     $"(a TorchScript archive from torch.jit.save has code/ and constants.pkl instead; it is not read).");
             string prefix = pickle.FullName[..^"data.pkl".Length];
+            if (zip.GetEntry(prefix + "byteorder") is { } byteOrder && System.Text.Encoding.ASCII.GetString(ReadEntry(byteOrder, source)).Trim() != "little")
+                throw new NotSupportedException($"PyTorchFile: {source}: storages are big-endian (record '{byteOrder.FullName}'); only little-endian files, " +
+                    "which torch.save writes on every common machine, are read.");
             var loaded = Unpickler.Load(ReadEntry(pickle, source), source);
 
             var storages = new Dictionary<string, byte[]>();

@@ -113,7 +113,7 @@ public static partial class PyTorchFile
     /// <exception cref="InvalidDataException">The file is not a PyTorch zip archive, is truncated or corrupt, its pickle
     /// names a global that is not allowed (the message names it), a view lies outside its storage, or it holds something
     /// other than tensors (use <see cref="LoadObject(string)"/> for a general checkpoint).</exception>
-    /// <exception cref="NotSupportedException">The file is in PyTorch's legacy (pre-1.6) format.</exception>
+    /// <exception cref="NotSupportedException">The file is in PyTorch's legacy (pre-1.6) format, or its <c>byteorder</c> record says big-endian.</exception>
     public static Dictionary<string, Tensor> Load(string path)
     {
         var source = Describe(path);

@@ -77,7 +77,7 @@ public class PtFileTests
     }
 
     /// <summary>A zip of stored records under <paramref name="folder"/>/, as torch.save lays them out.</summary>
-    private static byte[] Archive(byte[] pickle, (string Key, byte[] Bytes)[] storages, string folder = "model", bool version = true)
+    private static byte[] Archive(byte[] pickle, (string Key, byte[] Bytes)[] storages, string folder = "model", bool version = true, string? byteOrder = null)
     {
         using var stream = new MemoryStream();
         using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
@@ -88,6 +88,7 @@ public class PtFileTests
                 s.Write(bytes);
             }
             Add("data.pkl", pickle);
+            if (byteOrder is not null) Add("byteorder", Encoding.ASCII.GetBytes(byteOrder));
             foreach (var (key, bytes) in storages) Add($"data/{key}", bytes);
             if (version) Add("version", "3\n"u8.ToArray());
         }
@@ -403,6 +404,15 @@ public class PtFileTests
         // Before 1.6 torch.save wrote a bare pickle: a magic number pickled at protocol 2 first.
         var e = Assert.Throws<NotSupportedException>(() => Read([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, (byte)'.']));
         Assert.That(e!.Message, Does.Contain("legacy"));
+    }
+
+    [Test]
+    public void Read_ByteOrderRecord_LittleIsReadBigIsRefused()
+    {
+        var pickle = new Pickle().BeginDict().Str("w").Tensor("FloatStorage", "0", 1, 0, [1], [1]).EndDict().Stop();
+        Assert.That(Read(Archive(pickle, [("0", Floats(2))], byteOrder: "little"))["w"].ToArray(), Is.EqualTo(new[] { 2f }));
+        var e = Assert.Throws<NotSupportedException>(() => Read(Archive(pickle, [("0", Floats(2))], byteOrder: "big")));
+        Assert.That(e!.Message, Does.Contain("big-endian"));
     }
 
     [Test]
