@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Runtime.InteropServices;
 
 namespace Autodiff.NN;
@@ -20,8 +19,8 @@ namespace Autodiff.NN;
 /// Short, Char and Byte as Int64; Bool as Bool. A view (a transpose, a row of a matrix, an offset into a shared storage)
 /// becomes a dense tensor holding the view's values; views sharing a storage become separate tensors.</para>
 /// <para>Writing produces what <c>torch.save</c> does for a dict of tensors: an <c>OrderedDict</c> pickled at protocol 2,
-/// one contiguous storage per tensor, records stored uncompressed under <c>archive/</c>, <c>version</c> 3 and
-/// <c>byteorder</c> little. Float32, Float64, Int64 and Bool tensors are written as Float, Double, Long and Bool storages.</para>
+/// one contiguous storage per tensor, records stored uncompressed under <c>archive/</c> with each record's data at a
+/// multiple of 64 bytes as PyTorch aligns them, <c>version</c> 3 and <c>byteorder</c> little. Float32, Float64, Int64 and Bool tensors are written as Float, Double, Long and Bool storages.</para>
 /// <para>The legacy format (<c>torch.save(..., _use_new_zipfile_serialization=False)</c>, PyTorch before 1.6) and
 /// TorchScript archives (<c>torch.jit.save</c>) are not read.</para>
 /// </remarks>
@@ -51,7 +50,7 @@ public static partial class PyTorchFile
     }
 
     /// <summary>Writes <paramref name="stateDict"/> as a PyTorch zip archive to <paramref name="destination"/>; see
-    /// <see cref="Save"/>. The stream must be seekable.</summary>
+    /// <see cref="Save"/>. The stream need not be seekable.</summary>
     /// <exception cref="ArgumentNullException">The stream, the dictionary or a tensor is null.</exception>
     /// <exception cref="ObjectDisposedException">A tensor was disposed.</exception>
     public static void Write(Stream destination, IReadOnlyDictionary<string, Tensor> stateDict)
@@ -77,9 +76,9 @@ public static partial class PyTorchFile
 
     private static void WriteArchive(Stream destination, List<(string Name, Tensor Tensor)> ordered)
     {
-        using var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
-        WriteRecord(zip, "data.pkl", PickleWriter.StateDict(ordered));
-        WriteRecord(zip, "byteorder", "little"u8);
+        var zip = new StoredZipWriter(destination);
+        zip.Add($"{ArchiveName}/data.pkl", PickleWriter.StateDict(ordered));
+        zip.Add($"{ArchiveName}/byteorder", "little"u8);
         for (int i = 0; i < ordered.Count; i++)
         {
             var t = ordered[i].Tensor;
@@ -90,17 +89,10 @@ public static partial class PyTorchFile
                 DType.Int64 => MemoryMarshal.AsBytes(t.I64),
                 _ => MemoryMarshal.AsBytes(t.B8),                                                 // .NET bools are one byte, 0 or 1
             };
-            WriteRecord(zip, $"data/{i}", bytes);
+            zip.Add($"{ArchiveName}/data/{i}", bytes);
         }
-        WriteRecord(zip, "version", "3\n"u8);
-    }
-
-    private static void WriteRecord(ZipArchive zip, string name, ReadOnlySpan<byte> bytes)
-    {
-        var entry = zip.CreateEntry($"{ArchiveName}/{name}", CompressionLevel.NoCompression);   // stored, as torch writes
-        entry.LastWriteTime = new DateTimeOffset(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);          // the same bytes on every run
-        using var stream = entry.Open();
-        stream.Write(bytes);
+        zip.Add($"{ArchiveName}/version", "3\n"u8);
+        zip.Finish();
     }
 
     // ---- reading ------------------------------------------------------------------------------------------------

@@ -476,6 +476,30 @@ public class PtFileTests
     }
 
     [Test]
+    public void Write_EveryRecordsDataStartsAtAMultipleOf64Bytes_AndCarriesItsCrc()
+    {
+        using var stream = new MemoryStream();
+        PyTorchFile.Write(stream, new Dictionary<string, Tensor>
+        {
+            ["a"] = Tensor.FromArray([1f, 2f, 3f], 3), ["a_longer_name.weight"] = Tensor.FromArray([true], 1), ["c"] = Tensor.FromArray([7L], 1),
+        });
+        var file = stream.ToArray();
+        int records = 0;
+        for (int at = 0; BitConverter.ToUInt32(file, at) == 0x04034b50; records++)               // walk the local headers
+        {
+            int size = BitConverter.ToInt32(file, at + 18), nameLength = BitConverter.ToUInt16(file, at + 26), extraLength = BitConverter.ToUInt16(file, at + 28);
+            int data = at + 30 + nameLength + extraLength;
+            string name = Encoding.UTF8.GetString(file, at + 30, nameLength);
+            Assert.That(data % 64, Is.EqualTo(0), name);
+            Assert.That(BitConverter.ToUInt16(file, at + 8), Is.EqualTo(0), $"{name} is stored");
+            Assert.That(BitConverter.ToUInt32(file, at + 14), Is.EqualTo(StoredZipWriter.Crc32(file.AsSpan(data, size))), name);
+            at = data + size;
+        }
+        Assert.That(records, Is.EqualTo(6));
+        Assert.That(StoredZipWriter.Crc32("123456789"u8), Is.EqualTo(0xCBF43926u), "the standard CRC-32 check value");
+    }
+
+    [Test]
     public void SaveThenLoad_EveryDType_RoundTripsExactly()
     {
         var state = new Dictionary<string, Tensor>
