@@ -31,7 +31,7 @@ walkthrough.SetAction(_ => Walkthroughs());
 
 var root = new RootCommand("Autodiff examples: reverse-mode autodiff and neural networks in C#")
 {
-    TrainCommand.Create(), Autodiff.Examples.Gpt.GptCommand.Create(), graph, chainRule, perceptron, layers, simpleNetwork, numeric, walkthrough,
+    TrainCommand.Create(), Autodiff.Examples.Gpt.GptCommand.Create(), Autodiff.Examples.PtCheck.PtCheckCommand.Create(), graph, chainRule, perceptron, layers, simpleNetwork, numeric, walkthrough,
 };
 root.SetAction(_ =>
 {

@@ -360,6 +360,33 @@ public abstract partial class Module
     /// <exception cref="ArgumentException">The file's tensors do not match the model's names and shapes.</exception>
     public void LoadSafetensors(string path) => LoadStateDict(Safetensors.Load(path));
 
+    /// <summary>Writes the state dict to <paramref name="path"/> as PyTorch's <c>torch.save(model.state_dict(), path)</c>
+    /// does, under PyTorch's names, so <c>model.load_state_dict(torch.load(path))</c> loads it into the equivalent PyTorch
+    /// model. See <see cref="PyTorchFile"/>.</summary>
+    /// <param name="path">The file to write (<c>.pt</c>, <c>.pth</c>), replaced atomically.</param>
+    public void SavePyTorch(string path) => PyTorchFile.Save(path, StateDict());
+
+    /// <summary>Loads parameters from a file PyTorch wrote with <c>torch.save(model.state_dict(), path)</c>, without
+    /// running its pickle: only tensors, storages and ordered dicts are read, any other global is refused. Strict as
+    /// <see cref="LoadStateDict"/>: nothing is changed unless every name and shape fits; values are converted to the
+    /// model's dtypes (Half and BFloat16 weights arrive as Float32).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a PyTorch zip archive of tensors, or its pickle names a global that is not allowed.</exception>
+    /// <exception cref="NotSupportedException">The file is in PyTorch's legacy (pre-1.6) format.</exception>
+    /// <exception cref="ArgumentException">The file's tensors do not match the model's names and shapes.</exception>
+    public void LoadPyTorch(string path)
+    {
+        var state = PyTorchFile.Load(path);
+        try
+        {
+            LoadStateDict(state);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
     /// <summary>The number of parameter elements, recursively.</summary>
     public long ParameterCount() => CurrentState().Parameters.Sum(p => (long)p.Numel);
 
