@@ -21,6 +21,41 @@ namespace Autodiff.NN;
 /// </code></example>
 public static class Onnx
 {
+    /// <summary>Loads an ONNX file into a trainable <see cref="OnnxModule"/>: the graph runs on Autodiff ops, float
+    /// initializers become parameters named after them.</summary>
+    /// <remarks>Imports the subset <see cref="Export(Module, Tensor, string, int, bool, string, string)"/> writes (opset 13 or later,
+    /// one input, one output): Gemm, MatMul, Add/Sub/Mul/Div, Transpose, Reshape (constant shape), Flatten, Conv, MaxPool,
+    /// AveragePool, GlobalAveragePool, BatchNormalization, LayerNormalization, Gather (an embedding lookup), Cast, Identity,
+    /// Relu, Sigmoid, Tanh, LeakyRelu, Erf, Softplus, Softmax and LogSoftmax. Any other node is refused when the file is
+    /// loaded, with a <see cref="NotSupportedException"/> naming it.</remarks>
+    /// <param name="path">The .onnx file.</param>
+    /// <exception cref="NotSupportedException">A node, attribute or initializer type is outside the imported subset; the message names it.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model.</exception>
+    public static OnnxModule Import(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Import(File.ReadAllBytes(path));
+    }
+
+    /// <summary>Loads an ONNX model from its bytes; see <see cref="Import(string)"/>.</summary>
+    /// <param name="model">The serialized <c>ModelProto</c>.</param>
+    /// <exception cref="NotSupportedException">A node, attribute or initializer type is outside the imported subset; the message names it.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not an ONNX model.</exception>
+    public static OnnxModule Import(byte[] model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ModelProto proto;
+        try
+        {
+            proto = ModelProto.Parser.ParseFrom(model);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"Onnx.Import: not an ONNX model ({e.Message})", e);
+        }
+        return new OnnxModule(proto);
+    }
+
     /// <summary>The producer name written into exported files.</summary>
     public const string ProducerName = "Autodiff";
 

@@ -46,6 +46,7 @@ internal sealed class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, string> s
             BatchNormBase norm => EmitBatchNorm(norm, scope, x, sample.DType),
             LayerNorm norm => EmitLayerNorm(norm, scope, x, sample.DType),
             Embedding embedding => EmitEmbedding(embedding, scope, x, sample.DType),
+            OnnxModule imported => imported.EmitInto(graph, scope, x, t => stateNames[t]),
             _ => throw Unsupported(module, scope, "has no ONNX mapping"),
         };
         return (output, y);
