@@ -13,7 +13,8 @@ namespace Autodiff.NN;
 /// AvgPool2d (no ceilMode or divisorOverride), AdaptiveAvgPool2d (global, or output sizes dividing the input),
 /// BatchNorm1d/2d (eval: running statistics), LayerNorm (LayerNormalization), Embedding (Gather), Dropout/Dropout2d (eval:
 /// nothing), Flatten/Unflatten (Reshape), ReLU, Sigmoid, Tanh, LeakyReLU, GELU (exact or tanh, composed from Erf/Tanh),
-/// SiLU, Mish, Softmax and LogSoftmax. Any other module is refused with a <see cref="NotSupportedException"/> naming it
+/// SiLU, Mish, Softmax, LogSoftmax, RNN/LSTM/GRU (ONNX's RNN/LSTM/GRU ops, one per layer, PyTorch's gate order mapped;
+/// batched input), and an <see cref="OnnxModule"/> (its graph, with its current weights). Any other module is refused with a <see cref="NotSupportedException"/> naming it
 /// — a graph is never silently different from the model.</remarks>
 /// <example><code>
 /// var model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));

@@ -9,7 +9,7 @@ namespace Autodiff.NN;
 /// (stride, padding, eps, dims live in closures), and eval-mode Dropout records nothing at all; a module carries every
 /// attribute as a property. Each module kind maps to ONNX nodes here; anything else (including a custom module whose
 /// Forward is arbitrary C#) is refused by name, so a graph is never silently wrong.</remarks>
-internal sealed class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, string> stateNames, Dictionary<Module, string> moduleNames, bool dynamicBatch)
+internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, string> stateNames, Dictionary<Module, string> moduleNames, bool dynamicBatch)
 {
     /// <summary>Emits <paramref name="module"/>'s nodes reading value <paramref name="x"/> (whose sample is
     /// <paramref name="sample"/>), and returns the output value's name and its sample.</summary>
@@ -46,6 +46,7 @@ internal sealed class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, string> s
             BatchNormBase norm => EmitBatchNorm(norm, scope, x, sample.DType),
             LayerNorm norm => EmitLayerNorm(norm, scope, x, sample.DType),
             Embedding embedding => EmitEmbedding(embedding, scope, x, sample.DType),
+            RNNBase rnn => EmitRecurrent(rnn, scope, x, sample),
             OnnxModule imported => imported.EmitInto(graph, scope, x, t => stateNames[t]),
             _ => throw Unsupported(module, scope, "has no ONNX mapping"),
         };
@@ -54,7 +55,8 @@ internal sealed class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, string> s
 
     private static NotSupportedException Unsupported(Module module, string scope, string why) =>
         new($"Onnx.Export: module '{(scope.Length == 0 ? "(root)" : scope)}' {module.Describe()} {why}; only Sequential models of " +
-            "Linear, Conv2d, pooling, BatchNorm, LayerNorm, Embedding, Dropout, Flatten/Unflatten and the activation modules are exported.");
+            "Linear, Conv2d, pooling, BatchNorm, LayerNorm, Embedding, Dropout, Flatten/Unflatten, RNN/LSTM/GRU, imported ONNX modules " +
+            "and the activation modules are exported.");
 
     private string State(Tensor tensor) => graph.Initializer(stateNames[tensor], tensor);
 

@@ -55,12 +55,12 @@ internal sealed class OnnxGraph
     }
 
     /// <summary>Adds an Int64 constant (a shape or an axes list) as an initializer and returns its name.</summary>
-    public string Int64Constant(string hint, long[] values)
+    public string Int64Constant(string hint, long[] values, long[]? shape = null)
     {
         var name = FreshName(hint);
         _initializerNames.Add(name);
         var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        proto.Dims.Add(values.Length);
+        proto.Dims.AddRange(shape ?? [values.Length]);
         proto.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
         Proto.Initializer.Add(proto);
         return name;
@@ -111,6 +111,13 @@ internal sealed class OnnxGraph
     {
         var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         a.Ints.AddRange(values);
+        return a;
+    }
+
+    public static AttributeProto Strings(string name, params string[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings };
+        a.Strings.AddRange(values.Select(ByteString.CopyFromUtf8));
         return a;
     }
 

@@ -160,6 +160,30 @@ public class OnnxExportTests
         AssertMatchesOnnxRuntime(new Embedding(11, 4, generator: new Generator(2)),
             batch => Tensor.FromArray(Enumerable.Range(0, batch * 5).Select(i => (long)(i * 7 % 11)).ToArray(), batch, 5));
 
+    [TestCase("LSTM", 1, false, true)]
+    [TestCase("LSTM", 2, true, true)]
+    [TestCase("LSTM", 1, false, false)]
+    [TestCase("GRU", 1, false, true)]
+    [TestCase("GRU", 2, true, false)]
+    [TestCase("RNN", 2, true, true)]
+    [TestCase("RNN_relu", 1, false, true)]
+    public void Recurrent_MatchesOnnxRuntime(string kind, int layers, bool bidirectional, bool batchFirst)
+    {
+        var g = new Generator(11);
+        RNNBase rnn = kind switch
+        {
+            "LSTM" => new LSTM(5, 4, layers, batchFirst: batchFirst, bidirectional: bidirectional, generator: g),
+            "GRU" => new GRU(5, 4, layers, batchFirst: batchFirst, bidirectional: bidirectional, generator: g),
+            "RNN" => new RNN(5, 4, layers, batchFirst: batchFirst, bidirectional: bidirectional, generator: g),
+            _ => new RNN(5, 4, layers, "relu", batchFirst: batchFirst, bidirectional: bidirectional, generator: g),
+        };
+        AssertMatchesOnnxRuntime(new Sequential(rnn, new Linear(bidirectional ? 8 : 4, 3)), Randn(6, 5));    // [N, T, C] or [T, N, C]
+    }
+
+    [Test]
+    public void LstmWithoutBias_MatchesOnnxRuntime() =>
+        AssertMatchesOnnxRuntime(new LSTM(3, 4, bias: false, batchFirst: true, generator: new Generator(12)), Randn(5, 3));
+
     [Test]
     public void FashionMnistMlp_MatchesOnnxRuntime() =>
         AssertMatchesOnnxRuntime(new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 256), new ReLU(), new Linear(256, 10)),
