@@ -14,7 +14,8 @@ namespace Autodiff.NN;
 /// BatchNorm1d/2d (eval: running statistics), LayerNorm (LayerNormalization), Embedding (Gather), Dropout/Dropout2d (eval:
 /// nothing), Flatten/Unflatten (Reshape), ReLU, Sigmoid, Tanh, LeakyReLU, GELU (exact or tanh, composed from Erf/Tanh),
 /// SiLU, Mish, Softmax, LogSoftmax, RNN/LSTM/GRU (ONNX's RNN/LSTM/GRU ops, one per layer, PyTorch's gate order mapped;
-/// batched input), and an <see cref="OnnxModule"/> (its graph, with its current weights). Any other module is refused with a <see cref="NotSupportedException"/> naming it
+/// batched input), MultiheadAttention as self-attention (<c>Forward(x)</c>: no masks, equal kdim/vdim), TransformerEncoderLayer and
+/// TransformerEncoder (pre- or post-norm, ReLU or GELU), and an <see cref="OnnxModule"/> (its graph, with its current weights). Any other module is refused with a <see cref="NotSupportedException"/> naming it
 /// — a graph is never silently different from the model.</remarks>
 /// <example><code>
 /// var model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));

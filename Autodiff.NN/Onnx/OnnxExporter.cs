@@ -20,11 +20,18 @@ internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, s
             foreach (var child in sequential) (x, sample) = Emit(child, x, sample);
             return (x, sample);
         }
+        if (module is TransformerEncoderLayer encoderLayer) return EmitEncoderLayer(encoderLayer, x, sample);
+        if (module is TransformerEncoder encoder)
+        {
+            foreach (var layer in encoder.Layers) (x, sample) = Emit(layer, x, sample);
+            return encoder.Norm is { } norm ? Emit(norm, x, sample) : (x, sample);
+        }
         var y = module.Forward(sample);
         string scope = moduleNames.TryGetValue(module, out var n) ? n : module.GetType().Name;
         string output = module switch
         {
-            Linear linear => EmitLinear(linear, scope, x, sample),
+            Linear linear => EmitLinear(linear, scope, x, sample.Rank),
+            MultiheadAttention attention => EmitSelfAttention(attention, scope, x, sample),
             ReLU => graph.Node("Relu", scope, [x]),
             Sigmoid => graph.Node("Sigmoid", scope, [x]),
             Tanh => graph.Node("Tanh", scope, [x]),
@@ -55,14 +62,15 @@ internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, s
 
     private static NotSupportedException Unsupported(Module module, string scope, string why) =>
         new($"Onnx.Export: module '{(scope.Length == 0 ? "(root)" : scope)}' {module.Describe()} {why}; only Sequential models of " +
-            "Linear, Conv2d, pooling, BatchNorm, LayerNorm, Embedding, Dropout, Flatten/Unflatten, RNN/LSTM/GRU, imported ONNX modules " +
+            "Linear, Conv2d, pooling, BatchNorm, LayerNorm, Embedding, Dropout, Flatten/Unflatten, RNN/LSTM/GRU, self-attention " +
+            "MultiheadAttention, TransformerEncoder(Layer), imported ONNX modules " +
             "and the activation modules are exported.");
 
     private string State(Tensor tensor) => graph.Initializer(stateNames[tensor], tensor);
 
-    private string EmitLinear(Linear linear, string scope, string x, Tensor sample)
+    private string EmitLinear(Linear linear, string scope, string x, int rank)
     {
-        if (sample.Rank == 2)                                                              // y = x Wᵀ + b in one node
+        if (rank == 2)                                                              // y = x Wᵀ + b in one node
             return graph.Node("Gemm", scope, linear.Bias is { } b ? [x, State(linear.Weight), State(b)] : [x, State(linear.Weight)],
                 Int("transB", 1));
         var weightT = graph.Node("Transpose", scope, [State(linear.Weight)], Ints("perm", 1, 0));      // [in, out]

@@ -184,6 +184,25 @@ public class OnnxExportTests
     public void LstmWithoutBias_MatchesOnnxRuntime() =>
         AssertMatchesOnnxRuntime(new LSTM(3, 4, bias: false, batchFirst: true, generator: new Generator(12)), Randn(5, 3));
 
+    [TestCase(true, true)]
+    [TestCase(false, true)]
+    [TestCase(true, false)]
+    public void MultiheadSelfAttention_MatchesOnnxRuntime(bool batchFirst, bool bias) =>
+        AssertMatchesOnnxRuntime(new MultiheadAttention(8, 2, bias: bias, batchFirst: batchFirst, generator: new Generator(13)), Randn(4, 8));
+
+    [TestCase(false, "relu", true)]
+    [TestCase(true, "gelu", true)]
+    [TestCase(false, "gelu", false)]
+    public void TransformerEncoderLayer_MatchesOnnxRuntime(bool normFirst, string activation, bool batchFirst) =>
+        AssertMatchesOnnxRuntime(new TransformerEncoderLayer(8, 2, 16, dropout: 0.1, activation: activation, batchFirst: batchFirst,
+            normFirst: normFirst, generator: new Generator(14)), Randn(5, 8));
+
+    [Test]
+    public void TransformerEncoder_WithFinalNorm_InsideSequential_MatchesOnnxRuntime() =>
+        AssertMatchesOnnxRuntime(new Sequential(new Linear(6, 8),
+            new TransformerEncoder(i => new TransformerEncoderLayer(8, 4, 16, batchFirst: true, generator: new Generator(15 + i)), 2, new LayerNorm(8)),
+            new Linear(8, 3)), Randn(5, 6));
+
     [Test]
     public void FashionMnistMlp_MatchesOnnxRuntime() =>
         AssertMatchesOnnxRuntime(new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 256), new ReLU(), new Linear(256, 10)),
