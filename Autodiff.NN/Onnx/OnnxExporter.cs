@@ -54,6 +54,7 @@ internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, s
             LayerNorm norm => EmitLayerNorm(norm, scope, x, sample.DType),
             Embedding embedding => EmitEmbedding(embedding, scope, x, sample.DType),
             RNNBase rnn => EmitRecurrent(rnn, scope, x, sample),
+            IOnnxExportable custom => custom.ExportOnnx(new OnnxExportContext(graph, this, t => stateNames.TryGetValue(t, out var s) ? s : null, scope) { FloatType = sample.IsFloatingPoint ? sample.DType : DType.Float32 }, x, sample),
             OnnxModule imported => imported.EmitInto(graph, scope, x, t => stateNames[t]),
             _ => throw Unsupported(module, scope, "has no ONNX mapping"),
         };
@@ -63,7 +64,7 @@ internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, s
     private static NotSupportedException Unsupported(Module module, string scope, string why) =>
         new($"Onnx.Export: module '{(scope.Length == 0 ? "(root)" : scope)}' {module.Describe()} {why}; only Sequential models of " +
             "Linear, Conv2d, pooling, BatchNorm, LayerNorm, Embedding, Dropout, Flatten/Unflatten, RNN/LSTM/GRU, self-attention " +
-            "MultiheadAttention, TransformerEncoder(Layer), imported ONNX modules " +
+            "MultiheadAttention, TransformerEncoder(Layer), imported ONNX modules, modules implementing IOnnxExportable " +
             "and the activation modules are exported.");
 
     private string State(Tensor tensor) => graph.Initializer(stateNames[tensor], tensor);

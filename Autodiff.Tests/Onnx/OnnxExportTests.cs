@@ -263,6 +263,42 @@ public class OnnxExportTests
         public override Tensor Forward(Tensor input) => input * 2;
     }
 
+    private sealed class ScaledResidual(Linear inner) : Module, IOnnxExportable
+    {
+        private readonly Linear _inner = inner;
+        private readonly Tensor _table = Tensor.FromArray(new float[] { 0.5f, -1, 2 }, 3);     // a plain constant, not a parameter
+
+        public override Tensor Forward(Tensor input) => (input + _inner.Forward(input)) * _table;
+
+        public string ExportOnnx(OnnxExportContext context, string input, Tensor sample)
+        {
+            var sum = context.Node("Add", [input, context.Module(_inner, input, sample).Output]);
+            return context.Node("Mul", [sum, context.Initializer(_table)]);
+        }
+    }
+
+    [Test]
+    public void CustomModule_ImplementingIOnnxExportable_MatchesOnnxRuntime_WithStateDictNames()
+    {
+        var model = new Sequential(new ScaledResidual(new Linear(3, 3, generator: new Generator(16))), new Softmax(1));
+        AssertMatchesOnnxRuntime(model, Randn(3));
+        var names = Autodiff.NN.OnnxProto.ModelProto.Parser.ParseFrom(OnnxFile.ExportToBytes(model, Tensor.Randn(2, 3))).Graph.Initializer.Select(t => t.Name);
+        Assert.That(names, Is.EquivalentTo(new[] { "0.inner.weight", "0.inner.bias", "0/constant" }));
+    }
+
+    private sealed class BadAttribute : Module, IOnnxExportable
+    {
+        public override Tensor Forward(Tensor input) => input;
+
+        public string ExportOnnx(OnnxExportContext context, string input, Tensor sample) =>
+            context.Node("Identity", [input], new Dictionary<string, object> { ["what"] = DateTime.Now });
+    }
+
+    [Test]
+    public void CustomModule_ThrowsForAnAttributeOfAnotherType() =>
+        Assert.That(() => OnnxFile.ExportToBytes(new BadAttribute(), Tensor.Randn(2, 3)),
+            Throws.ArgumentException.With.Message.Contains("'what'").And.Message.Contains("DateTime"));
+
     [Test]
     public void Export_ThrowsNamingAnUnsupportedModule()
     {
