@@ -1,0 +1,148 @@
+using Autodiff.NN.OnnxProto;
+using Google.Protobuf;
+
+namespace Autodiff.NN;
+
+/// <summary>A model loaded from an ONNX file by <see cref="Onnx.Import(string)"/>: its graph runs on Autodiff ops, so it
+/// trains like any module, and <see cref="Onnx.Export(Module, Tensor, string, int, bool, string, string)"/> writes it back.</summary>
+/// <remarks>Float initializers become parameters named after them: a dotted name (<c>0.weight</c>) is registered on nested
+/// containers, so <see cref="Module.StateDict"/> keys are the initializer names. The running mean and variance read by a
+/// BatchNormalization node become buffers. Integer initializers (shapes), scalars, and names containing <c>/</c>
+/// (constants the exporter generates) stay constants, neither trained nor saved. In training mode a BatchNormalization
+/// node normalizes with the batch's statistics and updates the running ones, as <see cref="BatchNorm2d"/> does.</remarks>
+/// <example><code>
+/// var model = Onnx.Import("mlp.onnx");
+/// var optimizer = new Adam(model.Parameters(), 1e-3);   // fine-tune here, then Onnx.Export(model, sample, "tuned.onnx")
+/// </code></example>
+public sealed class OnnxModule : Module
+{
+    [NotRegistered] private readonly NodeProto[] _nodes;
+    [NotRegistered] private readonly Dictionary<string, Tensor> _state = new(StringComparer.Ordinal);       // parameters and buffers
+    [NotRegistered] private readonly Dictionary<string, Tensor> _constants = new(StringComparer.Ordinal);
+
+    internal OnnxModule(ModelProto model)
+    {
+        var graph = model.Graph ?? throw new InvalidDataException("Onnx.Import: the file has no graph.");
+        int opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => (int)o.Version).DefaultIfEmpty(0).Max();
+        if (opset < 13) throw new NotSupportedException($"Onnx.Import: the model uses opset {opset}; only opset 13 and later are imported.");
+        Opset = opset;
+        var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
+        if (inputs.Count != 1 || graph.Output.Count != 1)
+            throw new NotSupportedException($"Onnx.Import: only graphs with one input and one output are imported, got {inputs.Count} inputs and {graph.Output.Count} outputs.");
+        InputName = inputs[0].Name;
+        OutputName = graph.Output[0].Name;
+        _nodes = [.. graph.Node];
+
+        var buffers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in _nodes)
+        {
+            OnnxOps.CheckSupported(node, initializers);
+            if (node.OpType == "BatchNormalization" && node.Input.Count == 5) { buffers.Add(node.Input[3]); buffers.Add(node.Input[4]); }
+        }
+        foreach (var t in graph.Initializer)
+        {
+            var value = OnnxOps.ToTensor(t);
+            bool isState = value.IsFloatingPoint && value.Rank > 0 && !t.Name.Contains('/') && t.Name.Split('.').All(p => p.Length > 0);
+            if (!isState) { _constants[t.Name] = value; continue; }
+            var parts = t.Name.Split('.');
+            Module owner = this;
+            for (int i = 0; i < parts.Length - 1; i++) owner = Child(owner, parts[i]);
+            Register(owner, parts[^1], value, buffers.Contains(t.Name));
+            _state[t.Name] = value;
+        }
+    }
+
+    /// <summary>The name of the graph's input.</summary>
+    public string InputName { get; }
+
+    /// <summary>The name of the graph's output.</summary>
+    public string OutputName { get; }
+
+    /// <summary>The default-domain opset the file was written for.</summary>
+    public int Opset { get; }
+
+    /// <summary>The ONNX op types of the graph's nodes, in execution order.</summary>
+    public IReadOnlyList<string> OpTypes => [.. _nodes.Select(n => n.OpType)];
+
+    /// <summary>Runs the graph's nodes in order on <paramref name="input"/>.</summary>
+    /// <exception cref="ArgumentException">An op rejected the input (the message names the op and shapes).</exception>
+    public override Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = input };
+        foreach (var node in _nodes)
+            values[node.Output[0]] = OnnxOps.Run(node, name => values.TryGetValue(name, out var v) ? v
+                : _state.TryGetValue(name, out var s) ? s : _constants[name], Training);
+        return values[OutputName];
+    }
+
+    /// <inheritdoc/>
+    public override string Describe() => $"OnnxModule(opset: {Opset}, nodes: {_nodes.Length}, ops: {string.Join(", ", _nodes.Select(n => n.OpType).Distinct())})";
+
+    /// <summary>Copies this graph's nodes into <paramref name="graph"/> reading <paramref name="x"/>; the state comes from
+    /// the module's current tensors (so fine-tuning is exported), named by <paramref name="stateName"/>.</summary>
+    internal string EmitInto(OnnxGraph graph, string scope, string x, Func<Tensor, string> stateName)
+    {
+        var renamed = new Dictionary<string, string>(StringComparer.Ordinal) { [InputName] = x };
+        string Resolve(string name)
+        {
+            if (name.Length == 0) return name;                                             // an omitted optional input
+            if (renamed.TryGetValue(name, out var r)) return r;
+            r = _state.TryGetValue(name, out var s) ? graph.Initializer(stateName(s), s)
+                : graph.Initializer(graph.FreshName(scope.Length == 0 ? name : $"{scope}/{name}"), _constants[name]);
+            renamed[name] = r;
+            return r;
+        }
+        foreach (var node in _nodes)
+        {
+            var copy = new NodeProto { OpType = node.OpType, Domain = node.Domain, Name = graph.FreshName($"{scope}/{node.OpType}_node") };
+            copy.Input.AddRange(node.Input.Select(Resolve));
+            copy.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
+            var output = graph.FreshName(scope.Length == 0 ? node.Output[0] : $"{scope}/{node.Output[0]}");
+            renamed[node.Output[0]] = output;
+            copy.Output.Add(output);
+            graph.Proto.Node.Add(copy);
+        }
+        return renamed[OutputName];
+    }
+
+    private static Module Child(Module owner, string name)
+    {
+        foreach (var (n, m) in owner.NamedChildren()) if (n == name) return m;
+        var child = new OnnxParameterGroup();
+        switch (owner)
+        {
+            case OnnxModule root: root.RegisterModule(name, child); break;
+            case OnnxParameterGroup group: group.AddChild(name, child); break;
+        }
+        return child;
+    }
+
+    private static void Register(Module owner, string name, Tensor value, bool buffer)
+    {
+        switch (owner)
+        {
+            case OnnxModule root when buffer: root.RegisterBuffer(name, value); break;
+            case OnnxModule root: root.RegisterParameter(name, value); break;
+            case OnnxParameterGroup group: group.Add(name, value, buffer); break;
+        }
+    }
+}
+
+/// <summary>Holds the parameters of one dotted prefix of an <see cref="OnnxModule"/> (<c>0</c> for <c>0.weight</c>).</summary>
+internal sealed class OnnxParameterGroup : Module
+{
+    public void Add(string name, Tensor value, bool buffer)
+    {
+        if (buffer) RegisterBuffer(name, value);
+        else RegisterParameter(name, value);
+    }
+
+    public void AddChild(string name, OnnxParameterGroup child) => RegisterModule(name, child);
+
+    public override Tensor Forward(Tensor input) =>
+        throw new NotSupportedException("OnnxParameterGroup: holds an imported model's parameters; call the OnnxModule instead.");
+
+    public override string Describe() => "OnnxParameters()";
+}
