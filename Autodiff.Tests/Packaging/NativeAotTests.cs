@@ -5,8 +5,9 @@ using System.Runtime.InteropServices;
 namespace Autodiff.Tests.Packaging;
 
 /// <summary>Publishes a throwaway console app that references Autodiff.NN with <c>PublishAot=true</c> and runs the native
-/// binary: it trains a model, saves and reloads it through safetensors, and lists a state dict's keys, so reflection-based
-/// parameter discovery and the file formats are checked where NativeAOT has no JIT and trimmed away what it could.</summary>
+/// binary: it trains a model, saves and reloads it through safetensors and a PyTorch .pt file, exports it to ONNX and
+/// imports it back, and lists a state dict's keys, so reflection-based parameter discovery, the file formats and the
+/// protobuf code are checked where NativeAOT has no JIT and trimmed away what it could.</summary>
 /// <remarks>Needs clang and zlib's development files (Debian: <c>apt-get install clang zlib1g-dev</c>; <c>.ci/run</c>
 /// installs them when missing) and the package registry (for the ILCompiler package). Where they cannot be had (another
 /// OS or architecture, no clang) the test reports itself skipped, never passed. Outputs go to a fresh temp folder
@@ -19,6 +20,13 @@ public class NativeAotTests
     private const string Program = PackTests.XorProgram + """
 
         Console.WriteLine("keys " + string.Join(",", new Pair().StateDict().Keys));
+        var fromOnnx = Onnx.Import(Onnx.ExportToBytes(model, x));
+        Console.WriteLine("other onnx " + Loss(fromOnnx).ToString("R", CultureInfo.InvariantCulture));
+        string pt = Path.Combine(AppContext.BaseDirectory, "xor.pt");
+        model.SavePyTorch(pt);
+        var fromPt = Net(7);
+        fromPt.LoadPyTorch(pt);
+        Console.WriteLine("other pt " + Loss(fromPt).ToString("R", CultureInfo.InvariantCulture));
 
         sealed class Pair : Module
         {
@@ -88,6 +96,10 @@ public class NativeAotTests
             Assert.That(losses.Keys, Is.EquivalentTo(new[] { "initial", "final", "reloaded" }), output);
             Assert.That(losses["final"], Is.LessThan(losses["initial"] / 10).And.LessThan(0.02), output);
             Assert.That(losses["reloaded"], Is.EqualTo(losses["final"]), "safetensors round trip in the native binary");
+            var others = output.Split('\n').Where(l => l.StartsWith("other ", StringComparison.Ordinal))
+                .ToDictionary(l => l.Split(' ')[1], l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture));
+            Assert.That(others["pt"], Is.EqualTo(losses["final"]), ".pt round trip in the native binary");
+            Assert.That(others["onnx"], Is.EqualTo(losses["final"]).Within(1e-6), "ONNX export and import in the native binary");
             Assert.That(output, Does.Contain("keys scale,second.weight,second.bias,first.weight,first.bias"),
                 "parameters, then submodules, each in declaration order (as under the JIT)");
         }
