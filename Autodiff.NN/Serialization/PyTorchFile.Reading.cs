@@ -26,6 +26,7 @@ public static partial class PyTorchFile
             var views = new List<PickleTensor>();
             CollectViews(loaded, views, new HashSet<object>(ReferenceEqualityComparer.Instance), new HashSet<object>(ReferenceEqualityComparer.Instance), 0, source);
             foreach (var view in views) CheckView(view, zip, prefix, storages, source);
+            CheckExpansion(views, storages, source);
 
             var converted = new Dictionary<object, object?>(ReferenceEqualityComparer.Instance);
             try
@@ -141,6 +142,22 @@ public static partial class PyTorchFile
         if (outside || (numel > 0 ? last >= s.Numel : view.Offset > s.Numel))
             throw new InvalidDataException($"PyTorchFile: {source}: {where} reads element {last}, outside its storage.");
     }
+
+    /// <summary>Materializing views copies them, so a view that repeats elements (stride 0, overlapping strides) costs
+    /// more than its storage: a file of a few bytes could ask for gigabytes. All views together may hold at most
+    /// <see cref="MaximumExpansion"/> times the stored elements, plus 2^24 elements for small expanded tensors.</summary>
+    private static void CheckExpansion(List<PickleTensor> views, Dictionary<string, byte[]> storages, string source)
+    {
+        long stored = views.Select(v => v.Storage).DistinctBy(st => st.Key).Sum(st => st.Numel);
+        long viewed = views.Sum(v => v.Size.Aggregate(1L, (p, d) => p * d));
+        if (viewed > MaximumExpansion * stored + (1L << 24))
+            throw new InvalidDataException($"PyTorchFile: {source}: its tensors hold {viewed} elements, read from {stored} stored ones " +
+                $"(views that repeat elements, such as stride 0): more than {MaximumExpansion}x the stored data is refused, so a small file " +
+                "cannot exhaust memory. Save the tensors contiguous (tensor.contiguous()) in PyTorch.");
+    }
+
+    /// <summary>How many times the stored elements all views together may hold (ties and slices of one storage stay below).</summary>
+    private const long MaximumExpansion = 4;
 
     /// <summary>The loaded object as public .NET values, each view materialized as a dense tensor; a container or view
     /// the pickle shares (through its memo) is converted once and shared in the result too, as Python would.</summary>

@@ -218,6 +218,14 @@ public class PtFileTests
     }
 
     [Test]
+    public void Read_AHugeStrideZeroView_IsRefusedBeforeItIsMaterialized()
+    {
+        // one stored float viewed as [65536, 1024] with strides [0, 0]: 64M elements (256 MB) from a file of a few bytes
+        var e = Assert.Throws<InvalidDataException>(() => Read(OneTensor("FloatStorage", Floats(5), 1, [65536, 1024], [0, 0])));
+        Assert.That(e!.Message, Does.Contain("67108864 elements").And.Contain("1 stored").And.Contain("stride 0"));
+    }
+
+    [Test]
     public void Read_MetadataAndNestedOrderedDicts_MetadataIgnoredNestedFlattened()
     {
         // torch.save({"model": model.state_dict()}) where the state dict carries _metadata = {"": {"version": 1}}, set by
