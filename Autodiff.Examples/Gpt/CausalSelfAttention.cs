@@ -7,7 +7,7 @@ using Autodiff.NN;
 namespace Autodiff.Examples.Gpt;
 
 /// <summary>Causal multi-head self-attention with an optional key/value cache.</summary>
-internal sealed class CausalSelfAttention : Module
+internal sealed partial class CausalSelfAttention : Module
 {
     private readonly Linear _cAttn, _cProj;
     private readonly Dropout _residDropout;

@@ -7,7 +7,7 @@ using Autodiff.NN;
 namespace Autodiff.Examples.Gpt;
 
 /// <summary>The transformer language model.</summary>
-internal sealed class Gpt : CharModel
+internal sealed partial class Gpt : CharModel
 {
     private readonly Embedding _wte, _wpe;
     private readonly Dropout _drop;
@@ -121,7 +121,7 @@ internal sealed class KeyValueCache
 }
 
 /// <summary>LayerNorm → causal self-attention → residual; LayerNorm → MLP → residual.</summary>
-internal sealed class Block : Module
+internal sealed partial class Block : Module
 {
     private readonly LayerNorm _ln1, _ln2;
     private readonly CausalSelfAttention _attn;
@@ -147,7 +147,7 @@ internal sealed class Block : Module
 }
 
 /// <summary>Linear(C, 4C) → GELU → Linear(4C, C) → dropout.</summary>
-internal sealed class Mlp : Module
+internal sealed partial class Mlp : Module
 {
     private readonly Linear _cFc, _cProj;
     private readonly Dropout _dropout;
