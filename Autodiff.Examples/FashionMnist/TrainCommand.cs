@@ -31,14 +31,15 @@ internal static class TrainCommand
         var data = new Option<string>("--data") { Description = "Folder with the four IDX files", DefaultValueFactory = _ => Autodiff.NN.Data.FashionMnist.DefaultDirectory };
         var output = new Option<string>("--output") { Description = "Folder for the curve PNG and the checkpoint", DefaultValueFactory = _ => "fashion-mnist-output" };
 
-        var command = new Command("fashion-mnist", "Train on Fashion-MNIST and report test accuracy") { model, epochs, batchSize, lr, seed, normalize, data, output };
+        var exportOnnx = new Option<string?>("--export-onnx") { Description = "Also write the trained model as ONNX to this path (input [batch, 1, 28, 28] or [batch, 784], as trained)" };
+        var command = new Command("fashion-mnist", "Train on Fashion-MNIST and report test accuracy") { model, epochs, batchSize, lr, seed, normalize, data, output, exportOnnx };
         command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(epochs), result.GetValue(batchSize), result.GetValue(lr),
-            result.GetValue(seed), result.GetValue(normalize), result.GetValue(data)!, result.GetValue(output)!));
+            result.GetValue(seed), result.GetValue(normalize), result.GetValue(data)!, result.GetValue(output)!, result.GetValue(exportOnnx)));
         return command;
     }
 
     public static int Run(string modelName, int epochs, int? batchSizeOption, float? lrOption, int seed, bool normalize, string dataDirectory,
-        string outputDirectory)
+        string outputDirectory, string? exportOnnx = null)
     {
         if (!Autodiff.NN.Data.FashionMnist.IsAvailable(dataDirectory))
         {
@@ -116,6 +117,13 @@ internal static class TrainCommand
         Console.WriteLine($"checkpoint: {checkpoint}");
         Console.WriteLine($"curve: {curve}");
         Console.WriteLine($"test accuracy: {accuracies[^1]:F4}");
+        if (exportOnnx is not null)
+        {
+            if (Path.GetDirectoryName(Path.GetFullPath(exportOnnx)) is { } folder) Directory.CreateDirectory(folder);
+            var sample = test.Inputs.Slice(0, 0, 1);                                       // one image, shaped as the model reads it
+            Onnx.Export(net, sample, exportOnnx);
+            Console.WriteLine($"ONNX: {exportOnnx} (input [batch, {string.Join(", ", sample.Shape.ToArray()[1..])}], {inputs}; output: 10 logits)");
+        }
         return 0;
     }
 

@@ -39,6 +39,7 @@ internal sealed record GptOptions
     public bool Cache { get; init; } = true;
     public int SampleAfterTraining { get; init; } = 400;
     public string Output { get; init; } = "gpt-output";
+    public string? ExportOnnx { get; init; }
 }
 
 internal static class GptCommand
@@ -67,11 +68,12 @@ internal static class GptCommand
         var prompt = new Option<string>("--prompt") { Description = "Text the samples continue", DefaultValueFactory = _ => "\n" };
         var cache = new Option<bool>("--cache") { Description = "Sample with the key/value cache (--cache false reruns the whole context per character)", DefaultValueFactory = _ => true };
         var output = new Option<string>("--output") { Description = "Folder for the checkpoint and the loss curve", DefaultValueFactory = _ => "gpt-output" };
+        var exportOnnx = new Option<string?>("--export-onnx") { Description = "Also write the model as ONNX to this path (gpt: token ids [batch, context] in, logits out)" };
 
         var command = new Command("gpt", "Train a character-level GPT (or LSTM/GRU) on a text and sample from it")
         {
             text, model, steps, layers, heads, channels, context, batch, lr, dropout, evalInterval, seed, sample, resume,
-            temperature, topK, prompt, cache, output,
+            temperature, topK, prompt, cache, output, exportOnnx,
         };
         command.SetAction(r => Run(AnsiConsole.Console, new GptOptions
         {
@@ -79,7 +81,7 @@ internal static class GptCommand
             Heads = r.GetValue(heads), Channels = r.GetValue(channels), Context = r.GetValue(context), Batch = r.GetValue(batch),
             Lr = r.GetValue(lr), Dropout = r.GetValue(dropout), EvalInterval = r.GetValue(evalInterval), Seed = r.GetValue(seed),
             Sample = r.GetValue(sample), Resume = r.GetValue(resume), Temperature = r.GetValue(temperature), TopK = r.GetValue(topK),
-            Prompt = r.GetValue(prompt)!, Cache = r.GetValue(cache), Output = r.GetValue(output)!,
+            Prompt = r.GetValue(prompt)!, Cache = r.GetValue(cache), Output = r.GetValue(output)!, ExportOnnx = r.GetValue(exportOnnx),
         }));
         return command;
     }
@@ -95,7 +97,7 @@ internal static class GptCommand
         {
             return RunChecked(console, options);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or NotSupportedException)
         {
             console.MarkupLineInterpolated($"[red]{e.Message}[/]");   // a prompt character the vocabulary lacks, a foreign checkpoint, ...
             return 2;
@@ -129,6 +131,7 @@ internal static class GptCommand
             var (saved, vocabulary) = ModelFile.Load(weights);
             console.WriteLine($"{saved.Config.Describe()} from {weights}");
             PrintSample(console, saved, vocabulary, options, count);
+            if (options.ExportOnnx is { } savedOnnx) WriteOnnx(console, saved, savedOnnx);
             return 0;
         }
 
@@ -253,7 +256,17 @@ internal static class GptCommand
         console.WriteLine($"checkpoint: {weights} (+ {training})");
         console.WriteLine($"loss curve: {curve}");
         if (options.SampleAfterTraining > 0) PrintSample(console, model, vocabulary, options, options.SampleAfterTraining);
+        if (options.ExportOnnx is { } onnx) WriteOnnx(console, model, onnx);
         return 0;
+    }
+
+    /// <summary>Writes the model as ONNX: token ids [batch, context] (Int64, batch dynamic) in, logits out. The recurrent
+    /// models are refused with the exporter's message (their embedding-and-head wrapper has no ONNX mapping).</summary>
+    private static void WriteOnnx(IAnsiConsole console, CharModel model, string path)
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
+        Onnx.Export(model, Tensor.Zeros([1, model.Config.Context], DType.Int64), path);
+        console.WriteLine($"ONNX: {path} (input: token ids [batch, {model.Config.Context}], Int64; output: logits [batch, {model.Config.Context}, {model.Config.VocabSize}])");
     }
 
     /// <summary>Linear warm-up from lr/warmup to lr, then cosine decay to lr/10 at <paramref name="total"/>.</summary>

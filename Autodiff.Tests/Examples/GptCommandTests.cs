@@ -64,6 +64,26 @@ public class GptCommandTests
         Assert.That(history.TotalSteps, Is.EqualTo(9));
     }
 
+    [Test]
+    public void ExportOnnx_WritesAFileOnnxRuntimeRuns_AndTheRecurrentModelsAreRefusedByName()
+    {
+        WriteCorpus();
+        var options = Small() with { ExportOnnx = Path.Combine(_dir, "onnx", "gpt.onnx") };
+        var (code, output) = Run(options);
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("ONNX: " + options.ExportOnnx));
+        var tokens = Tensor.FromArray(Enumerable.Range(0, 2 * 8).Select(i => (long)(i % 5)).ToArray(), 2, 8);
+        var logits = Autodiff.Tests.Onnx.OnnxExportTests.RunOnnx(File.ReadAllBytes(options.ExportOnnx!), tokens, out var shape);
+        var (model, _) = ModelFile.Load(ModelFile.WeightsPath(options.Output, "gpt"));
+        model.Eval();
+        Assert.That(shape, Is.EqualTo(new[] { 2, 8, model.Config.VocabSize }));
+        Assert.That(logits, Is.EqualTo(model.Forward(tokens).ToArray()).Within(1e-4), "the checkpoint's model and the ONNX file agree");
+
+        var recurrent = Run(Small("lstm") with { ExportOnnx = Path.Combine(_dir, "onnx", "lstm.onnx") });
+        Assert.That(recurrent.Code, Is.EqualTo(2), recurrent.Output);
+        Assert.That(recurrent.Output, Does.Contain("RecurrentCharModel"));
+    }
+
     private static string Rate(string output) => output[(output.IndexOf("cache: ", StringComparison.Ordinal) + 7)..].Split(' ')[0];
 
     [TestCase("lstm")]
