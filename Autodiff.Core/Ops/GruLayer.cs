@@ -52,6 +52,7 @@ public static partial class Ops
             Span<T> hCur = out_.Slice(steps * nh, nh);                                               // the running state: the last row
             h0.Data<T>().CopyTo(hCur);
             var gh = new T[n * g3];                                                                  // h·W_hhᵀ + b_hh, one step at a time
+            using var wt = Blas.PackB<T>(w, transB: true, h, g3);                               // W_hhᵀ packed once for all steps
             for (int s = 0; s < steps; s++)
             {
                 int t = walk.TimeAt(s);
@@ -59,7 +60,7 @@ public static partial class Ops
                 hCur.CopyTo(hpt);
                 if (biasHh is not null)
                     for (int r = 0; r < n; r++) biasHh.Data<T>().CopyTo(gh.AsSpan(r * g3, g3));
-                Blas.Gemm<T>(hpt, false, w, true, gh, n, h, g3, accumulate: biasHh is not null);   // gh = b_hh + h·W_hhᵀ
+                Blas.Gemm<T>(hpt, false, wt, gh, n, accumulate: biasHh is not null);   // gh = b_hh + h·W_hhᵀ
                 Span<T> y = out_.Slice(t * nh, nh), xt = x.Slice(t * n * g3, n * g3), st = ws.Slice(t * n * 4 * h, n * 4 * h);
                 for (int r = 0; r < n; r++)
                 {
@@ -85,6 +86,7 @@ public static partial class Ops
             Span<T> dz = g.Data<T>(), w = weightHh.Data<T>(), ws = saved.Data<T>(), hp = hPrev.Data<T>(), di = dgi.Data<T>(),
                 dhh = dgh.Data<T>(), dh = dh0.Data<T>();
             dz.Slice(steps * nh, nh).CopyTo(dh);                                                    // d(final h)
+            using var wp = Blas.PackB<T>(w, transB: false, g3, h);                              // W_hh packed once for all steps
             for (int s = steps - 1; s >= 0; s--)
             {
                 int t = walk.TimeAt(s);
@@ -103,7 +105,7 @@ public static partial class Ops
                     Recurrent.GruBackwardRow<T>(st.Slice(r * 4 * h, 4 * h), hpt.Slice(r * h, h), dhr, dit.Slice(r * g3, g3),
                         dht.Slice(r * g3, g3), dhr);                                                // dh = dh'⊙z
                 }
-                Blas.Gemm<T>(dht, false, w, false, dh, n, g3, h, accumulate: true);            // dh += dgh[t]·W_hh
+                Blas.Gemm<T>(dht, false, wp, dh, n, accumulate: true);            // dh += dgh[t]·W_hh
             }
             Blas.Gemm<T>(dhh, true, hp, false, dw.Data<T>(), g3, steps * n, h, accumulate: false);   // dW_hh = Σ_t dgh[t]ᵀ·h_prev[t]
             if (db is not null)

@@ -76,6 +76,7 @@ public static partial class Ops
             bool copy = !ReferenceEquals(saved.Acts, gx);                                           // else the gates are computed in gx itself
             h0.Data<T>().CopyTo(hCur);
             c0.Data<T>().CopyTo(cCur);
+            using var wt = Blas.PackB<T>(w, transB: true, h, g4);                               // W_hhᵀ packed once for all steps
             for (int s = 0; s < steps; s++)
             {
                 int t = walk.TimeAt(s);
@@ -83,7 +84,7 @@ public static partial class Ops
                 hCur.CopyTo(hp);
                 cCur.CopyTo(cp);
                 if (copy) x.Slice(t * n * g4, n * g4).CopyTo(a);
-                Blas.Gemm<T>(hp, false, w, true, a, n, h, g4, accumulate: true);              // gates = gx[t] + h·W_hhᵀ
+                Blas.Gemm<T>(hp, false, wt, a, n, accumulate: true);              // gates = gx[t] + h·W_hhᵀ
                 Span<T> y = out_.Slice(t * nh, nh), th = tanhC.Slice(t * nh, nh);
                 for (int r = 0; r < n; r++)
                 {
@@ -110,6 +111,7 @@ public static partial class Ops
                 tanhC = saved.TanhC.Data<T>(), dg = dgx.Data<T>(), dh = dh0.Data<T>(), dc = dc0.Data<T>();
             dz.Slice(steps * nh, nh).CopyTo(dh);                                                    // d(final h)
             dz.Slice((steps + 1) * nh, nh).CopyTo(dc);                                              // d(final c)
+            using var wp = Blas.PackB<T>(w, transB: false, g4, h);                              // W_hh packed once for all steps
             for (int s = steps - 1; s >= 0; s--)
             {
                 int t = walk.TimeAt(s);
@@ -130,7 +132,7 @@ public static partial class Ops
                     Recurrent.LstmStateBackwardRow<T>(ar, cp.Slice(r * h, h), dcr, dr, dcr);
                     if (!all) dhr.Clear();                                                           // replaced by dgates·W_hh below
                 }
-                Blas.Gemm<T>(d, false, w, false, dh, n, g4, h, accumulate: !all);               // dh = dgates[t]·W_hh (+ carried rows)
+                Blas.Gemm<T>(d, false, wp, dh, n, accumulate: !all);               // dh = dgates[t]·W_hh (+ carried rows)
             }
             Blas.Gemm<T>(dg, true, saved.HPrev.Data<T>(), false, dw.Data<T>(), g4, steps * n, h, accumulate: false);  // dW_hh = Σ_t dgates[t]ᵀ·h_prev[t]
         }

@@ -45,13 +45,14 @@ public static partial class Ops
             Span<T> hCur = out_.Slice(steps * nh, nh);
             h0.Data<T>().CopyTo(hCur);
             bool copy = !ReferenceEquals(hs, gx);                                                   // else the outputs are computed in gx itself
+            using var wt = Blas.PackB<T>(w, transB: true, h, h);                                // W_hhᵀ packed once for all steps
             for (int s = 0; s < steps; s++)
             {
                 int t = walk.TimeAt(s);
                 Span<T> hpt = hp.Slice(t * nh, nh), pre = hsd.Slice(t * nh, nh), y = out_.Slice(t * nh, nh);
                 hCur.CopyTo(hpt);
                 if (copy) x.Slice(t * nh, nh).CopyTo(pre);
-                Blas.Gemm<T>(hpt, false, w, true, pre, n, h, h, accumulate: true);              // pre = gx[t] + h·W_hhᵀ
+                Blas.Gemm<T>(hpt, false, wt, pre, n, accumulate: true);              // pre = gx[t] + h·W_hhᵀ
                 for (int r = 0; r < n; r++)
                 {
                     if (!walk.Active(r, t))
@@ -76,6 +77,7 @@ public static partial class Ops
             int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, nh = n * h;
             Span<T> dz = g.Data<T>(), w = weightHh.Data<T>(), hsd = hs.Data<T>(), dp = dgx.Data<T>(), dh = dh0.Data<T>();
             dz.Slice(steps * nh, nh).CopyTo(dh);
+            using var wp = Blas.PackB<T>(w, transB: false, h, h);                               // W_hh packed once for all steps
             for (int s = steps - 1; s >= 0; s--)
             {
                 int t = walk.TimeAt(s);
@@ -93,7 +95,7 @@ public static partial class Ops
                     Recurrent.RnnBackwardRow<T>(ht.Slice(r * h, h), dhr, relu, dpt.Slice(r * h, h));   // dpre = dh⊙act'
                     if (!all) dhr.Clear();
                 }
-                Blas.Gemm<T>(dpt, false, w, false, dh, n, h, h, accumulate: !all);              // dh = dpre[t]·W_hh (+ carried rows)
+                Blas.Gemm<T>(dpt, false, wp, dh, n, accumulate: !all);              // dh = dpre[t]·W_hh (+ carried rows)
             }
             Blas.Gemm<T>(dp, true, hPrev.Data<T>(), false, dw.Data<T>(), h, steps * n, h, accumulate: false);
         }
