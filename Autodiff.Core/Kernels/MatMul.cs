@@ -41,7 +41,7 @@ namespace Autodiff.Kernels;
 internal static partial class MatMul
 {
     /// <summary>Rows of a micro-tile, and of a packed A sliver.</summary>
-    private const int Mr = 6;
+    internal const int Mr = 6;
 
     /// <summary>Largest k block; a packed B sliver, <c>Kc × NR</c>, is 25 KB with AVX2 and stays in L1. 400 rather than
     /// 256 puts k = 784 (the MLP's input) in two blocks instead of four: longer runs for the hardware prefetcher when

@@ -69,26 +69,34 @@ public static partial class Ops
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g4 = 4 * h, nh = n * h;
-            Span<T> x = gx.Data<T>(), w = weightHh.Data<T>(), acts = saved.Acts.Data<T>(), hPrev = saved.HPrev.Data<T>(),
-                cPrev = saved.CPrev.Data<T>(), tanhC = saved.TanhC.Data<T>(), out_ = z.Data<T>();
-            Span<T> hCur = out_.Slice(steps * nh, nh), cCur = out_.Slice((steps + 1) * nh, nh);  // the running state lives in the last two rows
+            int h = walk.Hidden, g4 = 4 * h;
+            using var wt = Blas.PackB<T>(weightHh.Data<T>(), transB: true, h, g4);            // W_hhᵀ packed once for all steps
+            var self = this;
+            walk.ForRowBlocks(g4, (r0, r1) => self.Rows<T>(wt, r0, r1));
+        }
+
+        /// <summary>All steps for rows [r0, r1) of the batch.</summary>
+        private void Rows<T>(PackedB<T> wt, int r0, int r1) where T : struct, IFloatingPointIeee754<T>
+        {
+            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g4 = 4 * h, nh = n * h, rows = r1 - r0;
+            Span<T> x = gx.Data<T>(), acts = saved.Acts.Data<T>(), hPrev = saved.HPrev.Data<T>(), cPrev = saved.CPrev.Data<T>(),
+                tanhC = saved.TanhC.Data<T>(), out_ = z.Data<T>();
+            Span<T> hCur = out_.Slice(steps * nh + r0 * h, rows * h), cCur = out_.Slice((steps + 1) * nh + r0 * h, rows * h);  // the running state lives in the last two rows
             bool copy = !ReferenceEquals(saved.Acts, gx);                                           // else the gates are computed in gx itself
-            h0.Data<T>().CopyTo(hCur);
-            c0.Data<T>().CopyTo(cCur);
-            using var wt = Blas.PackB<T>(w, transB: true, h, g4);                               // W_hhᵀ packed once for all steps
+            h0.Data<T>().Slice(r0 * h, rows * h).CopyTo(hCur);
+            c0.Data<T>().Slice(r0 * h, rows * h).CopyTo(cCur);
             for (int s = 0; s < steps; s++)
             {
-                int t = walk.TimeAt(s);
-                Span<T> hp = hPrev.Slice(t * nh, nh), cp = cPrev.Slice(t * nh, nh), a = acts.Slice(t * n * g4, n * g4);
+                int t = walk.TimeAt(s), rh = t * nh + r0 * h;
+                Span<T> hp = hPrev.Slice(rh, rows * h), cp = cPrev.Slice(rh, rows * h), a = acts.Slice((t * n + r0) * g4, rows * g4),
+                    y = out_.Slice(rh, rows * h), th = tanhC.Slice(rh, rows * h);
                 hCur.CopyTo(hp);
                 cCur.CopyTo(cp);
-                if (copy) x.Slice(t * n * g4, n * g4).CopyTo(a);
-                Blas.Gemm<T>(hp, false, wt, a, n, accumulate: true);              // gates = gx[t] + h·W_hhᵀ
-                Span<T> y = out_.Slice(t * nh, nh), th = tanhC.Slice(t * nh, nh);
-                for (int r = 0; r < n; r++)
+                if (copy) x.Slice((t * n + r0) * g4, rows * g4).CopyTo(a);
+                Blas.Gemm<T>(hp, false, wt, a, rows, accumulate: true);                         // gates = gx[t] + h·W_hhᵀ
+                for (int r = 0; r < rows; r++)
                 {
-                    if (!walk.Active(r, t))
+                    if (!walk.Active(r0 + r, t))
                     {
                         y.Slice(r * h, h).Clear();                                                  // past its length: output 0, state kept
                         continue;
@@ -106,22 +114,33 @@ public static partial class Ops
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g4 = 4 * h, nh = n * h;
-            Span<T> dz = g.Data<T>(), w = weightHh.Data<T>(), acts = saved.Acts.Data<T>(), cPrev = saved.CPrev.Data<T>(),
-                tanhC = saved.TanhC.Data<T>(), dg = dgx.Data<T>(), dh = dh0.Data<T>(), dc = dc0.Data<T>();
-            dz.Slice(steps * nh, nh).CopyTo(dh);                                                    // d(final h)
-            dz.Slice((steps + 1) * nh, nh).CopyTo(dc);                                              // d(final c)
-            using var wp = Blas.PackB<T>(w, transB: false, g4, h);                              // W_hh packed once for all steps
+            int h = walk.Hidden, g4 = 4 * h;
+            using (var wp = Blas.PackB<T>(weightHh.Data<T>(), transB: false, g4, h))          // W_hh packed once for all steps
+            {
+                var self = this;
+                walk.ForRowBlocks(g4, (r0, r1) => self.Rows<T>(wp, r0, r1));
+            }
+            Blas.Gemm<T>(dgx.Data<T>(), true, saved.HPrev.Data<T>(), false, dw.Data<T>(), g4, walk.Steps * walk.Rows, h, accumulate: false);  // dW_hh = Σ_t dgates[t]ᵀ·h_prev[t]
+        }
+
+        /// <summary>All steps, in reverse, for rows [r0, r1) of the batch: dgates and the carried dh, dc.</summary>
+        private void Rows<T>(PackedB<T> wp, int r0, int r1) where T : struct, IFloatingPointIeee754<T>
+        {
+            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g4 = 4 * h, nh = n * h, rows = r1 - r0;
+            Span<T> dz = g.Data<T>(), acts = saved.Acts.Data<T>(), cPrev = saved.CPrev.Data<T>(), tanhC = saved.TanhC.Data<T>(),
+                dg = dgx.Data<T>(), dh = dh0.Data<T>().Slice(r0 * h, rows * h), dc = dc0.Data<T>().Slice(r0 * h, rows * h);
+            dz.Slice(steps * nh + r0 * h, rows * h).CopyTo(dh);                                    // d(final h)
+            dz.Slice((steps + 1) * nh + r0 * h, rows * h).CopyTo(dc);                              // d(final c)
             for (int s = steps - 1; s >= 0; s--)
             {
-                int t = walk.TimeAt(s);
-                Span<T> a = acts.Slice(t * n * g4, n * g4), d = dg.Slice(t * n * g4, n * g4), dy = dz.Slice(t * nh, nh),
-                    cp = cPrev.Slice(t * nh, nh), th = tanhC.Slice(t * nh, nh);
+                int t = walk.TimeAt(s), rh = t * nh + r0 * h;
+                Span<T> a = acts.Slice((t * n + r0) * g4, rows * g4), d = dg.Slice((t * n + r0) * g4, rows * g4), dy = dz.Slice(rh, rows * h),
+                    cp = cPrev.Slice(rh, rows * h), th = tanhC.Slice(rh, rows * h);
                 bool all = walk.AllActive(t);
-                for (int r = 0; r < n; r++)
+                for (int r = 0; r < rows; r++)
                 {
                     var dr = d.Slice(r * g4, g4);
-                    if (!walk.Active(r, t))
+                    if (!walk.Active(r0 + r, t))
                     {
                         dr.Clear();                                                                  // no gradient to a padded position
                         continue;
@@ -132,9 +151,8 @@ public static partial class Ops
                     Recurrent.LstmStateBackwardRow<T>(ar, cp.Slice(r * h, h), dcr, dr, dcr);
                     if (!all) dhr.Clear();                                                           // replaced by dgates·W_hh below
                 }
-                Blas.Gemm<T>(d, false, wp, dh, n, accumulate: !all);               // dh = dgates[t]·W_hh (+ carried rows)
+                Blas.Gemm<T>(d, false, wp, dh, rows, accumulate: !all);                         // dh = dgates[t]·W_hh (+ carried rows)
             }
-            Blas.Gemm<T>(dg, true, saved.HPrev.Data<T>(), false, dw.Data<T>(), g4, steps * n, h, accumulate: false);  // dW_hh = Σ_t dgates[t]ᵀ·h_prev[t]
         }
     }
 }

@@ -34,4 +34,33 @@ internal sealed class RecurrentSteps
 
     /// <summary>Whether every row computes at time t.</summary>
     public bool AllActive(int t) => t < _shortest;
+
+    /// <summary>The fewest flops of a layer's step products (all steps) for which <see cref="ForRowBlocks"/> splits the
+    /// batch: the GEMM's own threshold (tests lower it to split tiny layers).</summary>
+    internal static long SplitMinFlops { get; set; } = Kernels.MatMul.ParallelMinFlops;
+
+    /// <summary>Runs <paramref name="body"/>(first row, end row) over blocks of the batch, one per thread, each block
+    /// walking the whole sequence on its own rows.</summary>
+    /// <remarks>
+    /// <para>A row's recurrence reads only that row (its gates, its state, its row of <c>h·W_hhᵀ</c> or
+    /// <c>dgates·W_hh</c>), so the batch splits across threads for all T steps with no synchronisation between steps:
+    /// one fork per layer call instead of one (or two: the product, then the cell) per step. A block's step products are
+    /// GEMMs of its rows alone; a row's bits do not depend on which rows share its product (MatMul's tiles give every
+    /// element the same sum), so the result does not depend on the thread count.</para>
+    /// <para>Blocks are runs of whole 6-row GEMM tiles (<see cref="Kernels.MatMul.Mr"/>), so splitting adds no partial
+    /// tile: N = 32 splits 18 + 14, three tiles each. The split is used from the GEMM's own threshold
+    /// (<see cref="Kernels.MatMul.ParallelMinFlops"/>) of the layer's step products, all T of them together.</para>
+    /// </remarks>
+    public void ForRowBlocks(int gateWidth, Action<int, int> body)
+    {
+        const int tile = Kernels.MatMul.Mr;
+        int tiles = (Rows + tile - 1) / tile;
+        int parts = 2L * Steps * Rows * Hidden * gateWidth < SplitMinFlops ? 1 : Math.Min(Threading.Available, tiles);
+        if (parts <= 1)
+        {
+            body(0, Rows);
+            return;
+        }
+        Threading.For(parts, part => body(part * tiles / parts * tile, Math.Min(Rows, (part + 1) * tiles / parts * tile)));
+    }
 }

@@ -40,22 +40,30 @@ public static partial class Ops
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, nh = n * h;
-            Span<T> x = gx.Data<T>(), w = weightHh.Data<T>(), hsd = hs.Data<T>(), hp = hPrev.Data<T>(), out_ = z.Data<T>();
-            Span<T> hCur = out_.Slice(steps * nh, nh);
-            h0.Data<T>().CopyTo(hCur);
+            int h = walk.Hidden;
+            using var wt = Blas.PackB<T>(weightHh.Data<T>(), transB: true, h, h);              // W_hhᵀ packed once for all steps
+            var self = this;
+            walk.ForRowBlocks(h, (r0, r1) => self.Rows<T>(wt, r0, r1));
+        }
+
+        /// <summary>All steps for rows [r0, r1) of the batch.</summary>
+        private void Rows<T>(PackedB<T> wt, int r0, int r1) where T : struct, IFloatingPointIeee754<T>
+        {
+            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, nh = n * h, rows = r1 - r0;
+            Span<T> x = gx.Data<T>(), hsd = hs.Data<T>(), hp = hPrev.Data<T>(), out_ = z.Data<T>();
+            Span<T> hCur = out_.Slice(steps * nh + r0 * h, rows * h);
+            h0.Data<T>().Slice(r0 * h, rows * h).CopyTo(hCur);
             bool copy = !ReferenceEquals(hs, gx);                                                   // else the outputs are computed in gx itself
-            using var wt = Blas.PackB<T>(w, transB: true, h, h);                                // W_hhᵀ packed once for all steps
             for (int s = 0; s < steps; s++)
             {
-                int t = walk.TimeAt(s);
-                Span<T> hpt = hp.Slice(t * nh, nh), pre = hsd.Slice(t * nh, nh), y = out_.Slice(t * nh, nh);
+                int t = walk.TimeAt(s), rh = t * nh + r0 * h;
+                Span<T> hpt = hp.Slice(rh, rows * h), pre = hsd.Slice(rh, rows * h), y = out_.Slice(rh, rows * h);
                 hCur.CopyTo(hpt);
-                if (copy) x.Slice(t * nh, nh).CopyTo(pre);
-                Blas.Gemm<T>(hpt, false, wt, pre, n, accumulate: true);              // pre = gx[t] + h·W_hhᵀ
-                for (int r = 0; r < n; r++)
+                if (copy) x.Slice(rh, rows * h).CopyTo(pre);
+                Blas.Gemm<T>(hpt, false, wt, pre, rows, accumulate: true);                      // pre = gx[t] + h·W_hhᵀ
+                for (int r = 0; r < rows; r++)
                 {
-                    if (!walk.Active(r, t))
+                    if (!walk.Active(r0 + r, t))
                     {
                         y.Slice(r * h, h).Clear();
                         continue;
@@ -74,18 +82,29 @@ public static partial class Ops
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, nh = n * h;
-            Span<T> dz = g.Data<T>(), w = weightHh.Data<T>(), hsd = hs.Data<T>(), dp = dgx.Data<T>(), dh = dh0.Data<T>();
-            dz.Slice(steps * nh, nh).CopyTo(dh);
-            using var wp = Blas.PackB<T>(w, transB: false, h, h);                               // W_hh packed once for all steps
+            int h = walk.Hidden;
+            using (var wp = Blas.PackB<T>(weightHh.Data<T>(), transB: false, h, h))            // W_hh packed once for all steps
+            {
+                var self = this;
+                walk.ForRowBlocks(h, (r0, r1) => self.Rows<T>(wp, r0, r1));
+            }
+            Blas.Gemm<T>(dgx.Data<T>(), true, hPrev.Data<T>(), false, dw.Data<T>(), h, walk.Steps * walk.Rows, h, accumulate: false);
+        }
+
+        /// <summary>All steps, in reverse, for rows [r0, r1) of the batch: dpre and the carried dh.</summary>
+        private void Rows<T>(PackedB<T> wp, int r0, int r1) where T : struct, IFloatingPointIeee754<T>
+        {
+            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, nh = n * h, rows = r1 - r0;
+            Span<T> dz = g.Data<T>(), hsd = hs.Data<T>(), dp = dgx.Data<T>(), dh = dh0.Data<T>().Slice(r0 * h, rows * h);
+            dz.Slice(steps * nh + r0 * h, rows * h).CopyTo(dh);
             for (int s = steps - 1; s >= 0; s--)
             {
-                int t = walk.TimeAt(s);
-                Span<T> dpt = dp.Slice(t * nh, nh), dy = dz.Slice(t * nh, nh), ht = hsd.Slice(t * nh, nh);
+                int t = walk.TimeAt(s), rh = t * nh + r0 * h;
+                Span<T> dpt = dp.Slice(rh, rows * h), dy = dz.Slice(rh, rows * h), ht = hsd.Slice(rh, rows * h);
                 bool all = walk.AllActive(t);
-                for (int r = 0; r < n; r++)
+                for (int r = 0; r < rows; r++)
                 {
-                    if (!walk.Active(r, t))
+                    if (!walk.Active(r0 + r, t))
                     {
                         dpt.Slice(r * h, h).Clear();
                         continue;
@@ -95,9 +114,8 @@ public static partial class Ops
                     Recurrent.RnnBackwardRow<T>(ht.Slice(r * h, h), dhr, relu, dpt.Slice(r * h, h));   // dpre = dh⊙act'
                     if (!all) dhr.Clear();
                 }
-                Blas.Gemm<T>(dpt, false, wp, dh, n, accumulate: !all);              // dh = dpre[t]·W_hh (+ carried rows)
+                Blas.Gemm<T>(dpt, false, wp, dh, rows, accumulate: !all);                       // dh = dpre[t]·W_hh (+ carried rows)
             }
-            Blas.Gemm<T>(dp, true, hPrev.Data<T>(), false, dw.Data<T>(), h, steps * n, h, accumulate: false);
         }
     }
 }

@@ -417,6 +417,58 @@ public class RecurrentModulesTests
         }
     }
 
+    [Test]
+    public void BatchSplitAcrossThreads_GivesTheBitsOfOneThread_ForEachLayerKind()
+    {
+        // The layers split the batch into blocks of whole 6-row GEMM tiles, one per thread, each walking every step on
+        // its own rows (RecurrentSteps.ForRowBlocks). Forced on for these small layers; 14 rows are 3 tiles: 6 + 8 on two
+        // threads, 6 + 6 + 2 on three. Lengths make some rows stop early in each block.
+        Compute.PoisonEmpty = true;
+        long saved = RecurrentSteps.SplitMinFlops;
+        RecurrentSteps.SplitMinFlops = 0;
+        try
+        {
+            int[] lengths = [7, 2, 7, 5, 1, 7, 6, 7, 3, 7, 7, 4, 7, 2];
+            foreach (var make in new Func<RNNBase>[]
+            {
+                () => new LSTM(5, 9, numLayers: 2, bidirectional: true, generator: new Generator(41)),
+                () => new GRU(5, 9, numLayers: 2, bidirectional: true, generator: new Generator(42)),
+                () => new RNN(5, 9, numLayers: 2, nonlinearity: "relu", bidirectional: true, generator: new Generator(43)),
+            })
+            {
+                double[][] Step()
+                {
+                    var module = make();
+                    var x = Tensor.Randn([7, 14, 5], 44).RequireGrad();
+                    var output = ((Module)module).Forward(x);
+                    var padded = module switch
+                    {
+                        LSTM l => l.Forward(x, null, lengths).Output,
+                        GRU g => g.Forward(x, null, lengths).Output,
+                        RNN r => r.Forward(x, null, lengths).Output,
+                        _ => throw new InvalidOperationException(),
+                    };
+                    ((output * output).Sum() + (padded * padded).Sum()).Backward();
+                    return [output.ToDoubleArray(), padded.ToDoubleArray(), x.Grad!.ToDoubleArray(), .. module.Parameters().Select(p => p.Grad!.ToDoubleArray())];
+                }
+                var one = WithThreads(1, Step);
+                foreach (int threads in new[] { 2, 3 })
+                {
+                    var many = WithThreads(threads, Step);
+                    for (int k = 0; k < one.Length; k++)
+                    {
+                        Assert.That(many[k], Is.EqualTo(one[k]), $"{make().GetType().Name}, {threads} threads, tensor {k}");
+                        Assert.That(one[k].All(double.IsFinite), Is.True, $"{make().GetType().Name}: tensor {k} read a poisoned buffer");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            RecurrentSteps.SplitMinFlops = saved;
+        }
+    }
+
     // ---- errors ---------------------------------------------------------------------------------------------------------
 
     [Test]
