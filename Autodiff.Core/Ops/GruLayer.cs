@@ -29,7 +29,7 @@ public static partial class Ops
 
         Tensor[] inputs = biasHh is null ? [gi, weightHh, h0] : [gi, weightHh, biasHh, h0];
         return Tape.Record("GRU", z, inputs, "dgi, dgh = GRU cell backward through time, dW_hh += Σ dghᵀ·h_prev, db_hh += Σ dgh",
-            g => RecurrentLayerGradients("GRU", () =>
+            g => RecurrentLayerGradients(g, inputs, x => GruLayerReplay(x[0], x[1], biasHh is null ? null : x[2], x[^1], walk), () =>
             {
                 var dgi = Compute.Empty(gi.Shape, gi.DType);
                 var dgh = Compute.Empty(gi.Shape, gi.DType);
@@ -39,7 +39,31 @@ public static partial class Ops
                 Compute.Run(gi.DType, new GruLayerBackwardKernel(g, weightHh, walk, saved, hPrev, dgi, dgh, dw, db, dh0));
                 Tensor?[] grads = [gi.RequiresGrad ? dgi : null, weightHh.RequiresGrad ? dw : null, h0.RequiresGrad ? dh0 : null];
                 return biasHh is null ? grads : [grads[0], grads[1], biasHh.RequiresGrad ? db : null, grads[2]];
-            }));
+            }, gatesFrom: null));
+    }
+
+    /// <summary>The GRU layer's forward as twice-differentiable ops, for gradients under <c>createGraph</c>
+    /// (<see cref="RecurrentLayerGradients"/>): per step <c>gh = h·W_hhᵀ + b_hh</c> and <see cref="GruCell"/>; a row past
+    /// its length keeps its state and outputs 0.</summary>
+    private static Tensor GruLayerReplay(Tensor gi, Tensor weightHh, Tensor? biasHh, Tensor h0, RecurrentSteps walk)
+    {
+        var wt = Transpose(weightHh, 0, 1);
+        var h = h0;
+        var rows = new Tensor[walk.Steps + 1];
+        for (int s = 0; s < walk.Steps; s++)
+        {
+            int t = walk.TimeAt(s);
+            var gh = MatMul(h, wt);
+            var hNew = GruCell(Select(gi, 0, t), biasHh is null ? gh : gh + biasHh, h);
+            if (walk.AllActive(t)) (h, rows[t]) = (hNew, hNew);
+            else
+            {
+                var active = ActiveRows(walk, t);
+                (h, rows[t]) = (Where(active, hNew, h), Where(active, hNew, Tensor.ZerosLike(hNew)));
+            }
+        }
+        rows[walk.Steps] = h;
+        return Stack(rows, 0);
     }
 
     private readonly struct GruLayerKernel(Tensor gi, Tensor weightHh, Tensor? biasHh, Tensor h0, RecurrentSteps walk, Tensor saved,

@@ -14,26 +14,27 @@ public static partial class Ops
     /// <c>[N, H]</c>. Output <c>[T + 2, N, H]</c>: rows 0..T-1 the outputs h_t (0 at a position past its row's length),
     /// row T the final h and row T + 1 the final c (one tensor, because a tape entry has one output; the module slices it).</para>
     /// <para>Forward per step: <c>gates = gx[t] + h·W_hhᵀ</c> (the GEMM accumulates into gx[t] itself, or into a copy
-    /// when <paramref name="inPlace"/> is false), then the fused cell kernel (<see cref="Recurrent.LstmForwardRow"/>),
+    /// when <paramref name="inPlaceOf"/> is null), then the fused cell kernel (<see cref="Recurrent.LstmForwardRow"/>),
     /// which overwrites the gates with their activations. Saved: the activated gates, h and c before each step, tanh c'.</para>
-    /// <para><paramref name="inPlace"/>: the module passes its own fresh projection, read by nothing else (Linear's
-    /// backward does not read its output), so the op uses it as its workspace: no 4·T·N·H buffer is allocated and
-    /// copied per layer. Measured with perf on the LSTM training step: that copy, and the page faults of its fresh
+    /// <para><paramref name="inPlaceOf"/>: the module passes its own fresh projection, read by nothing else (Linear's
+    /// backward does not read its output), and what it was computed from; the op uses it as its workspace: no 4·T·N·H
+    /// buffer is allocated and copied per layer (a <c>createGraph</c> backward computes it again from those inputs). Measured with perf on the LSTM training step: that copy, and the page faults of its fresh
     /// buffer, were 8% of the step.</para>
     /// <para>Backward, steps in reverse: <c>dh += dout[t]</c>, the fused cell backward gives dgates[t] and carries dc,
     /// <c>dh = dgates[t]·W_hh</c>; then <c>dW_hh = Σ_t dgates[t]ᵀ·h_prev[t]</c> as ONE GEMM over all T·N rows, and dgx =
     /// dgates, whose products with x and W_ih (dW_ih, dx) the input projection's own backward does as one GEMM each.</para>
     /// </remarks>
-    internal static Tensor LstmLayer(Tensor gx, Tensor weightHh, Tensor h0, Tensor c0, int[]? lengths, bool reverse, bool inPlace = false)
+    internal static Tensor LstmLayer(Tensor gx, Tensor weightHh, Tensor h0, Tensor c0, int[]? lengths, bool reverse,
+        RecurrentProjection? inPlaceOf = null)
     {
         int steps = gx.Shape[0], rows = gx.Shape[1], hidden = h0.Shape[1];
         var walk = new RecurrentSteps(steps, rows, hidden, lengths, reverse);
-        var saved = new LstmLayerSaved(gx, steps, rows, hidden, inPlace);
+        var saved = new LstmLayerSaved(gx, steps, rows, hidden, inPlaceOf is not null);
         var z = Compute.Empty(new Shape(steps + 2, rows, hidden), gx.DType);
         Compute.Run(gx.DType, new LstmLayerKernel(gx, weightHh, h0, c0, walk, saved, z));
 
         return Tape.Record("LSTM", z, [gx, weightHh, h0, c0], "dgates = LSTM cell backward through time, dW_hh += Σ dgatesᵀ·h_prev",
-            g => RecurrentLayerGradients("LSTM", () =>
+            g => RecurrentLayerGradients(g, [gx, weightHh, h0, c0], x => LstmLayerReplay(x[0], x[1], x[2], x[3], walk), () =>
             {
                 var dgx = Compute.Empty(gx.Shape, gx.DType);
                 var dw = Compute.Empty(weightHh.Shape, gx.DType);
@@ -41,18 +42,30 @@ public static partial class Ops
                 var dc0 = Compute.Empty(c0.Shape, gx.DType);
                 Compute.Run(gx.DType, new LstmLayerBackwardKernel(g, weightHh, walk, saved, dgx, dw, dh0, dc0));
                 return [gx.RequiresGrad ? dgx : null, weightHh.RequiresGrad ? dw : null, h0.RequiresGrad ? dh0 : null, c0.RequiresGrad ? dc0 : null];
-            }));
+            }, inPlaceOf));
     }
 
-    /// <summary>The gradients of a fused recurrent layer in a plain backward pass. Under <c>createGraph</c> it fails loudly:
-    /// the layer's backward is a kernel, not ops.</summary>
-    private static Tensor?[] RecurrentLayerGradients(string op, Func<Tensor?[]> plain)
+    /// <summary>The LSTM layer's forward as twice-differentiable ops, for gradients under <c>createGraph</c>
+    /// (<see cref="RecurrentLayerGradients"/>): per step <c>gates = gx[t] + h·W_hhᵀ</c> and <see cref="LstmCell"/>; a row
+    /// past its length keeps its state and outputs 0.</summary>
+    private static Tensor LstmLayerReplay(Tensor gx, Tensor weightHh, Tensor h0, Tensor c0, RecurrentSteps walk)
     {
-        if (Tape.IsRecording)
-            throw new NotSupportedException($"{op}: the fused sequence kernel's backward is not differentiable, so Backward(createGraph: true) " +
-                $"cannot go through it; gradients of gradients through {op} are not implemented. For second derivatives, step the cell in a " +
-                "loop (LSTMCell / GRUCell / RNNCell, whose ops are twice differentiable).");
-        return plain();
+        var wt = Transpose(weightHh, 0, 1);
+        Tensor h = h0, c = c0;
+        var rows = new Tensor[walk.Steps + 2];
+        for (int s = 0; s < walk.Steps; s++)
+        {
+            int t = walk.TimeAt(s);
+            var (hNew, cNew) = LstmCell(Select(gx, 0, t) + MatMul(h, wt), c);
+            if (walk.AllActive(t)) (h, c, rows[t]) = (hNew, cNew, hNew);
+            else
+            {
+                var active = ActiveRows(walk, t);
+                (h, c, rows[t]) = (Where(active, hNew, h), Where(active, cNew, c), Where(active, hNew, Tensor.ZerosLike(hNew)));
+            }
+        }
+        (rows[walk.Steps], rows[walk.Steps + 1]) = (h, c);
+        return Stack(rows, 0);
     }
 
     /// <summary>What the LSTM layer's backward reads: per step the activated gates <c>[T, N, 4H]</c>, the state before

@@ -14,26 +14,52 @@ public static partial class Ops
     /// rows 0..T-1 the outputs (0 past a row's length), row T the final h.</para>
     /// <para>Forward per step <c>h' = act(gx[t] + h·W_hhᵀ)</c>, act tanh or relu. Backward: <c>dpre = dh⊙act'</c>,
     /// <c>dh = dpre·W_hh</c>; <c>dW_hh = Σ_t dpre[t]ᵀ·h_prev[t]</c> as one GEMM.</para>
-    /// <para>With inPlace, gx (the module's own fresh projection) is overwritten with the outputs, as LstmLayer does.</para>
+    /// <para>With <paramref name="inPlaceOf"/>, gx (the module's own fresh projection) is overwritten with the outputs, as
+    /// LstmLayer does.</para>
     /// </remarks>
-    internal static Tensor RnnLayer(Tensor gx, Tensor weightHh, Tensor h0, int[]? lengths, bool reverse, bool relu, bool inPlace = false)
+    internal static Tensor RnnLayer(Tensor gx, Tensor weightHh, Tensor h0, int[]? lengths, bool reverse, bool relu,
+        RecurrentProjection? inPlaceOf = null)
     {
         int steps = gx.Shape[0], rows = gx.Shape[1], hidden = h0.Shape[1];
         var walk = new RecurrentSteps(steps, rows, hidden, lengths, reverse);
-        var hs = inPlace ? gx : Compute.Empty(gx.Shape, gx.DType);                          // h' of every step, saved
+        var hs = inPlaceOf is not null ? gx : Compute.Empty(gx.Shape, gx.DType);                          // h' of every step, saved
         var hPrev = Compute.Empty(gx.Shape, gx.DType);
         var z = Compute.Empty(new Shape(steps + 1, rows, hidden), gx.DType);
         Compute.Run(gx.DType, new RnnLayerKernel(gx, weightHh, h0, walk, relu, hs, hPrev, z));
 
         return Tape.Record("RNN", z, [gx, weightHh, h0], "dpre = dh⊙act' through time, dW_hh += Σ dpreᵀ·h_prev",
-            g => RecurrentLayerGradients("RNN", () =>
+            g => RecurrentLayerGradients(g, [gx, weightHh, h0], x => RnnLayerReplay(x[0], x[1], x[2], walk, relu), () =>
             {
                 var dgx = Compute.Empty(gx.Shape, gx.DType);
                 var dw = Compute.Empty(weightHh.Shape, gx.DType);
                 var dh0 = Compute.Empty(h0.Shape, gx.DType);
                 Compute.Run(gx.DType, new RnnLayerBackwardKernel(g, weightHh, walk, relu, hs, hPrev, dgx, dw, dh0));
                 return [gx.RequiresGrad ? dgx : null, weightHh.RequiresGrad ? dw : null, h0.RequiresGrad ? dh0 : null];
-            }));
+            }, inPlaceOf));
+    }
+
+    /// <summary>The RNN layer's forward as twice-differentiable ops, for gradients under <c>createGraph</c>
+    /// (<see cref="RecurrentLayerGradients"/>): per step <c>h' = act(gx[t] + h·W_hhᵀ)</c>; a row past its length keeps
+    /// its state and outputs 0.</summary>
+    private static Tensor RnnLayerReplay(Tensor gx, Tensor weightHh, Tensor h0, RecurrentSteps walk, bool relu)
+    {
+        var wt = Transpose(weightHh, 0, 1);
+        var h = h0;
+        var rows = new Tensor[walk.Steps + 1];
+        for (int s = 0; s < walk.Steps; s++)
+        {
+            int t = walk.TimeAt(s);
+            var pre = Select(gx, 0, t) + MatMul(h, wt);
+            var hNew = relu ? Relu(pre) : Tanh(pre);
+            if (walk.AllActive(t)) (h, rows[t]) = (hNew, hNew);
+            else
+            {
+                var active = ActiveRows(walk, t);
+                (h, rows[t]) = (Where(active, hNew, h), Where(active, hNew, Tensor.ZerosLike(hNew)));
+            }
+        }
+        rows[walk.Steps] = h;
+        return Stack(rows, 0);
     }
 
     private readonly struct RnnLayerKernel(Tensor gx, Tensor weightHh, Tensor h0, RecurrentSteps walk, bool relu, Tensor hs, Tensor hPrev, Tensor z) : IKernel
