@@ -464,8 +464,7 @@ public class RecurrentModulesTests
             Tensor Loss() => module switch
             {
                 LSTM l => l.Forward(x, null, lengths).Output.Square().Sum(),
-                GRU g => g.Forward(x, null, lengths).Output.Square().Sum(),
-                RNN r => r.Forward(x, null, lengths).Output.Square().Sum(),
+                SingleStateRNNBase m => m.Forward(x, null, lengths).Output.Square().Sum(),
                 _ => throw new InvalidOperationException(),
             };
             Tensor[] wrt = [x, .. module.Parameters()];
@@ -531,8 +530,7 @@ public class RecurrentModulesTests
                     var padded = module switch
                     {
                         LSTM l => l.Forward(x, null, lengths).Output,
-                        GRU g => g.Forward(x, null, lengths).Output,
-                        RNN r => r.Forward(x, null, lengths).Output,
+                        SingleStateRNNBase m => m.Forward(x, null, lengths).Output,
                         _ => throw new InvalidOperationException(),
                     };
                     ((output * output).Sum() + (padded * padded).Sum()).Backward();
