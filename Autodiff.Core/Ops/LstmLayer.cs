@@ -18,11 +18,16 @@ public static partial class Ops
     /// which overwrites the gates with their activations. Saved: the activated gates, h and c before each step, tanh c'.</para>
     /// <para><paramref name="inPlaceOf"/>: the module passes its own fresh projection, read by nothing else (Linear's
     /// backward does not read its output), and what it was computed from; the op uses it as its workspace: no 4·T·N·H
-    /// buffer is allocated and copied per layer (a <c>createGraph</c> backward computes it again from those inputs). Measured with perf on the LSTM training step: that copy, and the page faults of its fresh
-    /// buffer, were 8% of the step.</para>
+    /// buffer is allocated and copied per layer (a <c>createGraph</c> backward computes it again from those inputs).
+    /// Measured with perf on the LSTM training step: that copy, and the page faults of its fresh buffer, were 8% of the
+    /// step.</para>
     /// <para>Backward, steps in reverse: <c>dh += dout[t]</c>, the fused cell backward gives dgates[t] and carries dc,
     /// <c>dh = dgates[t]·W_hh</c>; then <c>dW_hh = Σ_t dgates[t]ᵀ·h_prev[t]</c> as ONE GEMM over all T·N rows, and dgx =
     /// dgates, whose products with x and W_ih (dW_ih, dx) the input projection's own backward does as one GEMM each.</para>
+    /// <para>W_hh is packed for the GEMM once per call (<see cref="Blas.PackB{T}(ReadOnlySpan{T}, bool, int, int)"/>),
+    /// forward and backward, not at every step; the batch is split across threads for the whole sequence
+    /// (<see cref="RecurrentSteps.ForRowBlocks"/>). Under <c>createGraph</c> the gradients come from the layer replayed
+    /// as ops (<see cref="RecurrentLayerGradients"/>), so second derivatives work.</para>
     /// </remarks>
     internal static Tensor LstmLayer(Tensor gx, Tensor weightHh, Tensor h0, Tensor c0, int[]? lengths, bool reverse,
         RecurrentProjection? inPlaceOf = null)
