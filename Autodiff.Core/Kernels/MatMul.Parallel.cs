@@ -46,7 +46,7 @@ internal static partial class MatMul
             return;
         }
         int kBlocks = (g.K + Kc - 1) / Kc;
-        bool splitDepth = kBlocks == threads && (splitColumns ? g.N / threads > DirectAMaxColumns && g.N < g.K : g.M < g.K);
+        bool splitDepth = kBlocks == threads && !g.PrepackedB && (splitColumns ? g.N / threads > DirectAMaxColumns && g.N < g.K : g.M < g.K);
         var split = splitDepth ? new Split(SplitKind.Depth, BlockDepth(g.K), kBlocks, threads)
             : new Split(splitColumns ? SplitKind.Columns : SplitKind.Rows, splitColumns ? nr : Mr, slivers, threads);
         RunParallel<T, TVector, TSimd>(a, b, c, g, split);

@@ -41,7 +41,7 @@ namespace Autodiff.Kernels;
 internal static partial class MatMul
 {
     /// <summary>Rows of a micro-tile, and of a packed A sliver.</summary>
-    private const int Mr = 6;
+    internal const int Mr = 6;
 
     /// <summary>Largest k block; a packed B sliver, <c>Kc × NR</c>, is 25 KB with AVX2 and stays in L1. 400 rather than
     /// 256 puts k = 784 (the MLP's input) in two blocks instead of four: longer runs for the hardware prefetcher when
@@ -102,8 +102,9 @@ internal static partial class MatMul
         }
     }
 
-    /// <summary>The shape of one product and how its operands are stored.</summary>
-    private readonly record struct Problem(bool TransA, bool TransB, int M, int K, int N, bool Accumulate);
+    /// <summary>The shape of one product and how its operands are stored (<paramref name="PrepackedB"/>: b is already in
+    /// the slivers of a <see cref="PackedB{T}"/>).</summary>
+    private readonly record struct Problem(bool TransA, bool TransB, int M, int K, int N, bool Accumulate, bool PrepackedB = false);
 
     /// <summary>Depth of the k blocks: k cut into <c>⌈k / Kc⌉</c> blocks of equal size (the last one shorter), a function
     /// of k alone, so the summation order of C never depends on anything else.</summary>
@@ -125,7 +126,8 @@ internal static partial class MatMul
         int kc = BlockDepth(k);
         int mc = Math.Min(Mc<T>(), RoundUp(i1 - i0, Mr));
         int nc = Math.Min(Nc<T>(), RoundUp(j1 - j0, nr));
-        Span<T> packedA = Workspace<T>.PackedA(mc * kc), packedB = Workspace<T>.PackedB(nc * kc), tile = Workspace<T>.Tile(Mr * nr);
+        Span<T> packedA = Workspace<T>.PackedA(mc * kc), packedB = g.PrepackedB ? default : Workspace<T>.PackedB(nc * kc), tile = Workspace<T>.Tile(Mr * nr);
+        int prepackedN = RoundUp(n, nr);                                              // a prepacked k block is prepackedN·kcb long
         ref T c0 = ref MemoryMarshal.GetReference(c);
         ref T a0 = ref MemoryMarshal.GetReference(a);
         ref T b0 = ref MemoryMarshal.GetReference(b);
@@ -139,8 +141,9 @@ internal static partial class MatMul
                 // Slivers of op(B)ᵀ, whose element [j, p] = op(B)[p, j] is b[j·k + p] (transB) or b[p·n + j]. Read in
                 // place when op(B)'s rows are stored rows and a sliver stays in L1 (see ReadBInPlace), except a last
                 // partial sliver, which is packed with zero padding.
-                int directB = !g.TransB && ReadBInPlace(kcb, n, Unsafe.SizeOf<T>()) ? ncb / nr * nr : 0;
-                if (directB < ncb) Pack(b, transposed: !g.TransB, g.TransB ? k : n, jc + directB, ncb - directB, pc, kcb, nr, packedB);
+                // A prepacked B (PackedB) has every sliver ready: sliver j of k block pc at prepackedN·pc + j·kcb.
+                int directB = !g.TransB && !g.PrepackedB && ReadBInPlace(kcb, n, Unsafe.SizeOf<T>()) ? ncb / nr * nr : 0;
+                if (directB < ncb && !g.PrepackedB) Pack(b, transposed: !g.TransB, g.TransB ? k : n, jc + directB, ncb - directB, pc, kcb, nr, packedB);
                 for (int ic = i0; ic < i1; ic += mc)
                 {
                     int mcb = Math.Min(mc, i1 - ic);
@@ -159,7 +162,8 @@ internal static partial class MatMul
                             var (rowStep, depthStep) = inPlace ? (g.TransA ? 1 : k, g.TransA ? m : 1) : (1, Mr);
                             ref T cTile = ref Unsafe.Add(ref c0, (ic + ir) * n + jc + jr);
                             bool bInPlace = jr < directB;
-                            ref T bSliver = ref bInPlace ? ref Unsafe.Add(ref b0, pc * n + jc + jr) : ref packedB[(jr - directB) * kcb];
+                            ref T bSliver = ref bInPlace ? ref Unsafe.Add(ref b0, pc * n + jc + jr)
+                                : ref g.PrepackedB ? ref Unsafe.Add(ref b0, pc * prepackedN + (jc + jr) * kcb) : ref packedB[(jr - directB) * kcb];
                             nint bStep = bInPlace ? n : nr;
                             if (cols <= TSimd.Count)                                  // a last sliver at most half full
                                 MicroKernelNarrow<T, TVector, TSimd>(kcb, ref aSliver, rowStep, depthStep, ref bSliver, bStep, ref cTile, n,

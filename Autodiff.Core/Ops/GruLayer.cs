@@ -29,7 +29,7 @@ public static partial class Ops
 
         Tensor[] inputs = biasHh is null ? [gi, weightHh, h0] : [gi, weightHh, biasHh, h0];
         return Tape.Record("GRU", z, inputs, "dgi, dgh = GRU cell backward through time, dW_hh += Σ dghᵀ·h_prev, db_hh += Σ dgh",
-            g => RecurrentLayerGradients("GRU", () =>
+            g => RecurrentLayerGradients(g, inputs, x => GruLayerReplay(x[0], x[1], biasHh is null ? null : x[2], x[^1], walk), () =>
             {
                 var dgi = Compute.Empty(gi.Shape, gi.DType);
                 var dgh = Compute.Empty(gi.Shape, gi.DType);
@@ -39,7 +39,31 @@ public static partial class Ops
                 Compute.Run(gi.DType, new GruLayerBackwardKernel(g, weightHh, walk, saved, hPrev, dgi, dgh, dw, db, dh0));
                 Tensor?[] grads = [gi.RequiresGrad ? dgi : null, weightHh.RequiresGrad ? dw : null, h0.RequiresGrad ? dh0 : null];
                 return biasHh is null ? grads : [grads[0], grads[1], biasHh.RequiresGrad ? db : null, grads[2]];
-            }));
+            }, gatesFrom: null));
+    }
+
+    /// <summary>The GRU layer's forward as twice-differentiable ops, for gradients under <c>createGraph</c>
+    /// (<see cref="RecurrentLayerGradients"/>): per step <c>gh = h·W_hhᵀ + b_hh</c> and <see cref="GruCell"/>; a row past
+    /// its length keeps its state and outputs 0.</summary>
+    private static Tensor GruLayerReplay(Tensor gi, Tensor weightHh, Tensor? biasHh, Tensor h0, RecurrentSteps walk)
+    {
+        var wt = Transpose(weightHh, 0, 1);
+        var h = h0;
+        var rows = new Tensor[walk.Steps + 1];
+        for (int s = 0; s < walk.Steps; s++)
+        {
+            int t = walk.TimeAt(s);
+            var gh = MatMul(h, wt);
+            var hNew = GruCell(Select(gi, 0, t), biasHh is null ? gh : gh + biasHh, h);
+            if (walk.AllActive(t)) (h, rows[t]) = (hNew, hNew);
+            else
+            {
+                var active = ActiveRows(walk, t);
+                (h, rows[t]) = (Where(active, hNew, h), Where(active, hNew, Tensor.ZerosLike(hNew)));
+            }
+        }
+        rows[walk.Steps] = h;
+        return Stack(rows, 0);
     }
 
     private readonly struct GruLayerKernel(Tensor gi, Tensor weightHh, Tensor? biasHh, Tensor h0, RecurrentSteps walk, Tensor saved,
@@ -47,28 +71,37 @@ public static partial class Ops
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g3 = 3 * h, nh = n * h;
-            Span<T> x = gi.Data<T>(), w = weightHh.Data<T>(), ws = saved.Data<T>(), hp = hPrev.Data<T>(), out_ = z.Data<T>();
-            Span<T> hCur = out_.Slice(steps * nh, nh);                                               // the running state: the last row
-            h0.Data<T>().CopyTo(hCur);
-            var gh = new T[n * g3];                                                                  // h·W_hhᵀ + b_hh, one step at a time
+            int h = walk.Hidden, g3 = 3 * h;
+            using var wt = Blas.PackB<T>(weightHh.Data<T>(), transB: true, h, g3);            // W_hhᵀ packed once for all steps
+            var gh = new T[walk.Rows * g3];                                                          // h·W_hhᵀ + b_hh, one step at a time
+            var self = this;
+            walk.ForRowBlocks(g3, (r0, r1) => self.Rows<T>(wt, gh, r0, r1));
+        }
+
+        /// <summary>All steps for rows [r0, r1) of the batch.</summary>
+        private void Rows<T>(PackedB<T> wt, T[] ghAll, int r0, int r1) where T : struct, IFloatingPointIeee754<T>
+        {
+            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g3 = 3 * h, nh = n * h, rows = r1 - r0;
+            Span<T> x = gi.Data<T>(), ws = saved.Data<T>(), hp = hPrev.Data<T>(), out_ = z.Data<T>(), gh = ghAll.AsSpan(r0 * g3, rows * g3);
+            Span<T> hCur = out_.Slice(steps * nh + r0 * h, rows * h);                               // the running state: the last row
+            h0.Data<T>().Slice(r0 * h, rows * h).CopyTo(hCur);
             for (int s = 0; s < steps; s++)
             {
-                int t = walk.TimeAt(s);
-                var hpt = hp.Slice(t * nh, nh);
+                int t = walk.TimeAt(s), rh = t * nh + r0 * h;
+                var hpt = hp.Slice(rh, rows * h);
                 hCur.CopyTo(hpt);
                 if (biasHh is not null)
-                    for (int r = 0; r < n; r++) biasHh.Data<T>().CopyTo(gh.AsSpan(r * g3, g3));
-                Blas.Gemm<T>(hpt, false, w, true, gh, n, h, g3, accumulate: biasHh is not null);   // gh = b_hh + h·W_hhᵀ
-                Span<T> y = out_.Slice(t * nh, nh), xt = x.Slice(t * n * g3, n * g3), st = ws.Slice(t * n * 4 * h, n * 4 * h);
-                for (int r = 0; r < n; r++)
+                    for (int r = 0; r < rows; r++) biasHh.Data<T>().CopyTo(gh.Slice(r * g3, g3));
+                Blas.Gemm<T>(hpt, false, wt, gh, rows, accumulate: biasHh is not null);           // gh = b_hh + h·W_hhᵀ
+                Span<T> y = out_.Slice(rh, rows * h), xt = x.Slice((t * n + r0) * g3, rows * g3), st = ws.Slice((t * n + r0) * 4 * h, rows * 4 * h);
+                for (int r = 0; r < rows; r++)
                 {
-                    if (!walk.Active(r, t))
+                    if (!walk.Active(r0 + r, t))
                     {
                         y.Slice(r * h, h).Clear();                                                  // past its length: output 0, state kept
                         continue;
                     }
-                    Recurrent.GruForwardRow<T>(xt.Slice(r * g3, g3), gh.AsSpan(r * g3, g3), hpt.Slice(r * h, h), st.Slice(r * 4 * h, 4 * h),
+                    Recurrent.GruForwardRow<T>(xt.Slice(r * g3, g3), gh.Slice(r * g3, g3), hpt.Slice(r * h, h), st.Slice(r * 4 * h, 4 * h),
                         hCur.Slice(r * h, h));
                     hCur.Slice(r * h, h).CopyTo(y.Slice(r * h, h));
                 }
@@ -81,18 +114,37 @@ public static partial class Ops
     {
         public void Run<T>() where T : struct, IFloatingPointIeee754<T>
         {
-            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g3 = 3 * h, nh = n * h;
-            Span<T> dz = g.Data<T>(), w = weightHh.Data<T>(), ws = saved.Data<T>(), hp = hPrev.Data<T>(), di = dgi.Data<T>(),
-                dhh = dgh.Data<T>(), dh = dh0.Data<T>();
-            dz.Slice(steps * nh, nh).CopyTo(dh);                                                    // d(final h)
+            int h = walk.Hidden, g3 = 3 * h, rowsAll = walk.Steps * walk.Rows;
+            using (var wp = Blas.PackB<T>(weightHh.Data<T>(), transB: false, g3, h))          // W_hh packed once for all steps
+            {
+                var self = this;
+                walk.ForRowBlocks(g3, (r0, r1) => self.Rows<T>(wp, r0, r1));
+            }
+            Span<T> dhh = dgh.Data<T>();
+            Blas.Gemm<T>(dhh, true, hPrev.Data<T>(), false, dw.Data<T>(), g3, rowsAll, h, accumulate: false);   // dW_hh = Σ_t dgh[t]ᵀ·h_prev[t]
+            if (db is not null)
+            {
+                var b = db.Data<T>();
+                b.Clear();
+                for (int row = 0; row < rowsAll; row++) Recurrent.Add<T>(b, dhh.Slice(row * g3, g3), b);   // db_hh = Σ dgh, rows in order
+            }
+        }
+
+        /// <summary>All steps, in reverse, for rows [r0, r1) of the batch: dgi, dgh and the carried dh.</summary>
+        private void Rows<T>(PackedB<T> wp, int r0, int r1) where T : struct, IFloatingPointIeee754<T>
+        {
+            int n = walk.Rows, h = walk.Hidden, steps = walk.Steps, g3 = 3 * h, nh = n * h, rows = r1 - r0;
+            Span<T> dz = g.Data<T>(), ws = saved.Data<T>(), hp = hPrev.Data<T>(), di = dgi.Data<T>(), dhh = dgh.Data<T>(),
+                dh = dh0.Data<T>().Slice(r0 * h, rows * h);
+            dz.Slice(steps * nh + r0 * h, rows * h).CopyTo(dh);                                    // d(final h)
             for (int s = steps - 1; s >= 0; s--)
             {
-                int t = walk.TimeAt(s);
-                Span<T> dit = di.Slice(t * n * g3, n * g3), dht = dhh.Slice(t * n * g3, n * g3), dy = dz.Slice(t * nh, nh),
-                    st = ws.Slice(t * n * 4 * h, n * 4 * h), hpt = hp.Slice(t * nh, nh);
-                for (int r = 0; r < n; r++)
+                int t = walk.TimeAt(s), rh = t * nh + r0 * h, rg = (t * n + r0) * g3;
+                Span<T> dit = di.Slice(rg, rows * g3), dht = dhh.Slice(rg, rows * g3), dy = dz.Slice(rh, rows * h),
+                    st = ws.Slice((t * n + r0) * 4 * h, rows * 4 * h), hpt = hp.Slice(rh, rows * h);
+                for (int r = 0; r < rows; r++)
                 {
-                    if (!walk.Active(r, t))
+                    if (!walk.Active(r0 + r, t))
                     {
                         dit.Slice(r * g3, g3).Clear();                                              // no gradient to a padded position
                         dht.Slice(r * g3, g3).Clear();
@@ -103,14 +155,7 @@ public static partial class Ops
                     Recurrent.GruBackwardRow<T>(st.Slice(r * 4 * h, 4 * h), hpt.Slice(r * h, h), dhr, dit.Slice(r * g3, g3),
                         dht.Slice(r * g3, g3), dhr);                                                // dh = dh'⊙z
                 }
-                Blas.Gemm<T>(dht, false, w, false, dh, n, g3, h, accumulate: true);            // dh += dgh[t]·W_hh
-            }
-            Blas.Gemm<T>(dhh, true, hp, false, dw.Data<T>(), g3, steps * n, h, accumulate: false);   // dW_hh = Σ_t dgh[t]ᵀ·h_prev[t]
-            if (db is not null)
-            {
-                var b = db.Data<T>();
-                b.Clear();
-                for (int row = 0; row < steps * n; row++) Recurrent.Add<T>(b, dhh.Slice(row * g3, g3), b);   // db_hh = Σ dgh, rows in order
+                Blas.Gemm<T>(dht, false, wp, dh, rows, accumulate: true);                       // dh += dgh[t]·W_hh
             }
         }
     }

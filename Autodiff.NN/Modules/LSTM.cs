@@ -61,8 +61,9 @@ public sealed class LSTM : RNNBase
 
     private protected override Tensor RunDirection(Tensor x, int layer, bool reverse, Tensor? h0, Tensor? c0, int[]? lengths, int rows)
     {
-        Tensor? bih = BiasIh(layer, reverse), bhh = BiasHh(layer, reverse);
-        var gx = Ops.Linear(x, WeightIh(layer, reverse), bih is null ? null : bih + bhh!);   // [T, N, 4H]: every step's x·W_ihᵀ + b_ih + b_hh
-        return Ops.LstmLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), c0 ?? ZeroState(x, rows), lengths, reverse, inPlace: true);
+        Tensor? bih = BiasIh(layer, reverse), bhh = BiasHh(layer, reverse), bias = bih is null ? null : bih + bhh!;
+        var gx = Ops.Linear(x, WeightIh(layer, reverse), bias);                             // [T, N, 4H]: every step's x·W_ihᵀ + b_ih + b_hh
+        return Ops.LstmLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), c0 ?? ZeroState(x, rows), lengths, reverse,
+            inPlaceOf: new RecurrentProjection(x, WeightIh(layer, reverse), bias));
     }
 }

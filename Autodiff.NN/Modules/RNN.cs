@@ -9,7 +9,7 @@ namespace Autodiff.NN;
 /// var rnn = new RNN(inputSize: 10, hiddenSize: 20, numLayers: 2);
 /// var (output, h) = rnn.Forward(x, null);   // x [T, N, 10] -> output [T, N, 20], h [2, N, 20]
 /// </code></example>
-public sealed class RNN : RNNBase
+public sealed class RNN : SingleStateRNNBase
 {
     /// <summary>Creates the layers and initialises them uniformly in <c>[-1/√hiddenSize, 1/√hiddenSize]</c>.</summary>
     /// <param name="inputSize">Features of each input step.</param>
@@ -39,42 +39,12 @@ public sealed class RNN : RNNBase
         return nonlinearity;
     }
 
-    /// <summary>The output of the last layer for every step: <c>[T, N, H·directions]</c> (<c>[N, T, ...]</c> when batchFirst).</summary>
-    /// <exception cref="ArgumentException">The input is not <c>[T, N, inputSize]</c> or unbatched <c>[T, inputSize]</c>.</exception>
-    public override Tensor Forward(Tensor input) => Forward(input, null).Output;
-
-    /// <summary>Runs the network from the initial hidden state (zeros when null) and returns every step's output and the
-    /// final hidden state of every layer and direction.</summary>
-    /// <param name="input"><c>[T, N, inputSize]</c> (<c>[N, T, inputSize]</c> when batchFirst), or unbatched <c>[T, inputSize]</c>.</param>
-    /// <param name="h0"><c>[numLayers·directions, N, H]</c> (<c>[numLayers·directions, H]</c> unbatched), or null for zeros.</param>
-    /// <param name="lengths">The valid length of each sequence in the batch (1 to T), as PyTorch's packed sequences; null
-    /// when all have length T.</param>
-    /// <returns>Output <c>[T, N, H·directions]</c> and the final h <c>[numLayers·directions, N, H]</c>, in PyTorch's order.</returns>
-    /// <exception cref="ArgumentException">The input or h0 has the wrong shape or dtype, or lengths has the wrong count.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A length is outside 1..T.</exception>
-    public (Tensor Output, Tensor H) Forward(Tensor input, Tensor? h0 = null, int[]? lengths = null)
-    {
-        var (output, h, _) = Run(input, h0, null, lengths, cell: false);
-        return (output, h);
-    }
-
-    /// <summary>Runs a packed batch of variable-length sequences (<see cref="Utils.PackPaddedSequence"/>). Same as calling
-    /// <c>torch.nn.RNN</c> on a <c>PackedSequence</c>.</summary>
-    /// <param name="input">The packed batch, of <c>inputSize</c> features.</param>
-    /// <param name="h0"><c>[numLayers·directions, N, H]</c> in the original batch order, or null for zeros.</param>
-    /// <returns>The outputs packed the same way, and the final h of each sequence at its own last step, in the original order.</returns>
-    /// <exception cref="ArgumentException">The features or h0 have the wrong shape or dtype.</exception>
-    public (PackedSequence Output, Tensor H) Forward(PackedSequence input, Tensor? h0 = null)
-    {
-        var (output, h, _) = RunPacked(input, h0, null, cell: false);
-        return (output, h);
-    }
-
     private protected override Tensor RunDirection(Tensor x, int layer, bool reverse, Tensor? h0, Tensor? c0, int[]? lengths, int rows)
     {
-        Tensor? bih = BiasIh(layer, reverse), bhh = BiasHh(layer, reverse);
-        var gx = Ops.Linear(x, WeightIh(layer, reverse), bih is null ? null : bih + bhh!);   // [T, N, H]: every step's x·W_ihᵀ + b_ih + b_hh
-        return Ops.RnnLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), lengths, reverse, relu: Nonlinearity == "relu", inPlace: true);
+        Tensor? bih = BiasIh(layer, reverse), bhh = BiasHh(layer, reverse), bias = bih is null ? null : bih + bhh!;
+        var gx = Ops.Linear(x, WeightIh(layer, reverse), bias);                             // [T, N, H]: every step's x·W_ihᵀ + b_ih + b_hh
+        return Ops.RnnLayer(gx, WeightHh(layer, reverse), h0 ?? ZeroState(x, rows), lengths, reverse, relu: Nonlinearity == "relu",
+            inPlaceOf: new RecurrentProjection(x, WeightIh(layer, reverse), bias));
     }
 
     private protected override IEnumerable<string> ExtraDescription() =>

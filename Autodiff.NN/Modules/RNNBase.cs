@@ -20,8 +20,9 @@ namespace Autodiff.NN;
 /// at the sequence's last valid step, and the reverse direction starts at that step. Lengths need not be sorted.</para>
 /// <para>Dropout (probability <see cref="Dropout"/>) applies to the output of every layer but the last, in training mode
 /// only, drawing from <see cref="Generator.Default"/>.</para>
-/// <para>Gradients of gradients (<c>createGraph</c>) do not go through the fused sequence op; it says so when asked.
-/// Step the cell modules in a loop for those.</para>
+/// <para>Gradients of gradients (<c>Backward(createGraph: true)</c>, <c>Autograd.Grad</c>) work through every layer, as
+/// PyTorch's: a <c>createGraph</c> backward replays each layer as twice-differentiable ops (the cell op per step) and
+/// differentiates that, while a plain backward keeps the fused kernel.</para>
 /// </remarks>
 public abstract class RNNBase : Module
 {

@@ -181,6 +181,45 @@ public class GemmKernelTests
         }
     }
 
+    [TestCase(512)]
+    [TestCase(256)]
+    [TestCase(128)]
+    public void Gemm_PrepackedBGivesTheBitsOfTheUnpackedProduct(int bits)
+    {
+        // A recurrent layer packs W_hh once (MatMul.PackB) and multiplies every step by it: the bits must be those of the
+        // plain product, for partial tiles and slivers, several k blocks (k = 401, 1024), more columns than one panel
+        // (n = 4097 float), and the thread splits of the layer's own products (32 × 256 × 1024 and 32 × 1024 × 256).
+        var width = RequireWidth(bits);
+        foreach (var (m, k, n) in new[] { (7, 11, 13), (13, 401, 37), (3, 5, 4097), (32, 256, 1024), (32, 1024, 256) })
+            foreach (var (transA, transB) in TransposeCombos)
+                foreach (bool accumulate in new[] { true, false })
+                {
+                    var rng = new Random(m + k + n);
+                    var (a, b, c0) = (RandomArray<float>(rng, m * k), RandomArray<float>(rng, k * n), RandomArray<float>(rng, m * n));
+                    if (!accumulate) c0.AsSpan().Fill(float.NaN);
+                    var plain = (float[])c0.Clone();
+                    MatMul.Gemm<float>(a, transA, b, transB, plain, m, k, n, accumulate, width);
+                    foreach (int threads in new[] { 1, 2 })
+                    {
+                        var packed = WithThreads(threads, () =>
+                        {
+                            var c = (float[])c0.Clone();
+                            using var pb = MatMul.PackB<float>(b, transB, k, n, width);
+                            MatMul.Gemm<float>(a, transA, pb, c, m, accumulate);
+                            MatMul.Gemm<float>(a, transA, pb, c.AsSpan(), 0, accumulate);           // m = 0: nothing
+                            return c;
+                        });
+                        Assert.That(packed, Is.EqualTo(plain), $"{m}x{k}x{n} transA={transA} transB={transB} accumulate={accumulate} threads={threads}");
+                    }
+                }
+        var ad = RandomArray<double>(new Random(5), 9 * 401);
+        var bd = RandomArray<double>(new Random(6), 401 * 19);
+        var (cd, cp) = (new double[9 * 19], new double[9 * 19]);
+        MatMul.Gemm<double>(ad, false, bd, false, cd, 9, 401, 19, accumulate: false, width);
+        using (var pd = MatMul.PackB<double>(bd, false, 401, 19, width)) MatMul.Gemm<double>(ad, false, pd, cp, 9, accumulate: false);
+        Assert.That(cp, Is.EqualTo(cd), "double 9x401x19");
+    }
+
     [Test]
     public void Gemm_ThrowsWhenASpanIsTooShort()
     {

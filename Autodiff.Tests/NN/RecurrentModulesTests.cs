@@ -387,13 +387,99 @@ public class RecurrentModulesTests
         Assert.That(lstm.Forward(x).Output.ToDoubleArray(), Is.EqualTo(plain.Forward(x).Output.ToDoubleArray()));
     }
 
+    // ---- second order: Backward(createGraph: true) replays the fused layers as ops (Ops.RecurrentLayerGradients) --------
+    // Each check perturbs the input, an initial state and a few parameters of both layers and directions (every
+    // parameter takes part in the function): the cost of a second-order check grows with the square of the elements
+    // checked.
+
     [Test]
-    public void CreateGraph_ThroughTheFusedSequence_FailsLoudly()
+    public void Lstm_TwoLayersBidirectional_SecondDerivativesMatchCentralDifferences_Float64()
     {
-        var gru = new GRU(3, 2, generator: new Generator(35));
-        var x = Tensor.Randn([2, 1, 3], 36).RequireGrad();
-        var ex = Assert.Throws<NotSupportedException>(() => Autograd.Grad([gru.Forward(x).Output.Sum()], [x], createGraph: true))!;
-        Assert.That(ex.Message, Does.StartWith("GRU:").And.Contain("GRUCell"));
+        var lstm = new LSTM(2, 2, numLayers: 2, bidirectional: true, generator: new Generator(45));
+        lstm.Double();
+        var w = Tensor.Randn([2, 2, 4], 49, DType.Float64);
+        var (x, h0, c0) = (Leaf(46, 2, 2, 2), Leaf(47, 4, 2, 2), Leaf(48, 4, 2, 2));
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var (output, (h, c)) = lstm.Forward(t[0], (h0, t[1]));
+            return (output * w).Sum() + (h * c).Sum();
+        }, [x, c0, lstm.WeightHh(0), lstm.BiasIh(1, reverse: true)!], "LSTM");
+    }
+
+    [Test]
+    public void Gru_TwoLayersBidirectional_WithLengths_SecondDerivativesMatchCentralDifferences_Float64()
+    {
+        var gru = new GRU(2, 2, numLayers: 2, bidirectional: true, generator: new Generator(50));
+        gru.Double();
+        var w = Tensor.Randn([3, 2, 4], 53, DType.Float64);
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var (output, h) = gru.Forward(t[0], t[1], lengths: [3, 2]);
+            return (output * w).Sum() + (h * h).Sum();
+        }, [Leaf(51, 3, 2, 2), Leaf(52, 4, 2, 2), gru.WeightHh(0, reverse: true), gru.BiasHh(1)!, gru.BiasIh(0)!], "GRU");
+    }
+
+    [TestCase("tanh")]
+    [TestCase("relu")]
+    public void Rnn_TwoLayersBidirectional_WithLengths_SecondDerivativesMatchCentralDifferences_Float64(string nonlinearity)
+    {
+        var rnn = new RNN(2, 2, numLayers: 2, nonlinearity: nonlinearity, bidirectional: true, generator: new Generator(54));
+        rnn.Double();
+        var w = Tensor.Randn([3, 3, 4], 57, DType.Float64);
+        var h0 = Leaf(56, 4, 3, 2);
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var (output, h) = rnn.Forward(t[0], h0, lengths: [1, 3, 2]);
+            return (output * w).Sum() + (h * h).Sum();
+        }, [Leaf(55, 3, 3, 2), rnn.WeightHh(0), rnn.WeightIh(1, reverse: true), rnn.BiasHh(1)!], "RNN");
+    }
+
+    [Test]
+    public void Lstm_WithLengths_NoBias_SecondDerivativesMatchCentralDifferences_Float64()
+    {
+        var lstm = new LSTM(2, 2, bidirectional: true, bias: false, generator: new Generator(58));
+        lstm.Double();
+        var w = Tensor.Randn([3, 3, 4], 62, DType.Float64);
+        GradCheck.AssertSecondOrder(t =>
+        {
+            var (output, (h, c)) = lstm.Forward(t[0], (t[1], t[2]), lengths: [3, 1, 2]);
+            return (output * w).Sum() + (h * c).Sum();
+        }, [Leaf(59, 3, 3, 2), Leaf(60, 2, 3, 2), Leaf(61, 2, 3, 2), lstm.WeightHh(0, reverse: true)], "LSTM");
+    }
+
+    [Test]
+    public void CreateGraph_GivesTheFirstDerivativesOfAPlainBackward_AndAGradientPenaltyTrains()
+    {
+        // The replayed layers (createGraph) and the fused kernels (plain) are two computations of the same gradients.
+        var modules = new (RNNBase Module, int[]? Lengths)[]
+        {
+            (new LSTM(3, 4, numLayers: 2, bidirectional: true, generator: new Generator(63)), [5, 2, 4]),
+            (new GRU(3, 4, numLayers: 2, bidirectional: true, generator: new Generator(64)), null),
+            (new RNN(3, 4, nonlinearity: "relu", bidirectional: true, generator: new Generator(65)), [1, 5, 3]),
+        };
+        foreach (var (module, lengths) in modules)
+        {
+            module.Double();
+            var x = Tensor.Randn([5, 3, 3], 66, DType.Float64).RequireGrad();
+            Tensor Loss() => module switch
+            {
+                LSTM l => l.Forward(x, null, lengths).Output.Square().Sum(),
+                SingleStateRNNBase m => m.Forward(x, null, lengths).Output.Square().Sum(),
+                _ => throw new InvalidOperationException(),
+            };
+            Tensor[] wrt = [x, .. module.Parameters()];
+            var plain = Autograd.Grad([Loss()], wrt);
+            var recorded = Autograd.Grad([Loss()], wrt, createGraph: true);
+            for (int i = 0; i < wrt.Length; i++)
+            {
+                Assert.That(recorded[i]!.RequiresGrad, Is.True, $"{module.GetType().Name} gradient {i} is recorded");
+                Assert.That(recorded[i]!.ToDoubleArray(), Is.EqualTo(plain[i]!.ToDoubleArray()).Within(1e-12), $"{module.GetType().Name} gradient {i}");
+            }
+            // A gradient penalty ‖∂loss/∂x‖² differentiates the gradient: every parameter gets a finite, non-zero gradient.
+            recorded[0]!.Square().Sum().Backward();
+            foreach (var (name, p) in module.NamedParameters())
+                Assert.That(p.Grad!.ToDoubleArray(), Has.Some.Not.EqualTo(0.0).And.All.Matches<double>(double.IsFinite), $"{module.GetType().Name}.{name}");
+        }
     }
 
     [Test]
@@ -414,6 +500,57 @@ public class RecurrentModulesTests
         {
             Assert.That(two[k], Is.EqualTo(one[k]), $"tensor {k}");
             Assert.That(one[k].All(double.IsFinite), Is.True, $"tensor {k} read a poisoned buffer");
+        }
+    }
+
+    [Test]
+    public void BatchSplitAcrossThreads_GivesTheBitsOfOneThread_ForEachLayerKind()
+    {
+        // The layers split the batch into blocks of whole 6-row GEMM tiles, one per thread, each walking every step on
+        // its own rows (RecurrentSteps.ForRowBlocks). Forced on for these small layers; 14 rows are 3 tiles: 6 + 8 on two
+        // threads, 6 + 6 + 2 on three. Lengths make some rows stop early in each block.
+        Compute.PoisonEmpty = true;
+        long saved = RecurrentSteps.SplitMinFlops;
+        RecurrentSteps.SplitMinFlops = 0;
+        try
+        {
+            int[] lengths = [7, 2, 7, 5, 1, 7, 6, 7, 3, 7, 7, 4, 7, 2];
+            foreach (var make in new Func<RNNBase>[]
+            {
+                () => new LSTM(5, 9, numLayers: 2, bidirectional: true, generator: new Generator(41)),
+                () => new GRU(5, 9, numLayers: 2, bidirectional: true, generator: new Generator(42)),
+                () => new RNN(5, 9, numLayers: 2, nonlinearity: "relu", bidirectional: true, generator: new Generator(43)),
+            })
+            {
+                double[][] Step()
+                {
+                    var module = make();
+                    var x = Tensor.Randn([7, 14, 5], 44).RequireGrad();
+                    var output = ((Module)module).Forward(x);
+                    var padded = module switch
+                    {
+                        LSTM l => l.Forward(x, null, lengths).Output,
+                        SingleStateRNNBase m => m.Forward(x, null, lengths).Output,
+                        _ => throw new InvalidOperationException(),
+                    };
+                    ((output * output).Sum() + (padded * padded).Sum()).Backward();
+                    return [output.ToDoubleArray(), padded.ToDoubleArray(), x.Grad!.ToDoubleArray(), .. module.Parameters().Select(p => p.Grad!.ToDoubleArray())];
+                }
+                var one = WithThreads(1, Step);
+                foreach (int threads in new[] { 2, 3 })
+                {
+                    var many = WithThreads(threads, Step);
+                    for (int k = 0; k < one.Length; k++)
+                    {
+                        Assert.That(many[k], Is.EqualTo(one[k]), $"{make().GetType().Name}, {threads} threads, tensor {k}");
+                        Assert.That(one[k].All(double.IsFinite), Is.True, $"{make().GetType().Name}: tensor {k} read a poisoned buffer");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            RecurrentSteps.SplitMinFlops = saved;
         }
     }
 
