@@ -78,7 +78,7 @@ internal static class BufferPool
     {
         if (t_pool is not { } pool) return;
         (pool.ReclaimThreshold, pool.FutileCollections, pool.StepBytes, pool.BytesSinceBackward) = (ReclaimAfterBytes, 0, 0, 0);
-        (pool.SlowFullCollections, pool.LastCollection, pool.LargeBytesSinceReclaim) = (0, 0, 0);
+        (pool.SlowFullCollections, pool.YoungCollections, pool.LastCollection, pool.LargeBytesSinceReclaim) = (0, 0, 0, 0);
     }
 
     /// <summary>The most a thread's adaptive reclaim threshold grows to: 1 GB.</summary>
@@ -156,16 +156,19 @@ internal static class BufferPool
     /// took 1.7-1.9x the scoped one; with full collections every buffer of the last step came back at the next backward
     /// pass, in a 1-2 ms pause. A full collection's cost grows with the process's live objects, not with the buffers
     /// (float arrays hold no references to trace); if it takes more than a sixteenth of the time since the thread's last
-    /// collection three times in a row (a process with a big managed heap of its own), the thread goes back to gen-1
-    /// collections for good.</remarks>
+    /// collection three times in a row (a process with a big managed heap of its own, or a loop of ops so short that
+    /// collections come every millisecond or two), the thread goes back to gen-1 collections, and tries a full one again
+    /// every 16th time, returning to them once one is cheap again: the same thread may next run a training loop whose
+    /// steps take 100 ms (the side-by-side benchmark's GPT step, run after its element-wise ops in one process, took 2x
+    /// the scoped time when the fallback was for good).</remarks>
     private static void Collect(ThreadBuffers pool)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        int generation = pool.SlowFullCollections >= 3 ? 1 : GC.MaxGeneration;
-        GC.Collect(generation, GCCollectionMode.Forced, blocking: true, compacting: false);
+        bool full = pool.SlowFullCollections < 3 || ++pool.YoungCollections % 16 == 0;
+        GC.Collect(full ? GC.MaxGeneration : 1, GCCollectionMode.Forced, blocking: true, compacting: false);
         GC.WaitForPendingFinalizers();
         long end = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (generation > 1 && pool.LastCollection != 0)
+        if (full && pool.LastCollection != 0)
             pool.SlowFullCollections = (end - start) * 16 > start - pool.LastCollection ? pool.SlowFullCollections + 1 : 0;
         pool.LastCollection = end;
     }
@@ -286,6 +289,9 @@ internal static class BufferPool
 
         /// <summary>Full collections in a row that took more than a sixteenth of the time since the one before.</summary>
         public int SlowFullCollections;
+
+        /// <summary>Gen-1 collections since the full ones became slow (every 16th is a full one again).</summary>
+        public int YoungCollections;
 
         /// <summary>Large bytes counted between this thread's last two backward passes' starts: one training step's. An
         /// op's end collects only above twice this, so a training loop's forward pass, whose buffers are all still in use,
