@@ -15,7 +15,14 @@ public class LifetimeTests
 
     /// <summary>The pool is shared by everything the thread ran before (and capped): start each test from an empty one.</summary>
     [SetUp]
-    public void EmptyThePools() => Tensor.TrimBufferPools();
+    public void EmptyThePools()
+    {
+        // Earlier tests' garbage is finalized and dropped first: the GC sends it back to its threads' pools, and it could
+        // fill the 256 MB shared by all of them in the middle of a test, so a buffer this test disposes would be refused.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Tensor.TrimBufferPools();
+    }
 
     [Test]
     public void Dispose_ThenAnyRead_ThrowsNamingTheTensor()
