@@ -48,22 +48,11 @@ public static partial class Ops
     private static Tensor GruLayerReplay(Tensor gi, Tensor weightHh, Tensor? biasHh, Tensor h0, RecurrentSteps walk)
     {
         var wt = Transpose(weightHh, 0, 1);
-        var h = h0;
-        var rows = new Tensor[walk.Steps + 1];
-        for (int s = 0; s < walk.Steps; s++)
+        return ReplaySingleState(walk, h0, (h, t) =>
         {
-            int t = walk.TimeAt(s);
             var gh = MatMul(h, wt);
-            var hNew = GruCell(Select(gi, 0, t), biasHh is null ? gh : gh + biasHh, h);
-            if (walk.AllActive(t)) (h, rows[t]) = (hNew, hNew);
-            else
-            {
-                var active = ActiveRows(walk, t);
-                (h, rows[t]) = (Where(active, hNew, h), Where(active, hNew, Tensor.ZerosLike(hNew)));
-            }
-        }
-        rows[walk.Steps] = h;
-        return Stack(rows, 0);
+            return GruCell(Select(gi, 0, t), biasHh is null ? gh : gh + biasHh, h);
+        });
     }
 
     private readonly struct GruLayerKernel(Tensor gi, Tensor weightHh, Tensor? biasHh, Tensor h0, RecurrentSteps walk, Tensor saved,

@@ -60,6 +60,28 @@ public static partial class Ops
     private static Tensor RecurrentInput(Tensor x, StrongBox<bool> cut) =>
         Tape.Record("RecurrentInput", x.View(x.Shape), [x], "dx += g", g => cut.Value ? [null] : [g]);
 
+    /// <summary>The replay of a single-state layer (RNN, GRU) over its walk: <paramref name="step"/> gives h' from h at
+    /// time t; a row past its length keeps its state and outputs 0. Returns the outputs of every time and the final state,
+    /// stacked as <c>[T + 1, N, H]</c>.</summary>
+    private static Tensor ReplaySingleState(RecurrentSteps walk, Tensor h0, Func<Tensor, int, Tensor> step)
+    {
+        var h = h0;
+        var rows = new Tensor[walk.Steps + 1];
+        for (int s = 0; s < walk.Steps; s++)
+        {
+            int t = walk.TimeAt(s);
+            var hNew = step(h, t);
+            if (walk.AllActive(t)) (h, rows[t]) = (hNew, hNew);
+            else
+            {
+                var active = ActiveRows(walk, t);
+                (h, rows[t]) = (Where(active, hNew, h), Where(active, hNew, Tensor.ZerosLike(hNew)));
+            }
+        }
+        rows[walk.Steps] = h;
+        return Stack(rows, 0);
+    }
+
     /// <summary>Whether each row is inside its length at time t, as a Bool <c>[N, 1]</c> condition for <see cref="Where"/>
     /// in a replayed layer.</summary>
     private static Tensor ActiveRows(RecurrentSteps walk, int t)

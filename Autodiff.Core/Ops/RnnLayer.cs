@@ -44,22 +44,11 @@ public static partial class Ops
     private static Tensor RnnLayerReplay(Tensor gx, Tensor weightHh, Tensor h0, RecurrentSteps walk, bool relu)
     {
         var wt = Transpose(weightHh, 0, 1);
-        var h = h0;
-        var rows = new Tensor[walk.Steps + 1];
-        for (int s = 0; s < walk.Steps; s++)
+        return ReplaySingleState(walk, h0, (h, t) =>
         {
-            int t = walk.TimeAt(s);
             var pre = Select(gx, 0, t) + MatMul(h, wt);
-            var hNew = relu ? Relu(pre) : Tanh(pre);
-            if (walk.AllActive(t)) (h, rows[t]) = (hNew, hNew);
-            else
-            {
-                var active = ActiveRows(walk, t);
-                (h, rows[t]) = (Where(active, hNew, h), Where(active, hNew, Tensor.ZerosLike(hNew)));
-            }
-        }
-        rows[walk.Steps] = h;
-        return Stack(rows, 0);
+            return relu ? Relu(pre) : Tanh(pre);
+        });
     }
 
     private readonly struct RnnLayerKernel(Tensor gx, Tensor weightHh, Tensor h0, RecurrentSteps walk, bool relu, Tensor hs, Tensor hPrev, Tensor z) : IKernel
