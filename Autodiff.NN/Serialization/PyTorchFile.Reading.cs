@@ -4,8 +4,9 @@ using System.Runtime.InteropServices;
 
 namespace Autodiff.NN;
 
-// Reading the zip archive: the pickle is run (restricted), then every storage and view is checked against its record,
-// and only then are tensors allocated and filled.
+// Reading the zip archive: the pickle is run (restricted), then every storage and view is checked against its record's
+// size, and only then are tensors allocated and filled (a record shorter than its header says fails there, and the
+// tensors made so far are disposed).
 public static partial class PyTorchFile
 {
     private static object? ReadObject(Stream stream, string source)
@@ -22,7 +23,7 @@ public static partial class PyTorchFile
                     "which torch.save writes on every common machine, are read.");
             var loaded = Unpickler.Load(ReadEntry(pickle, source), source);
 
-            var storages = new Dictionary<string, byte[]>();
+            var storages = new Dictionary<string, StorageRecord>();
             var views = new List<PickleTensor>();
             CollectViews(loaded, views, new HashSet<object>(ReferenceEqualityComparer.Instance), new HashSet<object>(ReferenceEqualityComparer.Instance), 0, source);
             foreach (var view in views) CheckView(view, zip, prefix, storages, source);
@@ -31,7 +32,7 @@ public static partial class PyTorchFile
             var converted = new Dictionary<object, object?>(ReferenceEqualityComparer.Instance);
             try
             {
-                return ToValue(loaded, storages, converted);
+                return ToValue(loaded, storages, converted, source);
             }
             catch
             {
@@ -66,18 +67,36 @@ public static partial class PyTorchFile
     {
         if (entry.Length > Array.MaxLength)
             throw new InvalidDataException($"PyTorchFile: {source}: record '{entry.FullName}' is {entry.Length} bytes, larger than an array can hold.");
-        var bytes = new byte[entry.Length];
+        var bytes = GC.AllocateUninitializedArray<byte>((int)entry.Length);
+        ReadEntry(entry, bytes, source);
+        return bytes;
+    }
+
+    /// <summary>Reads the whole record into <paramref name="into"/>, which is exactly as long as the record's header says,
+    /// and checks it against the header's CRC-32, so a changed byte is an error, not a wrong weight.</summary>
+    private static void ReadEntry(ZipArchiveEntry entry, Span<byte> into, string source)
+    {
         try
         {
             using var stream = entry.Open();
-            stream.ReadExactly(bytes);
+            stream.ReadExactly(into);
             if (stream.ReadByte() >= 0) throw new InvalidDataException("the record is longer than its header says");
+            if (System.IO.Hashing.Crc32.HashToUInt32(into) != entry.Crc32)                          // ZipArchive does not check it
+                throw new InvalidDataException("its bytes fail the CRC-32 check of its header");
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
         {
             throw new InvalidDataException($"PyTorchFile: {source}: record '{entry.FullName}' cannot be read ({e.Message}); the file is truncated or corrupt.", e);
         }
-        return bytes;
+    }
+
+    /// <summary>A storage's record in the archive, how many views read it, and its bytes once read. A storage that one
+    /// dense view reads whole is never held as bytes: it is read straight into the tensor (one copy, half the memory).</summary>
+    private sealed class StorageRecord(ZipArchiveEntry entry)
+    {
+        public ZipArchiveEntry Entry { get; } = entry;
+        public int Views { get; set; }
+        public byte[]? Bytes { get; set; }
     }
 
     /// <summary>The deepest nesting of containers read; a state dict nests two or three levels.</summary>
@@ -110,23 +129,23 @@ public static partial class PyTorchFile
 
     /// <summary>Reads the view's storage record (once per key) and checks that its size matches the storage and that
     /// every element of the view lies inside it.</summary>
-    private static void CheckView(PickleTensor view, ZipArchive zip, string prefix, Dictionary<string, byte[]> storages, string source)
+    private static void CheckView(PickleTensor view, ZipArchive zip, string prefix, Dictionary<string, StorageRecord> storages, string source)
     {
         var s = view.Storage;
         int elementSize = Unpickler.StorageElementSizes[s.TypeName];
         if (s.Numel > Array.MaxLength)
             throw new InvalidDataException($"PyTorchFile: {source}: storage '{s.Key}' has {s.Numel} elements, more than an array can hold.");
-        if (!storages.TryGetValue(s.Key, out var bytes))
+        if (!storages.TryGetValue(s.Key, out var record))
         {
             string name = $"{prefix}data/{s.Key}";
             var entry = zip.GetEntry(name)
                 ?? throw new InvalidDataException($"PyTorchFile: {source}: storage record '{name}' ({s.TypeName}, {s.Numel} elements) is missing.");
-            bytes = ReadEntry(entry, source);
-            if (bytes.LongLength != s.Numel * elementSize)
-                throw new InvalidDataException($"PyTorchFile: {source}: storage record '{name}' is {bytes.Length} bytes, " +
+            if (entry.Length != s.Numel * elementSize)
+                throw new InvalidDataException($"PyTorchFile: {source}: storage record '{name}' is {entry.Length} bytes, " +
                     $"but {s.TypeName} of {s.Numel} elements takes {s.Numel * elementSize}.");
-            storages[s.Key] = bytes;
+            storages[s.Key] = record = new StorageRecord(entry);
         }
+        record.Views++;
         string where = $"tensor of size [{string.Join(", ", view.Size)}], stride [{string.Join(", ", view.Stride)}], offset {view.Offset} in storage '{s.Key}' ({s.Numel} elements)";
         if (view.Offset < 0 || view.Size.Any(d => d < 0 || d > int.MaxValue) || view.Stride.Any(d => d < 0))
             throw new InvalidDataException($"PyTorchFile: {source}: {where} has a negative offset, size or stride.");
@@ -146,7 +165,7 @@ public static partial class PyTorchFile
     /// <summary>Materializing views copies them, so a view that repeats elements (stride 0, overlapping strides) costs
     /// more than its storage: a file of a few bytes could ask for gigabytes. All views together may hold at most
     /// <see cref="MaximumExpansion"/> times the stored elements, plus 2^24 elements for small expanded tensors.</summary>
-    private static void CheckExpansion(List<PickleTensor> views, Dictionary<string, byte[]> storages, string source)
+    private static void CheckExpansion(List<PickleTensor> views, Dictionary<string, StorageRecord> storages, string source)
     {
         long stored = views.Select(v => v.Storage).DistinctBy(st => st.Key).Sum(st => st.Numel);
         long viewed = views.Sum(v => v.Size.Aggregate(1L, (p, d) => p * d));
@@ -161,7 +180,7 @@ public static partial class PyTorchFile
 
     /// <summary>The loaded object as public .NET values, each view materialized as a dense tensor; a container or view
     /// the pickle shares (through its memo) is converted once and shared in the result too, as Python would.</summary>
-    private static object? ToValue(object? value, Dictionary<string, byte[]> storages, Dictionary<object, object?> converted)
+    private static object? ToValue(object? value, Dictionary<string, StorageRecord> storages, Dictionary<object, object?> converted, string source)
     {
         if (value is null || value is string or long or double or bool) return value;
         if (converted.TryGetValue(value, out var done)) return done;
@@ -169,19 +188,19 @@ public static partial class PyTorchFile
         switch (value)
         {
             case PickleTensor view:
-                result = Materialize(view, storages[view.Storage.Key]);
+                result = Materialize(view, storages[view.Storage.Key], source);
                 break;
             case PickleDict d:
                 var dict = new OrderedDictionary<object, object?>(d.Items.Count);
                 foreach (var (k, v) in d.Items)
-                    dict[ToValue(k, storages, converted) ?? throw new InvalidDataException("PyTorchFile: a dict key is None, which is not read.")] = ToValue(v, storages, converted);
+                    dict[ToValue(k, storages, converted, source) ?? throw new InvalidDataException("PyTorchFile: a dict key is None, which is not read.")] = ToValue(v, storages, converted, source);
                 result = dict;
                 break;
             case List<object?> l:
-                result = l.ConvertAll(v => ToValue(v, storages, converted));
+                result = l.ConvertAll(v => ToValue(v, storages, converted, source));
                 break;
             case object?[] a:
-                result = Array.ConvertAll(a, v => ToValue(v, storages, converted));
+                result = Array.ConvertAll(a, v => ToValue(v, storages, converted, source));
                 break;
             default:
                 throw new InvalidDataException($"PyTorchFile: a bare {(value is PickleGlobal g ? $"global '{g}'" : "storage")} outside a tensor is not read.");
@@ -191,7 +210,7 @@ public static partial class PyTorchFile
     }
 
     /// <summary>The view's values as a new dense tensor: an odometer over the view's indices walks the storage by strides.</summary>
-    private static Tensor Materialize(PickleTensor view, byte[] storage)
+    private static Tensor Materialize(PickleTensor view, StorageRecord record, string file)
     {
         string type = view.Storage.TypeName;
         var dtype = type switch
@@ -203,15 +222,43 @@ public static partial class PyTorchFile
         };
         var t = Compute.Empty(new Shape(Array.ConvertAll(view.Size, d => (int)d)), dtype);
         int n = t.Numel, rank = view.Size.Length, size = Unpickler.StorageElementSizes[type];
-        ReadOnlySpan<byte> bytes = storage;
         bool contiguous = IsContiguous(view);
+        if (contiguous && record.Views == 1 && view.Offset == 0 && (long)n * size == record.Entry.Length
+            && type is "FloatStorage" or "DoubleStorage" or "LongStorage")                          // the common case: read in place
+        {
+            try
+            {
+                ReadEntry(record.Entry, type switch
+                {
+                    "FloatStorage" => MemoryMarshal.AsBytes(t.F32),
+                    "DoubleStorage" => MemoryMarshal.AsBytes(t.F64),
+                    _ => MemoryMarshal.AsBytes(t.I64),
+                }, file);
+            }
+            catch
+            {
+                t.Dispose();
+                throw;
+            }
+            return t;
+        }
+        ReadOnlySpan<byte> bytes;
+        try
+        {
+            bytes = record.Bytes ??= ReadEntry(record.Entry, file);
+        }
+        catch
+        {
+            t.Dispose();
+            throw;
+        }
         var index = new long[rank];
         long source = view.Offset;
         var f32 = dtype == DType.Float32 ? t.F32 : default;
         var f64 = dtype == DType.Float64 ? t.F64 : default;
         var i64 = dtype == DType.Int64 ? t.I64 : default;
         var b8 = dtype == DType.Bool ? t.B8 : default;
-        if (contiguous && type is "FloatStorage" or "DoubleStorage" or "LongStorage")           // the common case: one copy
+        if (contiguous && type is "FloatStorage" or "DoubleStorage" or "LongStorage")           // a dense slice: one copy
         {
             var run = bytes.Slice((int)(view.Offset * size), n * size);
             if (type == "FloatStorage") run.CopyTo(MemoryMarshal.AsBytes(f32));

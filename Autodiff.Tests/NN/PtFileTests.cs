@@ -582,4 +582,25 @@ public class PtFileTests
         Assert.That(File.Exists(path), Is.False);
         Assert.Throws<NotSupportedException>(() => PyTorchFile.Write(Stream.Null, new Dictionary<string, Tensor> { ["w"] = huge }));
     }
+
+    [Test]
+    public void Load_ARecordWhoseBytesWereChanged_FailsNamingTheRecord()
+    {
+        // The second tensor is read straight into its tensor; a changed byte must still be caught (the zip CRC), and
+        // the first tensor, already made, is not handed out.
+        var path = Path.Combine(_dir, "corrupt.pt");
+        var a = Tensor.Arange(64).Reshape(8, 8);
+        var b = Tensor.Arange(64).Reshape(8, 8) * 2;
+        PyTorchFile.Save(path, new Dictionary<string, Tensor> { ["a"] = a, ["b"] = b });
+        var bytes = File.ReadAllBytes(path);
+        var pattern = MemoryMarshalBytes(b.ToArray());
+        int at = bytes.AsSpan().IndexOf(pattern);
+        Assert.That(at, Is.GreaterThan(0), "the second storage's bytes are in the file");
+        bytes[at + 17] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => PyTorchFile.Load(path));
+        Assert.That(e!.Message, Does.Contain("corrupt.pt").And.Contain("data/1"));
+    }
+
+    private static byte[] MemoryMarshalBytes(float[] values) => values.SelectMany(BitConverter.GetBytes).ToArray();
 }
