@@ -30,18 +30,43 @@ public static partial class Safetensors
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Safetensors: file '{path}' does not exist.", path);
-        return Read(File.ReadAllBytes(path), $"'{path}'", out metadata);
+        string source = $"'{path}'";
+        using var file = File.OpenHandle(path);
+        long length = RandomAccess.GetLength(file);
+        var prefix = new byte[Math.Min(length, 8)];
+        ReadAt(file, prefix, 0, source);
+        if (prefix.Length == 8 && BinaryPrimitives.ReadUInt64LittleEndian(prefix) is var n && n <= MaxHeaderBytes && (long)n <= length - 8)
+        {
+            prefix = new byte[8 + (int)n];
+            ReadAt(file, prefix, 0, source);
+        }
+        var entries = ReadHeader(prefix, length, source, out metadata, out long bufferStart);  // every check before any tensor
+        return ReadTensors(entries, source, (e, into) => ReadAt(file, into, bufferStart + e.Begin, source));
     }
 
-    /// <summary>Parses a whole safetensors file held in memory; <paramref name="source"/> names it in error messages.</summary>
-    internal static Dictionary<string, Tensor> Read(ReadOnlySpan<byte> file, string source, out Dictionary<string, string> metadata)
+    /// <summary>Reads exactly <paramref name="into"/>'s length from <paramref name="offset"/>: a tensor goes from the file
+    /// straight into its buffer, so a file larger than an array (2 GiB) loads, and memory holds each tensor once.</summary>
+    private static void ReadAt(Microsoft.Win32.SafeHandles.SafeFileHandle file, Span<byte> into, long offset, string source)
     {
-        var entries = ReadHeader(file, source, out metadata, out int bufferStart);
-        var buffer = file[bufferStart..];
+        while (!into.IsEmpty)
+        {
+            int read = RandomAccess.Read(file, into, offset);
+            if (read == 0) Invalid(source, $"ends at byte {offset}, before the data its header describes; the file is truncated.");
+            into = into[read..];
+            offset += read;
+        }
+    }
+
+    /// <summary>Fills <paramref name="into"/> with an entry's stored bytes.</summary>
+    private delegate void EntryReader(Entry entry, Span<byte> into);
+
+    /// <summary>Every entry as a tensor, in buffer order; on a failure the tensors made so far are disposed.</summary>
+    private static Dictionary<string, Tensor> ReadTensors(List<Entry> entries, string source, EntryReader read)
+    {
         var result = new Dictionary<string, Tensor>(entries.Count);
         try
         {
-            foreach (var e in entries) result.Add(e.Name, ReadTensor(buffer, e, source));
+            foreach (var e in entries) result.Add(e.Name, ReadTensor(e, source, read));
         }
         catch
         {
@@ -52,9 +77,8 @@ public static partial class Safetensors
     }
 
     /// <summary>One entry's bytes as a tensor: floats as they are (F16/BF16 widened to Float32), integers as Int64, BOOL as Bool.</summary>
-    private static Tensor ReadTensor(ReadOnlySpan<byte> buffer, Entry e, string source)
+    private static Tensor ReadTensor(Entry e, string source, EntryReader read)
     {
-        var bytes = buffer[(int)e.Begin..(int)e.End];
         var t = Compute.Empty(e.Shape, e.StoredDType switch
         {
             "F32" or "F16" or "BF16" => DType.Float32,
@@ -62,10 +86,33 @@ public static partial class Safetensors
             "BOOL" => DType.Bool,
             _ => DType.Int64,
         });
+        try
+        {
+            if (e.StoredDType is "F32" or "F64")                                          // stored as held: read in place
+                read(e, e.StoredDType == "F32" ? MemoryMarshal.AsBytes(t.F32) : MemoryMarshal.AsBytes(t.F64));
+            else
+                Convert(e, GetBytes(e, read), t, source);
+        }
+        catch
+        {
+            t.Dispose();
+            throw;
+        }
+        return t;
+    }
+
+    private static byte[] GetBytes(Entry e, EntryReader read)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>((int)(e.End - e.Begin));
+        read(e, bytes);
+        return bytes;
+    }
+
+    /// <summary>Widens or narrows an entry's stored bytes into <paramref name="t"/>.</summary>
+    private static void Convert(Entry e, ReadOnlySpan<byte> bytes, Tensor t, string source)
+    {
         switch (e.StoredDType)
         {
-            case "F32": bytes.CopyTo(MemoryMarshal.AsBytes(t.F32)); break;
-            case "F64": bytes.CopyTo(MemoryMarshal.AsBytes(t.F64)); break;
             case "BOOL":
                 var b8 = t.B8;
                 for (int i = 0; i < b8.Length; i++) b8[i] = bytes[i] != 0;                 // any non-zero byte is true
@@ -79,18 +126,9 @@ public static partial class Safetensors
                 for (int i = 0; i < bf16.Length; i++) bf16[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
                 break;
             default:                                                                       // I8-I64, U8-U64
-                try
-                {
-                    ReadIntegerTensor(bytes, e, source, t.I64);
-                }
-                catch
-                {
-                    t.Dispose();
-                    throw;
-                }
+                ReadIntegerTensor(bytes, e, source, t.I64);
                 break;
         }
-        return t;
     }
 
     /// <summary>Little-endian integers of the entry's dtype into Int64, refusing a U64 value Int64 cannot hold.</summary>
@@ -126,14 +164,16 @@ public static partial class Safetensors
     private sealed record Entry(string Name, string StoredDType, Shape Shape, long Begin, long End);
 
     /// <summary>Parses and checks the header; returns the entries in buffer order, every offset checked against the buffer.</summary>
-    private static List<Entry> ReadHeader(ReadOnlySpan<byte> file, string source, out Dictionary<string, string> metadata, out int bufferStart)
+    /// <remarks><paramref name="prefix"/> holds the file's first bytes: the 8-byte length and the header it announces,
+    /// when the file holds them; <paramref name="fileLength"/> is the whole file's.</remarks>
+    private static List<Entry> ReadHeader(ReadOnlySpan<byte> prefix, long fileLength, string source, out Dictionary<string, string> metadata, out long bufferStart)
     {
-        if (file.Length < 8) Invalid(source, $"is {file.Length} bytes long, too short for the 8-byte header length.");
-        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(file);
+        if (fileLength < 8) Invalid(source, $"is {fileLength} bytes long, too short for the 8-byte header length.");
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (n > MaxHeaderBytes) Invalid(source, $"header length {n} is larger than the limit of {MaxHeaderBytes} bytes.");
-        if ((long)n > file.Length - 8) Invalid(source, $"header length {n} runs past the end of the file ({file.Length} bytes).");
-        bufferStart = 8 + (int)n;
-        var header = file[8..bufferStart];
+        if ((long)n > fileLength - 8) Invalid(source, $"header length {n} runs past the end of the file ({fileLength} bytes).");
+        bufferStart = 8 + (long)n;
+        var header = prefix[8..(int)bufferStart];
         if (header.IsEmpty || header[0] != (byte)'{') Invalid(source, "header does not start with '{'.");
         if (!System.Text.Unicode.Utf8.IsValid(header)) Invalid(source, "header is not valid UTF-8.");
 
@@ -159,7 +199,7 @@ public static partial class Safetensors
                 else entries.Add(ReadEntry(property.Name, property.Value, source));
             }
         }
-        CheckOffsets(entries, file.Length - bufferStart, source);
+        CheckOffsets(entries, fileLength - bufferStart, source);
         return entries;
     }
 
