@@ -9,6 +9,13 @@ namespace Autodiff.NN;
 ///     public string ExportOnnx(OnnxExportContext context, string input, Tensor sample) =>
 ///         context.Node("Add", [input, context.Module(inner, input, sample).Output]);
 /// }
+///
+/// // The same with the context's typed ops (PyTorch's semantics, shapes checked on the sample):
+/// public string ExportOnnx(OnnxExportContext context, string input, Tensor sample)
+/// {
+///     var x = new OnnxValue(input, sample);
+///     return context.Add(x, context.Module(inner, x)).Name;
+/// }
 /// </code></example>
 public interface IOnnxExportable
 {

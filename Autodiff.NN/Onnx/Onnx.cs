@@ -14,12 +14,22 @@ namespace Autodiff.NN;
 /// BatchNorm1d/2d (eval: running statistics), LayerNorm (LayerNormalization), Embedding (Gather), Dropout/Dropout2d (eval:
 /// nothing), Flatten/Unflatten (Reshape), ReLU, Sigmoid, Tanh, LeakyReLU, GELU (exact or tanh, composed from Erf/Tanh),
 /// SiLU, Mish, Softmax, LogSoftmax, RNN/LSTM/GRU (ONNX's RNN/LSTM/GRU ops, one per layer, PyTorch's gate order mapped;
-/// batched input), MultiheadAttention as self-attention (<c>Forward(x)</c>: no masks, equal kdim/vdim), TransformerEncoderLayer and
-/// TransformerEncoder (pre- or post-norm, ReLU or GELU), and an <see cref="OnnxModule"/> (its graph, with its current weights). Any other module is refused with a <see cref="NotSupportedException"/> naming it
-/// — a graph is never silently different from the model.</remarks>
+/// batched input), MultiheadAttention (self- or cross-attention, kdim/vdim, attnMask/keyPaddingMask Bool or float, isCausal,
+/// the weights as a second output), TransformerEncoderLayer and TransformerEncoder (pre- or post-norm, ReLU or GELU, with
+/// masks), TransformerDecoderLayer (as the model: tgt and memory inputs), an <see cref="OnnxModule"/> (its graph, with its
+/// current weights), and modules implementing <see cref="IOnnxExportable"/>. Any other module is refused with a
+/// <see cref="NotSupportedException"/> naming it and its path — a graph is never silently different from the model.
+/// A forward taking masks or a second input is exported with <see cref="OnnxArguments"/> (masks as graph inputs or
+/// constants); <c>dynamicAxes</c> makes any input dimension symbolic (a sequence length, an image size), and nothing in
+/// the graph then bakes the traced size: reshapes copy or read their sizes (Shape), a causal mask is built for the lengths
+/// in the graph.</remarks>
 /// <example><code>
 /// var model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
 /// Onnx.Export(model, Tensor.Randn(1, 784), "mlp.onnx");       // input "input" [batch, 784], output "output" [batch, 10]
+///
+/// var lstm = new Sequential(new LSTM(32, 64, batchFirst: true), new Linear(64, 10));
+/// Onnx.Export(lstm, new OnnxArguments().Input("input", Tensor.Randn(1, 20, 32)), "lstm.onnx",
+///     dynamicAxes: new Dictionary&lt;string, IReadOnlyDictionary&lt;int, string&gt;&gt; { ["input"] = new Dictionary&lt;int, string&gt; { [0] = "batch", [1] = "seq" } });
 /// </code></example>
 public static class Onnx
 {

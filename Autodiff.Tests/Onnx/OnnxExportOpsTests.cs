@@ -105,4 +105,34 @@ public class OnnxExportOpsTests
         Assert.That(e!.Message, Does.Contain(op).And.Contain("(root)"));
         foreach (var shape in shapes) Assert.That(e.Message, Does.Contain(shape));
     }
+
+    private sealed class Unmapped : Module
+    {
+        public override Tensor Forward(Tensor input) => input * 2;
+    }
+
+    private sealed class Wrapper : Module, IOnnxExportable
+    {
+        private readonly Module _inner;
+
+        public Wrapper(Module inner) => _inner = RegisterModule("inner", inner);
+
+        public override Tensor Forward(Tensor input) => _inner.Forward(input);
+
+        public string ExportOnnx(OnnxExportContext context, string input, Tensor sample) =>
+            context.Exp(context.Module(_inner, new OnnxValue(input, sample))).Name;
+    }
+
+    [Test]
+    public void Export_ThrowsNamingAnUnmappedModule_WithItsPath_WhereverItSits()
+    {
+        Assert.That(() => OnnxFile.ExportToBytes(new Sequential(new Linear(4, 4), new Sequential(new ReLU(), new Unmapped())), Tensor.Randn(2, 4)),
+            Throws.InstanceOf<NotSupportedException>().With.Message.Contains("'1.1'").And.Message.Contains("Unmapped").And.Message.Contains("no ONNX mapping"));
+        Assert.That(() => OnnxFile.ExportToBytes(new Sequential(new Wrapper(new Unmapped())), Tensor.Randn(2, 4)),
+            Throws.InstanceOf<NotSupportedException>().With.Message.Contains("'0.inner'"));
+        Assert.That(() => OnnxFile.ExportToBytes(new Unmapped(), new OnnxArguments().Input("x", Tensor.Randn(2, 4))),
+            Throws.InstanceOf<NotSupportedException>().With.Message.Contains("'(root)'"));
+        Assert.That(() => OnnxFile.ExportToBytes(new Sequential(new MultiheadAttention(4, 2)), Tensor.Randn(3, 4)),
+            Throws.InstanceOf<NotSupportedException>().With.Message.Contains("'0'").And.Message.Contains("unbatched"));
+    }
 }
