@@ -172,12 +172,13 @@ public static class Onnx
             var input = arguments.Tensors.FirstOrDefault(t => t.Name == name);
             if (input.Tensor is not null && !input.IsInput)
                 throw new ArgumentException($"Onnx.Export: dynamicAxes names '{name}', a constant; only graph inputs and outputs have dynamic axes.", nameof(dynamicAxes));
-            if (input.Tensor is { } sample && axes.Keys.FirstOrDefault(d => d < 0 || d >= sample.Rank, -1) is var bad && bad != -1)
+            if (input.Tensor is { } sample && axes.Keys.Where(d => d < 0 || d >= sample.Rank).Cast<int?>().FirstOrDefault() is int bad)
                 throw new ArgumentException($"Onnx.Export: dynamicAxes gives '{name}' axis {bad}, but its sample {sample.Shape} has rank {sample.Rank}.", nameof(dynamicAxes));
         }
         // Only dimension 0 dynamic (or nothing): reshapes keep their constant targets (0 copies the batch); any other dynamic
         // axis makes every reshape read its sizes from the graph (Shape).
-        bool dynamicBatch = dynamicAxes.Count > 0, dynamicShapes = dynamicAxes.Values.Any(a => a.Keys.Any(d => d != 0));
+        var inputAxes = dynamicAxes.Where(a => arguments.Tensors.Any(t => t.Name == a.Key)).Select(a => a.Value).ToList();
+        bool dynamicBatch = inputAxes.Any(a => a.Count > 0), dynamicShapes = inputAxes.Any(a => a.Keys.Any(d => d != 0));
 
         var modes = model.NamedModules().Select(m => (m.Module, m.Module.Training)).ToList();
         model.Eval();
@@ -191,7 +192,7 @@ public static class Onnx
             foreach (var (name, m) in model.NamedModules()) moduleNames.TryAdd(m, name);
 
             foreach (var (name, _, _) in arguments.Tensors) graph.FreshName(name);
-            foreach (var name in arguments.OutputNames ?? []) graph.FreshName(name);
+            foreach (var name in arguments.OutputNames ?? ["output", "attn_weights"]) graph.FreshName(name);
             var exporter = new OnnxExporter(graph, stateNames, moduleNames, dynamicBatch) { Opset = opset, DynamicShapes = dynamicShapes };
             var values = new Dictionary<string, OnnxValue>(StringComparer.Ordinal);
             foreach (var (name, tensor, isInput) in arguments.Tensors)
@@ -220,7 +221,7 @@ public static class Onnx
             {
                 var shape = results[i].Sample.Shape;
                 var axes = dynamicAxes.GetValueOrDefault(outputNames[i]);
-                if (axes is not null && axes.Keys.FirstOrDefault(d => d < 0 || d >= shape.Rank, -1) is var bad && bad != -1)
+                if (axes is not null && axes.Keys.Where(d => d < 0 || d >= shape.Rank).Cast<int?>().FirstOrDefault() is int bad)
                     throw new ArgumentException($"Onnx.Export: dynamicAxes gives output '{outputNames[i]}' axis {bad}, but it is {shape} (rank {shape.Rank}).", nameof(dynamicAxes));
                 if (axes is null && batchOutputs && shape.Rank > 0) axes = new Dictionary<int, string> { [0] = "batch" };
                 graph.Proto.Output.Add(ValueInfo(outputNames[i], results[i].Sample.DType, shape, axes, unknownRest: axes is null && dynamicAxes.Count > 0 && !batchOutputs));

@@ -287,6 +287,24 @@ public class OnnxExportAttentionTests
             Throws.ArgumentException.With.Message.Contains("'inputs'"));
         Assert.That(() => OnnxFile.ExportToBytes(new Linear(3, 2), args, dynamicAxes: new Axes { ["input"] = Dims((2, "x")) }),
             Throws.ArgumentException.With.Message.Contains("axis 2").And.Message.Contains("[2, 3]"));
+        Assert.That(() => OnnxFile.ExportToBytes(new Linear(3, 2), args, dynamicAxes: new Axes { ["input"] = Dims((-1, "x")) }),
+            Throws.ArgumentException.With.Message.Contains("axis -1"));
+        Assert.That(() => OnnxFile.ExportToBytes(new Linear(3, 2), args, dynamicAxes: new Axes { ["output"] = Dims((2, "x")) }),
+            Throws.ArgumentException.With.Message.Contains("output 'output' axis 2"));
         Assert.That(() => new OnnxArguments().Input("a", Tensor.Randn(2)).Flag("a", true), Throws.ArgumentException.With.Message.Contains("twice"));
+        Assert.That(() => OnnxFile.ExportToBytes(new MultiheadAttention(4, 2), new OnnxArguments().Input("query", Tensor.Randn(3, 2, 4)).Outputs("y")),
+            Throws.ArgumentException.With.Message.Contains("1 output names").And.Message.Contains("2 outputs"));
+    }
+
+    [Test]
+    public void Outputs_AreNamedAsGiven_AndTheirDynamicAxesDeclared()
+    {
+        var bytes = OnnxFile.ExportToBytes(new MultiheadAttention(4, 2, batchFirst: true), new OnnxArguments().Input("query", Tensor.Randn(2, 3, 4)).Outputs("y", "w"),
+            dynamicAxes: new Axes { ["query"] = Dims((0, "batch"), (1, "len")), ["w"] = Dims((0, "batch"), (1, "len"), (2, "len")) });
+        using var session = new InferenceSession(bytes);
+        Assert.That(session.OutputMetadata.Keys, Is.EqualTo(new[] { "y", "w" }));
+        Assert.That(session.OutputMetadata["w"].SymbolicDimensions, Is.EqualTo(new[] { "batch", "len", "len" }));
+        Assert.That(session.OutputMetadata["y"].Dimensions[..2], Is.EqualTo(new[] { -1, -1 }),
+            "an output not named in dynamicAxes is declared with unknown dims (ONNX Runtime's shape inference fills in the fixed width 4)");
     }
 }
