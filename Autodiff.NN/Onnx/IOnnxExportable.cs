@@ -91,7 +91,11 @@ public sealed partial class OnnxExportContext
 
     /// <summary>Exports a submodule reading <paramref name="input"/>; see <see cref="Module(Autodiff.NN.Module, string, Tensor)"/>.</summary>
     /// <returns>The submodule's output.</returns>
-    public OnnxValue Module(Module module, OnnxValue input) => Module(module, input.Name, input.Sample) is var (name, sample) ? new(name, sample) : default;
+    public OnnxValue Module(Module module, OnnxValue input)
+    {
+        var (output, sample) = Module(module, input.Name, input.Sample);
+        return new(output, sample);
+    }
 
     /// <summary>Exports a submodule (any module <see cref="Onnx"/> supports, or another <see cref="IOnnxExportable"/>) reading
     /// <paramref name="input"/>, and returns its output's name and a sample of it.</summary>
