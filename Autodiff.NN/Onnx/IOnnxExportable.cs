@@ -9,6 +9,13 @@ namespace Autodiff.NN;
 ///     public string ExportOnnx(OnnxExportContext context, string input, Tensor sample) =>
 ///         context.Node("Add", [input, context.Module(inner, input, sample).Output]);
 /// }
+///
+/// // The same with the context's typed ops (PyTorch's semantics, shapes checked on the sample):
+/// public string ExportOnnx(OnnxExportContext context, string input, Tensor sample)
+/// {
+///     var x = new OnnxValue(input, sample);
+///     return context.Add(x, context.Module(inner, x)).Name;
+/// }
 /// </code></example>
 public interface IOnnxExportable
 {
@@ -21,7 +28,7 @@ public interface IOnnxExportable
 }
 
 /// <summary>What an <see cref="IOnnxExportable"/> module uses to write its part of an ONNX graph.</summary>
-public sealed class OnnxExportContext
+public sealed partial class OnnxExportContext
 {
     private readonly OnnxGraph _graph;
     private readonly OnnxExporter _exporter;
@@ -81,6 +88,14 @@ public sealed class OnnxExportContext
     /// <summary>A scalar constant of <see cref="FloatType"/>.</summary>
     public string ScalarConstant(double value) =>
         _graph.ScalarConstant(Scope.Length == 0 ? "scalar" : Scope + "/scalar", value, FloatType);
+
+    /// <summary>Exports a submodule reading <paramref name="input"/>; see <see cref="Module(Autodiff.NN.Module, string, Tensor)"/>.</summary>
+    /// <returns>The submodule's output.</returns>
+    public OnnxValue Module(Module module, OnnxValue input)
+    {
+        var (output, sample) = Module(module, input.Name, input.Sample);
+        return new(output, sample);
+    }
 
     /// <summary>Exports a submodule (any module <see cref="Onnx"/> supports, or another <see cref="IOnnxExportable"/>) reading
     /// <paramref name="input"/>, and returns its output's name and a sample of it.</summary>

@@ -14,12 +14,22 @@ namespace Autodiff.NN;
 /// BatchNorm1d/2d (eval: running statistics), LayerNorm (LayerNormalization), Embedding (Gather), Dropout/Dropout2d (eval:
 /// nothing), Flatten/Unflatten (Reshape), ReLU, Sigmoid, Tanh, LeakyReLU, GELU (exact or tanh, composed from Erf/Tanh),
 /// SiLU, Mish, Softmax, LogSoftmax, RNN/LSTM/GRU (ONNX's RNN/LSTM/GRU ops, one per layer, PyTorch's gate order mapped;
-/// batched input), MultiheadAttention as self-attention (<c>Forward(x)</c>: no masks, equal kdim/vdim), TransformerEncoderLayer and
-/// TransformerEncoder (pre- or post-norm, ReLU or GELU), and an <see cref="OnnxModule"/> (its graph, with its current weights). Any other module is refused with a <see cref="NotSupportedException"/> naming it
-/// — a graph is never silently different from the model.</remarks>
+/// batched input), MultiheadAttention (self- or cross-attention, kdim/vdim, attnMask/keyPaddingMask Bool or float, isCausal,
+/// the weights as a second output), TransformerEncoderLayer and TransformerEncoder (pre- or post-norm, ReLU or GELU, with
+/// masks), TransformerDecoderLayer (as the model: tgt and memory inputs), an <see cref="OnnxModule"/> (its graph, with its
+/// current weights), and modules implementing <see cref="IOnnxExportable"/>. Any other module is refused with a
+/// <see cref="NotSupportedException"/> naming it and its path — a graph is never silently different from the model.
+/// A forward taking masks or a second input is exported with <see cref="OnnxArguments"/> (masks as graph inputs or
+/// constants); <c>dynamicAxes</c> makes any input dimension symbolic (a sequence length, an image size), and nothing in
+/// the graph then bakes the traced size: reshapes copy or read their sizes (Shape), a causal mask is built for the lengths
+/// in the graph.</remarks>
 /// <example><code>
 /// var model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
 /// Onnx.Export(model, Tensor.Randn(1, 784), "mlp.onnx");       // input "input" [batch, 784], output "output" [batch, 10]
+///
+/// var lstm = new Sequential(new LSTM(32, 64, batchFirst: true), new Linear(64, 10));
+/// Onnx.Export(lstm, new OnnxArguments().Input("input", Tensor.Randn(1, 20, 32)), "lstm.onnx",
+///     dynamicAxes: new Dictionary&lt;string, IReadOnlyDictionary&lt;int, string&gt;&gt; { ["input"] = new Dictionary&lt;int, string&gt; { [0] = "batch", [1] = "seq" } });
 /// </code></example>
 public static class Onnx
 {
@@ -102,9 +112,73 @@ public static class Onnx
         ArgumentNullException.ThrowIfNull(sampleInput);
         ArgumentException.ThrowIfNullOrEmpty(inputName);
         ArgumentException.ThrowIfNullOrEmpty(outputName);
-        if (opset < 17) throw new ArgumentOutOfRangeException(nameof(opset), opset, "Onnx.Export: opset must be 17 or later.");
         if (dynamicBatch && sampleInput.Rank == 0)
             throw new ArgumentException("Onnx.Export: a dynamic batch axis needs a sample input of rank 1 or more, got a scalar.", nameof(sampleInput));
+        var arguments = new OnnxArguments().Input(inputName, sampleInput).Outputs(outputName);
+        var axes = new Dictionary<string, IReadOnlyDictionary<int, string>>();
+        if (dynamicBatch) axes[inputName] = new Dictionary<int, string> { [0] = "batch" };
+        return Build(model, arguments, opset, axes, batchOutputs: dynamicBatch);
+    }
+
+    /// <summary>Exports <paramref name="model"/>, called with several arguments (masks, a decoder's memory, flags), to an
+    /// ONNX file at <paramref name="path"/>. Same as <c>torch.onnx.export(model, args, path, input_names=...,
+    /// dynamic_axes=...)</c>.</summary>
+    /// <param name="model">The model, as for <see cref="Export(Module, Tensor, string, int, bool, string, string)"/>, or a
+    /// module whose forward takes several tensors (see <see cref="OnnxArguments"/>).</param>
+    /// <param name="arguments">The forward's arguments by name: graph inputs, constants and flags.</param>
+    /// <param name="path">The file to write (replaced if it exists).</param>
+    /// <param name="opset">The ONNX opset to target; 17 or later.</param>
+    /// <param name="dynamicAxes">Symbolic dimensions by input or output name: <c>{"src": {0: "batch", 1: "length"}}</c>.
+    /// Every other input dimension is fixed to the sample's; an output not named here has unknown dimensions when any axis
+    /// is dynamic. Null: every dimension fixed.</param>
+    /// <exception cref="NotSupportedException">A module has no ONNX mapping here; the message names it and its path in the model.</exception>
+    /// <exception cref="ArgumentException">An argument the forward does not take, a missing one, or a dynamic axis naming
+    /// no input or output, or beyond its rank.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The opset is below 17.</exception>
+    public static void Export(Module model, OnnxArguments arguments, string path, int opset = 17,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? dynamicAxes = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        File.WriteAllBytes(path, ExportToBytes(model, arguments, opset, dynamicAxes));
+    }
+
+    /// <summary>Exports <paramref name="model"/>, called with several arguments, as the bytes of an ONNX file; see
+    /// <see cref="Export(Module, OnnxArguments, string, int, IReadOnlyDictionary{string, IReadOnlyDictionary{int, string}})"/>.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="arguments">The forward's arguments by name: graph inputs, constants and flags.</param>
+    /// <param name="opset">The ONNX opset to target; 17 or later.</param>
+    /// <param name="dynamicAxes">Symbolic dimensions by input or output name; null for none.</param>
+    /// <returns>The serialized <c>ModelProto</c>.</returns>
+    /// <exception cref="NotSupportedException">A module has no ONNX mapping here; the message names it and its path in the model.</exception>
+    /// <exception cref="ArgumentException">An argument the forward does not take, a missing one, or a dynamic axis naming
+    /// no input or output, or beyond its rank.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The opset is below 17.</exception>
+    public static byte[] ExportToBytes(Module model, OnnxArguments arguments, int opset = 17,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? dynamicAxes = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(arguments);
+        return Build(model, arguments, opset, dynamicAxes ?? new Dictionary<string, IReadOnlyDictionary<int, string>>(), batchOutputs: false);
+    }
+
+    private static byte[] Build(Module model, OnnxArguments arguments, int opset, IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>> dynamicAxes,
+        bool batchOutputs)
+    {
+        if (opset < 17) throw new ArgumentOutOfRangeException(nameof(opset), opset, "Onnx.Export: opset must be 17 or later.");
+        if (!arguments.Tensors.Any(t => t.IsInput)) throw new ArgumentException("Onnx.Export: the arguments have no graph input.", nameof(arguments));
+        foreach (var (name, axes) in dynamicAxes)
+        {
+            ArgumentNullException.ThrowIfNull(axes, $"dynamicAxes[{name}]");
+            var input = arguments.Tensors.FirstOrDefault(t => t.Name == name);
+            if (input.Tensor is not null && !input.IsInput)
+                throw new ArgumentException($"Onnx.Export: dynamicAxes names '{name}', a constant; only graph inputs and outputs have dynamic axes.", nameof(dynamicAxes));
+            if (input.Tensor is { } sample && axes.Keys.Where(d => d < 0 || d >= sample.Rank).Cast<int?>().FirstOrDefault() is int bad)
+                throw new ArgumentException($"Onnx.Export: dynamicAxes gives '{name}' axis {bad}, but its sample {sample.Shape} has rank {sample.Rank}.", nameof(dynamicAxes));
+        }
+        // Only dimension 0 dynamic (or nothing): reshapes keep their constant targets (0 copies the batch); any other dynamic
+        // axis makes every reshape read its sizes from the graph (Shape).
+        var inputAxes = dynamicAxes.Where(a => arguments.Tensors.Any(t => t.Name == a.Key)).Select(a => a.Value).ToList();
+        bool dynamicBatch = inputAxes.Any(a => a.Count > 0), dynamicShapes = inputAxes.Any(a => a.Keys.Any(d => d != 0));
 
         var modes = model.NamedModules().Select(m => (m.Module, m.Module.Training)).ToList();
         model.Eval();
@@ -117,20 +191,41 @@ public static class Onnx
             var moduleNames = new Dictionary<Module, string>(ReferenceEqualityComparer.Instance);
             foreach (var (name, m) in model.NamedModules()) moduleNames.TryAdd(m, name);
 
-            graph.FreshName(inputName);
-            graph.FreshName(outputName);
-            Tensor last;
-            string value;
-            using (Tape.NoGrad())
-                (value, last) = new OnnxExporter(graph, stateNames, moduleNames, dynamicBatch).Emit(model, inputName, sampleInput);
-            var outputNode = new NodeProto { OpType = "Identity", Name = graph.FreshName("output_node") };
-            outputNode.Input.Add(value);
-            outputNode.Output.Add(outputName);
-            graph.Proto.Node.Add(outputNode);
+            foreach (var (name, _, _) in arguments.Tensors) graph.FreshName(name);
+            foreach (var name in arguments.OutputNames ?? ["output", "attn_weights"]) graph.FreshName(name);
+            var exporter = new OnnxExporter(graph, stateNames, moduleNames, dynamicBatch) { Opset = opset, DynamicShapes = dynamicShapes };
+            var values = new Dictionary<string, OnnxValue>(StringComparer.Ordinal);
+            foreach (var (name, tensor, isInput) in arguments.Tensors)
+                values[name] = new OnnxValue(isInput ? name : graph.Initializer(name, tensor), tensor);
+            IReadOnlyList<OnnxValue> results;
+            using (Tape.NoGrad()) results = exporter.EmitCall(model, values, arguments.Flags);
 
-            string? batch = dynamicBatch ? "batch" : null;
-            graph.Proto.Input.Add(ValueInfo(inputName, sampleInput.DType, sampleInput.Shape, batch));
-            graph.Proto.Output.Add(ValueInfo(outputName, last.DType, last.Shape, last.Rank == 0 ? null : batch));
+            var outputNames = arguments.OutputNames ?? (results.Count == 1 ? ["output"] : ["output", "attn_weights"]);
+            if (outputNames.Length != results.Count)
+                throw new ArgumentException($"Onnx.Export: {outputNames.Length} output names [{string.Join(", ", outputNames)}] for the model's {results.Count} outputs.", nameof(arguments));
+            foreach (var name in dynamicAxes.Keys)
+                if (!values.ContainsKey(name) && !outputNames.Contains(name))
+                    throw new ArgumentException($"Onnx.Export: dynamicAxes names '{name}', which is neither an input [{string.Join(", ", arguments.InputNames)}] " +
+                        $"nor an output [{string.Join(", ", outputNames)}].", nameof(dynamicAxes));
+            for (int i = 0; i < results.Count; i++)
+            {
+                var outputNode = new NodeProto { OpType = "Identity", Name = graph.FreshName(outputNames[i] + "_node") };
+                outputNode.Input.Add(results[i].Name);
+                outputNode.Output.Add(outputNames[i]);
+                graph.Proto.Node.Add(outputNode);
+            }
+
+            foreach (var (name, tensor, isInput) in arguments.Tensors)
+                if (isInput) graph.Proto.Input.Add(ValueInfo(name, tensor.DType, tensor.Shape, dynamicAxes.GetValueOrDefault(name), unknownRest: false));
+            for (int i = 0; i < results.Count; i++)
+            {
+                var shape = results[i].Sample.Shape;
+                var axes = dynamicAxes.GetValueOrDefault(outputNames[i]);
+                if (axes is not null && axes.Keys.Where(d => d < 0 || d >= shape.Rank).Cast<int?>().FirstOrDefault() is int bad)
+                    throw new ArgumentException($"Onnx.Export: dynamicAxes gives output '{outputNames[i]}' axis {bad}, but it is {shape} (rank {shape.Rank}).", nameof(dynamicAxes));
+                if (axes is null && batchOutputs && shape.Rank > 0) axes = new Dictionary<int, string> { [0] = "batch" };
+                graph.Proto.Output.Add(ValueInfo(outputNames[i], results[i].Sample.DType, shape, axes, unknownRest: axes is null && dynamicAxes.Count > 0 && !batchOutputs));
+            }
 
             var proto = new ModelProto
             {

@@ -11,6 +11,12 @@ namespace Autodiff.NN;
 /// Forward is arbitrary C#) is refused by name, so a graph is never silently wrong.</remarks>
 internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, string> stateNames, Dictionary<Module, string> moduleNames, bool dynamicBatch)
 {
+    /// <summary>The opset written (reductions take their axes as an attribute before 18, as an input from 18).</summary>
+    public int Opset { get; init; } = 17;
+
+    /// <summary>Whether a dimension other than 0 is dynamic: reshapes then read their sizes from the graph.</summary>
+    public bool DynamicShapes { get; init; }
+
     /// <summary>Emits <paramref name="module"/>'s nodes reading value <paramref name="x"/> (whose sample is
     /// <paramref name="sample"/>), and returns the output value's name and its sample.</summary>
     public (string Name, Tensor Sample) Emit(Module module, string x, Tensor sample)
@@ -26,12 +32,15 @@ internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, s
             foreach (var layer in encoder.Layers) (x, sample) = Emit(layer, x, sample);
             return encoder.Norm is { } norm ? Emit(norm, x, sample) : (x, sample);
         }
+        if (module is TransformerDecoderLayer decoderLayer)
+            throw Unsupported(decoderLayer, ScopeOf(decoderLayer), "needs the encoder's memory as a second input; export it as the model itself, " +
+                "with OnnxArguments naming tgt and memory");
         var y = module.Forward(sample);
-        string scope = moduleNames.TryGetValue(module, out var n) ? n : module.GetType().Name;
+        string scope = ScopeOf(module);
         string output = module switch
         {
             Linear linear => EmitLinear(linear, scope, x, sample.Rank),
-            MultiheadAttention attention => EmitSelfAttention(attention, scope, x, sample),
+            MultiheadAttention attention => EmitAttention(attention, scope, new(x, sample), new(x, sample), new(x, sample), default).Output,
             ReLU => graph.Node("Relu", scope, [x]),
             Sigmoid => graph.Node("Sigmoid", scope, [x]),
             Tanh => graph.Node("Tanh", scope, [x]),
@@ -54,20 +63,36 @@ internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, s
             LayerNorm norm => EmitLayerNorm(norm, scope, x, sample.DType),
             Embedding embedding => EmitEmbedding(embedding, scope, x, sample.DType),
             RNNBase rnn => EmitRecurrent(rnn, scope, x, sample),
-            IOnnxExportable custom => custom.ExportOnnx(new OnnxExportContext(graph, this, t => stateNames.TryGetValue(t, out var s) ? s : null, scope) { FloatType = sample.IsFloatingPoint ? sample.DType : DType.Float32 }, x, sample),
+            IOnnxExportable custom => custom.ExportOnnx(new OnnxExportContext(graph, this, t => stateNames.TryGetValue(t, out var s) ? s : null, scope)
+                { FloatType = sample.IsFloatingPoint ? sample.DType : DType.Float32 }, x, sample),
             OnnxModule imported => imported.EmitInto(graph, scope, x, t => stateNames[t]),
             _ => throw Unsupported(module, scope, "has no ONNX mapping"),
         };
         return (output, y);
     }
 
-    private static NotSupportedException Unsupported(Module module, string scope, string why) =>
+    internal string ScopeOf(Module module) => moduleNames.TryGetValue(module, out var n) ? n : module.GetType().Name;
+
+    internal static NotSupportedException Unsupported(Module module, string scope, string why) =>
         new($"Onnx.Export: module '{(scope.Length == 0 ? "(root)" : scope)}' {module.Describe()} {why}; only Sequential models of " +
-            "Linear, Conv2d, pooling, BatchNorm, LayerNorm, Embedding, Dropout, Flatten/Unflatten, RNN/LSTM/GRU, self-attention " +
-            "MultiheadAttention, TransformerEncoder(Layer), imported ONNX modules, modules implementing IOnnxExportable " +
+            "Linear, Conv2d, pooling, BatchNorm, LayerNorm, Embedding, Dropout, Flatten/Unflatten, RNN/LSTM/GRU, " +
+            "MultiheadAttention, TransformerEncoder(Layer), TransformerDecoderLayer (as the model), imported ONNX modules, modules implementing IOnnxExportable " +
             "and the activation modules are exported.");
 
     private string State(Tensor tensor) => graph.Initializer(stateNames[tensor], tensor);
+
+    private static int Dim(int dim, int rank) => dim < 0 ? dim + rank : dim;
+
+    /// <summary>The Int64 sizes of dims [start, end) of <paramref name="x"/>, read in the graph (Shape with start/end, opset 15).</summary>
+    internal string ShapeOf(string scope, string x, int start, int end) => graph.Node("Shape", scope, [x], Int("start", start), Int("end", end));
+
+    /// <summary>A reduction over <paramref name="axes"/>: axes an attribute before opset 18 (ReduceSum: an input from 13).</summary>
+    internal string Reduce(string op, string scope, string x, long[] axes, bool keepDims)
+    {
+        if (op == "ReduceSum" || Opset >= 18)
+            return graph.Node(op, scope, [x, graph.Int64Constant(scope + "/axes", axes)], Int("keepdims", keepDims ? 1 : 0));
+        return graph.Node(op, scope, [x], Ints("axes", axes), Int("keepdims", keepDims ? 1 : 0));
+    }
 
     private string EmitLinear(Linear linear, string scope, string x, int rank)
     {
@@ -98,6 +123,22 @@ internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, s
 
     private string EmitReshape(string scope, string x, Shape input, Shape output, Module module)
     {
+        if (DynamicShapes)
+        {
+            // Sizes from the graph: the dims around the (un)flattened ones are read with Shape, so any of them may vary.
+            int rank = input.Rank;
+            var (first, last, middle) = module switch
+            {
+                Flatten f => (Dim(f.StartDim, rank), Dim(f.EndDim, rank), new long[] { -1 }),
+                Unflatten u => (Dim(u.Dim, rank), Dim(u.Dim, rank), u.Sizes.Select(v => (long)v).ToArray()),
+                _ => throw Unsupported(module, scope, "is not a reshape"),
+            };
+            var parts = new List<string>();
+            if (first > 0) parts.Add(ShapeOf(scope, x, 0, first));
+            parts.Add(graph.Int64Constant(scope + "/sizes", middle));
+            if (last + 1 < rank) parts.Add(ShapeOf(scope, x, last + 1, rank));
+            return graph.Node("Reshape", scope, [x, parts.Count == 1 ? parts[0] : graph.Node("Concat", scope, [.. parts], Int("axis", 0))]);
+        }
         // Every dimension is static except the batch (0): it is copied (ONNX Reshape's 0) when the module keeps it.
         var target = new long[output.Rank];
         for (int i = 0; i < output.Rank; i++) target[i] = output[i];
@@ -132,6 +173,8 @@ internal sealed partial class OnnxExporter(OnnxGraph graph, Dictionary<Tensor, s
     private string EmitAdaptiveAvgPool(AdaptiveAvgPool2d pool, string scope, string x, Shape input)
     {
         if (pool.OutputSize == (1, 1)) return graph.Node("GlobalAveragePool", scope, [x]);
+        if (DynamicShapes)
+            throw Unsupported(pool, scope, $"pools to {pool.OutputSize.H}x{pool.OutputSize.W}, whose windows depend on the input size, with dynamic axes beyond the batch");
         var (h, w) = (input[^2], input[^1]);
         if (h % pool.OutputSize.H != 0 || w % pool.OutputSize.W != 0)
             throw Unsupported(pool, scope, $"pools {h}x{w} to {pool.OutputSize.H}x{pool.OutputSize.W}: uneven windows have no ONNX op");

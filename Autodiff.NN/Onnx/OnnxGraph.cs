@@ -48,6 +48,7 @@ internal sealed class OnnxGraph
         {
             DType.Float32 => ByteString.CopyFrom(MemoryMarshal.AsBytes(tensor.ToArray().AsSpan())),
             DType.Float64 => ByteString.CopyFrom(MemoryMarshal.AsBytes(tensor.ToDoubleArray().AsSpan())),
+            DType.Bool => ByteString.CopyFrom([.. tensor.ToBoolArray().Select(b => (byte)(b ? 1 : 0))]),     // one byte each
             _ => ByteString.CopyFrom(MemoryMarshal.AsBytes(tensor.ToInt64Array().AsSpan())),
         };
         Proto.Initializer.Add(proto);
@@ -88,6 +89,18 @@ internal sealed class OnnxGraph
             tensorType.Shape.Dim.Add(i == 0 && batchName is not null
                 ? new TensorShapeProto.Types.Dimension { DimParam = batchName }
                 : new TensorShapeProto.Types.Dimension { DimValue = shape[i] });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
+    }
+
+    /// <summary>Declares a graph input or output: the dimensions in <paramref name="dynamicAxes"/> are symbolic (named),
+    /// the others fixed to <paramref name="shape"/>'s, or unknown when <paramref name="unknownRest"/>.</summary>
+    public static ValueInfoProto ValueInfo(string name, DType dtype, Shape shape, IReadOnlyDictionary<int, string>? dynamicAxes, bool unknownRest)
+    {
+        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)ElementType(dtype, name), Shape = new TensorShapeProto() };
+        for (int i = 0; i < shape.Rank; i++)
+            tensorType.Shape.Dim.Add(dynamicAxes is not null && dynamicAxes.TryGetValue(i, out var symbol)
+                ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
+                : unknownRest ? new TensorShapeProto.Types.Dimension() : new TensorShapeProto.Types.Dimension { DimValue = shape[i] });
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
     }
 
