@@ -260,13 +260,16 @@ internal static class GptCommand
         return 0;
     }
 
-    /// <summary>Writes the model as ONNX: token ids [batch, context] (Int64, batch dynamic) in, logits out. The recurrent
-    /// models are refused with the exporter's message (their embedding-and-head wrapper has no ONNX mapping).</summary>
+    /// <summary>Writes the model as ONNX: token ids [batch, window] (Int64; batch and window dynamic, the window up to the
+    /// context length) in, logits [batch, window, vocabulary] out. The recurrent models are refused with the exporter's
+    /// message (their embedding-and-head wrapper has no ONNX mapping).</summary>
     private static void WriteOnnx(IAnsiConsole console, CharModel model, string path)
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
-        Onnx.Export(model, Tensor.Zeros([1, model.Config.Context], DType.Int64), path);
-        console.WriteLine($"ONNX: {path} (input: token ids [batch, {model.Config.Context}], Int64; output: logits [batch, {model.Config.Context}, {model.Config.VocabSize}])");
+        IReadOnlyDictionary<int, string> axes = new Dictionary<int, string> { [0] = "batch", [1] = "window" };
+        Onnx.Export(model, new OnnxArguments().Input("input", Tensor.Zeros([1, model.Config.Context], DType.Int64)), path,
+            dynamicAxes: new Dictionary<string, IReadOnlyDictionary<int, string>> { ["input"] = axes, ["output"] = axes });
+        console.WriteLine($"ONNX: {path} (input: token ids [batch, window ≤ {model.Config.Context}], Int64; output: logits [batch, window, {model.Config.VocabSize}])");
     }
 
     /// <summary>Linear warm-up from lr/warmup to lr, then cosine decay to lr/10 at <paramref name="total"/>.</summary>

@@ -78,6 +78,10 @@ public class GptCommandTests
         model.Eval();
         Assert.That(shape, Is.EqualTo(new[] { 2, 8, model.Config.VocabSize }));
         Assert.That(logits, Is.EqualTo(model.Forward(tokens).ToArray()).Within(1e-4), "the checkpoint's model and the ONNX file agree");
+        var shorter = Tensor.FromArray(Enumerable.Range(0, 3 * 5).Select(i => (long)(i % 4)).ToArray(), 3, 5);
+        var shortLogits = Autodiff.Tests.Onnx.OnnxExportTests.RunOnnx(File.ReadAllBytes(options.ExportOnnx!), shorter, out var shortShape);
+        Assert.That(shortShape, Is.EqualTo(new[] { 3, 5, model.Config.VocabSize }), "batch and window are dynamic");
+        Assert.That(shortLogits, Is.EqualTo(model.Forward(shorter).ToArray()).Within(1e-4));
 
         var recurrent = Run(Small("lstm") with { ExportOnnx = Path.Combine(_dir, "onnx", "lstm.onnx") });
         Assert.That(recurrent.Code, Is.EqualTo(2), recurrent.Output);
