@@ -37,7 +37,7 @@ public sealed class OnnxModule : Module
         var buffers = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in _nodes)
         {
-            OnnxOps.CheckSupported(node, initializers);
+            OnnxOps.CheckSupported(node);
             if (node.OpType == "BatchNormalization" && node.Input.Count == 5) { buffers.Add(node.Input[3]); buffers.Add(node.Input[4]); }
         }
         foreach (var t in graph.Initializer)
@@ -72,9 +72,16 @@ public sealed class OnnxModule : Module
         ArgumentNullException.ThrowIfNull(input);
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = input };
         foreach (var node in _nodes)
-            values[node.Output[0]] = OnnxOps.Run(node, name => values.TryGetValue(name, out var v) ? v
-                : _state.TryGetValue(name, out var s) ? s : _constants[name], Training);
+        {
+            var outputs = OnnxOps.Run(node, Value, Training);
+            for (int i = 0; i < node.Output.Count && i < outputs.Length; i++)
+                if (node.Output[i].Length > 0) values[node.Output[i]] = outputs[i];
+        }
         return values[OutputName];
+
+        Tensor Value(string name) => values.TryGetValue(name, out var v) ? v : _state.TryGetValue(name, out var s) ? s
+            : _constants.TryGetValue(name, out var c) ? c
+            : throw new InvalidDataException($"Onnx.Import: the graph reads '{name}' before any node writes it (nodes out of order, or a missing initializer).");
     }
 
     /// <inheritdoc/>
@@ -99,9 +106,13 @@ public sealed class OnnxModule : Module
             var copy = new NodeProto { OpType = node.OpType, Domain = node.Domain, Name = graph.FreshName($"{scope}/{node.OpType}_node") };
             copy.Input.AddRange(node.Input.Select(Resolve));
             copy.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
-            var output = graph.FreshName(scope.Length == 0 ? node.Output[0] : $"{scope}/{node.Output[0]}");
-            renamed[node.Output[0]] = output;
-            copy.Output.Add(output);
+            foreach (var name in node.Output)
+            {
+                if (name.Length == 0) { copy.Output.Add(name); continue; }                   // an omitted optional output
+                var output = graph.FreshName(scope.Length == 0 ? name : $"{scope}/{name}");
+                renamed[name] = output;
+                copy.Output.Add(output);
+            }
             graph.Proto.Node.Add(copy);
         }
         return renamed[OutputName];
