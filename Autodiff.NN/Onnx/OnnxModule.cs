@@ -7,7 +7,8 @@ namespace Autodiff.NN;
 /// trains like any module, and <see cref="Onnx.Export(Module, Tensor, string, int, bool, string, string)"/> writes it back.</summary>
 /// <remarks>Float initializers become parameters named after them: a dotted name (<c>0.weight</c>) is registered on nested
 /// containers, so <see cref="Module.StateDict"/> keys are the initializer names. The running mean and variance read by a
-/// BatchNormalization node become buffers. Integer initializers (shapes), scalars, and names containing <c>/</c>
+/// BatchNormalization node become buffers, as does a float initializer read only where no gradient flows (by
+/// Equal/Less/Greater, Shape, or as Where's condition: a mask PyTorch registered as a buffer). Integer initializers (shapes), scalars, and names containing <c>/</c>
 /// (constants the exporter generates) stay constants, neither trained nor saved. In training mode a BatchNormalization
 /// node normalizes with the batch's statistics and updates the running ones, as <see cref="BatchNorm2d"/> does.</remarks>
 /// <example><code>
@@ -40,6 +41,12 @@ public sealed class OnnxModule : Module
             OnnxOps.CheckSupported(node);
             if (node.OpType == "BatchNormalization" && node.Input.Count == 5) { buffers.Add(node.Input[3]); buffers.Add(node.Input[4]); }
         }
+        // A float initializer only compared or measured (a causal mask read by Equal, as PyTorch's registered buffers
+        // export) gets no gradient: a buffer, saved but not trained.
+        var uses = _nodes.SelectMany(n => n.Input.Select((name, i) => (Name: name, Differentiable: !OnnxOps.IsNonDifferentiableInput(n.OpType, i))))
+            .ToLookup(u => u.Name, u => u.Differentiable, StringComparer.Ordinal);
+        foreach (var t in graph.Initializer)
+            if (uses.Contains(t.Name) && !uses[t.Name].Any(d => d)) buffers.Add(t.Name);
         foreach (var t in graph.Initializer)
         {
             var value = OnnxOps.ToTensor(t);

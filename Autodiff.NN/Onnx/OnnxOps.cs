@@ -12,7 +12,7 @@ internal static partial class OnnxOps
     private static readonly HashSet<string> Supported = new(StringComparer.Ordinal)
     {
         "Identity", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Erf", "Gelu", "Softplus", "Softmax", "LogSoftmax",
-        "Neg", "Exp", "Log", "Abs", "Sqrt", "Reciprocal", "Pow", "Not",
+        "Neg", "Exp", "Log", "Abs", "Sqrt", "Reciprocal", "Pow", "Not", "Clip", "Elu", "PRelu", "HardSigmoid", "HardSwish",
         "Add", "Sub", "Mul", "Div", "MatMul", "Gemm", "Transpose", "Reshape", "Flatten", "Conv", "MaxPool", "AveragePool",
         "GlobalAveragePool", "BatchNormalization", "LayerNormalization", "Gather", "Cast", "Dropout",
         "Concat", "Split", "Slice", "Unsqueeze", "Squeeze", "Shape", "Constant", "ConstantOfShape", "Expand", "Range",
@@ -52,6 +52,11 @@ internal static partial class OnnxOps
                 CheckTensorOp(node); break;
         }
     }
+
+    /// <summary>Whether input <paramref name="index"/> of an <paramref name="opType"/> node receives no gradient: compared,
+    /// measured, or a condition.</summary>
+    public static bool IsNonDifferentiableInput(string opType, int index) =>
+        opType is "Equal" or "Less" or "Greater" or "Shape" or "Not" || (opType == "Where" && index == 0);
 
     /// <summary>Runs <paramref name="node"/>, reading its inputs through <paramref name="value"/>, and returns its outputs
     /// in order (one for most ops; RNN/GRU give Y and Y_h, LSTM also Y_c, Split one per part).</summary>
@@ -99,6 +104,13 @@ internal static partial class OnnxOps
             case "Reciprocal": return Ops.Div(Tensor.Scalar(1, x.DType), x);
             case "Pow": return Ops.Pow(x, ScalarExponent(node, In(1)));
             case "Not": return Ops.LogicalNot(x);
+            case "Clip": return Ops.Clamp(x, Optional(1)?.ItemDouble() ?? double.NegativeInfinity, Optional(2)?.ItemDouble() ?? double.PositiveInfinity);
+            case "HardSigmoid": return HardSigmoid(x, Float(node, "alpha", 0.2f), Float(node, "beta", 0.5f));
+            case "HardSwish": return Ops.Mul(x, HardSigmoid(x, 1.0 / 6, 0.5));                  // x · clamp(x/6 + 1/2, 0, 1)
+            case "Elu":                                                                         // x > 0 ? x : α(e^x - 1), e^x of min(x, 0): no inf
+                var negative = Ops.Mul(Ops.Sub(Ops.Exp(Ops.Minimum(x, Tensor.Scalar(0, x.DType))), Tensor.Scalar(1, x.DType)), Tensor.Scalar(Float(node, "alpha", 1), x.DType));
+                return Ops.Where(Ops.Gt(x, 0), x, negative);
+            case "PRelu": return Ops.Where(Ops.Lt(x, 0), Ops.Mul(x, In(1)), x);                // x < 0 ? slope·x : x
             case "Add": return Ops.Add(x, In(1));
             case "Sub": return Ops.Sub(x, In(1));
             case "Mul": return Ops.Mul(x, In(1));
@@ -147,6 +159,10 @@ internal static partial class OnnxOps
             default: return RunTensorOp(node, In, Optional);
         }
     }
+
+    /// <summary><c>clamp(αx + β, 0, 1)</c>.</summary>
+    private static Tensor HardSigmoid(Tensor x, double alpha, double beta) =>
+        Ops.Clamp(Ops.Add(Ops.Mul(x, Tensor.Scalar(alpha, x.DType)), Tensor.Scalar(beta, x.DType)), 0, 1);
 
     /// <summary>Pow's exponent, which must be one number (a constant, or a value known when the graph runs): the Autodiff
     /// op raises to a constant power.</summary>

@@ -175,6 +175,36 @@ public class OnnxImportTensorOpsTests
     }
 
     [Test]
+    public void ActivationsTorchExports_ClipHardSigmoidHardSwishEluPRelu()
+    {
+        // ReLU6 (Clip), Hardsigmoid, Hardswish, ELU and PReLU as torch.onnx.export writes them at opset 17.
+        var b = new Builder();
+        var x = b.Node("Mul", ["input", b.Floats([3f])]);                                               // reach every piece
+        var relu6 = b.Node("Clip", [x, b.Floats([0f]), b.Floats([6f])]);
+        var hard = b.Node("HardSigmoid", [x], OnnxGraph.Float("alpha", 1 / 6.0), OnnxGraph.Float("beta", 0.5));
+        var swish = b.Node("HardSwish", [x]);
+        var elu = b.Node("Elu", [x], OnnxGraph.Float("alpha", 0.7));
+        var prelu = b.Node("PRelu", [x, b.Floats([0.25f, -0.5f, 0.1f, 2f, 0f, 1f], 6)]);
+        var y = b.Node("Concat", [relu6, hard, swish, elu, prelu], Int("axis", 1));
+        AssertMatchesOnnxRuntime(b.Build(y, 0, 6), 6);
+    }
+
+    [Test]
+    public void AMaskReadOnlyByEqual_IsABuffer_NotAParameter()
+    {
+        var b = new Builder();
+        var mask = b.Floats([1f, 0f, 1f, 1f], 4);
+        var y = b.Node("Where", [b.Node("Equal", [mask, b.Floats([0f])]), b.Floats([-1e4f]), "input"]);
+        var bytes = b.Build(y, 0, 4);
+        var named = ModelProto.Parser.ParseFrom(bytes);
+        named.Graph.Initializer[0].Name = "mask";                                                         // a state-dict name, as PyTorch's buffers
+        named.Graph.Node[0].Input[0] = "mask";
+        var imported = OnnxFile.Import(named.ToByteArray());
+        Assert.That(imported.NamedBuffers().Select(n => n.Name), Is.EquivalentTo(new[] { "mask" }));
+        Assert.That(imported.NamedParameters(), Is.Empty);
+    }
+
+    [Test]
     public void Import_RefusesANegativeSliceStep_NamingNodeAndOp_WhenTheGraphRuns()
     {
         var b = new Builder();
