@@ -6,11 +6,13 @@ namespace Autodiff.NN;
 /// <summary>A model loaded from an ONNX file by <see cref="Onnx.Import(string)"/>: its graph runs on Autodiff ops, so it
 /// trains like any module, and <see cref="Onnx.Export(Module, Tensor, string, int, bool, string, string)"/> writes it back.</summary>
 /// <remarks>Float initializers become parameters named after them: a dotted name (<c>0.weight</c>) is registered on nested
-/// containers, so <see cref="Module.StateDict"/> keys are the initializer names. The running mean and variance read by a
-/// BatchNormalization node become buffers, as does a float initializer read only where no gradient flows (by
-/// Equal/Less/Greater, Shape, or as Where's condition: a mask PyTorch registered as a buffer). Integer initializers (shapes), scalars, and names containing <c>/</c>
-/// (constants the exporter generates) stay constants, neither trained nor saved. In training mode a BatchNormalization
-/// node normalizes with the batch's statistics and updates the running ones, as <see cref="BatchNorm2d"/> does.</remarks>
+/// containers, so <see cref="Module.StateDict"/> keys are the initializer names (a file from <c>torch.onnx.export</c> also
+/// has folded ones such as <c>onnx::LSTM_104</c>). The running mean and variance read by a BatchNormalization node become
+/// buffers, as does a float initializer read only where no gradient flows (by Equal/Less/Greater, Shape, or as Where's
+/// condition: a mask PyTorch registered as a buffer). Integer initializers (shapes), scalars, and names containing
+/// <c>/</c> (constants the exporter generates) stay constants, neither trained nor saved. In training mode a
+/// BatchNormalization node normalizes with the batch's statistics and updates the running ones, as
+/// <see cref="BatchNorm2d"/> does, and a Dropout node drops.</remarks>
 /// <example><code>
 /// var model = Onnx.Import("mlp.onnx");
 /// var optimizer = new Adam(model.Parameters(), 1e-3);   // fine-tune here, then Onnx.Export(model, sample, "tuned.onnx")

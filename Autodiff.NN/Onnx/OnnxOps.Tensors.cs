@@ -3,7 +3,7 @@ using Autodiff.NN.OnnxProto;
 namespace Autodiff.NN;
 
 // Shape and indexing nodes: Transpose, Reshape (constant or computed shape), Gather (any axis), Concat, Split, Slice,
-// Unsqueeze/Squeeze, Shape, Constant, ConstantOfShape, Expand, Range, ReduceMean/ReduceSum and Trilu.
+// Unsqueeze/Squeeze, Shape, Constant, ConstantOfShape, Expand, Range, ReduceMean/Sum/Max/Min and Trilu.
 //
 // Shape arithmetic (Shape → Gather → Unsqueeze → Concat → Reshape, as torch.onnx.export writes it) is evaluated eagerly,
 // when the graph runs, on the tensors themselves: an Int64 value is lifted to Float64 for the data ops (exact for every
@@ -99,7 +99,7 @@ internal static partial class OnnxOps
                 var target = BroadcastShape(node, x.Shape, input(1).ToInt64Array());
                 return target.SequenceEqual(x.Shape) ? x : Ops.Expand(x, target);
             }
-            case "ReduceMean" or "ReduceSum": return RunReduce(node, x, optional(1));
+            case "ReduceMean" or "ReduceSum" or "ReduceMax" or "ReduceMin": return RunReduce(node, x, optional(1));
             case "Trilu":
             {
                 int k = optional(1) is { } diagonal ? checked((int)diagonal.ItemInt64()) : 0;
@@ -182,8 +182,8 @@ internal static partial class OnnxOps
         return parts;
     }
 
-    /// <summary>ReduceMean / ReduceSum over the axes (input in ReduceSum since opset 13 and ReduceMean since 18, else the
-    /// attribute); all axes when none are given, unless <c>noop_with_empty_axes</c>.</summary>
+    /// <summary>ReduceMean / ReduceSum / ReduceMax / ReduceMin over the axes (an input in ReduceSum since opset 13 and the
+    /// others since 18, else the attribute); all axes when none are given, unless <c>noop_with_empty_axes</c>.</summary>
     private static Tensor RunReduce(NodeProto node, Tensor x, Tensor? axesInput)
     {
         var axes = axesInput?.ToInt64Array() ?? Ints(node, "axes");
@@ -195,7 +195,14 @@ internal static partial class OnnxOps
         }
         int rank = x.Rank;
         var dims = axes.Select(a => (int)(a < 0 ? a + rank : a)).Distinct().OrderDescending().ToArray();
-        foreach (int d in dims) x = node.OpType == "ReduceMean" ? Ops.Mean(x, d, keepDim: true) : Ops.Sum(x, d, keepDim: true);
+        foreach (int d in dims)
+            x = node.OpType switch
+            {
+                "ReduceMean" => Ops.Mean(x, d, keepDim: true),
+                "ReduceMax" => Ops.Max(x, d, keepDim: true),
+                "ReduceMin" => Ops.Min(x, d, keepDim: true),
+                _ => Ops.Sum(x, d, keepDim: true),
+            };
         if (!keep) foreach (int d in dims) x = Ops.Squeeze(x, d);
         return x;
     }

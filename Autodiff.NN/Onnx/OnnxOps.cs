@@ -16,7 +16,7 @@ internal static partial class OnnxOps
         "Add", "Sub", "Mul", "Div", "MatMul", "Gemm", "Transpose", "Reshape", "Flatten", "Conv", "MaxPool", "AveragePool",
         "GlobalAveragePool", "BatchNormalization", "LayerNormalization", "Gather", "Cast", "Dropout",
         "Concat", "Split", "Slice", "Unsqueeze", "Squeeze", "Shape", "Constant", "ConstantOfShape", "Expand", "Range",
-        "Where", "Equal", "Less", "Greater", "ReduceMean", "ReduceSum", "Trilu",
+        "Where", "Equal", "Less", "Greater", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Trilu",
         "RNN", "LSTM", "GRU",
     };
 

@@ -143,7 +143,7 @@ public class OnnxImportTensorOpsTests
     }
 
     [Test]
-    public void LayerNorm_AsTorchExportsItBelowOpset17_PowSqrtReduceMeanReduceSum()
+    public void LayerNorm_AsTorchExportsItBelowOpset17_PowSqrtReduceMeanSumMaxMin()
     {
         var b = new Builder();
         var mean = b.Node("ReduceMean", ["input"], Ints("axes", -1), Int("keepdims", 1));
@@ -151,6 +151,8 @@ public class OnnxImportTensorOpsTests
         var variance = b.Node("ReduceMean", [b.Node("Pow", [centered, b.Floats([2f])])], Ints("axes", -1));
         var normed = b.Node("Div", [centered, b.Node("Sqrt", [b.Node("Add", [variance, b.Floats([1e-5f])])])]);
         var total = b.Node("ReduceSum", [normed, b.Ints([1, 2], 2)], Int("keepdims", 0));                // [N]
+        total = b.Node("Add", [total, b.Node("ReduceMax", [normed], Ints("axes", 1, 2), Int("keepdims", 0))]);
+        total = b.Node("Sub", [total, b.Node("ReduceMin", [normed], Ints("axes", -1, 1), Int("keepdims", 0))]);
         var y = b.Node("Add", [b.Node("Reshape", [normed, b.Ints([0, -1], 2)]), b.Node("Unsqueeze", [total, b.Ints([1], 1)])]);
         AssertMatchesOnnxRuntime(b.Build(y, 0, 3, 8), 3, 8);
     }
