@@ -35,11 +35,18 @@ public static class Onnx
 {
     /// <summary>Loads an ONNX file into a trainable <see cref="OnnxModule"/>: the graph runs on Autodiff ops, float
     /// initializers become parameters named after them.</summary>
-    /// <remarks>Imports the subset <see cref="Export(Module, Tensor, string, int, bool, string, string)"/> writes (opset 13 or later,
-    /// one input, one output): Gemm, MatMul, Add/Sub/Mul/Div, Transpose, Reshape (constant shape), Flatten, Conv, MaxPool,
-    /// AveragePool, GlobalAveragePool, BatchNormalization, LayerNormalization, Gather (an embedding lookup), Cast, Identity,
-    /// Relu, Sigmoid, Tanh, LeakyRelu, Erf, Softplus, Softmax and LogSoftmax. Any other node is refused when the file is
-    /// loaded, with a <see cref="NotSupportedException"/> naming it.</remarks>
+    /// <remarks>Imports what <see cref="Export(Module, Tensor, string, int, bool, string, string)"/> writes and what
+    /// <c>torch.onnx.export</c> writes for the same layers (opset 13 or later, one input, one output): Gemm, MatMul,
+    /// Add/Sub/Mul/Div, Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, LayerNormalization, RNN, LSTM
+    /// and GRU (on the recurrent layer ops; layout 0 or 1, forward, reverse or bidirectional, initial states,
+    /// sequence_lens; not clip, peepholes or non-default activations), the activations (Relu, Sigmoid, Tanh, LeakyRelu,
+    /// Erf, Gelu, Softplus, Softmax, LogSoftmax, Clip, Elu, PRelu, HardSigmoid, HardSwish), Neg, Exp, Log, Abs, Sqrt,
+    /// Reciprocal, Pow (a single exponent), the shape and indexing nodes (Transpose, Reshape, Flatten, Concat, Split,
+    /// Slice with positive steps, Unsqueeze, Squeeze, Shape, Gather on any axis, Expand, Constant, ConstantOfShape, Range,
+    /// Trilu, Cast), Equal, Less, Greater, Not, Where, ReduceMean/Sum/Max/Min, Dropout and Identity. Shapes computed in
+    /// the graph (Shape → Gather → Concat → Reshape) are evaluated when it runs. Any other node is refused when the file
+    /// is loaded, with a <see cref="NotSupportedException"/> naming the node and its op (an unsupported attribute: the
+    /// node and the attribute).</remarks>
     /// <param name="path">The .onnx file.</param>
     /// <exception cref="NotSupportedException">A node, attribute or initializer type is outside the imported subset; the message names it.</exception>
     /// <exception cref="InvalidDataException">The file is not an ONNX model.</exception>

@@ -6,10 +6,13 @@ namespace Autodiff.NN;
 /// <summary>A model loaded from an ONNX file by <see cref="Onnx.Import(string)"/>: its graph runs on Autodiff ops, so it
 /// trains like any module, and <see cref="Onnx.Export(Module, Tensor, string, int, bool, string, string)"/> writes it back.</summary>
 /// <remarks>Float initializers become parameters named after them: a dotted name (<c>0.weight</c>) is registered on nested
-/// containers, so <see cref="Module.StateDict"/> keys are the initializer names. The running mean and variance read by a
-/// BatchNormalization node become buffers. Integer initializers (shapes), scalars, and names containing <c>/</c>
-/// (constants the exporter generates) stay constants, neither trained nor saved. In training mode a BatchNormalization
-/// node normalizes with the batch's statistics and updates the running ones, as <see cref="BatchNorm2d"/> does.</remarks>
+/// containers, so <see cref="Module.StateDict"/> keys are the initializer names (a file from <c>torch.onnx.export</c> also
+/// has folded ones such as <c>onnx::LSTM_104</c>). The running mean and variance read by a BatchNormalization node become
+/// buffers, as does a float initializer read only where no gradient flows (by Equal/Less/Greater, Shape, or as Where's
+/// condition: a mask PyTorch registered as a buffer). Integer initializers (shapes), scalars, and names containing
+/// <c>/</c> (constants the exporter generates) stay constants, neither trained nor saved. In training mode a
+/// BatchNormalization node normalizes with the batch's statistics and updates the running ones, as
+/// <see cref="BatchNorm2d"/> does, and a Dropout node drops.</remarks>
 /// <example><code>
 /// var model = Onnx.Import("mlp.onnx");
 /// var optimizer = new Adam(model.Parameters(), 1e-3);   // fine-tune here, then Onnx.Export(model, sample, "tuned.onnx")
@@ -37,9 +40,15 @@ public sealed class OnnxModule : Module
         var buffers = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in _nodes)
         {
-            OnnxOps.CheckSupported(node, initializers);
+            OnnxOps.CheckSupported(node);
             if (node.OpType == "BatchNormalization" && node.Input.Count == 5) { buffers.Add(node.Input[3]); buffers.Add(node.Input[4]); }
         }
+        // A float initializer only compared or measured (a causal mask read by Equal, as PyTorch's registered buffers
+        // export) gets no gradient: a buffer, saved but not trained.
+        var uses = _nodes.SelectMany(n => n.Input.Select((name, i) => (Name: name, Differentiable: !OnnxOps.IsNonDifferentiableInput(n.OpType, i))))
+            .ToLookup(u => u.Name, u => u.Differentiable, StringComparer.Ordinal);
+        foreach (var t in graph.Initializer)
+            if (uses.Contains(t.Name) && !uses[t.Name].Any(d => d)) buffers.Add(t.Name);
         foreach (var t in graph.Initializer)
         {
             var value = OnnxOps.ToTensor(t);
@@ -72,9 +81,16 @@ public sealed class OnnxModule : Module
         ArgumentNullException.ThrowIfNull(input);
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = input };
         foreach (var node in _nodes)
-            values[node.Output[0]] = OnnxOps.Run(node, name => values.TryGetValue(name, out var v) ? v
-                : _state.TryGetValue(name, out var s) ? s : _constants[name], Training);
+        {
+            var outputs = OnnxOps.Run(node, Value, Training);
+            for (int i = 0; i < node.Output.Count && i < outputs.Length; i++)
+                if (node.Output[i].Length > 0) values[node.Output[i]] = outputs[i];
+        }
         return values[OutputName];
+
+        Tensor Value(string name) => values.TryGetValue(name, out var v) ? v : _state.TryGetValue(name, out var s) ? s
+            : _constants.TryGetValue(name, out var c) ? c
+            : throw new InvalidDataException($"Onnx.Import: the graph reads '{name}' before any node writes it (nodes out of order, or a missing initializer).");
     }
 
     /// <inheritdoc/>
@@ -99,9 +115,13 @@ public sealed class OnnxModule : Module
             var copy = new NodeProto { OpType = node.OpType, Domain = node.Domain, Name = graph.FreshName($"{scope}/{node.OpType}_node") };
             copy.Input.AddRange(node.Input.Select(Resolve));
             copy.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
-            var output = graph.FreshName(scope.Length == 0 ? node.Output[0] : $"{scope}/{node.Output[0]}");
-            renamed[node.Output[0]] = output;
-            copy.Output.Add(output);
+            foreach (var name in node.Output)
+            {
+                if (name.Length == 0) { copy.Output.Add(name); continue; }                   // an omitted optional output
+                var output = graph.FreshName(scope.Length == 0 ? name : $"{scope}/{name}");
+                renamed[name] = output;
+                copy.Output.Add(output);
+            }
             graph.Proto.Node.Add(copy);
         }
         return renamed[OutputName];

@@ -5,47 +5,84 @@ namespace Autodiff.NN;
 
 /// <summary>Runs one ONNX node of the imported subset on Autodiff ops (so the graph trains), and checks at import that a
 /// node is in that subset.</summary>
-internal static class OnnxOps
+/// <remarks>Split by theme: this file has the layers and element-wise ops, <c>OnnxOps.Tensors.cs</c> the shape and
+/// indexing ops (with the Int64 shape arithmetic evaluated eagerly), <c>OnnxOps.Recurrent.cs</c> RNN, LSTM and GRU.</remarks>
+internal static partial class OnnxOps
 {
     private static readonly HashSet<string> Supported = new(StringComparer.Ordinal)
     {
-        "Identity", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Erf", "Softplus", "Softmax", "LogSoftmax",
+        "Identity", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Erf", "Gelu", "Softplus", "Softmax", "LogSoftmax",
+        "Neg", "Exp", "Log", "Abs", "Sqrt", "Reciprocal", "Pow", "Not", "Clip", "Elu", "PRelu", "HardSigmoid", "HardSwish",
         "Add", "Sub", "Mul", "Div", "MatMul", "Gemm", "Transpose", "Reshape", "Flatten", "Conv", "MaxPool", "AveragePool",
-        "GlobalAveragePool", "BatchNormalization", "LayerNormalization", "Gather", "Cast",
+        "GlobalAveragePool", "BatchNormalization", "LayerNormalization", "Gather", "Cast", "Dropout",
+        "Concat", "Split", "Slice", "Unsqueeze", "Squeeze", "Shape", "Constant", "ConstantOfShape", "Expand", "Range",
+        "Where", "Equal", "Less", "Greater", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Trilu",
+        "RNN", "LSTM", "GRU",
     };
 
     /// <summary>Refuses, at import, a node outside the subset or with attributes the Autodiff ops cannot follow.</summary>
-    public static void CheckSupported(NodeProto node, IReadOnlyDictionary<string, TensorProto> initializers)
+    public static void CheckSupported(NodeProto node)
     {
-        string Fail(string why) => throw new NotSupportedException($"Onnx.Import: node '{node.Name}' ({node.OpType}) {why}.");
-        if (node.Domain is not ("" or "ai.onnx")) Fail($"is in domain '{node.Domain}'; only the default ONNX domain is imported");
-        if (!Supported.Contains(node.OpType)) Fail("has no Autodiff mapping");
-        if (node.Output.Count != 1) Fail($"has {node.Output.Count} outputs; only single-output nodes are imported");
-        if (Str(node, "auto_pad", "NOTSET") != "NOTSET") Fail("uses auto_pad; only explicit pads are imported");
+        if (node.Domain is not ("" or "ai.onnx")) throw Refuse(node, $"is in domain '{node.Domain}'; only the default ONNX domain is imported");
+        if (!Supported.Contains(node.OpType)) throw Refuse(node, "has no Autodiff mapping");
+        int outputs = node.OpType switch { "LSTM" => 3, "RNN" or "GRU" or "Dropout" => 2, "Split" => int.MaxValue, _ => 1 };
+        if (node.Output.Count > outputs)
+            throw Refuse(node, $"has {node.Output.Count} outputs; {node.OpType} is imported with {(outputs == 1 ? "one output" : $"at most {outputs}")}");
+        if (Str(node, "auto_pad", "NOTSET") != "NOTSET") throw Refuse(node, "uses auto_pad; only explicit pads are imported");
         switch (node.OpType)
         {
             case "Gemm" when Int(node, "transA", 0) != 0 || Float(node, "alpha", 1) != 1 || Float(node, "beta", 1) != 1:
-                Fail("uses transA, alpha or beta; only transA = 0, alpha = beta = 1 are imported"); break;
-            case "Reshape" when !initializers.ContainsKey(node.Input[1]):
-                Fail("computes its shape in the graph; only constant shapes are imported"); break;
+                throw Refuse(node, "uses transA, alpha or beta; only transA = 0, alpha = beta = 1 are imported");
             case "Conv" or "MaxPool" or "AveragePool":
                 var pads = Ints(node, "pads");
-                if (pads.Length != 0 && (pads.Length != 4 || pads[0] != pads[2] || pads[1] != pads[3])) Fail("has asymmetric or non-2D pads");
-                if (node.OpType == "AveragePool" && Int(node, "ceil_mode", 0) != 0) Fail("uses ceil_mode");
-                if (node.OpType == "MaxPool" && Int(node, "storage_order", 0) != 0) Fail("uses storage_order");
+                if (pads.Length != 0 && (pads.Length != 4 || pads[0] != pads[2] || pads[1] != pads[3])) throw Refuse(node, "has asymmetric or non-2D pads");
+                if (node.OpType == "AveragePool" && Int(node, "ceil_mode", 0) != 0) throw Refuse(node, "uses ceil_mode");
+                if (node.OpType == "MaxPool" && Int(node, "storage_order", 0) != 0) throw Refuse(node, "uses storage_order");
                 break;
-            case "Gather" when Int(node, "axis", 0) != 0 || !initializers.ContainsKey(node.Input[0]):
-                Fail("is not a lookup in a constant table along axis 0 (an embedding)"); break;
-            case "Cast" when Int(node, "to", 0) is not ((long)TensorProto.Types.DataType.Int64 or (long)TensorProto.Types.DataType.Float or (long)TensorProto.Types.DataType.Double):
-                Fail("casts to a type other than int64, float or double"); break;
+            case "Cast" when Int(node, "to", 0) is not ((long)TensorProto.Types.DataType.Int64 or (long)TensorProto.Types.DataType.Float
+                or (long)TensorProto.Types.DataType.Double or (long)TensorProto.Types.DataType.Bool):
+                throw Refuse(node, "casts to a type other than int64, float, double or bool");
+            case "Reshape" when Int(node, "allowzero", 0) != 0:
+                throw Refuse(node, "uses allowzero = 1; only Reshape's default (0 copies the input's dimension) is imported");
+            case "Dropout" when node.Output.Count > 1 && node.Output[1].Length > 0:
+                throw Refuse(node, "uses its mask output");
+            case "RNN" or "LSTM" or "GRU":
+                CheckRecurrent(node); break;
+            default:
+                CheckTensorOp(node); break;
         }
     }
 
-    /// <summary>Runs <paramref name="node"/>, reading its inputs through <paramref name="value"/>.</summary>
-    public static Tensor Run(NodeProto node, Func<string, Tensor> value, bool training)
+    /// <summary>Whether input <paramref name="index"/> of an <paramref name="opType"/> node receives no gradient: compared,
+    /// measured, or a condition.</summary>
+    public static bool IsNonDifferentiableInput(string opType, int index) =>
+        opType is "Equal" or "Less" or "Greater" or "Shape" or "Not" || (opType == "Where" && index == 0);
+
+    /// <summary>Runs <paramref name="node"/>, reading its inputs through <paramref name="value"/>, and returns its outputs
+    /// in order (one for most ops; RNN/GRU give Y and Y_h, LSTM also Y_c, Split one per part).</summary>
+    public static Tensor[] Run(NodeProto node, Func<string, Tensor> value, bool training)
     {
-        Tensor In(int i) => value(node.Input[i]);
+        Tensor In(int i) => node.Input.Count > i && node.Input[i].Length > 0 ? value(node.Input[i])
+            : throw new ArgumentException($"Onnx.Import: node '{node.Name}' ({node.OpType}) is missing its input {i}.");
         Tensor? Optional(int i) => node.Input.Count > i && node.Input[i].Length > 0 ? value(node.Input[i]) : null;
+        switch (node.OpType)
+        {
+            case "RNN" or "LSTM" or "GRU": return RunRecurrent(node, In, Optional);
+            case "Split": return RunSplit(node, In(0), Optional(1));
+            case "Constant": return [ConstantValue(node)];
+            case "Range": return [RunRange(node, In(0), In(1), In(2))];
+            case "Dropout":
+                var ratio = Optional(1) is { } r ? r.ItemDouble() : 0.5;
+                bool dropping = training && (Optional(2) is not { } mode || mode.ToBoolArray()[0]);
+                return [dropping ? Functional.Dropout(In(0), ratio, training: true) : In(0)];
+        }
+        if (IsLiftable(node.OpType) && In(0).DType == DType.Int64 || node.OpType is "Where" && In(1).DType == DType.Int64)
+            return [RunOnIntegers(node, In, Optional)];
+        return [RunSingle(node, In, Optional, training)];
+    }
+
+    private static Tensor RunSingle(NodeProto node, Func<int, Tensor> In, Func<int, Tensor?> Optional, bool training)
+    {
         var x = In(0);
         switch (node.OpType)
         {
@@ -55,21 +92,37 @@ internal static class OnnxOps
             case "Tanh": return Ops.Tanh(x);
             case "LeakyRelu": return Ops.LeakyRelu(x, Float(node, "alpha", 0.01f));
             case "Erf": return Ops.Erf(x);
+            case "Gelu": return Ops.Gelu(x, approximateTanh: Str(node, "approximate", "none") == "tanh");
             case "Softplus": return Ops.Softplus(x);
             case "Softmax": return Ops.Softmax(x, (int)Int(node, "axis", -1));
             case "LogSoftmax": return Ops.LogSoftmax(x, (int)Int(node, "axis", -1));
+            case "Neg": return Ops.Neg(x);
+            case "Exp": return Ops.Exp(x);
+            case "Log": return Ops.Log(x);
+            case "Abs": return Ops.Abs(x);
+            case "Sqrt": return Ops.Sqrt(x);
+            case "Reciprocal": return Ops.Div(Tensor.Scalar(1, x.DType), x);
+            case "Pow": return Ops.Pow(x, ScalarExponent(node, In(1)));
+            case "Not": return Ops.LogicalNot(x);
+            case "Clip": return Ops.Clamp(x, Optional(1)?.ItemDouble() ?? double.NegativeInfinity, Optional(2)?.ItemDouble() ?? double.PositiveInfinity);
+            case "HardSigmoid": return HardSigmoid(x, Float(node, "alpha", 0.2f), Float(node, "beta", 0.5f));
+            case "HardSwish": return Ops.Mul(x, HardSigmoid(x, 1.0 / 6, 0.5));                  // x · clamp(x/6 + 1/2, 0, 1)
+            case "Elu":                                                                         // x > 0 ? x : α(e^x - 1), e^x of min(x, 0): no inf
+                var negative = Ops.Mul(Ops.Sub(Ops.Exp(Ops.Minimum(x, Tensor.Scalar(0, x.DType))), Tensor.Scalar(1, x.DType)), Tensor.Scalar(Float(node, "alpha", 1), x.DType));
+                return Ops.Where(Ops.Gt(x, 0), x, negative);
+            case "PRelu": return Ops.Where(Ops.Lt(x, 0), Ops.Mul(x, In(1)), x);                // x < 0 ? slope·x : x
             case "Add": return Ops.Add(x, In(1));
             case "Sub": return Ops.Sub(x, In(1));
             case "Mul": return Ops.Mul(x, In(1));
             case "Div": return Ops.Div(x, In(1));
+            case "Equal": return Ops.Eq(x, In(1));
+            case "Less": return Ops.Lt(x, In(1));
+            case "Greater": return Ops.Gt(x, In(1));
+            case "Where": return Ops.Where(x, In(1), In(2));
             case "MatMul": return Ops.MatMul(x, In(1));
             case "Gemm":
                 if (Int(node, "transB", 0) != 0) return Ops.Linear(x, In(1), Optional(2));         // y = x Wᵀ + b, as Linear
                 return Optional(2) is { } c ? Ops.Add(Ops.MatMul(x, In(1)), c) : Ops.MatMul(x, In(1));
-            case "Transpose":
-                var perm = Ints(node, "perm");
-                return Ops.Permute(x, perm.Length == 0 ? [.. Enumerable.Range(0, x.Rank).Reverse()] : [.. perm.Select(p => (int)p)]);
-            case "Reshape": return Ops.Reshape(x, ReshapeTarget(x.Shape, In(1).ToInt64Array()));
             case "Flatten":
                 int axis = (int)Int(node, "axis", 1);
                 if (axis < 0) axis += x.Rank;
@@ -95,42 +148,41 @@ internal static class OnnxOps
                 if (first < 0) first += x.Rank;
                 return Ops.LayerNorm(x, [.. x.Shape.Skip(first)], In(1), Optional(2), Float(node, "epsilon", 1e-5f));
             }
-            case "Gather":
-            {
-                var indices = In(1);
-                var flat = indices.ToInt64Array().Select(i => checked((int)i)).ToArray();
-                return Ops.Embedding(flat, indices.Shape.ToArray(), x);
-            }
             case "Cast":
                 return Int(node, "to", 0) switch
                 {
                     (long)TensorProto.Types.DataType.Int64 => x.To(DType.Int64),
                     (long)TensorProto.Types.DataType.Double => x.To(DType.Float64),
+                    (long)TensorProto.Types.DataType.Bool => x.To(DType.Bool),
                     _ => x.To(DType.Float32),
                 };
-            default: throw new NotSupportedException($"Onnx.Import: node '{node.Name}' ({node.OpType}) has no Autodiff mapping.");
+            default: return RunTensorOp(node, In, Optional);
         }
     }
 
-    /// <summary>ONNX Reshape's target: 0 copies the input's dimension, -1 takes what is left.</summary>
-    private static int[] ReshapeTarget(Shape input, long[] target)
+    /// <summary><c>clamp(αx + β, 0, 1)</c>.</summary>
+    private static Tensor HardSigmoid(Tensor x, double alpha, double beta) =>
+        Ops.Clamp(Ops.Add(Ops.Mul(x, Tensor.Scalar(alpha, x.DType)), Tensor.Scalar(beta, x.DType)), 0, 1);
+
+    /// <summary>Pow's exponent, which must be one number (a constant, or a value known when the graph runs): the Autodiff
+    /// op raises to a constant power.</summary>
+    private static double ScalarExponent(NodeProto node, Tensor exponent)
     {
-        var dims = new int[target.Length];
-        int known = 1, infer = -1;
-        for (int i = 0; i < target.Length; i++)
-        {
-            dims[i] = target[i] == 0 ? input[i] : (int)target[i];
-            if (dims[i] == -1) infer = i;
-            else known *= dims[i];
-        }
-        if (infer >= 0) dims[infer] = known == 0 ? 0 : input.Numel / known;
-        return dims;
+        if (exponent.Numel != 1 || exponent.RequiresGrad)
+            throw Refuse(node, $"raises to a tensor exponent {exponent.Shape}{(exponent.RequiresGrad ? " that is trained" : "")}; only a single constant exponent is imported");
+        return exponent.ItemDouble();
     }
 
     /// <summary>The values of an initializer, as a tensor of the matching dtype.</summary>
     public static Tensor ToTensor(TensorProto t)
     {
-        var shape = t.Dims.Select(d => checked((int)d)).ToArray();
+        var dims = t.Dims.Select(d => checked((int)d)).ToArray();
+        var value = ToTensor(t, dims.Length == 0 ? [1] : dims);                      // FromArray reads no dims as 1-D
+        return dims.Length == 0 ? Ops.Reshape(value) : value;                           // a scalar: rank 0
+    }
+
+    private static Tensor ToTensor(TensorProto t, int[] shape)
+    {
         var raw = t.RawData.Span;
         switch ((TensorProto.Types.DataType)t.DataType)
         {
@@ -142,10 +194,15 @@ internal static class OnnxOps
                 return Tensor.FromArray(raw.Length > 0 ? MemoryMarshal.Cast<byte, long>(raw).ToArray() : t.Int64Data.ToArray(), shape);
             case TensorProto.Types.DataType.Int32:
                 return Tensor.FromArray((raw.Length > 0 ? MemoryMarshal.Cast<byte, int>(raw).ToArray() : t.Int32Data.ToArray()).Select(v => (long)v).ToArray(), shape);
+            case TensorProto.Types.DataType.Bool:
+                return Tensor.FromArray((raw.Length > 0 ? raw.ToArray().Select(b => b != 0) : t.Int32Data.Select(v => v != 0)).ToArray(), shape);
             default:
-                throw new NotSupportedException($"Onnx.Import: initializer '{t.Name}' has element type {(TensorProto.Types.DataType)t.DataType}; float, double, int32 and int64 are imported.");
+                throw new NotSupportedException($"Onnx.Import: tensor '{t.Name}' has element type {(TensorProto.Types.DataType)t.DataType}; float, double, int32, int64 and bool are imported.");
         }
     }
+
+    private static NotSupportedException Refuse(NodeProto node, string why) =>
+        new($"Onnx.Import: node '{node.Name}' ({node.OpType}) {why}.");
 
     private static AttributeProto? Attribute(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
 

@@ -15,7 +15,7 @@ public class OnnxImportTests
 
     /// <summary>Export → import → export: the imported module matches the original's forward, and both files give
     /// bit-identical ONNX Runtime outputs at two batch sizes.</summary>
-    private static OnnxModule AssertRoundTrips(Module model, Func<int, Tensor> makeInput)
+    internal static OnnxModule AssertRoundTrips(Module model, Func<int, Tensor> makeInput)
     {
         var first = OnnxFile.ExportToBytes(model, makeInput(2));
         var imported = OnnxFile.Import(first);
@@ -34,6 +34,37 @@ public class OnnxImportTests
             Assert.That(OnnxExportTests.RunOnnx(second, x, out _), Is.EqualTo(OnnxExportTests.RunOnnx(first, x, out _)), $"ONNX Runtime at batch {batch}");
         }
         return imported;
+    }
+
+    /// <summary>Fine-tuning: from the same start, a few SGD steps on the imported module give the losses the same steps
+    /// give on the original (float32 rounding apart), and the tuned module exports to a file ONNX Runtime agrees with.</summary>
+    internal static void AssertFineTunesAsTheOriginal(Module model, Tensor x, int steps = 3, double lr = 0.1)
+    {
+        var imported = OnnxFile.Import(OnnxFile.ExportToBytes(model, x));
+        model.Eval();                                                                   // dropout off: both runs see the same function
+        imported.Eval();
+        Tensor target;
+        using (Tape.NoGrad()) target = Tensor.Randn(model.Forward(x).Shape.ToArray(), seed: 77);
+        var (a, b) = (new SGD(model.Parameters(), lr), new SGD(imported.Parameters(), lr));
+        static float Step(Module m, SGD optimizer, Tensor x, Tensor target)
+        {
+            optimizer.ZeroGrad();
+            var loss = Functional.MseLoss(m.Forward(x), target);
+            loss.Backward();
+            optimizer.Step();
+            return loss.Item();
+        }
+        var losses = new List<(float Original, float Imported)>();
+        for (int step = 0; step < steps; step++) losses.Add((Step(model, a, x, target), Step(imported, b, x, target)));
+        for (int i = 0; i < losses.Count; i++)
+            Assert.That(losses[i].Imported, Is.EqualTo(losses[i].Original).Within(1e-5 * (1 + Math.Abs(losses[i].Original))), $"loss at step {i}");
+        Assert.That(losses[^1].Original, Is.LessThan(losses[0].Original), "the steps train");
+        Tensor tuned, original;
+        using (Tape.NoGrad()) (tuned, original) = (imported.Forward(x), model.Forward(x));
+        var (t, o) = (tuned.ToArray(), original.ToArray());
+        for (int i = 0; i < t.Length; i++) Assert.That(t[i], Is.EqualTo(o[i]).Within(1e-4 * (1 + Math.Abs(o[i]))), $"tuned forward, element {i}");
+        var onnx = OnnxExportTests.RunOnnx(OnnxFile.ExportToBytes(imported, x), x, out _);
+        for (int i = 0; i < t.Length; i++) Assert.That(onnx[i], Is.EqualTo(t[i]).Within(1e-4 * (1 + Math.Abs(t[i]))), $"tuned export in ONNX Runtime, element {i}");
     }
 
     [Test]
