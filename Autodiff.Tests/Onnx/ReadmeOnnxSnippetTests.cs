@@ -39,6 +39,28 @@ namespace Autodiff.Tests.Onnx
         }
 
         [Test]
+        public void ArgumentsSnippet_RunsAsWritten_AtOtherBatchAndLengths()
+        {
+            string previous = Environment.CurrentDirectory, directory = Directory.CreateTempSubdirectory("readme-onnx").FullName;
+            Environment.CurrentDirectory = directory;                                               // the snippet writes "decoder.onnx" here
+            try
+            {
+                var decoderLayer = Readme.Arguments.Snippet.Run();
+                var (tgt, memory) = (Tensor.Randn([3, 6, 64], seed: 11), Tensor.Randn([3, 9, 64], seed: 12));
+                var actual = OnnxExportAttentionTests.Run(File.ReadAllBytes("decoder.onnx"), new Dictionary<string, Tensor> { ["tgt"] = tgt, ["memory"] = memory });
+                Tensor expected;
+                using (Tape.NoGrad()) expected = decoderLayer.Forward(tgt, memory, tgtIsCausal: true);
+                Assert.That(actual[0].Shape, Is.EqualTo(new[] { 3, 6, 64 }));
+                Assert.That(actual[0].Data, Is.EqualTo(expected.ToArray()).Within(1e-4));
+            }
+            finally
+            {
+                Environment.CurrentDirectory = previous;
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+
+        [Test]
         public void Readme_HoldsTheSnippetThatRuns()
         {
             string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
@@ -98,11 +120,34 @@ namespace Autodiff.Tests.Onnx.Readme.Deploy
             // ---- README snippet begin
             // Anywhere, with the Microsoft.ML.OnnxRuntime package:
             using var session = new InferenceSession("mlp.onnx");
-            var input = new DenseTensor<float>(pixels, [1, 784]);
+            var input = new DenseTensor<float>(pixels, [1, 784]);           // pixels: float[784]
             using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", input)]);
             float[] logits = results[0].AsEnumerable<float>().ToArray();
             // ---- README snippet end
             return logits;
+        }
+    }
+}
+
+namespace Autodiff.Tests.Onnx.Readme.Arguments
+{
+    using Autodiff.NN;
+    using Onnx = Autodiff.NN.Onnx;
+
+    internal static class Snippet
+    {
+        public static TransformerDecoderLayer Run()
+        {
+            // ---- README snippet begin
+            var decoderLayer = new TransformerDecoderLayer(dModel: 64, nhead: 4, batchFirst: true);
+            decoderLayer.Eval();                                             // as model.eval() before torch.onnx.export
+            var (tgt, memory) = (Tensor.Randn(2, 5, 64), Tensor.Randn(2, 7, 64));   // [batch, length, channels]
+            var axes = new Dictionary<int, string> { [0] = "batch", [1] = "tgt_len" };
+            Onnx.Export(decoderLayer, new OnnxArguments().Input("tgt", tgt).Input("memory", memory).Flag("tgtIsCausal", true),
+                "decoder.onnx", dynamicAxes: new Dictionary<string, IReadOnlyDictionary<int, string>> {
+                    ["tgt"] = axes, ["memory"] = new Dictionary<int, string> { [0] = "batch", [1] = "src_len" }, ["output"] = axes });
+            // ---- README snippet end
+            return decoderLayer;
         }
     }
 }
