@@ -42,6 +42,7 @@ public static partial class PyTorchFile
     /// written in the dictionary's order.</param>
     /// <exception cref="ArgumentNullException">The path, the dictionary or a tensor is null.</exception>
     /// <exception cref="ObjectDisposedException">A tensor was disposed.</exception>
+    /// <exception cref="NotSupportedException">A tensor holds more than 2 GiB (one storage record is one span).</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> stateDict)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -53,11 +54,15 @@ public static partial class PyTorchFile
     /// <see cref="Save"/>. The stream need not be seekable.</summary>
     /// <exception cref="ArgumentNullException">The stream, the dictionary or a tensor is null.</exception>
     /// <exception cref="ObjectDisposedException">A tensor was disposed.</exception>
+    /// <exception cref="NotSupportedException">A tensor holds more than 2 GiB.</exception>
     public static void Write(Stream destination, IReadOnlyDictionary<string, Tensor> stateDict)
     {
         ArgumentNullException.ThrowIfNull(destination);
         WriteArchive(destination, Prepare(stateDict));
     }
+
+    /// <summary>The largest storage record written or read: one span (and one array) of bytes.</summary>
+    internal const long MaxRecordBytes = int.MaxValue;
 
     private static List<(string Name, Tensor Tensor)> Prepare(IReadOnlyDictionary<string, Tensor> stateDict)
     {
@@ -69,6 +74,10 @@ public static partial class PyTorchFile
         {
             if (t is null) throw new ArgumentNullException(nameof(stateDict), $"PyTorchFile: tensor '{name}' is null.");
             if (t.IsDisposed) throw new ObjectDisposedException(t.Label, $"PyTorchFile: tensor '{name}' was disposed.");
+            long bytes = (long)t.Numel * (t.DType switch { DType.Float32 => 4, DType.Bool => 1, _ => 8 });
+            if (bytes > MaxRecordBytes)
+                throw new NotSupportedException($"PyTorchFile: tensor '{name}' {t.Shape} {t.DType} holds {bytes:N0} bytes; a storage " +
+                    $"record over {MaxRecordBytes:N0} bytes (2 GiB) is neither written nor read. Split it into smaller tensors.");
             ordered.Add((name, t));
         }
         return ordered;

@@ -569,4 +569,17 @@ public class PtFileTests
         Assert.Throws<ArgumentException>(() => model.LoadPyTorch(path));
         Assert.That(model.Weight.ToArray(), Is.EqualTo(before));
     }
+
+    [Test]
+    public void Save_ATensorOver2GiB_IsRefusedNamingIt_BeforeTheFileIsTouched()
+    {
+        // A stride-0 view has 2^29 + 1 float32 elements (2 GiB + 4 bytes) without allocating them; the size check
+        // counts elements, as it would for a materialized tensor of that shape.
+        var huge = Tensor.Zeros([1]).Expand((1 << 29) + 1);
+        var path = Path.Combine(_dir, "huge.pt");
+        var e = Assert.Throws<NotSupportedException>(() => PyTorchFile.Save(path, new Dictionary<string, Tensor> { ["embed.weight"] = huge }));
+        Assert.That(e!.Message, Does.Contain("'embed.weight'").And.Contain("[536870913]").And.Contain("2 GiB"));
+        Assert.That(File.Exists(path), Is.False);
+        Assert.Throws<NotSupportedException>(() => PyTorchFile.Write(Stream.Null, new Dictionary<string, Tensor> { ["w"] = huge }));
+    }
 }
