@@ -10,7 +10,10 @@ namespace Autodiff.Examples.Walkthrough;
 
 internal static class PerceptronDemo
 {
-    public static int Run(IAnsiConsole console, string? htmlPath = null)
+    public static int Run(IAnsiConsole console) => Run(console, htmlPath: null);
+
+    /// <summary>Trains the perceptron; writes the first epoch's graph as a page to <paramref name="htmlPath"/> unless null.</summary>
+    public static int Run(IAnsiConsole console, string? htmlPath)
     {
         Tape.Current.Clear();
         var x = Tensor.FromArray([1.0, 1, -1, 1, -1, -0.5, -1, 1.5], 4, 2);
