@@ -20,7 +20,7 @@
     end: document.getElementById('step-end'),
   };
 
-  const NODE_W = 180, NODE_H = 80, COL_W = 270, PAD = 24;
+  const NODE_W = 176, NODE_H = 80, COL_W = 280, PAD = 24;
   const LABEL_ALL_EDGES = 60;                 // larger graphs label only the edges of the current op
 
   // ---- the data ------------------------------------------------------------------------------------------------
@@ -44,7 +44,7 @@
     const r = Number(v.toPrecision(digits || 6));
     return Object.is(r, -0) ? '0' : String(r);
   }
-  function shapeText(shape) { return shape.length === 0 ? 'scalar' : '[' + shape.join(', ') + ']'; }
+  function shapeText(shape) { return '[' + shape.join(', ') + ']'; }            // as Shape.ToString(): [] for a scalar
   function summaryText(s) {
     if (s.numel === 1) return fmt(s.values[0]);
     if (s.numel <= data.smallNumel) return '[' + s.values.map(fmt).join(', ') + ']';
@@ -155,7 +155,7 @@
       const sent = el('span', 'sent');
       label.append(formula, sent);
       label.title = op.op + ', input ' + k + ' (' + tensorName(byId.get(id)) + '): ' + op.edgeFormulas[k];
-      label.style.left = (x1 + 0.55 * (x2 - x1)) + 'px';
+      label.style.left = (x1 + x2) / 2 + 'px';
       label.style.top = ((y1 + y2) / 2 + k * 2) + 'px';
       canvas.append(label);
       edgesInto.get(op.id).push({ k, from: id, path, arrow, label, sent });
@@ -224,8 +224,20 @@
     renderExplain(currentOp, currentBack, applied);
     buttons.reset.disabled = buttons.back.disabled = state === 0;
     buttons.next.disabled = buttons.end.disabled = state === TOTAL;
-    const focus = currentOp ? currentOp.id : currentBack ? currentBack.node : null;
-    if (focus) views.get(focus).box.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const focus = currentOp || (currentBack && byId.get(currentBack.node));
+    if (focus) reveal([focus.id, ...focus.inputs]);
+  }
+
+  // Scrolls the canvas so that the current op and its inputs are in view, centring them when they are not.
+  function reveal(ids) {
+    const xs = ids.map((id) => pos.get(id).x), ys = ids.map((id) => pos.get(id).y);
+    const left = Math.min(...xs) - PAD, right = Math.max(...xs) + NODE_W + PAD;
+    const top = Math.min(...ys) - PAD, bottom = Math.max(...ys) + ROW_H;
+    const v = viewport;
+    if (left < v.scrollLeft || right > v.scrollLeft + v.clientWidth)
+      v.scrollLeft = right - left <= v.clientWidth ? left - (v.clientWidth - (right - left)) / 2 : left;
+    if (top < v.scrollTop || bottom > v.scrollTop + v.clientHeight)
+      v.scrollTop = bottom - top <= v.clientHeight ? top - (v.clientHeight - (bottom - top)) / 2 : top;
   }
 
   function renderStatus(currentOp, currentBack, applied) {
