@@ -26,7 +26,7 @@
   // ---- the data ------------------------------------------------------------------------------------------------
   const nodes = data.nodes;
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  const ROW_H = nodes.some((n) => n.value.numel > 4) ? 150 : 104;   // room for values that wrap onto two lines
+  const ROW_H = nodes.some((n) => n.value.numel > 1) ? 150 : 104;   // room for values that wrap onto three lines
   const ops = nodes.filter((n) => n.kind === 'op').sort((a, b) => a.step - b.step);
   const backward = data.backward;
   const F = ops.length, B = backward.length, TOTAL = F + B;

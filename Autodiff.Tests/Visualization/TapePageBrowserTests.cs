@@ -234,6 +234,7 @@ public class TapePageBrowserTests
         Assert.That(await page.Locator(".node").CountAsync(), Is.EqualTo(303));
         await page.Keyboard.PressAsync("ArrowLeft");
         Assert.That(await Step(page), Is.EqualTo(total - 1));
+        await browser.ScreenshotAsync("tape-deep.png");
         await page.Keyboard.PressAsync("Home");
         Assert.That(await Step(page), Is.EqualTo(0));
         browser.AssertNoErrors();
