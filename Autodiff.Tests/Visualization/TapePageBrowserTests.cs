@@ -14,7 +14,7 @@ public class TapePageBrowserTests
     private static string Folder => Path.Combine(TestContext.CurrentContext.WorkDirectory, "tape-pages");
 
     /// <summary>Writes one walk-through's page with its --html option, as the command line does.</summary>
-    private static string ExamplePage(string example)
+    internal static string ExamplePage(string example)
     {
         Directory.CreateDirectory(Folder);
         string path = Path.Combine(Folder, example + ".html");

@@ -62,6 +62,20 @@ public class TapePageTests
         Assert.That(html, Does.Contain("data-testid=\"step-next\"").And.Contain("data-testid=\"status\""));
     }
 
+    [TestCase("apples")]
+    [TestCase("chain-rule")]
+    [TestCase("perceptron")]
+    [TestCase("two-layer")]
+    public void ExamplePages_AreSelfContained_AndCarryBackwardSteps(string example)
+    {
+        var html = File.ReadAllText(TapePageBrowserTests.ExamplePage(example));
+        Assert.That(html, Does.Not.Contain("http://").And.Not.Contain("https://"));
+        Assert.That(html, Does.Not.Contain("<script src").IgnoreCase.And.Not.Contain("<link").IgnoreCase);
+        var data = Data(html);
+        Assert.That(data.GetProperty("root").ValueKind, Is.EqualTo(JsonValueKind.String));
+        Assert.That(data.GetProperty("backward").GetArrayLength(), Is.GreaterThan(0));
+    }
+
     [Test]
     public void ToHtml_EmbedsTheForwardValues_AndTheGradientsBackwardComputes()
     {
