@@ -324,6 +324,36 @@ public sealed class Tape
         return sb.Append("}\n").ToString();
     }
 
+    /// <summary>The recorded graph as one self-contained HTML page to open in a browser: each op and leaf as a box with
+    /// its shape and value, edges labelled with the local derivatives, and controls that step through the forward pass
+    /// and then the backward pass one op at a time, showing at each op the incoming gradient, the derivative rule and the
+    /// contribution sent to each input (the chain rule). See also <see cref="Tensor.ToHtml"/>.</summary>
+    /// <param name="title">The page's title; null for "Autodiff tape".</param>
+    /// <returns>The HTML text (no network, no external files: styles, script and numbers are inside it).</returns>
+    /// <remarks>Every entry still waiting for a Backward is drawn. The backward steps start from the most recent entry's
+    /// output when it holds one element, with gradient 1, as <c>Backward()</c> on it would; otherwise the page has forward
+    /// steps only (use <see cref="Tensor.ToHtml"/> on a non-scalar with a gradient). The numbers come from the engine:
+    /// the recorded rules are run as a plain Backward runs them, but no <c>Grad</c> changes and nothing is released, so
+    /// call it before <c>Backward()</c> (or after <c>Backward(retainGraph: true)</c>). Keys: Right = next, Left = back,
+    /// Space = play/pause, Home = reset, End = last step.</remarks>
+    /// <exception cref="InvalidOperationException">The tape is empty: nothing was recorded, or a Backward already
+    /// replayed and released everything (call ToHtml before Backward).</exception>
+    /// <example><code>
+    /// var loss = ((a * b) + c).Sum();
+    /// File.WriteAllText("tape.html", Tape.Current.ToHtml());
+    /// loss.Backward();
+    /// </code></example>
+    public string ToHtml(string? title = null)
+    {
+        var entries = Live().ToList();
+        if (entries.Count == 0)
+            Check.FailState("Tape.ToHtml", "the tape is empty: no op was recorded since it was last cleared, or a Backward " +
+                "already replayed and released the graph; call ToHtml before Backward, or pass retainGraph: true to Backward.");
+        var root = entries[^1].Output;
+        return TapePage.Build(entries, root.Numel == 1 ? root : null, root.Numel == 1 ? root.SeedGradient(null) : null,
+            title ?? "Autodiff tape");
+    }
+
     /// <summary>Drops chunks the GC collected and chunks whose entries were all released; amortized O(1) per chunk.</summary>
     private void Prune()
     {

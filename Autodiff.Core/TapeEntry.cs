@@ -75,6 +75,10 @@ public sealed class TapeEntry
         return joint;
     }
 
+    /// <summary>True when a plain backward runs a closure that accumulates into the inputs by itself (the compatibility
+    /// overload of <c>Tape.Record</c>) instead of rules returning gradients: the tape page cannot show its contributions.</summary>
+    internal bool AccumulatesItself => _accumulate is not null;
+
     /// <summary>This entry's index in the backward pass replaying it (see BackwardPass).</summary>
     internal int PassIndex { get; set; } = -1;
 

@@ -95,6 +95,55 @@ public sealed partial class Tensor
         set { if (NotesFor(value) is { } n) n.RetainedGradIsOurs = value; }
     }
 
+    /// <summary>The graph that produced this tensor as one self-contained HTML page to open in a browser: the recorded ops
+    /// it depends on and their leaves as boxes with shapes and values, edges labelled with the local derivatives, and
+    /// controls that step through the forward pass, then through the backward pass from this tensor one op at a time,
+    /// showing the incoming gradient, the derivative rule and the contribution sent to each input (the chain rule).</summary>
+    /// <param name="gradient">The gradient the backward steps start from, of this tensor's shape and dtype; null means
+    /// 1, for a scalar (as <see cref="Backward()"/>).</param>
+    /// <param name="title">The page's title; null for "Autodiff tape of" and this tensor's label.</param>
+    /// <returns>The HTML text (no network, no external files: styles, script and numbers are inside it).</returns>
+    /// <remarks>The numbers come from the engine: the forward values are the recorded tensors, and the backward runs the
+    /// recorded rules as a plain Backward runs them, but no <c>Grad</c> changes and nothing is released, so call it
+    /// before <c>Backward()</c> (or after <c>Backward(retainGraph: true)</c>). Small tensors (up to 16 elements) show
+    /// every value; larger ones their shape, mean, min and max, and a click on a value shows up to 4096 of them. Keys:
+    /// Right = next, Left = back, Space = play/pause, Home = reset, End = last step. See also <see cref="Tape.ToHtml"/>.</remarks>
+    /// <exception cref="InvalidOperationException">This tensor was not produced by a recorded op (a leaf, or computed
+    /// under NoGrad or from tensors that require no grad), or a Backward already released its graph.</exception>
+    /// <exception cref="ArgumentException">This tensor is not a scalar and no gradient is given, or the gradient's
+    /// shape or dtype differs from this tensor's.</exception>
+    /// <example><code>
+    /// var price = (apple * appleCount + orange * orangeCount) * tax;
+    /// File.WriteAllText("apples.html", price.ToHtml());
+    /// price.Backward();
+    /// </code></example>
+    public string ToHtml(Tensor? gradient = null, string? title = null)
+    {
+        const string op = "Tensor.ToHtml";
+        var creator = Creator;
+        if (creator is null)
+            Check.FailState(op, $"{Label} was not produced by a recorded op (it is a leaf, or was computed under NoGrad or " +
+                "from tensors that require no grad), so there is no graph to draw; call ToHtml on a result computed from " +
+                "tensors that require grad.");
+        var seed = SeedGradient(gradient);
+        var entries = new List<TapeEntry>();
+        var seen = new HashSet<TapeEntry>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<TapeEntry>([creator]);
+        while (pending.Count > 0)
+        {
+            var entry = pending.Pop();
+            if (!seen.Add(entry)) continue;
+            if (entry.Released)
+                Check.FailState(op, $"the graph of {Label} was already released by a Backward ({entry.Op} is gone); call ToHtml " +
+                    "before Backward, or pass retainGraph: true to Backward.");
+            entries.Add(entry);
+            foreach (var input in entry.Inputs)
+                if (input.Creator is { } before) pending.Push(before);
+        }
+        entries.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        return TapePage.Build(entries, this, seed, title ?? $"Autodiff tape of {Label}");
+    }
+
     /// <summary>An op ran under NoGrad: notes, on inputs that require grad, which op read them unrecorded, and on the
     /// result, which op broke the graph, so that a Backward that finds nothing recorded can say why.</summary>
     internal static void NoteUnrecorded(string op, Tensor output, ReadOnlySpan<Tensor> inputs)

@@ -6,14 +6,21 @@ using Autodiff.Examples.Walkthrough;
 using Spectre.Console;
 
 var output = new Option<string>("--output") { Description = "Folder for the graph files", DefaultValueFactory = _ => "walkthrough-output" };
-var graph = new Command("graph", "Buying apples: the computation graph the tape records, with its gradients (DOT/SVG)") { output };
-graph.SetAction(r => GraphDemo.Run(AnsiConsole.Console, r.GetValue(output)!));
+// --html PATH: the walk-through's graph as one self-contained page to open in a browser (Tape.ToHtml), stepping
+// through the forward and backward passes. One Option per command, as System.CommandLine wants.
+static Option<string?> HtmlOption() => new("--html") { Description = "Also write the graph as an interactive HTML page to this file (open it in a browser)" };
 
-var chainRule = new Command("chain-rule", "z = (x + y)² and the multiply node's backward");
-chainRule.SetAction(_ => ChainRuleDemo.Run(AnsiConsole.Console));
+var graphHtml = HtmlOption();
+var graph = new Command("graph", "Buying apples: the computation graph the tape records, with its gradients (DOT/SVG)") { output, graphHtml };
+graph.SetAction(r => GraphDemo.Run(AnsiConsole.Console, r.GetValue(output)!, r.GetValue(graphHtml)));
 
-var perceptron = new Command("perceptron", "The notes' perceptron trained with the tape and SGD");
-perceptron.SetAction(_ => PerceptronDemo.Run(AnsiConsole.Console));
+var chainRuleHtml = HtmlOption();
+var chainRule = new Command("chain-rule", "z = (x + y)² and the multiply node's backward") { chainRuleHtml };
+chainRule.SetAction(r => ChainRuleDemo.Run(AnsiConsole.Console, htmlPath: r.GetValue(chainRuleHtml)));
+
+var perceptronHtml = HtmlOption();
+var perceptron = new Command("perceptron", "The notes' perceptron trained with the tape and SGD") { perceptronHtml };
+perceptron.SetAction(r => PerceptronDemo.Run(AnsiConsole.Console, r.GetValue(perceptronHtml)));
 
 var layers = new Command("layers", "Add, Mul, ReLU, Sigmoid, Affine, Softmax-with-loss: by hand vs the tape");
 layers.SetAction(_ => LayersDemo.Run(AnsiConsole.Console));
@@ -23,8 +30,9 @@ simpleNetwork.SetAction(_ => SimpleNetworkDemo.Run(AnsiConsole.Console));
 
 var batch = new Option<int>("--batch-size") { Description = "Images in the batch", DefaultValueFactory = _ => 3 };
 var hidden = new Option<int>("--hidden") { Description = "Hidden units", DefaultValueFactory = _ => 50 };
-var numeric = new Command("numeric-vs-backprop", "Every gradient of a 784-50-10 net by central differences and by the tape") { batch, hidden };
-numeric.SetAction(r => NumericVsBackpropDemo.Run(AnsiConsole.Console, r.GetValue(batch), r.GetValue(hidden)));
+var numericHtml = HtmlOption();
+var numeric = new Command("numeric-vs-backprop", "Every gradient of a 784-50-10 net by central differences and by the tape") { batch, hidden, numericHtml };
+numeric.SetAction(r => NumericVsBackpropDemo.Run(AnsiConsole.Console, r.GetValue(batch), r.GetValue(hidden), htmlPath: r.GetValue(numericHtml)));
 
 var walkthrough = new Command("walkthrough", "The apples graph, then a tiny network training");
 walkthrough.SetAction(_ => Walkthroughs());

@@ -1,7 +1,8 @@
 // What this shows: the notes' "buying apples" graphs. The forward pass records each multiply and add on the tape;
 // the tape is printed with each node's local derivative; one Backward() sends the gradients back:
 // 2 apples at 100 with tax 1.1 cost 220 (d/dapple 2.2, d/dcount 110, d/dtax 200), and apples and oranges
-// (100×2 + 150×3)×1.1 = 715 with gradients 2.2, 110, 3.3, 165, 650. The second graph is written as DOT (and SVG with Graphviz).
+// (100×2 + 150×3)×1.1 = 715 with gradients 2.2, 110, 3.3, 165, 650. The second graph is written as DOT (and SVG with Graphviz),
+// and with --html as a page that steps through its forward and backward passes (Tensor.ToHtml).
 using System.Diagnostics;
 using Autodiff;
 using Spectre.Console;
@@ -10,7 +11,7 @@ namespace Autodiff.Examples.Walkthrough;
 
 internal static class GraphDemo
 {
-    public static int Run(IAnsiConsole console, string outputDirectory)
+    public static int Run(IAnsiConsole console, string outputDirectory, string? htmlPath = null)
     {
         Tape.Current.Clear();
         var apple = Show.Leaf("apple", 100);
@@ -30,6 +31,7 @@ internal static class GraphDemo
         price = (apple * count + orange * orangeCount) * tax;
         Show.Tape(console, "Buying apples and oranges: price = (apple · appleCount + orange · orangeCount) · tax");
         string dot = Tape.Current.ToDot();
+        if (htmlPath is not null) Show.WriteHtml(console, htmlPath, price.ToHtml(title: "Buying apples and oranges: price = (apple · appleCount + orange · orangeCount) · tax"));
         price.Backward();
         console.WriteLine($"price = {Show.Number(price.ItemDouble())}");
         Gradients(console, apple, count, orange, orangeCount, tax);

@@ -1,6 +1,7 @@
 // What this shows: why backpropagation exists. The notes' two-layer net (784-50-10): the gradient of every parameter
 // by central differences (two forward passes per parameter) and by one Backward() on the tape; the largest
 // difference between them; and how much faster the tape is. Float64, on a Fashion-MNIST batch when installed.
+// With --html, the loss's graph (the two-layer net's forward and backward) as a page.
 using System.Diagnostics;
 using Autodiff;
 using Autodiff.NN;
@@ -10,7 +11,8 @@ namespace Autodiff.Examples.Walkthrough;
 
 internal static class NumericVsBackpropDemo
 {
-    public static int Run(IAnsiConsole console, int batchSize = 3, int hidden = 50, string dataDirectory = Autodiff.NN.Data.FashionMnist.DefaultDirectory)
+    public static int Run(IAnsiConsole console, int batchSize = 3, int hidden = 50, string dataDirectory = Autodiff.NN.Data.FashionMnist.DefaultDirectory,
+        string? htmlPath = null)
     {
         Tape.Current.Clear();
         var generator = new Generator(0);
@@ -37,6 +39,15 @@ internal static class NumericVsBackpropDemo
         string[] names = ["W1", "b1", "W2", "b2"];
         Tensor Loss() => Functional.CrossEntropy((x.MatMul(w1) + b1).Relu().MatMul(w2) + b2, labels);
 
+        if (htmlPath is not null)
+        {
+            x.Name = "x";
+            for (int k = 0; k < parameters.Length; k++) parameters[k].Name = names[k];
+            var loss = Loss();
+            Show.WriteHtml(console, htmlPath, loss.ToHtml(title: $"The two-layer net {784}-{hidden}-10: loss = CrossEntropy(ReLU(x·W1 + b1)·W2 + b2)"));
+            loss.Backward();
+            foreach (var p in parameters) p.Grad = null;
+        }
         Loss().Backward();                                            // warm-up: let the JIT compile the path once
         foreach (var p in parameters) p.Grad = null;
         var clock = Stopwatch.StartNew();

@@ -26,6 +26,14 @@ internal static class Show
     /// <summary>Adds a row of plain text cells (brackets in values are not markup).</summary>
     public static void Row(Table table, params string[] cells) => table.AddRow(cells.Select(c => (Spectre.Console.Rendering.IRenderable)new Text(c)).ToArray());
 
+    /// <summary>Writes a tape page (Tensor.ToHtml) to <paramref name="path"/> and says how to open it.</summary>
+    public static void WriteHtml(IAnsiConsole console, string path, string html)
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory) Directory.CreateDirectory(directory);
+        File.WriteAllText(path, html);
+        console.WriteLine($"page written to {path}: open it in a browser (file://{Path.GetFullPath(path)}), then use the arrow keys to step");
+    }
+
     /// <summary>A leaf scalar with a name, requiring grad.</summary>
     public static Tensor Leaf(string name, double value)
     {
