@@ -35,7 +35,11 @@ public sealed class Tape
     // pruned here. A graph that can still be backpropagated is alive, because its root tensor holds its entry, which
     // holds its inputs, which hold their entries; each entry holds its chunk, and a chunk its entries. So an abandoned
     // entry lives on only while another entry of its chunk is alive: one weak handle per chunk, not per op, which is
-    // the cost that matters when every op of every step is recorded.
+    // the cost that matters when every op of every step is recorded. A released entry (its Backward ran) leaves its
+    // chunk's slot: the next steps' entries share the chunk, and through it kept every earlier output alive (64 entries
+    // are about 10 LSTM or MLP steps), so a plain loop's buffers came back to the pool only when the chunk filled up.
+    // For the same reason a backward pass closes the open chunk: what the step recorded but never backpropagated (an
+    // LSTM's final state, sliced from its output buffer) then dies with the step, not with the chunk's tenth step.
     private readonly List<GCHandle> _chunks = [];           // weak handles to TapeChunk, freed when pruned
     private GCHandle _open;                                  // weak handle to the chunk being filled, if any
     private int _pruneAt = MinimumPrune;
@@ -284,19 +288,19 @@ public sealed class Tape
         for (int c = 0; c <= last; c++)
             if ((chunks[c] = _chunks[c].Target as TapeChunk) is { } chunk) total += c < last ? chunk.Count : latest.Slot + 1;
         var entries = new TapeEntry[total];
-        for (int c = 0, at = 0; c <= last; c++)
+        int at = 0;
+        for (int c = 0; c <= last; c++)
             if (chunks[c] is { } chunk)
-            {
-                int n = c < last ? chunk.Count : latest.Slot + 1;
-                Array.Copy(chunk.Entries, 0, entries, at, n);
-                at += n;
-            }
-        return entries;
+                for (int i = 0, n = c < last ? chunk.Count : latest.Slot + 1; i < n; i++)
+                    if (chunk.Entries[i] is { } entry) entries[at++] = entry;     // released entries left their slot
+        return at == total ? entries : entries[..at];
     }
 
     /// <summary>After a backward pass: drops the chunks it released, and numbers from #0 again once the tape is empty.</summary>
     internal void AfterBackward()
     {
+        if ((_open.IsAllocated ? _open.Target : null) is TapeChunk open) open.Closed = true;   // the next step starts a chunk
+        _open = default;                                     // its handle stays in _chunks, which Prune may free now
         Prune();
         if (_chunks.Count == 0) _nextSequence = 0;           // each training step prints from #0
     }

@@ -99,7 +99,12 @@ public sealed class TapeEntry
     internal void Release()
     {
         if (Released) return;
-        if (Chunk is { } chunk) chunk.ReleasedCount++;
+        if (Chunk is { } chunk)
+        {
+            chunk.ReleasedCount++;
+            chunk.Entries[Slot] = null;      // the chunk lives while any entry of it does: it must not keep this one's Output,
+            Chunk = null;                    // nor this one (held by its Output, e.g. a loss the loop keeps) the chunk
+        }
         Released = true;
         (_rules, _jointRule, _accumulate) = (null, null, null);
         Inputs = [];

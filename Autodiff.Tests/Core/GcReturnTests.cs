@@ -263,6 +263,76 @@ public class GcReturnTests
     }
 
     [Test]
+    public void AReleasedEntrysOutput_IsNotKeptByALaterEntryOfItsTapeChunk()
+    {
+        // The tape holds its entries in chunks of 64, and a chunk lives while any entry of it does. A released entry
+        // (its Backward ran) must leave its chunk: an LSTM training loop records about 6 entries a step, so its
+        // [T, N, 4H] projections stayed reachable through the next ten steps' entries, and the pool missed 25 MB a step.
+        var w = Tensor.Ones(Length).RequireGrad();
+        var (released, later) = BackpropagateOneThenRecordAnother(w);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.That(released.IsAlive, Is.False, "the released entry's output is still reachable");
+        GC.KeepAlive(later);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (WeakReference Released, Tensor Later) BackpropagateOneThenRecordAnother(Tensor w)
+    {
+        var y = Ops.Exp(w);
+        var later = Ops.Neg(w);                                          // recorded after y, in the same chunk, and kept
+        y.Sum().Backward();
+        return (new WeakReference(y), later);
+    }
+
+    [Test]
+    public void WhatAStepRecordedButNeverBackpropagated_DiesWithTheStep()
+    {
+        // An LSTM's final state is sliced from its output buffer and recorded, and a loop that only trains on the outputs
+        // never backpropagates it. Its entry is not released, so it lived as long as the chunk, which the next steps kept
+        // filling: the backward pass closes the open chunk, and the next step's entries start a new one.
+        var w = Tensor.Ones(Length).RequireGrad();
+        var abandoned = StepWithAnAbandonedBranch(w);
+        var next = Ops.Neg(w) * 2.0;                                     // the next step's forward pass, still alive
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.That(abandoned.IsAlive, Is.False, "the abandoned branch is kept by the next step's entries");
+        GC.KeepAlive(next);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference StepWithAnAbandonedBranch(Tensor w)
+    {
+        var y = Ops.Exp(w);
+        var state = y.Reshape(Length, 1);                                // a view of y's buffer, recorded, never used
+        y.Sum().Backward();
+        return new WeakReference(state);
+    }
+
+    [Test]
+    public void APlainLoopWithAnAbandonedViewOfEachStep_ReusesItsBuffersFromItsThirdStep()
+    {
+        // The LSTM step's shape: a view of an op's output (its final state) is recorded and dropped each step. Before the
+        // backward pass closed the tape's open chunk, those views kept the buffers of the steps that shared the chunk
+        // (64 entries, 16 of these steps) reachable until it was full: fresh buffers every step until then.
+        var w = Tensor.Randn([1000, 1000], seed: 7).RequireGrad();
+        for (int i = 0; i < 3; i++) StepWithAView(w);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 8; i++) StepWithAView(w);
+        long perStep = (GC.GetAllocatedBytesForCurrentThread() - before) / 8;
+        Assert.That(perStep, Is.LessThan(1 << 20), $"{perStep:N0} bytes allocated per step");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StepWithAView(Tensor w)
+    {
+        w.Grad = null;
+        var y = (w * 2.0).Tanh();
+        _ = y.Reshape(1000 * 1000);                                      // recorded, never backpropagated
+        y.Sum().Backward();
+    }
+
+    [Test]
     public void ValuesStayCorrect_WhenBuffersAreReusedThroughTheGc()
     {
         var x = Tensor.Randn([300, 300], seed: 3).RequireGrad();
