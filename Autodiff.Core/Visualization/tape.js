@@ -20,13 +20,17 @@
     end: document.getElementById('step-end'),
   };
 
-  const NODE_W = 176, NODE_H = 80, COL_W = 280, PAD = 24;
+  const NODE_H = 80, PAD = 24;
   const LABEL_ALL_EDGES = 60;                 // larger graphs label only the edges of the current op
 
   // ---- the data ------------------------------------------------------------------------------------------------
   const nodes = data.nodes;
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const ROW_H = nodes.some((n) => n.value.numel > 1) ? 150 : 104;   // room for values that wrap onto three lines
+  // Wider boxes where a tensor shows as a summary (three lines of "mean/min/max -1.234e-18"); the small examples keep
+  // narrow ones, so their whole graph and the side panel fit a 1366-pixel laptop screen.
+  const summaries = nodes.some((n) => n.value.numel > data.smallNumel);
+  const NODE_W = summaries ? 200 : 176, COL_W = summaries ? 300 : 280;
   const ops = nodes.filter((n) => n.kind === 'op').sort((a, b) => a.step - b.step);
   const backward = data.backward;
   const F = ops.length, B = backward.length, TOTAL = F + B;
@@ -48,7 +52,7 @@
   function summaryText(s) {
     if (s.numel === 1) return fmt(s.values[0]);
     if (s.numel <= data.smallNumel) return '[' + s.values.map(fmt).join(', ') + ']';
-    return 'mean ' + fmt(s.mean, 4) + '\nmin ' + fmt(s.min, 4) + ' · max ' + fmt(s.max, 4);
+    return 'mean ' + fmt(s.mean, 4) + '\nmin ' + fmt(s.min, 4) + '\nmax ' + fmt(s.max, 4);   // three short lines fit a box
   }
   // For an edge label: a few values in full, else the mean.
   function shortText(s) { return s.numel <= 4 ? summaryText(s) : 'mean ' + fmt(s.mean, 4); }
@@ -114,6 +118,7 @@
     box.dataset.name = displayName(n);
     const p = pos.get(n.id);
     box.style.left = p.x + 'px';
+    box.style.width = NODE_W + 'px';
     box.style.top = p.y + 'px';
     const head = el('div', 'head');
     const name = el('span', 'name');
