@@ -36,7 +36,7 @@ public static class Onnx
     /// <summary>Loads an ONNX file into a trainable <see cref="OnnxModule"/>: the graph runs on Autodiff ops, float
     /// initializers become parameters named after them.</summary>
     /// <remarks>Imports what <see cref="Export(Module, Tensor, string, int, bool, string, string)"/> writes and what
-    /// <c>torch.onnx.export</c> writes for the same layers (opset 13 or later, one input, one output): Gemm, MatMul,
+    /// <c>torch.onnx.export</c> writes for the same layers (opset 13 or later; one input and one output run through Forward, several through <see cref="OnnxModule.Run"/>): Gemm, MatMul,
     /// Add/Sub/Mul/Div, Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, LayerNormalization, RNN, LSTM
     /// and GRU (on the recurrent layer ops; layout 0 or 1, forward, reverse or bidirectional, initial states,
     /// sequence_lens; not clip, peepholes or non-default activations), the activations (Relu, Sigmoid, Tanh, LeakyRelu,
@@ -199,7 +199,8 @@ public static class Onnx
             foreach (var (name, m) in model.NamedModules()) moduleNames.TryAdd(m, name);
 
             foreach (var (name, _, _) in arguments.Tensors) graph.FreshName(name);
-            foreach (var name in arguments.OutputNames ?? ["output", "attn_weights"]) graph.FreshName(name);
+            string[] defaultOutputs = model is OnnxModule { OutputNames.Count: > 1 } imported ? [.. imported.OutputNames] : ["output", "attn_weights"];
+            foreach (var name in arguments.OutputNames ?? defaultOutputs) graph.FreshName(name);
             var exporter = new OnnxExporter(graph, stateNames, moduleNames, dynamicBatch) { Opset = opset, DynamicShapes = dynamicShapes };
             var values = new Dictionary<string, OnnxValue>(StringComparer.Ordinal);
             foreach (var (name, tensor, isInput) in arguments.Tensors)
@@ -207,7 +208,7 @@ public static class Onnx
             IReadOnlyList<OnnxValue> results;
             using (Tape.NoGrad()) results = exporter.EmitCall(model, values, arguments.Flags);
 
-            var outputNames = arguments.OutputNames ?? (results.Count == 1 ? ["output"] : ["output", "attn_weights"]);
+            var outputNames = arguments.OutputNames ?? (results.Count == 1 ? ["output"] : defaultOutputs);
             if (outputNames.Length != results.Count)
                 throw new ArgumentException($"Onnx.Export: {outputNames.Length} output names [{string.Join(", ", outputNames)}] for the model's {results.Count} outputs.", nameof(arguments));
             foreach (var name in dynamicAxes.Keys)

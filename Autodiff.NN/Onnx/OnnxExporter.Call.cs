@@ -53,6 +53,13 @@ internal sealed partial class OnnxExporter
                     memoryMasks.KeyPaddingMask?.Sample, selfMasks.IsCausal, memoryMasks.IsCausal);
                 return [new(EmitDecoderLayer(layer, tgt, memory, selfMasks, memoryMasks), y)];
             }
+            case OnnxModule imported when imported.InputNames.Count > 1 || imported.OutputNames.Count > 1:
+            {
+                Accept(model, values, flags, [.. imported.InputNames], [], []);
+                var samples = imported.Run(values.ToDictionary(kv => kv.Key, kv => kv.Value.Sample));
+                var names = imported.EmitInto(graph, scope, values.ToDictionary(kv => kv.Key, kv => kv.Value.Name), t => stateNames[t]);
+                return [.. imported.OutputNames.Select((name, i) => new OnnxValue(names[i], samples[name]))];
+            }
         }
         if (values.Count != 1 || flags.Count != 0)
             throw new ArgumentException($"Onnx.Export: the model {model.Describe()} takes one input, got arguments [{string.Join(", ", values.Keys.Concat(flags.Keys))}].");

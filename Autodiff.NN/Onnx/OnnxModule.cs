@@ -31,10 +31,10 @@ public sealed class OnnxModule : Module
         Opset = opset;
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
-        if (inputs.Count != 1 || graph.Output.Count != 1)
-            throw new NotSupportedException($"Onnx.Import: only graphs with one input and one output are imported, got {inputs.Count} inputs and {graph.Output.Count} outputs.");
-        InputName = inputs[0].Name;
-        OutputName = graph.Output[0].Name;
+        if (inputs.Count == 0 || graph.Output.Count == 0)
+            throw new NotSupportedException($"Onnx.Import: the graph has {inputs.Count} inputs and {graph.Output.Count} outputs; at least one of each is imported.");
+        InputNames = [.. inputs.Select(i => i.Name)];
+        OutputNames = [.. graph.Output.Select(o => o.Name)];
         _nodes = [.. graph.Node];
 
         var buffers = new HashSet<string>(StringComparer.Ordinal);
@@ -62,11 +62,18 @@ public sealed class OnnxModule : Module
         }
     }
 
-    /// <summary>The name of the graph's input.</summary>
-    public string InputName { get; }
+    /// <summary>The name of the graph's (first) input.</summary>
+    public string InputName => InputNames[0];
 
-    /// <summary>The name of the graph's output.</summary>
-    public string OutputName { get; }
+    /// <summary>The name of the graph's (first) output.</summary>
+    public string OutputName => OutputNames[0];
+
+    /// <summary>The names of the graph's inputs (initializers excluded), in the file's order: the keys
+    /// <see cref="Run"/> takes.</summary>
+    public IReadOnlyList<string> InputNames { get; }
+
+    /// <summary>The names of the graph's outputs, in the file's order: the keys <see cref="Run"/> returns.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
 
     /// <summary>The default-domain opset the file was written for.</summary>
     public int Opset { get; }
@@ -74,19 +81,50 @@ public sealed class OnnxModule : Module
     /// <summary>The ONNX op types of the graph's nodes, in execution order.</summary>
     public IReadOnlyList<string> OpTypes => [.. _nodes.Select(n => n.OpType)];
 
-    /// <summary>Runs the graph's nodes in order on <paramref name="input"/>.</summary>
+    /// <summary>Runs the graph's nodes in order on <paramref name="input"/>, for a graph with one input and one output
+    /// (for several, see <see cref="Run"/>).</summary>
     /// <exception cref="ArgumentException">An op rejected the input (the message names the op and shapes).</exception>
+    /// <exception cref="InvalidOperationException">The graph has several inputs or outputs.</exception>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = input };
+        if (InputNames.Count != 1 || OutputNames.Count != 1)
+            Check.FailState("OnnxModule.Forward", $"the graph takes inputs [{string.Join(", ", InputNames)}] and gives outputs " +
+                $"[{string.Join(", ", OutputNames)}]; call Run with the inputs by name, which returns every output by name.");
+        return Evaluate(new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = input })[OutputName];
+    }
+
+    /// <summary>Runs the graph on its inputs by name and returns every output by name, as ONNX Runtime's
+    /// <c>InferenceSession.Run</c> does (a masked attention export: <c>{"query", "attnMask"}</c> in,
+    /// <c>{"output", "attn_weights"}</c> out). The outputs are on the tape: a loss built from them trains the module.</summary>
+    /// <param name="inputs">One tensor for each name in <see cref="InputNames"/>, and no other.</param>
+    /// <returns>One tensor for each name in <see cref="OutputNames"/>, in that order.</returns>
+    /// <exception cref="ArgumentException">An input is missing or unknown (the message lists the graph's inputs), or an op
+    /// rejected one (the message names the op and shapes).</exception>
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        string expected = $"the graph takes [{string.Join(", ", InputNames)}]";
+        foreach (var name in InputNames)
+            if (!inputs.TryGetValue(name, out var t) || t is null) Check.Fail("OnnxModule.Run", $"input '{name}' is missing: {expected}.", nameof(inputs));
+        foreach (var name in inputs.Keys)
+            if (!InputNames.Contains(name)) Check.Fail("OnnxModule.Run", $"there is no input '{name}': {expected}.", nameof(inputs));
+        var values = Evaluate(new Dictionary<string, Tensor>(inputs, StringComparer.Ordinal));
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var name in OutputNames) result[name] = values[name];
+        return result;
+    }
+
+    /// <summary>Runs the nodes in order over <paramref name="values"/> (the inputs by name), which then holds every value.</summary>
+    private Dictionary<string, Tensor> Evaluate(Dictionary<string, Tensor> values)
+    {
         foreach (var node in _nodes)
         {
             var outputs = OnnxOps.Run(node, Value, Training);
             for (int i = 0; i < node.Output.Count && i < outputs.Length; i++)
                 if (node.Output[i].Length > 0) values[node.Output[i]] = outputs[i];
         }
-        return values[OutputName];
+        return values;
 
         Tensor Value(string name) => values.TryGetValue(name, out var v) ? v : _state.TryGetValue(name, out var s) ? s
             : _constants.TryGetValue(name, out var c) ? c
@@ -98,9 +136,15 @@ public sealed class OnnxModule : Module
 
     /// <summary>Copies this graph's nodes into <paramref name="graph"/> reading <paramref name="x"/>; the state comes from
     /// the module's current tensors (so fine-tuning is exported), named by <paramref name="stateName"/>.</summary>
-    internal string EmitInto(OnnxGraph graph, string scope, string x, Func<Tensor, string> stateName)
+    internal string EmitInto(OnnxGraph graph, string scope, string x, Func<Tensor, string> stateName) =>
+        EmitInto(graph, scope, new Dictionary<string, string>(StringComparer.Ordinal) { [InputName] = x }, stateName)[0];
+
+    /// <summary>As <see cref="EmitInto(OnnxGraph, string, string, Func{Tensor, string})"/>, reading each graph input from
+    /// the value <paramref name="inputs"/> maps its name to; returns the outputs' value names in
+    /// <see cref="OutputNames"/> order.</summary>
+    internal IReadOnlyList<string> EmitInto(OnnxGraph graph, string scope, IReadOnlyDictionary<string, string> inputs, Func<Tensor, string> stateName)
     {
-        var renamed = new Dictionary<string, string>(StringComparer.Ordinal) { [InputName] = x };
+        var renamed = new Dictionary<string, string>(inputs, StringComparer.Ordinal);
         string Resolve(string name)
         {
             if (name.Length == 0) return name;                                             // an omitted optional input
@@ -124,7 +168,7 @@ public sealed class OnnxModule : Module
             }
             graph.Proto.Node.Add(copy);
         }
-        return renamed[OutputName];
+        return [.. OutputNames.Select(name => renamed[name])];
     }
 
     private static Module Child(Module owner, string name)
