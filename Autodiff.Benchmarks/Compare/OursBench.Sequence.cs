@@ -65,6 +65,7 @@ internal sealed partial class OursBench
         int[] x = [.. Enumerable.Range(0, GptBatch * GptContext).Select(_ => g.NextInt(GptVocab))];
         int[] y = [.. Enumerable.Range(0, GptBatch * GptContext).Select(_ => g.NextInt(GptVocab))];
         const string name = "train_gpt_l4h4c128_t64_b32_adamw";
+        WarmUpTogether(() => GptStep(model, opt, x, y, GptBatch, GptContext), () => GptStep(model, opt, x, y, GptBatch, GptContext), 10, 2, 10);
         var (m, r) = Measure(() => GptStep(model, opt, x, y, GptBatch, GptContext));
         Report(name, m, r, TokensPerSecond(GptBatch * GptContext, m));
         (m, r) = Measure(() => { using var scope = Tensor.NewDisposeScope(); GptStep(model, opt, x, y, GptBatch, GptContext); });
@@ -87,6 +88,7 @@ internal sealed partial class OursBench
             return loss.Item();
         }
         string name = $"train_{kind}_l2h256_t64_b32_sgd";
+        WarmUpTogether(() => Step(), () => Step(), 10, 2, 10);
         var (m, r) = Measure(() => Step());
         Report(name, m, r);
         (m, r) = Measure(() => { using var scope = Tensor.NewDisposeScope(); Step(); });

@@ -95,6 +95,21 @@ internal sealed partial class OursBench
         return (Median(times), times.Count);
     }
 
+    /// <summary>Runs a plain loop's step and its scoped twin alternately (at least <paramref name="minSteps"/> each and
+    /// <paramref name="minSeconds"/>, at most <paramref name="maxSeconds"/>) before either is timed. Otherwise the row
+    /// timed first measures the JIT's early code and a buffer pool still filling (it fills at the GC's pace: a plain
+    /// loop's buffers come back at its collections); measured: whichever of the two rows ran first was the slow one.</summary>
+    private static void WarmUpTogether(Action plain, Action scoped, int minSteps, double minSeconds, double maxSeconds)
+    {
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; (i < minSteps || warm.Elapsed.TotalSeconds < minSeconds) && warm.Elapsed.TotalSeconds < maxSeconds; i++)
+        {
+            plain();
+            using var scope = Tensor.NewDisposeScope();
+            scoped();
+        }
+    }
+
     private static double Median(List<double> values)
     {
         values.Sort();
@@ -194,16 +209,7 @@ internal sealed partial class OursBench
             var opt = makeOpt(model.Parameters());
             var x = Tensor.Rand([batch, sizes[0]], g);
             var labels = Enumerable.Range(0, batch).Select(i => i % sizes[^1]).ToArray();
-            // Both loops warm up together before either is timed (at least 200 steps each and 1 s, at most 5 s): the row
-            // timed first otherwise measures the JIT's early code and a buffer pool still filling, and the pool fills at
-            // the GC's pace (a plain loop's buffers come back at its gen-0 collections). Measured by the pool helper:
-            // whichever of the two rows ran first was the slow one.
-            var warm = Stopwatch.StartNew();
-            for (int i = 0; (i < 200 || warm.Elapsed.TotalSeconds < 1) && warm.Elapsed.TotalSeconds < 5; i++)
-            {
-                PlainStep(model, opt, x, labels);
-                TrainStep(model, opt, x, labels);
-            }
+            WarmUpTogether(() => PlainStep(model, opt, x, labels), () => TrainStep(model, opt, x, labels), 200, 1, 5);
             foreach (bool scoped in new[] { false, true })
             {
                 float Step() => scoped ? TrainStep(model, opt, x, labels) : PlainStep(model, opt, x, labels);
